@@ -1,0 +1,132 @@
+"""The `secretless` command line.  The only module that uses click, prints or exits."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from migrate import __version__
+
+EXIT_CLEAN = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+EXIT_INCOMPLETE = 3
+
+FAIL_ON_CHOICES = ("secret", "reference", "none")
+FORMATS = ("table", "json")
+
+
+def _configure_logging(verbose: int) -> None:
+    level = logging.WARNING - 10 * min(verbose, 2)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    for name in ("scanners", "migrate"):
+        logger = logging.getLogger(name)
+        logger.setLevel(level)
+        logger.addHandler(handler)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="secretless")
+@click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv for debug).")
+def main(verbose: int) -> None:
+    """Find secret-based Azure connections and move them to managed identity."""
+    _configure_logging(verbose)
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, file_okay=True, dir_okay=True, path_type=Path))
+@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+              help="Output format: a readable table or versioned JSON (schema_version 1).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="Write the result to FILE instead of stdout.")
+@click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES), default="secret", show_default=True,
+              help="Exit 1 when items of this value class (or worse) are found; 'reference' also "
+                   "fails on Key Vault references and CI secret references; 'none' never fails.")
+@click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Fingerprint key file (hex). Default: $SECRETLESS_FINGERPRINT_KEY, else "
+                   "~/.config/secretless/fingerprint.key, created on first use.")
+@click.option("--no-gitignore", is_flag=True, help="Also scan files that .gitignore excludes.")
+@click.option("--include-vendored", is_flag=True,
+              help="Also scan vendored and generated trees (node_modules, bin, obj, ...).")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (gitignore syntax); repeatable.")
+@click.option("--max-file-size", type=click.IntRange(min=1), default=8 * 1024 * 1024, show_default=True,
+              help="Skip (and report) files larger than this many bytes.")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Worker processes; 0 uses every core.")
+@click.option("--no-generic", is_flag=True, help="Do not run detect-secrets for generic secrets.")
+@click.option("--secrets-only", is_flag=True, help="Table output: show only real secrets.")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress bar on stderr (default: when stderr is a terminal).")
+def scan(path: Path, fmt: str, output: Path | None, fail_on: str, key_file: Path | None,
+         no_gitignore: bool, include_vendored: bool, exclude: tuple[str, ...], max_file_size: int,
+         jobs: int, no_generic: bool, secrets_only: bool, progress: bool | None) -> None:
+    """Inventory every secret-based Azure connection under PATH (a directory or a file).
+
+    Exit codes: 0 nothing to fail on, 1 findings (see --fail-on), 2 usage error,
+    3 the scan could not finish.
+    """
+    from rich.console import Console
+
+    from scanners.errors import SecretlessError
+    from scanners.fingerprint import load_key
+    from scanners.records import ValueClass
+    from scanners.repository import RepositoryScanOptions, scan_repository
+    from scanners.serialization import dumps
+    from scanners.walker import WalkOptions
+
+    err = Console(stderr=True)
+    try:
+        key, _origin = load_key(key_file)
+        options = RepositoryScanOptions(
+            walk=WalkOptions(respect_gitignore=not no_gitignore, skip_vendored=not include_vendored,
+                             excludes=exclude),
+            max_file_size=max_file_size,
+            jobs=jobs,
+            generic=not no_generic,
+        )
+        show_progress = err.is_terminal if progress is None else progress
+        if show_progress:
+            from rich.progress import Progress, SpinnerColumn, TextColumn
+
+            with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err, transient=True) as bar:
+                task = bar.add_task("scanning", total=None)
+
+                def tick(files: int, nbytes: int) -> None:
+                    bar.update(task, description=f"scanned {files} files, {nbytes // 1024} KiB")
+
+                result = scan_repository(str(path), key, options, tick)
+        else:
+            result = scan_repository(str(path), key, options)
+    except SecretlessError as exc:
+        err.print(f"secretless: {exc}", markup=False, highlight=False)
+        sys.exit(EXIT_INCOMPLETE)
+
+    if fmt == "json":
+        text = dumps(result)
+        if output:
+            output.write_text(text, encoding="utf-8")
+        else:
+            click.echo(text, nl=False)
+    else:
+        from migrate.terminal_report import render
+
+        if output:
+            with output.open("w", encoding="utf-8") as fh:
+                render(result, Console(file=fh, width=200, color_system=None), show_all=not secrets_only)
+        else:
+            render(result, Console(), show_all=not secrets_only)
+
+    failing = {"secret": {ValueClass.SECRET}, "reference": {ValueClass.SECRET, ValueClass.REFERENCE},
+               "none": set()}[fail_on]
+    n_secrets = sum(1 for i in result.items if i.value_class in failing)
+    err.print(f"{len(result.items)} items, {n_secrets} failing ({fail_on}); {len(result.skipped)} skipped",
+              markup=False, highlight=False)
+    sys.exit(EXIT_FINDINGS if n_secrets else EXIT_CLEAN)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,1 @@
+"""Scanners: find secret-based Azure connections in repositories and estates."""

@@ -1,0 +1,80 @@
+"""What file handlers produce: evidence, before it is classified and fingerprinted."""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Iterator, Protocol
+
+from scanners.records import Confidence, CredentialKind, EvidenceRole, ServiceType, ValueClass
+
+
+class MalformedInput(Exception):
+    """A handler could not parse its file.  The message must never quote file content."""
+
+
+@dataclass(slots=True)
+class SourceFile:
+    """One decoded text file.  `path` is relative to the scan root, POSIX style."""
+
+    path: PurePosixPath
+    text: str
+    _line_starts: list[int] | None = field(default=None, repr=False)
+
+    def __repr__(self) -> str:  # never show content
+        return f"SourceFile({str(self.path)!r}, {len(self.text)} chars)"
+
+    @property
+    def name_lower(self) -> str:
+        return self.path.name.lower()
+
+    def line_of(self, offset: int) -> int:
+        """1-based line number of a character offset."""
+        if self._line_starts is None:
+            starts = [0]
+            find = self.text.find
+            pos = find("\n")
+            while pos != -1:
+                starts.append(pos + 1)
+                pos = find("\n", pos + 1)
+            self._line_starts = starts
+        return bisect.bisect_right(self._line_starts, offset)
+
+    def line_text(self, line: int) -> str:
+        self.line_of(0)
+        assert self._line_starts is not None
+        start = self._line_starts[line - 1]
+        end = self._line_starts[line] - 1 if line < len(self._line_starts) else len(self.text)
+        return self.text[start:end]
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """A value to classify (`value` set) or a code consumer / IaC use (`value` None).
+
+    For consumers, `service`, `kind`, `value_class` and `preview` say what was found; the preview
+    is built by the handler from identifiers only, never from string literals.
+    """
+
+    line: int
+    role: EvidenceRole
+    name: str | None = None
+    value: str | None = field(default=None, repr=False)
+    service: ServiceType | None = None
+    kind: CredentialKind | None = None
+    value_class: ValueClass | None = None
+    preview: str | None = None
+    note: str | None = None
+    confidence: Confidence = Confidence.MEDIUM
+    method: str = ""
+
+
+class FileHandler(Protocol):
+    """A structured reader for one family of files."""
+
+    name: str
+
+    def matches(self, path: PurePosixPath) -> bool: ...
+
+    def scan(self, source: SourceFile) -> Iterator[Evidence]: ...

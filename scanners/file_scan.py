@@ -1,0 +1,148 @@
+"""Scan one file: read it safely, prefilter, run the structured handlers and the line scanner,
+classify, fingerprint and de-duplicate.  Runs inside worker processes, so it takes and returns
+only plain data and records; secret values never leave this module."""
+
+from __future__ import annotations
+
+import codecs
+import errno
+import logging
+import os
+from dataclasses import dataclass, replace
+from pathlib import PurePosixPath
+
+from scanners import line_scanner
+from scanners.evidence import MalformedInput, SourceFile
+from scanners.fingerprint import Fingerprinter
+from scanners.handlers import handlers_for
+from scanners.items import item_from_evidence
+from scanners.prefilter import worth_reading
+from scanners.records import ConnectionStringAuditItem, SkippedItem, SkipReason
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_FILE_SIZE = 8 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class FileOutcome:
+    path: str
+    items: tuple[ConnectionStringAuditItem, ...] = ()
+    skipped: tuple[SkippedItem, ...] = ()
+    bytes_read: int = 0
+    parsed: bool = False
+
+
+def _decode(data: bytes) -> tuple[str, str | None]:
+    """Text and, when it was not UTF-8, the encoding used instead."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data[3:].decode("utf-8", errors="replace"), None
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", errors="replace"), "utf-16"
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace"), "cp1252"
+
+
+def _is_binary(data: bytes) -> bool:
+    head = data[:8192]
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return False
+    return b"\x00" in head
+
+
+def read_file(root: str, rel: str, max_size: int) -> tuple[bytes | None, SkippedItem | None]:
+    full = os.path.join(root, rel)
+    try:
+        st = os.stat(full)
+        if st.st_size > max_size:
+            return None, SkippedItem(
+                rel, SkipReason.TOO_LARGE,
+                f"{st.st_size} bytes is over the {max_size}-byte limit (raise it with --max-file-size)",
+            )
+        with open(full, "rb") as fh:
+            data = fh.read(max_size + 1)
+    except PermissionError:
+        return None, SkippedItem(rel, SkipReason.UNREADABLE, "permission denied")
+    except OSError as exc:
+        reason = SkipReason.SYMLINK if exc.errno == errno.ELOOP else SkipReason.UNREADABLE
+        return None, SkippedItem(rel, reason, exc.strerror or type(exc).__name__)
+    if len(data) > max_size:
+        return None, SkippedItem(rel, SkipReason.TOO_LARGE, f"grew past the {max_size}-byte limit while read")
+    return data, None
+
+
+def scan_bytes(rel: str, data: bytes, fp: Fingerprinter, *, generic: bool = True) -> FileOutcome:
+    if _is_binary(data):
+        return FileOutcome(rel, skipped=(SkippedItem(rel, SkipReason.BINARY, "binary content"),),
+                           bytes_read=len(data))
+    if not worth_reading(data):
+        return FileOutcome(rel, bytes_read=len(data))
+    text, encoding = _decode(data)
+    skipped: list[SkippedItem] = []
+    if encoding == "cp1252":
+        skipped.append(SkippedItem(rel, SkipReason.NOT_UTF8,
+                                   "not valid UTF-8: scanned as cp1252", partial=True))
+    source = SourceFile(PurePosixPath(rel), text)
+    structured: list[ConnectionStringAuditItem] = []
+    for handler in handlers_for(source.path):
+        try:
+            for ev in handler.scan(source):
+                item = item_from_evidence(ev, rel, handler.name, fp)
+                if item is not None:
+                    structured.append(item)
+        except MalformedInput as exc:
+            skipped.append(SkippedItem(rel, SkipReason.MALFORMED,
+                                       f"{handler.name}: {exc}; scanned line by line instead", partial=True))
+        except RecursionError:
+            skipped.append(SkippedItem(rel, SkipReason.MALFORMED,
+                                       f"{handler.name}: nesting too deep; scanned line by line instead",
+                                       partial=True))
+    seen = {(i.fingerprint, i.location.line) for i in structured}
+    seen_values = {i.fingerprint for i in structured}
+    found = list(structured)
+    for ev in line_scanner.scan_lines(source):
+        item = item_from_evidence(ev, rel, "line", fp)
+        if item is None:
+            continue
+        key = (item.fingerprint, item.location.line)
+        if key in seen or item.fingerprint in seen_values:
+            continue
+        seen.add(key)
+        found.append(item)
+    if generic:
+        from scanners import generic_secrets
+
+        explained = {i.location.line for i in found}
+        found.extend(generic_secrets.scan(source, fp, explained))
+    return FileOutcome(rel, items=tuple(_with_ids(found, fp)), skipped=tuple(skipped),
+                       bytes_read=len(data), parsed=True)
+
+
+def _with_ids(items: list[ConnectionStringAuditItem], fp: Fingerprinter) -> list[ConnectionStringAuditItem]:
+    out: list[ConnectionStringAuditItem] = []
+    used: dict[str, int] = {}
+    for item in sorted(items, key=lambda i: i.sort_key()):
+        path = getattr(item.location, "path", "")
+        base = fp.item_id(path, item.setting_name or "", item.detector.split(":")[0], item.fingerprint)
+        n = used.get(base, 0) + 1
+        used[base] = n
+        out.append(replace(item, item_id=base if n == 1 else f"{base}-{n}"))
+    return out
+
+
+def scan_file(root: str, rel: str, key: bytes, max_size: int = DEFAULT_MAX_FILE_SIZE,
+              generic: bool = True) -> FileOutcome:
+    """Worker entry point: never raises for bad input; reports it as skipped instead."""
+    data, skipped = read_file(root, rel, max_size)
+    if data is None:
+        assert skipped is not None
+        return FileOutcome(rel, skipped=(skipped,))
+    try:
+        return scan_bytes(rel, data, Fingerprinter(key), generic=generic)
+    except Exception as exc:  # noqa: BLE001 - one bad file must not stop the scan
+        log.debug("unexpected error scanning %s: %s", rel, type(exc).__name__)
+        return FileOutcome(rel, skipped=(SkippedItem(rel, SkipReason.ERROR,
+                                                    f"internal error ({type(exc).__name__}); file not scanned"),),
+                           bytes_read=len(data))

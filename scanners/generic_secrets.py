@@ -1,0 +1,75 @@
+"""detect-secrets as a safety net: generic high-entropy and keyword secrets that no Azure-aware
+rule explains.  Runs only on files that passed the prefilter and reports only lines that no
+other detector already explained.  The adapter is the only module that imports detect-secrets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from scanners.evidence import SourceFile
+from scanners.fingerprint import Fingerprinter
+from scanners.placeholders import is_placeholder, is_reference
+from scanners.records import (
+    Confidence,
+    ConnectionStringAuditItem,
+    CredentialKind,
+    Endpoint,
+    FileLocation,
+    ServiceType,
+    ValueClass,
+)
+from scanners.file_roles import role_for
+from scanners.service_catalog import facts
+
+_READY = False
+MAX_LINE = 2000
+
+
+def _configure() -> None:
+    global _READY
+    if _READY:
+        return
+    from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+    from detect_secrets.settings import get_settings
+
+    settings = get_settings()
+    settings.configure_plugins(
+        [{"name": cls.__name__} for cls in get_mapping_from_secret_type_to_class().values()]
+    )
+    # Files are handed over as text, so the "is this a real file" filter must not run.
+    settings.disable_filters("detect_secrets.filters.common.is_invalid_file")
+    _READY = True
+
+
+def scan(source: SourceFile, fp: Fingerprinter, explained_lines: set[int]) -> Iterator[ConnectionStringAuditItem]:
+    _configure()
+    from detect_secrets.core.scan import _process_line_based_plugins  # noqa: PLC2701 - no public per-text API
+
+    lines = [(i, ln if len(ln) <= MAX_LINE else "") for i, ln in enumerate(source.text.split("\n"), start=1)]
+    role = role_for(source.path)
+    generic = facts(ServiceType.GENERIC)
+    reported: set[tuple[int, str]] = set()
+    for secret in _process_line_based_plugins(lines=lines, filename=str(source.path)):
+        line = int(secret.line_number)
+        value = secret.secret_value or ""
+        if line in explained_lines or not value or is_placeholder(value) or is_reference(value):
+            continue
+        fingerprint = fp.fingerprint(value)
+        if (line, fingerprint) in reported:
+            continue
+        reported.add((line, fingerprint))
+        yield ConnectionStringAuditItem(
+            location=FileLocation(path=str(source.path), line=line),
+            service_type=ServiceType.GENERIC,
+            can_use_managed_identity=generic.can_use_managed_identity,
+            recommended_replacement=generic.replacement,
+            credential_kind=CredentialKind.GENERIC_SECRET,
+            value_class=ValueClass.SECRET,
+            evidence_role=role,
+            endpoint=Endpoint(),
+            redacted_preview=f"{secret.type}: ***",
+            detector=f"detect-secrets:{secret.type}",
+            confidence=Confidence.LOW,
+            fingerprint=fingerprint,
+        )

@@ -1,0 +1,76 @@
+"""Scan a directory tree (or one file): walk, fan the files out to worker processes, link the
+results into migration units, and return one `ScanResult`."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+from scanners.errors import ScanError
+from scanners.file_scan import DEFAULT_MAX_FILE_SIZE, FileOutcome, scan_file
+from scanners.linking import link
+from scanners.records import ScanResult
+from scanners.walker import WalkOptions, walk
+
+log = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[int, int], None]
+BATCH = 48
+IN_PROCESS_LIMIT = 64
+
+
+@dataclass(frozen=True, slots=True)
+class RepositoryScanOptions:
+    walk: WalkOptions = WalkOptions()
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    jobs: int = 0  # 0: one worker per core
+    generic: bool = True
+
+
+def _scan_batch(args: tuple[str, list[str], bytes, int, bool]) -> list[FileOutcome]:
+    root, rels, key, max_size, generic = args
+    return [scan_file(root, rel, key, max_size, generic) for rel in rels]
+
+
+def _outcomes(root: str, files: list[str], key: bytes, options: RepositoryScanOptions) -> Iterator[FileOutcome]:
+    jobs = options.jobs or os.cpu_count() or 1
+    if jobs <= 1 or len(files) <= IN_PROCESS_LIMIT:
+        for rel in files:
+            yield scan_file(root, rel, key, options.max_file_size, options.generic)
+        return
+    batches = [files[i:i + BATCH] for i in range(0, len(files), BATCH)]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        for batch in pool.map(_scan_batch, [(root, b, key, options.max_file_size, options.generic) for b in batches]):
+            yield from batch
+
+
+def scan_repository(path: str, key: bytes, options: RepositoryScanOptions = RepositoryScanOptions(),
+                    progress: ProgressCallback | None = None) -> ScanResult:
+    if not os.path.exists(path):
+        raise ScanError(f"{path}: no such file or directory")
+    if not os.path.isdir(path) and not os.path.isfile(path):
+        raise ScanError(f"{path}: not a directory or regular file")
+    root = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
+    walked = walk(path, options.walk)
+    items = []
+    skipped = list(walked.skipped)
+    files_done = 0
+    bytes_read = 0
+    for outcome in _outcomes(root, walked.files, key, options):
+        files_done += 1
+        bytes_read += outcome.bytes_read
+        items.extend(outcome.items)
+        skipped.extend(outcome.skipped)
+        if progress is not None:
+            progress(files_done, bytes_read)
+    linked = link(items, walked.project_dirs)
+    return ScanResult(
+        items=tuple(sorted(linked, key=lambda i: i.sort_key())),
+        skipped=tuple(sorted(skipped, key=lambda s: s.sort_key())),
+        files_scanned=files_done,
+        bytes_scanned=bytes_read,
+        root=path,
+    )
