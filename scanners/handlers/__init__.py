@@ -46,4 +46,17 @@ def all_handlers() -> dict[str, FileHandler]:
     return dict(HANDLERS)
 
 
-_MODULES: tuple[str, ...] = ()
+_MODULES: tuple[str, ...] = (
+    "json_config",
+    "arm_templates",
+    "xml_config",
+    "csharp",
+    "python_code",
+    "javascript",
+    "java",
+    "env_properties",
+    "yaml_files",
+    "bicep",
+    "terraform",
+    "scripts",
+)

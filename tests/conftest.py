@@ -1,0 +1,31 @@
+"""Shared fixtures: a fixed fingerprint key, and helpers to scan text as a file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scanners.file_scan import scan_bytes
+from scanners.fingerprint import Fingerprinter
+from scanners.records import ConnectionStringAuditItem
+
+TEST_KEY = bytes.fromhex("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff")
+
+
+@pytest.fixture
+def fp() -> Fingerprinter:
+    return Fingerprinter(TEST_KEY)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Never touch the real ~/.config key from tests."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("SECRETLESS_FINGERPRINT_KEY", raising=False)
+
+
+def scan_text(path: str, text: str, generic: bool = False) -> list[ConnectionStringAuditItem]:
+    """Scan `text` as if it were the file `path` (relative); returns the items."""
+    outcome = scan_bytes(path, text.encode("utf-8"), Fingerprinter(TEST_KEY), generic=generic)
+    return list(outcome.items)
