@@ -65,10 +65,10 @@ class Classification:
 
 
 def _secret_state(secret: str, local: bool = False) -> tuple[ValueClass, tuple[str, ...]]:
-    if is_placeholder(secret):
-        return V.PLACEHOLDER, ()
     if is_reference(secret):
         return V.REFERENCE, ()
+    if is_placeholder(secret):
+        return V.PLACEHOLDER, ()
     if local:
         return V.DEV_EMULATOR, ("local development endpoint: not a production secret",)
     return V.SECRET, ()
@@ -450,12 +450,12 @@ def _by_name(name: str, value: str, hint: ServiceType | None) -> Classification 
                            "setting-name:connection", v, Confidence.MEDIUM)
         return None
     service, kind = rule.service, rule.kind
+    if is_reference(v):
+        return _result(service, kind, V.REFERENCE, Endpoint(), redaction.preview_named(name, redaction.preview_plain(v)),
+                       "setting-name", v, Confidence.MEDIUM)
     if is_placeholder(v):
         return _result(service, kind, V.PLACEHOLDER, Endpoint(),
                        redaction.preview_named(name, v if showable_placeholder(v) else redaction.MASK),
-                       "setting-name", v, Confidence.MEDIUM)
-    if is_reference(v):
-        return _result(service, kind, V.REFERENCE, Endpoint(), redaction.preview_named(name, redaction.preview_plain(v)),
                        "setting-name", v, Confidence.MEDIUM)
     if "://" in v and parse_connection(v) is not None:
         return None  # an endpoint URL with no credential in it

@@ -124,7 +124,35 @@ def service_hint(name: str | None) -> ServiceType | None:
     if re.search(r"service_?bus|(^|_)sb_", n):
         return S.SERVICE_BUS
     rule = rule_for(name)
-    return rule.service if rule else None
+    if rule:
+        return rule.service
+    for pattern, service in _KEYWORD_HINTS:
+        if pattern.search(n):
+            return service
+    return None
+
+
+_KEYWORD_HINTS: tuple[tuple[re.Pattern[str], ServiceType], ...] = tuple(
+    (re.compile(p), s)
+    for p, s in (
+        (r"cosmos|documentdb", S.COSMOS_DB),
+        (r"mongo", S.COSMOS_MONGO),
+        (r"redis", S.REDIS),
+        (r"postgres|(^|_)pg_", S.POSTGRESQL),
+        (r"mysql", S.MYSQL),
+        (r"(^|_)(sql|mssql|sqlserver|database|db)(_|$)", S.SQL),
+        (r"storage|blob|queue|table|azurewebjobs", S.STORAGE),
+        (r"app_?config", S.APP_CONFIGURATION),
+        (r"signalr", S.SIGNALR),
+        (r"pubsub", S.WEB_PUBSUB),
+        (r"eventgrid|event_grid", S.EVENT_GRID),
+        (r"openai|aoai", S.OPENAI),
+        (r"search", S.AI_SEARCH),
+        (r"insights", S.APPLICATION_INSIGHTS),
+        (r"registry|acr", S.CONTAINER_REGISTRY),
+        (r"key_?vault", S.KEY_VAULT),
+    )
+)
 
 
 _CONNECTIONISH_RE = re.compile(
