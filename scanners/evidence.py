@@ -14,6 +14,10 @@ class MalformedInput(Exception):
     """A handler could not parse its file.  The message must never quote file content."""
 
 
+class HostileInput(MalformedInput):
+    """The file tries to attack its parser (XML entity bombs, external entities, alias bombs)."""
+
+
 @dataclass(slots=True)
 class SourceFile:
     """One decoded text file.  `path` is relative to the scan root, POSIX style."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
 from scanners import line_scanner
-from scanners.evidence import MalformedInput, SourceFile
+from scanners.evidence import HostileInput, MalformedInput, SourceFile
 from scanners.fingerprint import Fingerprinter
 from scanners.handlers import handlers_for
 from scanners.items import item_from_evidence
@@ -92,6 +92,10 @@ def scan_bytes(rel: str, data: bytes, fp: Fingerprinter, *, generic: bool = True
                 item = item_from_evidence(ev, rel, handler.name, fp)
                 if item is not None:
                     structured.append(item)
+        except HostileInput as exc:
+            skipped.append(SkippedItem(rel, SkipReason.HOSTILE_XML,
+                                       f"{handler.name}: {exc}; not parsed, scanned line by line instead",
+                                       partial=True))
         except MalformedInput as exc:
             skipped.append(SkippedItem(rel, SkipReason.MALFORMED,
                                        f"{handler.name}: {exc}; scanned line by line instead", partial=True))

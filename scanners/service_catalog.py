@@ -223,3 +223,32 @@ def is_local_host(host: str | None) -> bool:
 
 def facts(service: ServiceType) -> ServiceFacts:
     return SERVICES[service]
+
+
+# Built-in role names and GUIDs named in the replacements above ([ROLE] facts; pinned by tests
+# against shared/reference/azure-services.md).
+ROLE_GUIDS: dict[str, str] = {
+    "Storage Blob Data Reader": "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
+    "Storage Blob Data Contributor": "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+    "Storage Blob Data Owner": "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
+    "Storage Queue Data Reader": "19e7f393-937e-4f77-808e-94535e297925",
+    "Storage Queue Data Contributor": "974c5e8b-45b9-4653-ba55-5f855dd0fb88",
+    "Storage Table Data Reader": "76199698-9eea-4c19-bc75-cec21354c6b6",
+    "Storage Table Data Contributor": "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
+    "Azure Service Bus Data Receiver": "4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0",
+    "Azure Service Bus Data Sender": "69a216fc-b8fb-44d8-bc22-1f3c2cd27a39",
+    "Azure Event Hubs Data Receiver": "a638d3c7-ab3a-418d-83e6-5f17a39d4fde",
+    "Azure Event Hubs Data Sender": "2b629674-e913-4c01-ae53-ef4638d8f975",
+    "Cosmos DB Built-in Data Reader": "00000000-0000-0000-0000-000000000001",
+    "Cosmos DB Built-in Data Contributor": "00000000-0000-0000-0000-000000000002",
+    "App Configuration Data Reader": "516239f1-63e1-4d78-a4de-a74fb236a071",
+    "Key Vault Secrets User": "4633458b-17de-408a-b874-0445c86b69e6",
+    "Monitoring Metrics Publisher": "3913510d-42f4-4e42-8a64-420c390055eb",
+    "Cognitive Services OpenAI User": "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd",
+    "Cognitive Services User": "a97b65f3-24c7-4388-baec-2e87135dc908",
+    "Search Index Data Reader": "1407120a-92aa-4202-b7e9-c0e197c71c8f",
+    "Search Index Data Contributor": "8ebe5a00-799e-43f5-93ac-243d3dce84a7",
+    "AcrPull": "7f951dda-4ed3-4680-a7ca-43fe172d538d",
+    "SignalR App Server": "420fcaa2-552c-430f-98ca-3264be4806c7",
+    "EventGrid Data Sender": "d5a91429-5739-47e2-a06b-3470a27159e7",
+}
