@@ -6,6 +6,7 @@ other detector already explained.  The adapter is the only module that imports d
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from scanners.evidence import SourceFile
 from scanners.fingerprint import Fingerprinter
@@ -20,6 +21,8 @@ from scanners.records import (
     ValueClass,
 )
 from scanners.file_roles import role_for
+from scanners.keywords import GENERIC_LINE_KEYWORDS
+from scanners.line_scanner import candidate_lines
 from scanners.service_catalog import facts
 
 _READY = False
@@ -44,13 +47,13 @@ def _configure() -> None:
 
 def scan(source: SourceFile, fp: Fingerprinter, explained_lines: set[int]) -> Iterator[ConnectionStringAuditItem]:
     _configure()
-    from detect_secrets.core.scan import _process_line_based_plugins  # noqa: PLC2701 - no public per-text API
-
-    lines = [(i, ln if len(ln) <= MAX_LINE else "") for i, ln in enumerate(source.text.split("\n"), start=1)]
+    wanted = set(candidate_lines(source, GENERIC_LINE_KEYWORDS)) - explained_lines
+    if not wanted:
+        return
     role = role_for(source.path)
     generic = facts(ServiceType.GENERIC)
     reported: set[tuple[int, str]] = set()
-    for secret in _process_line_based_plugins(lines=lines, filename=str(source.path)):
+    for secret in _detect(source, sorted(wanted)):
         line = int(secret.line_number)
         value = secret.secret_value or ""
         if line in explained_lines or not value or is_placeholder(value) or is_reference(value):
@@ -73,3 +76,32 @@ def scan(source: SourceFile, fp: Fingerprinter, explained_lines: set[int]) -> It
             confidence=Confidence.LOW,
             fingerprint=fingerprint,
         )
+
+
+def _detect(source: SourceFile, wanted: list[int]) -> Iterator[Any]:
+    """detect-secrets' per-line pipeline (plugins and filters), run on the wanted lines only.
+
+    Mirrors `detect_secrets.core.scan._process_line_based_plugins`, which would otherwise pay
+    its per-line filter cost on every line of the file.  detect-secrets is pinned to 1.5.0.
+    """
+    from detect_secrets.core.scan import _is_filtered_out, _scan_line  # noqa: PLC2701
+    from detect_secrets.settings import get_plugins
+    from detect_secrets.util.code_snippet import get_code_snippet
+
+    lines = source.text.split("\n")
+    filename = str(source.path)
+    plugins = get_plugins()
+    for line_number in wanted:
+        line = lines[line_number - 1].rstrip()
+        if len(line) > MAX_LINE:
+            continue
+        snippet = get_code_snippet(lines=lines, line_number=line_number)
+        if _is_filtered_out(required_filter_parameters=["line"], filename=filename, line=line, context=snippet):
+            continue
+        for plugin in plugins:
+            for secret in _scan_line(plugin=plugin, filename=filename, line=line,
+                                     line_number=line_number, context=snippet):
+                if not _is_filtered_out(required_filter_parameters=["context"], filename=secret.filename,
+                                        secret=secret.secret_value, plugin=plugin, line=line,
+                                        context=snippet):
+                    yield secret

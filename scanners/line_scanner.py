@@ -14,17 +14,7 @@ from collections.abc import Iterator
 
 from scanners.evidence import Evidence, SourceFile
 from scanners.file_roles import is_code, role_for
-
-# One alternation for the whole text: lines without any of these are never looked at.
-ANCHOR_RE = re.compile(
-    r"accountkey|sharedaccess|accesskey|instrumentationkey|accountendpoint|usedevelopment|"
-    r"passw|pwd|secret|api[_\-]?key|subscription[_\-]?key|sig=|://[^/\s:@\"']+:[^@\s\"']*@|"
-    r"[78]q~|@microsoft\.keyvault|authentication\s*=|authtype|__serviceuri|__blobserviceuri|"
-    r"__queueserviceuri|__tableserviceuri|__fullyqualifiednamespace|__accountendpoint|"
-    r"__accountname|__credential|_key\b|key[\"']?\s*[:=]|azurewebjobs|connectionstring|"
-    r"_connection|rediss?://|mongodb|\.azurecr\.io",
-    re.IGNORECASE,
-)
+from scanners.keywords import LINE_KEYWORDS
 
 _QUOTED_RE = re.compile(r"\"((?:[^\"\\\n]|\\.){3,4096})\"|'((?:[^'\\\n]|\\.){3,4096})'")
 _NAME_BEFORE_RE = re.compile(
@@ -69,15 +59,21 @@ def _allows_unquoted(source: SourceFile) -> bool:
     return suffix in UNQUOTED_OK_SUFFIXES and not is_code(source.path)
 
 
-def candidate_lines(source: SourceFile) -> list[int]:
-    seen: set[int] = set()
-    out: list[int] = []
-    for m in ANCHOR_RE.finditer(source.text):
-        line = source.line_of(m.start())
-        if line not in seen:
-            seen.add(line)
-            out.append(line)
-    return out
+def candidate_lines(source: SourceFile, keywords: tuple[str, ...] = LINE_KEYWORDS) -> list[int]:
+    """Line numbers (sorted) of every line holding one of `keywords` (lower-case literals)."""
+    low = source.text.lower()
+    lines: set[int] = set()
+    for kw in keywords:
+        pos = low.find(kw)
+        while pos != -1:
+            line = source.line_of(pos)
+            lines.add(line)
+            # Skip to the end of this line: one hit per line is enough.
+            nl = low.find("\n", pos)
+            if nl == -1:
+                break
+            pos = low.find(kw, nl)
+    return sorted(lines)
 
 
 def scan_lines(source: SourceFile, handler: str = "line") -> Iterator[Evidence]:

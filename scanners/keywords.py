@@ -1,0 +1,41 @@
+"""The literal keywords that make a file, and a line, worth a closer look.
+
+Matching is on lower-cased text with plain substring search (C speed); no regex runs on a file
+until one of these is present.
+"""
+
+from __future__ import annotations
+
+# A line holding one of these is handed to the line scanner.
+LINE_KEYWORDS: tuple[str, ...] = (
+    "accountkey", "sharedaccess", "accesskey", "instrumentationkey", "accountendpoint",
+    "usedevelopment", "passw", "pwd", "secret", "apikey", "api_key", "api-key", "subscription-key",
+    "subscription_key", "sig=", "8q~", "7q~", "@microsoft.keyvault", "authentication", "authtype",
+    "__serviceuri", "__blobserviceuri", "__queueserviceuri", "__tableserviceuri",
+    "__fullyqualifiednamespace", "__accountendpoint", "__accountname", "__credential", "__clientid",
+    "_key", "key=", "key\"", "key'", "key:", "key =", "azurewebjobs", "connectionstring",
+    "connection_string", "_connection", "connstr", "redis", "mongodb", "postgres", "mysql", "amqp",
+    "jdbc:", ".azurecr.io", "database_url", "authorization=aad",
+)
+
+# Code and IaC words that structured handlers look for; a file with any keyword is parsed.
+FILE_KEYWORDS: tuple[str, ...] = LINE_KEYWORDS + (
+    "fromconnectionstring", "from_connection_string", "clientsecretcredential", "listkeys",
+    "listconnectionstrings", "listcredentials", "listadminkeys", "primary_", "secondary_",
+    "serviceclient", "busclient", "cosmosclient", "sqlconnection", "getenvironmentvariable",
+    "getconnectionstring", "keycredential", "eventhub", "servicebus", "storageaccount",
+    "administrator_login", "admin_enabled", "docker_registry", "az login", "--account-key",
+    "--sas-token", "--connection-string", "securestring", "@secure", "secretkeyref",
+    "azure/login", "connection =", "connection=", "getenv", "environ", "process.env",
+    "configuration[", "keys list", "list-keys", "credential show", "admin-key",
+)
+
+FILE_KEYWORDS_BYTES: tuple[bytes, ...] = tuple(k.encode("ascii") for k in FILE_KEYWORDS)
+
+# Extra line triggers for the generic detector (detect-secrets): shapes of non-Azure secrets
+# that carry no Azure keyword (AWS keys, private keys, GitHub/Slack/Stripe tokens, JWTs).
+GENERIC_LINE_KEYWORDS: tuple[str, ...] = LINE_KEYWORDS + (
+    "akia", "asia", "-----begin", "ghp_", "gho_", "ghs_", "github_pat_", "xox", "sk_live",
+    "rk_live", "eyj", "token", "auth", "credential", "npm_", "glpat-", "sendgrid", "twilio",
+    "private", "bearer",
+)
