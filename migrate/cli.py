@@ -14,6 +14,7 @@ EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_INCOMPLETE = 3
+EXIT_PARTIAL = 4
 
 FAIL_ON_CHOICES = ("secret", "reference", "none")
 FORMATS = ("table", "json")
@@ -26,6 +27,9 @@ def _configure_logging(verbose: int) -> None:
     for name in ("scanners", "migrate"):
         logger = logging.getLogger(name)
         logger.setLevel(level)
+        for old in [h for h in logger.handlers if getattr(h, "_secretless", False)]:
+            logger.removeHandler(old)
+        handler._secretless = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
 
 
@@ -37,8 +41,13 @@ def main(verbose: int) -> None:
     _configure_logging(verbose)
 
 
+CREDENTIAL_CHOICES = ("azure-cli", "managed-identity", "workload-identity", "environment", "default")
+CLOUD_CHOICES = ("public", "china", "usgov")
+
+
 @main.command()
-@click.argument("path", type=click.Path(exists=True, file_okay=True, dir_okay=True, path_type=Path))
+@click.argument("path", required=False,
+                type=click.Path(exists=True, file_okay=True, dir_okay=True, path_type=Path))
 @click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
               help="Output format: a readable table or versioned JSON (schema_version 1).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
@@ -61,23 +70,51 @@ def main(verbose: int) -> None:
 @click.option("--secrets-only", is_flag=True, help="Table output: show only real secrets.")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar on stderr (default: when stderr is a terminal).")
-def scan(path: Path, fmt: str, output: Path | None, fail_on: str, key_file: Path | None,
+@click.option("--subscription", "subscriptions", multiple=True, metavar="ID",
+              help="Scan the App Service / Functions apps of this subscription; repeatable.")
+@click.option("--resource-group", metavar="NAME", help="Estate: only this resource group.")
+@click.option("--site", metavar="NAME", help="Estate: only this app (with its slots).")
+@click.option("--no-slots", is_flag=True, help="Estate: skip deployment slots.")
+@click.option("--credential", type=click.Choice(CREDENTIAL_CHOICES), default="azure-cli", show_default=True,
+              help="Estate: the azure-identity credential to sign in with ('default' is DefaultAzureCredential "
+                   "without interactive sources).")
+@click.option("--client-id", metavar="ID",
+              help="Estate: client id of the user-assigned identity (managed-identity, workload-identity, default).")
+@click.option("--cloud", type=click.Choice(CLOUD_CHOICES), default="public", show_default=True,
+              help="Estate: Azure cloud (selects the ARM endpoint and token scope).")
+@click.option("--arm-endpoint", metavar="URL", help="Estate: ARM endpoint override (https only).")
+@click.option("--concurrency", type=click.IntRange(min=1, max=256), default=16, show_default=True,
+              help="Estate: ARM requests in flight at once.")
+def scan(path: Path | None, fmt: str, output: Path | None, fail_on: str, key_file: Path | None,
          no_gitignore: bool, include_vendored: bool, exclude: tuple[str, ...], max_file_size: int,
-         jobs: int, no_generic: bool, secrets_only: bool, progress: bool | None) -> None:
-    """Inventory every secret-based Azure connection under PATH (a directory or a file).
+         jobs: int, no_generic: bool, secrets_only: bool, progress: bool | None,
+         subscriptions: tuple[str, ...], resource_group: str | None, site: str | None, no_slots: bool,
+         credential: str, client_id: str | None, cloud: str, arm_endpoint: str | None,
+         concurrency: int) -> None:
+    """Inventory every secret-based Azure connection under PATH (a directory or a file) and/or in the
+    App Service and Functions apps of --subscription.
 
     Exit codes: 0 nothing to fail on, 1 findings (see --fail-on), 2 usage error,
-    3 the scan could not finish.
+    3 the scan could not finish, 4 an estate scan finished but some apps could not be read.
+
+    Estate scans need Reader plus Microsoft.Web/sites/config/list/action and
+    Microsoft.Web/sites/slots/config/list/action on the apps (a small custom role); Reader alone
+    cannot list settings.
     """
     from rich.console import Console
 
     from scanners.errors import SecretlessError
     from scanners.fingerprint import load_key
     from scanners.records import ValueClass
-    from scanners.repository import RepositoryScanOptions, scan_repository
+    from scanners.repository import RepositoryScanOptions
+    from scanners.scan_job import EstateRequest, is_incomplete, run_scan
     from scanners.serialization import dumps
     from scanners.walker import WalkOptions
 
+    if path is None and not subscriptions:
+        raise click.UsageError("give a PATH to scan, or --subscription for a live estate (or both)")
+    if site and not subscriptions:
+        raise click.UsageError("--site needs --subscription")
     err = Console(stderr=True)
     try:
         key, _origin = load_key(key_file)
@@ -88,8 +125,23 @@ def scan(path: Path, fmt: str, output: Path | None, fail_on: str, key_file: Path
             jobs=jobs,
             generic=not no_generic,
         )
+        estate = None
+        if subscriptions:
+            from scanners.app_service import EstateScanOptions
+            from scanners.azure_arm import arm_target, build_credential
+
+            estate = EstateRequest(
+                credential=build_credential(credential, client_id),
+                credential_name=credential,
+                target=arm_target(cloud, arm_endpoint),
+                options=EstateScanOptions(subscriptions=subscriptions, resource_group=resource_group, site=site,
+                                          include_slots=not no_slots, concurrency=concurrency),
+            )
+            err.print(f"estate: signing in with the {credential} credential to {estate.target.base_url}",
+                      markup=False, highlight=False)
         show_progress = err.is_terminal if progress is None else progress
-        if show_progress:
+        target = str(path) if path is not None else None
+        if show_progress and target is not None:
             from rich.progress import Progress, SpinnerColumn, TextColumn
 
             with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err, transient=True) as bar:
@@ -98,12 +150,20 @@ def scan(path: Path, fmt: str, output: Path | None, fail_on: str, key_file: Path
                 def tick(files: int, nbytes: int) -> None:
                     bar.update(task, description=f"scanned {files} files, {nbytes // 1024} KiB")
 
-                result = scan_repository(str(path), key, options, tick)
+                result = run_scan(target, key, options, estate, tick)
         else:
-            result = scan_repository(str(path), key, options)
+            result = run_scan(target, key, options, estate)
     except SecretlessError as exc:
         err.print(f"secretless: {exc}", markup=False, highlight=False)
         sys.exit(EXIT_INCOMPLETE)
+    except Exception as exc:  # noqa: BLE001 - e.g. sign-in failures: say what, never a traceback with values
+        from azure.core.exceptions import ClientAuthenticationError
+
+        if isinstance(exc, ClientAuthenticationError):
+            err.print(f"secretless: sign-in with the {credential} credential failed "
+                      f"({type(exc).__name__}); try --credential", markup=False, highlight=False)
+            sys.exit(EXIT_INCOMPLETE)
+        raise
 
     if fmt == "json":
         text = dumps(result)
@@ -122,10 +182,14 @@ def scan(path: Path, fmt: str, output: Path | None, fail_on: str, key_file: Path
 
     failing = {"secret": {ValueClass.SECRET}, "reference": {ValueClass.SECRET, ValueClass.REFERENCE},
                "none": set()}[fail_on]
-    n_secrets = sum(1 for i in result.items if i.value_class in failing)
-    err.print(f"{len(result.items)} items, {n_secrets} failing ({fail_on}); {len(result.skipped)} skipped",
+    n_failing = sum(1 for i in result.items if i.value_class in failing)
+    incomplete = is_incomplete(result)
+    err.print(f"{len(result.items)} items, {n_failing} failing ({fail_on}); {len(result.skipped)} skipped"
+              + ("; INCOMPLETE: some apps could not be read" if incomplete else ""),
               markup=False, highlight=False)
-    sys.exit(EXIT_FINDINGS if n_secrets else EXIT_CLEAN)
+    if incomplete:
+        sys.exit(EXIT_PARTIAL)
+    sys.exit(EXIT_FINDINGS if n_failing else EXIT_CLEAN)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -18,7 +18,12 @@ from scanners.records import (
     ServiceType,
     ValueClass,
 )
-from scanners.service_catalog import facts
+from scanners.service_catalog import facts, service_for_host
+
+
+def is_compose_file(path: str) -> bool:
+    name = path.rsplit("/", 1)[-1].lower()
+    return name.startswith(("docker-compose", "compose.")) and name.endswith((".yml", ".yaml"))
 
 
 def item_from_classification(
@@ -65,6 +70,14 @@ def item_from_evidence(
             return None
         if ev.kind is not None and c.credential_kind in (CredentialKind.CONNECTION_STRING, CredentialKind.NONE):
             c = replace(c, credential_kind=ev.kind)
+        if (
+            c.value_class is ValueClass.SECRET
+            and is_compose_file(path)
+            and c.credential_kind in (CredentialKind.PASSWORD, CredentialKind.ACCESS_KEY)
+            and service_for_host(c.endpoint.host) is None
+        ):
+            c = replace(c, value_class=ValueClass.DEV_EMULATOR,
+                        notes=(*c.notes, "docker-compose: a local container's password, not a production secret"))
         method = ev.method if ev.method and ev.method != handler else c.method
         detector = f"{handler}:{method}" if method != c.method else f"{handler}:{c.method}"
         return item_from_classification(c, location, ev.role, detector, fp, ev.name, notes)

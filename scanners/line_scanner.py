@@ -39,6 +39,9 @@ def _unescape(s: str) -> str:
     return s.replace('\\"', '"').replace("\\'", "'").replace("\\\\", "\\")
 
 
+_PAIR_NAME_RE = re.compile(r"""\bname["']?\s*[:=]\s*["']([^"']{1,200})["']""", re.I)
+
+
 def _name_before(line: str, start: int) -> str | None:
     head = line[:start]
     if _XML_VALUE_ATTRS.search(head):
@@ -46,9 +49,14 @@ def _name_before(line: str, start: int) -> str | None:
         if m:
             return m.group(1)
     m = _NAME_BEFORE_RE.search(head.rstrip())
-    if m:
-        return m.group(1)
-    return None
+    if not m:
+        return None
+    name = m.group(1)
+    if name.lower() == "value":
+        # `{ "name": "X", "value": "..." }` (ARM, az CLI output, Kubernetes env): the value is X's.
+        pair = _PAIR_NAME_RE.search(head)
+        return pair.group(1) if pair else None
+    return name
 
 
 def _allows_unquoted(source: SourceFile) -> bool:

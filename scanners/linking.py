@@ -59,9 +59,22 @@ def link(items: Iterable[ConnectionStringAuditItem], project_dirs: set[str]) -> 
         units[idx] = unit
         if not item.detector.endswith(_LOOKUP_SUFFIX):
             config_units.add(unit)
+    # A lookup on the same line as the client it feeds is one finding, not two.
+    consumers = {
+        (item.location.path, item.location.line, (item.setting_name or "").lower())
+        for item in items
+        if item.evidence_role is EvidenceRole.CODE_CONSUMER and not item.detector.endswith(_LOOKUP_SUFFIX)
+        and isinstance(item.location, FileLocation)
+    }
     out: list[ConnectionStringAuditItem] = []
     for idx, item in enumerate(items):
         unit = units.get(idx)
+        if (
+            item.detector.endswith(_LOOKUP_SUFFIX)
+            and isinstance(item.location, FileLocation)
+            and (item.location.path, item.location.line, (item.setting_name or "").lower()) in consumers
+        ):
+            continue
         if item.detector.endswith(_LOOKUP_SUFFIX) and item.evidence_role is EvidenceRole.CODE_CONSUMER:
             known_name = setting_names.rule_for(item.setting_name) is not None or setting_names.is_connection_name(
                 item.setting_name
