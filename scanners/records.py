@@ -11,6 +11,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
+from scanners.estate_records import SiteInventory
+
 
 class ServiceType(enum.StrEnum):
     STORAGE = "storage"
@@ -60,6 +62,7 @@ class ValueClass(enum.StrEnum):
     REFERENCE = "reference"
     PASSWORDLESS = "passwordless"
     LOCATOR = "locator"
+    ADVISORY = "advisory"
 
 
 class EvidenceRole(enum.StrEnum):
@@ -69,6 +72,8 @@ class EvidenceRole(enum.StrEnum):
     IAC_ASSIGNMENT = "iac-assignment"
     IAC_OUTPUT = "iac-output"
     CI_SCRIPT = "ci-script"
+    LIVE_SETTING = "live-setting"
+    IDENTITY_DESIGN = "identity-design"
 
 
 class ManagedIdentitySupport(enum.StrEnum):
@@ -113,6 +118,7 @@ class AppServiceLocation:
     slot: str | None
     setting: str
     setting_kind: str = "app-setting"
+    slot_setting: bool = False
 
     kind = "app-service"
 
@@ -136,6 +142,7 @@ class AppServiceLocation:
             "slot": self.slot,
             "setting": self.setting,
             "setting_kind": self.setting_kind,
+            "slot_setting": self.slot_setting,
         }
 
 
@@ -264,3 +271,5 @@ class ScanResult:
     bytes_scanned: int = 0
     root: str = ""
     stats: dict[str, int] = field(default_factory=dict)
+    sites: tuple[SiteInventory, ...] = ()
+    credential: str | None = None

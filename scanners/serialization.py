@@ -23,6 +23,7 @@ def summary(result: ScanResult) -> dict[str, Any]:
         "by_service": dict(sorted(Counter(str(i.service_type) for i in items).items())),
         "by_evidence_role": dict(sorted(Counter(str(i.evidence_role) for i in items).items())),
         "units": len({i.unit for i in items if i.unit}),
+        "sites": len(result.sites),
     }
 
 
@@ -32,6 +33,8 @@ def to_document(result: ScanResult) -> dict[str, Any]:
         "tool": "secretless",
         "items": [i.to_json() for i in result.items],
         "skipped": [s.to_json() for s in result.skipped],
+        "sites": [s.to_json() for s in result.sites],
+        "credential": result.credential,
         "summary": summary(result),
     }
 

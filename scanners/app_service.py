@@ -1,0 +1,294 @@
+"""Read a live App Service / Functions estate through the official SDK (azure-mgmt-web,
+azure-mgmt-keyvault) into `SiteSnapshot` records, with bounded concurrency, one shared TLS
+context, throttling-aware retries, and one `skipped` record per site or slot that could not be
+read.  SDK objects never leave this module."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from scanners.azure_arm import ArmRetryPolicy, ArmTarget, RateLimitGuard, tls_context
+from scanners.estate_findings import items_for_site
+from scanners.estate_records import SiteIdentity, SiteInventory, SiteSnapshot, UserAssignedIdentity, VaultInfo
+from scanners.fingerprint import Fingerprinter
+from scanners.records import ConnectionStringAuditItem, SkippedItem, SkipReason
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+DEFAULT_CONCURRENCY = 16
+
+
+@dataclass(frozen=True, slots=True)
+class EstateScanOptions:
+    subscriptions: tuple[str, ...]
+    resource_group: str | None = None
+    site: str | None = None
+    include_slots: bool = True
+    concurrency: int = DEFAULT_CONCURRENCY
+    max_retry_after: float = 30.0
+    retry_total: int = 6
+    extra_policies: tuple[Any, ...] = ()
+
+
+@dataclass(slots=True)
+class EstateResult:
+    items: list[ConnectionStringAuditItem] = field(default_factory=list)
+    skipped: list[SkippedItem] = field(default_factory=list)
+    sites: list[SiteInventory] = field(default_factory=list)
+    requests: int = 0
+    throttle_pauses: int = 0
+
+
+def _as_dict(model: Any) -> dict[str, Any]:
+    if model is None:
+        return {}
+    if isinstance(model, dict):
+        return model
+    as_dict = getattr(model, "as_dict", None)
+    return dict(as_dict()) if callable(as_dict) else dict(model)
+
+
+def _identity(raw: dict[str, Any] | None) -> SiteIdentity:
+    if not raw:
+        return SiteIdentity()
+    uais = raw.get("userAssignedIdentities") or {}
+    return SiteIdentity(
+        type=str(raw.get("type") or "None"),
+        principal_id=raw.get("principalId"),
+        tenant_id=raw.get("tenantId"),
+        user_assigned=tuple(
+            UserAssignedIdentity(rid, (v or {}).get("principalId"), (v or {}).get("clientId"))
+            for rid, v in sorted(uais.items())
+        ),
+    )
+
+
+def _parse_id(resource_id: str) -> tuple[str, str]:
+    parts = resource_id.strip("/").split("/")
+    low = [p.lower() for p in parts]
+    sub = parts[low.index("subscriptions") + 1] if "subscriptions" in low else ""
+    rg = parts[low.index("resourcegroups") + 1] if "resourcegroups" in low else ""
+    return sub, rg
+
+
+def _skip_reason(exc: BaseException) -> tuple[SkipReason, str]:
+    from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
+
+    if isinstance(exc, HttpResponseError):
+        status = exc.status_code or 0
+        code = getattr(getattr(exc, "error", None), "code", None) or ""
+        detail = f"HTTP {status}{' ' + code if code else ''}"
+        if status in (401, 403):
+            return SkipReason.ACCESS_DENIED, detail + " (listing settings needs Microsoft.Web/sites/config/list/action, which Reader lacks)"
+        if status == 404:
+            return SkipReason.NOT_FOUND, detail + " (deleted during the scan?)"
+        if status == 429:
+            return SkipReason.THROTTLED, detail + " (still throttled after retries)"
+        return SkipReason.SERVICE_ERROR, detail
+    if isinstance(exc, (ServiceRequestError, ServiceResponseError, asyncio.TimeoutError)):
+        return SkipReason.SERVICE_ERROR, f"{type(exc).__name__}: no usable response"
+    return SkipReason.ERROR, f"{type(exc).__name__}"
+
+
+class _Session:
+    """The clients of one scan, sharing one aiohttp session and one concurrency bound."""
+
+    def __init__(self, credential: Any, target: ArmTarget, options: EstateScanOptions) -> None:
+        self.credential = credential
+        self.target = target
+        self.options = options
+        self.sem = asyncio.Semaphore(max(1, options.concurrency))
+        self.guard = RateLimitGuard()
+        self.requests = 0
+        self._http: Any = None
+        self._clients: dict[tuple[str, str], Any] = {}
+
+    async def __aenter__(self) -> _Session:
+        import aiohttp
+
+        connector = aiohttp.TCPConnector(ssl=tls_context(), limit=max(1, self.options.concurrency))
+        self._http = aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar(),
+                                           auto_decompress=False)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        for client in self._clients.values():
+            await client.close()
+        if self._http is not None:
+            await self._http.close()
+
+    def _kwargs(self) -> dict[str, Any]:
+        from azure.core.pipeline.transport import AioHttpTransport
+
+        return {
+            "base_url": self.target.base_url,
+            "credential_scopes": [self.target.scope],
+            "transport": AioHttpTransport(session=self._http, session_owner=False),
+            "retry_policy": ArmRetryPolicy(max_retry_after=self.options.max_retry_after,
+                                           retry_total=self.options.retry_total,
+                                           retry_status=self.options.retry_total),
+            "per_call_policies": [self.guard, *self.options.extra_policies],
+        }
+
+    def web(self, subscription: str) -> Any:
+        key = ("web", subscription)
+        if key not in self._clients:
+            from azure.mgmt.web.aio import WebSiteManagementClient
+
+            self._clients[key] = WebSiteManagementClient(self.credential, subscription, **self._kwargs())
+        return self._clients[key]
+
+    def keyvault(self, subscription: str) -> Any:
+        key = ("kv", subscription)
+        if key not in self._clients:
+            from azure.mgmt.keyvault.aio import KeyVaultManagementClient
+
+            self._clients[key] = KeyVaultManagementClient(self.credential, subscription, **self._kwargs())
+        return self._clients[key]
+
+    async def call(self, make: Callable[[], Awaitable[T]]) -> T:
+        async with self.sem:
+            self.requests += 1
+            return await make()
+
+    async def collect(self, pager: Any) -> list[Any]:
+        out: list[Any] = []
+        async with self.sem:
+            async for item in pager:
+                out.append(item)
+        return out
+
+
+async def _vaults(s: _Session, subscription: str, result: EstateResult) -> dict[str, VaultInfo]:
+    try:
+        vaults = await s.collect(s.keyvault(subscription).vaults.list_by_subscription())
+    except Exception as exc:  # noqa: BLE001 - vault facts are optional: record and go on
+        reason, detail = _skip_reason(exc)
+        result.skipped.append(SkippedItem(f"{subscription}/key-vaults", reason,
+                                          f"{detail}; Key Vault permission models unknown", partial=True))
+        return {}
+    out: dict[str, VaultInfo] = {}
+    for v in vaults:
+        d = _as_dict(v)
+        props = d.get("properties") or {}
+        sub, rg = _parse_id(str(d.get("id", "")))
+        rbac = props.get("enableRbacAuthorization")
+        name = str(d.get("name", ""))
+        out[name.lower()] = VaultInfo(sub or subscription, rg, name, None if rbac is None else bool(rbac),
+                                      props.get("vaultUri"))
+    return out
+
+
+async def _settings(s: _Session, subscription: str, rg: str, site: str, slot: str | None) -> tuple[
+    tuple[tuple[str, str], ...], tuple[tuple[str, str, str], ...]
+]:
+    web = s.web(subscription).web_apps
+    if slot:
+        app_call = s.call(lambda: web.list_application_settings_slot(rg, site, slot))
+        conn_call = s.call(lambda: web.list_connection_strings_slot(rg, site, slot))
+    else:
+        app_call = s.call(lambda: web.list_application_settings(rg, site))
+        conn_call = s.call(lambda: web.list_connection_strings(rg, site))
+    app, conn = await asyncio.gather(app_call, conn_call)
+    app_props = _as_dict(app).get("properties") or {}
+    conn_props = _as_dict(conn).get("properties") or {}
+    app_settings = tuple(sorted((str(k), "" if v is None else str(v)) for k, v in app_props.items()))
+    conns = tuple(sorted(
+        (str(k), str((v or {}).get("value") or ""), str((v or {}).get("type") or "Custom"))
+        for k, v in conn_props.items()
+    ))
+    return app_settings, conns
+
+
+async def _sticky(s: _Session, subscription: str, rg: str, site: str) -> tuple[frozenset[str], frozenset[str]]:
+    raw = _as_dict(await s.call(lambda: s.web(subscription).web_apps.list_slot_configuration_names(rg, site)))
+    props = raw.get("properties") or raw
+    return (frozenset(props.get("appSettingNames") or ()), frozenset(props.get("connectionStringNames") or ()))
+
+
+async def _scan_site(s: _Session, site_raw: dict[str, Any], vaults: dict[str, VaultInfo], fp: Fingerprinter,
+                     result: EstateResult) -> None:
+    sub, rg = _parse_id(str(site_raw.get("id", "")))
+    name = str(site_raw.get("name", ""))
+    props = site_raw.get("properties") or {}
+    kind = str(site_raw.get("kind") or "app")
+    base_target = f"{sub}/{rg}/{name}"
+    targets: list[tuple[str | None, dict[str, Any]]] = [(None, site_raw)]
+    try:
+        sticky_app, sticky_conn = await _sticky(s, sub, rg, name)
+    except Exception as exc:  # noqa: BLE001 - stickiness is optional: record and go on
+        reason, detail = _skip_reason(exc)
+        result.skipped.append(SkippedItem(f"{base_target}/slotConfigNames", reason,
+                                          f"{detail}; slot-sticky settings unknown", partial=True))
+        sticky_app, sticky_conn = frozenset(), frozenset()
+    if s.options.include_slots:
+        try:
+            slots = await s.collect(s.web(sub).web_apps.list_slots(rg, name))
+            for slot in slots:
+                d = _as_dict(slot)
+                targets.append((str(d.get("name", "")).split("/")[-1], d))
+        except Exception as exc:  # noqa: BLE001 - one bad site must not stop the estate
+            reason, detail = _skip_reason(exc)
+            result.skipped.append(SkippedItem(f"{base_target}/slots", reason, f"{detail}; slots not scanned"))
+
+    async def one(slot: str | None, raw: dict[str, Any]) -> None:
+        target = f"{base_target}/slots/{slot}" if slot else base_target
+        try:
+            app_settings, conns = await _settings(s, sub, rg, name, slot)
+        except Exception as exc:  # noqa: BLE001 - one bad slot must not stop the estate
+            reason, detail = _skip_reason(exc)
+            result.skipped.append(SkippedItem(target, reason, detail))
+            return
+        raw_props = raw.get("properties") or props
+        snapshot = SiteSnapshot(
+            subscription=sub, resource_group=rg, site=name, slot=slot, kind=str(raw.get("kind") or kind),
+            identity=_identity(raw.get("identity")),
+            key_vault_reference_identity=raw_props.get("keyVaultReferenceIdentity"),
+            app_settings=app_settings, connection_strings=conns,
+            sticky_app_settings=sticky_app, sticky_connection_strings=sticky_conn,
+        )
+        result.items.extend(items_for_site(snapshot, vaults, fp))
+        result.sites.append(snapshot.inventory())
+
+    await asyncio.gather(*(one(slot, raw) for slot, raw in targets))
+
+
+async def _list_sites(s: _Session, subscription: str, options: EstateScanOptions) -> list[dict[str, Any]]:
+    web = s.web(subscription).web_apps
+    if options.resource_group and options.site:
+        return [_as_dict(await s.call(lambda: web.get(options.resource_group, options.site)))]
+    pager = web.list_by_resource_group(options.resource_group) if options.resource_group else web.list()
+    sites = [_as_dict(x) for x in await s.collect(pager)]
+    if options.site:
+        sites = [x for x in sites if str(x.get("name", "")).lower() == options.site.lower()]
+    return sites
+
+
+async def scan_estate_async(credential: Any, target: ArmTarget, options: EstateScanOptions,
+                            fp: Fingerprinter) -> EstateResult:
+    result = EstateResult()
+    async with _Session(credential, target, options) as s:
+        for subscription in options.subscriptions:
+            try:
+                sites = await _list_sites(s, subscription, options)
+            except Exception as exc:  # noqa: BLE001 - report the subscription, go on with the next
+                reason, detail = _skip_reason(exc)
+                result.skipped.append(SkippedItem(subscription, reason, f"{detail}; sites not listed"))
+                continue
+            vaults = await _vaults(s, subscription, result)
+            await asyncio.gather(*(_scan_site(s, site, vaults, fp, result) for site in sites))
+        result.requests = s.requests
+        result.throttle_pauses = s.guard.pauses
+    result.items.sort(key=lambda i: i.sort_key())
+    result.skipped.sort(key=lambda x: x.sort_key())
+    result.sites.sort(key=lambda x: x.sort_key())
+    return result
+
+
+def scan_estate(credential: Any, target: ArmTarget, options: EstateScanOptions, fp: Fingerprinter) -> EstateResult:
+    return asyncio.run(scan_estate_async(credential, target, options, fp))

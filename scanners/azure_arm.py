@@ -1,0 +1,126 @@
+"""How secretless talks to Azure Resource Manager: endpoint and scope per cloud, the credential the
+user chose, one shared TLS context, and pipeline policies for throttling.
+
+The only module (with `app_service.py`) that imports the Azure SDK.  Nothing here ever enables
+the SDK's `logging_enable`, which would log response bodies (the settings, i.e. the secrets).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import ssl
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from azure.core.pipeline import PipelineRequest, PipelineResponse
+from azure.core.pipeline.policies import AsyncHTTPPolicy, AsyncRetryPolicy
+
+from scanners.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+CLOUDS: dict[str, str] = {
+    "public": "https://management.azure.com",
+    "china": "https://management.chinacloudapi.cn",
+    "usgov": "https://management.usgovcloudapi.net",
+}
+CREDENTIALS = ("azure-cli", "managed-identity", "workload-identity", "environment", "default")
+
+
+@dataclass(frozen=True, slots=True)
+class ArmTarget:
+    base_url: str
+    scope: str
+
+
+def arm_target(cloud: str = "public", arm_endpoint: str | None = None, scope: str | None = None) -> ArmTarget:
+    if cloud not in CLOUDS:
+        raise ConfigError(f"unknown cloud {cloud!r}: choose one of {', '.join(CLOUDS)}")
+    base = (arm_endpoint or CLOUDS[cloud]).rstrip("/")
+    if not base.startswith("https://"):
+        raise ConfigError("the ARM endpoint must use https:// (bearer tokens are never sent in clear text)")
+    default_scope = CLOUDS[cloud] + "/.default"
+    return ArmTarget(base_url=base, scope=scope or default_scope)
+
+
+def build_credential(name: str, client_id: str | None = None) -> Any:
+    """An async azure-identity credential, chosen deliberately rather than by a chain's accident."""
+    from azure.identity import aio as identity
+
+    if name == "azure-cli":
+        return identity.AzureCliCredential()
+    if name == "managed-identity":
+        return identity.ManagedIdentityCredential(client_id=client_id) if client_id else identity.ManagedIdentityCredential()
+    if name == "workload-identity":
+        return identity.WorkloadIdentityCredential(client_id=client_id) if client_id else identity.WorkloadIdentityCredential()
+    if name == "environment":
+        return identity.EnvironmentCredential()
+    if name == "default":
+        kwargs: dict[str, Any] = {}
+        if client_id:
+            kwargs["managed_identity_client_id"] = client_id
+        return identity.DefaultAzureCredential(**kwargs)
+    raise ConfigError(f"unknown credential {name!r}: choose one of {', '.join(CREDENTIALS)}")
+
+
+def tls_context() -> ssl.SSLContext:
+    """One context for every connection; honours SSL_CERT_FILE / REQUESTS_CA_BUNDLE."""
+    cafile = os.environ.get("SSL_CERT_FILE") or os.environ.get("REQUESTS_CA_BUNDLE")
+    return ssl.create_default_context(cafile=cafile) if cafile else ssl.create_default_context()
+
+
+class ArmRetryPolicy(AsyncRetryPolicy):  # type: ignore[misc]
+    """azure-core's retry, with two fixes for ARM at scale.
+
+    - `Retry-After` values are capped (a hostile or buggy 3600 s must not stall the scan).
+    - A 429 on a POST `.../list` action is retried even without `Retry-After`: these actions only
+      read (app settings, connection strings), so repeating them is safe; azure-core would not.
+    """
+
+    def __init__(self, max_retry_after: float = 30.0, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.max_retry_after = max_retry_after
+
+    def get_retry_after(self, response: PipelineResponse[Any, Any]) -> float | None:
+        value = super().get_retry_after(response)
+        return None if value is None else min(float(value), self.max_retry_after)
+
+    def _is_method_retryable(self, settings: dict[str, Any], request: Any, response: Any = None) -> bool:
+        if (
+            response is not None
+            and response.status_code == 429
+            and request.method.upper() == "POST"
+            and request.url.split("?", 1)[0].rstrip("/").endswith("/list")
+        ):
+            return True
+        return bool(super()._is_method_retryable(settings, request, response=response))
+
+
+class RateLimitGuard(AsyncHTTPPolicy):  # type: ignore[misc]
+    """Slow down before ARM says no: watches `x-ms-ratelimit-remaining-*` and, when a budget runs
+    low, makes every request wait until the bucket has had time to refill."""
+
+    def __init__(self, low_water: int = 10, pause_s: float = 1.0) -> None:
+        super().__init__()
+        self.low_water = low_water
+        self.pause_s = pause_s
+        self._resume_at = 0.0
+        self.pauses = 0
+
+    async def send(self, request: PipelineRequest[Any]) -> PipelineResponse[Any, Any]:
+        wait = self._resume_at - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        response = await self.next.send(request)
+        remaining = [
+            int(v) for k, v in response.http_response.headers.items()
+            if k.lower().startswith("x-ms-ratelimit-remaining-") and str(v).strip().isdigit()
+        ]
+        if remaining and min(remaining) < self.low_water:
+            self.pauses += 1
+            self._resume_at = max(self._resume_at, time.monotonic() + self.pause_s)
+            log.info("ARM request budget low (%d left): pausing %.1fs", min(remaining), self.pause_s)
+        return response

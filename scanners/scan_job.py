@@ -1,0 +1,60 @@
+"""One scan job: a repository, a live estate, or both, merged into one `ScanResult`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from scanners.fingerprint import Fingerprinter
+from scanners.records import ScanResult, SkipReason
+from scanners.repository import ProgressCallback, RepositoryScanOptions, scan_repository
+
+# Skip reasons that mean part of a live estate was not read (a deleted site is not a gap).
+INCOMPLETE_REASONS = frozenset(
+    {SkipReason.ACCESS_DENIED, SkipReason.THROTTLED, SkipReason.SERVICE_ERROR, SkipReason.ERROR}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class EstateRequest:
+    credential: Any
+    credential_name: str
+    target: Any  # azure_arm.ArmTarget
+    options: Any  # app_service.EstateScanOptions
+
+
+def run_scan(path: str | None, key: bytes, repo_options: RepositoryScanOptions,
+             estate: EstateRequest | None = None, progress: ProgressCallback | None = None) -> ScanResult:
+    parts: list[ScanResult] = []
+    if path is not None:
+        parts.append(scan_repository(path, key, repo_options, progress))
+    if estate is not None:
+        from scanners.app_service import scan_estate
+
+        res = scan_estate(estate.credential, estate.target, estate.options, Fingerprinter(key))
+        parts.append(ScanResult(items=tuple(res.items), skipped=tuple(res.skipped), sites=tuple(res.sites),
+                                credential=estate.credential_name,
+                                stats={"arm_requests": res.requests, "throttle_pauses": res.throttle_pauses}))
+    return merge(parts)
+
+
+def merge(parts: list[ScanResult]) -> ScanResult:
+    if len(parts) == 1:
+        return parts[0]
+    items = sorted((i for p in parts for i in p.items), key=lambda i: i.sort_key())
+    skipped = sorted((s for p in parts for s in p.skipped), key=lambda s: s.sort_key())
+    sites = sorted((s for p in parts for s in p.sites), key=lambda s: s.sort_key())
+    stats: dict[str, int] = {}
+    for p in parts:
+        stats.update(p.stats)
+    return ScanResult(
+        items=tuple(items), skipped=tuple(skipped), sites=tuple(sites),
+        files_scanned=sum(p.files_scanned for p in parts), bytes_scanned=sum(p.bytes_scanned for p in parts),
+        root=next((p.root for p in parts if p.root), ""),
+        credential=next((p.credential for p in parts if p.credential), None), stats=stats,
+    )
+
+
+def is_incomplete(result: ScanResult) -> bool:
+    """True when part of a live estate could not be read."""
+    return any(s.reason in INCOMPLETE_REASONS and not s.partial for s in result.skipped)
