@@ -442,6 +442,8 @@ def _identity_setting(name: str, value: str) -> Classification | None:
 def _by_name(name: str, value: str, hint: ServiceType | None) -> Classification | None:
     rule = setting_names.rule_for(name)
     v = value.strip()
+    if rule is None and hint in _PASSWORD_SERVICES and _GENERIC_PASSWORD_NAME_RE.search(setting_names.normalise(name)):
+        rule = setting_names.NameRule(_GENERIC_PASSWORD_NAME_RE, hint, K.ADMIN_PASSWORD if "admin" in name.lower() else K.PASSWORD)
     if rule is None:
         if setting_names.is_connection_name(name) and is_placeholder(v):
             service = hint or setting_names.service_hint(name) or S.GENERIC
@@ -478,6 +480,10 @@ def _by_name(name: str, value: str, hint: ServiceType | None) -> Classification 
                        redaction.preview_named(name), "setting-name", v, notes=("Azurite well-known key",))
     return _result(service, kind, V.SECRET, Endpoint(), redaction.preview_named(name), "setting-name",
                    v, confidence)
+
+
+_PASSWORD_SERVICES = frozenset({S.SQL, S.POSTGRESQL, S.MYSQL, S.REDIS, S.CONTAINER_REGISTRY})
+_GENERIC_PASSWORD_NAME_RE = re.compile(r"(^|_)(admin(istrator)?_?(login_?)?)?(password|passwd|pwd)$|adminpassword$")
 
 
 # ------------------------------------------------------------------------------- entry

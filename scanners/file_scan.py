@@ -105,13 +105,16 @@ def scan_bytes(rel: str, data: bytes, fp: Fingerprinter, *, generic: bool = True
                                        partial=True))
     seen = {(i.fingerprint, i.location.line) for i in structured}
     seen_values = {i.fingerprint for i in structured}
+    # A structured handler that understood a line speaks for it: the line scanner adds nothing
+    # there about the same service (it would only re-read the same text less precisely).
+    understood = {(i.location.line, i.service_type) for i in structured}
     found = list(structured)
     for ev in line_scanner.scan_lines(source):
         item = item_from_evidence(ev, rel, "line", fp)
         if item is None:
             continue
         key = (item.fingerprint, item.location.line)
-        if key in seen or item.fingerprint in seen_values:
+        if key in seen or item.fingerprint in seen_values or (item.location.line, item.service_type) in understood:
             continue
         seen.add(key)
         found.append(item)

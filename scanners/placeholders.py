@@ -50,6 +50,8 @@ _REFERENCE_RE = re.compile(
       | \[\s*reference\(.*\)\s*\]                                    # ARM reference()
       | (?:var|local|data|module)\.[A-Za-z0-9_.\[\]"-]+              # Terraform expression
       | @secret\(.*\)
+      | \$[A-Za-z_][A-Za-z0-9_]*                                     # shell $VAR
+      | \$env:[A-Za-z_][A-Za-z0-9_]*                                 # PowerShell $env:VAR
     )\s*$
     """,
     re.VERBOSE,

@@ -1,22 +1,535 @@
-"""(being written)"""
+"""Bicep templates and parameter files (`*.bicep`, `*.bicepparam`).
+
+Regex-based, over the whole text: resource declarations give each symbol its type, then every
+key-fetching call (`sa.listKeys()`, `listKeys(sa.id, ...)`, `listKeys(resourceId('Microsoft...'))`,
+`cosmos.listConnectionStrings()`, `acr.listCredentials()`, `search.listAdminKeys()` ...) becomes
+evidence that a key is materialised into an app setting, a variable or a deployment output.
+No literal value is ever copied into a preview: previews are built from identifiers only.
+
+The brace helpers at the bottom (`enclosing_objects`, `direct_keys`) are shared with the Terraform
+handler.
+"""
 
 from __future__ import annotations
 
+import bisect
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from scanners.evidence import Evidence, SourceFile
 from scanners.handlers import register
+from scanners.placeholders import is_placeholder, is_reference
+from scanners.records import Confidence, CredentialKind, EvidenceRole, ServiceType, ValueClass
+from scanners.setting_names import IDENTITY_SUFFIXES, identity_suffix, leaf, rule_for, service_hint
+
+S = ServiceType
+K = CredentialKind
+
+OUTPUT_NOTE = ("deployment outputs are stored in the deployment history in clear text: "
+               "do not output keys")
+SECURE_OUTPUT_NOTE = "output is marked @secure(): not kept in deployment history, but the key still exists"
+VAULT_COPY_NOTE = "key copied into a Key Vault secret: the key itself still exists"
+
+# Resource provider (lower-case prefix of the type) -> service.
+_PROVIDERS: tuple[tuple[str, ServiceType], ...] = (
+    ("microsoft.storage/", S.STORAGE),
+    ("microsoft.servicebus/", S.SERVICE_BUS),
+    ("microsoft.eventhub/", S.EVENT_HUBS),
+    ("microsoft.documentdb/", S.COSMOS_DB),
+    ("microsoft.cache/", S.REDIS),
+    ("microsoft.search/", S.AI_SEARCH),
+    ("microsoft.cognitiveservices/", S.COGNITIVE_SERVICES),
+    ("microsoft.containerregistry/", S.CONTAINER_REGISTRY),
+    ("microsoft.signalrservice/webpubsub", S.WEB_PUBSUB),
+    ("microsoft.signalrservice/", S.SIGNALR),
+    ("microsoft.appconfiguration/", S.APP_CONFIGURATION),
+    ("microsoft.eventgrid/", S.EVENT_GRID),
+    ("microsoft.insights/components", S.APPLICATION_INSIGHTS),
+    ("microsoft.dbforpostgresql/", S.POSTGRESQL),
+    ("microsoft.dbformysql/", S.MYSQL),
+    ("microsoft.sql/", S.SQL),
+)
+
+_KIND_BY_SERVICE: dict[ServiceType, CredentialKind] = {
+    S.STORAGE: K.ACCOUNT_KEY,
+    S.SERVICE_BUS: K.SHARED_ACCESS_KEY,
+    S.EVENT_HUBS: K.SHARED_ACCESS_KEY,
+    S.COSMOS_DB: K.ACCOUNT_KEY,
+    S.COSMOS_MONGO: K.ACCOUNT_KEY,
+    S.REDIS: K.ACCESS_KEY,
+    S.AI_SEARCH: K.API_KEY,
+    S.COGNITIVE_SERVICES: K.API_KEY,
+    S.OPENAI: K.API_KEY,
+    S.CONTAINER_REGISTRY: K.ADMIN_PASSWORD,
+    S.SIGNALR: K.ACCESS_KEY,
+    S.WEB_PUBSUB: K.ACCESS_KEY,
+    S.APP_CONFIGURATION: K.ACCESS_KEY,
+    S.EVENT_GRID: K.ACCESS_KEY,
+    S.APPLICATION_INSIGHTS: K.INSTRUMENTATION_KEY,
+}
+
+# Words in a symbol name that hint at a service, when its type is not declared in this file.
+_NAME_HINTS: tuple[tuple[re.Pattern[str], ServiceType], ...] = (
+    (re.compile(r"storage|blob|(^|_)sa($|_)|stg", re.I), S.STORAGE),
+    (re.compile(r"service_?bus|(^|_)sb", re.I), S.SERVICE_BUS),
+    (re.compile(r"event_?hub", re.I), S.EVENT_HUBS),
+    (re.compile(r"cosmos|documentdb", re.I), S.COSMOS_DB),
+    (re.compile(r"redis|cache", re.I), S.REDIS),
+    (re.compile(r"search", re.I), S.AI_SEARCH),
+    (re.compile(r"openai|aoai", re.I), S.OPENAI),
+    (re.compile(r"cognitive|speech|vision|language|translator", re.I), S.COGNITIVE_SERVICES),
+    (re.compile(r"registry|acr", re.I), S.CONTAINER_REGISTRY),
+    (re.compile(r"signalr", re.I), S.SIGNALR),
+    (re.compile(r"pubsub", re.I), S.WEB_PUBSUB),
+    (re.compile(r"app_?config", re.I), S.APP_CONFIGURATION),
+    (re.compile(r"event_?grid|topic", re.I), S.EVENT_GRID),
+)
 
 
-class _Handler:
-    name = "bicep".replace("_", "-")
+def service_for_type(rtype: str) -> ServiceType | None:
+    t = rtype.lower()
+    for prefix, service in _PROVIDERS:
+        if t.startswith(prefix):
+            return service
+    return None
+
+
+def service_from_identifier(name: str) -> ServiceType | None:
+    for pattern, service in _NAME_HINTS:
+        if pattern.search(name):
+            return service
+    return None
+
+
+# ------------------------------------------------------------------------- shared helpers
+
+_BRACE_RE = re.compile(r"[{}]")
+
+
+def enclosing_objects(text: str, pos: int, limit: int = 6000, levels: int = 4) -> list[int]:
+    """Offsets of the `{` of the objects enclosing `pos`, innermost first.
+
+    Interpolation braces (`${`) are skipped, so a position inside `'...${expr}...'` belongs to
+    the object that holds the string.
+    """
+    lo = max(0, pos - limit)
+    depth = 0
+    out: list[int] = []
+    braces = [m.start() for m in _BRACE_RE.finditer(text, lo, pos)]
+    for i in reversed(braces):
+        if text[i] == "}":
+            depth += 1
+            continue
+        if depth > 0:
+            depth -= 1
+            continue
+        if i > 0 and text[i - 1] == "$":
+            continue  # the interpolation we are in
+        out.append(i)
+        if len(out) >= levels:
+            break
+    return out
+
+
+def object_end(text: str, start: int, limit: int = 20000) -> int:
+    """Offset just past the `}` that closes the object opened at `start` (or a bounded guess)."""
+    depth = 0
+    hi = min(len(text), start + limit)
+    for m in _BRACE_RE.finditer(text, start, hi):
+        if m.group(0) == "{":
+            depth += 1
+        else:
+            depth -= 1
+            if depth == 0:
+                return m.end()
+    return hi
+
+
+def direct_matches(text: str, start: int, end: int, pattern: re.Pattern[str]) -> list[re.Match[str]]:
+    """Matches of `pattern` in the object `text[start:end]` that sit at its own level."""
+    out = []
+    for m in pattern.finditer(text, start + 1, end):
+        seg = text[start + 1 : m.start()]
+        opened = seg.count("{")
+        closed = seg.count("}")
+        if opened == closed:
+            out.append(m)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    start: int
+    end: int
+    keyword: str
+    name: str
+    decorators: str
+
+
+def statements(text: str, pattern: re.Pattern[str]) -> list[Statement]:
+    """Top-level statements: each runs from its keyword to the next top-level keyword."""
+    found = list(pattern.finditer(text))
+    out: list[Statement] = []
+    for i, m in enumerate(found):
+        end = found[i + 1].start() if i + 1 < len(found) else len(text)
+        out.append(Statement(m.start(), end, m.group("kw"), m.group("name") or "", m.group("dec") or ""))
+    return out
+
+
+def statement_at(stmts: list[Statement], starts: list[int], pos: int) -> Statement | None:
+    i = bisect.bisect_right(starts, pos) - 1
+    if i < 0:
+        return None
+    st = stmts[i]
+    return st if st.start <= pos < st.end else None
+
+
+_COMMENT_OR_STRING_RE = re.compile(
+    r"'''.*?'''|'(?:[^'\\\n]|\\.)*'|//[^\n]*|/\*.*?\*/", re.S
+)
+
+
+def mask_comments(text: str, pattern: re.Pattern[str] = _COMMENT_OR_STRING_RE) -> str:
+    """`text` with comments blanked (same length, newlines kept); strings left as they are."""
+
+    def repl(m: re.Match[str]) -> str:
+        s = m.group(0)
+        if s.startswith(("//", "/*", "#")):
+            return re.sub(r"[^\n]", " ", s)
+        return s
+
+    return pattern.sub(repl, text)
+
+
+# ------------------------------------------------------------------------------- Bicep
+
+_RESOURCE_RE = re.compile(
+    r"^[ \t]*resource\s+([A-Za-z_]\w*)\s+'([^'@]+)(?:@[^']*)?'\s+(?:existing\s*)?=", re.M
+)
+_TOP_RE = re.compile(
+    r"(?P<dec>(?:^[ \t]*@[^\n]*\n)*)^(?P<kw>resource|output|param|var|module|type|func|import|"
+    r"metadata|targetScope|using|extension)\b(?:\s+(?P<name>[A-Za-z_]\w*))?",
+    re.M,
+)
+_KIND_OPENAI_RE = re.compile(r"^\s*kind:\s*'OpenAI'", re.M | re.I)
+_KIND_MONGO_RE = re.compile(r"^\s*kind:\s*'MongoDB'", re.M | re.I)
+
+_FETCH_FUNCS = (r"listKeys|listConnectionStrings|listCredentials|listAdminKeys|listQueryKeys|"
+                r"listAccountSas|listServiceSas|listSecrets|listKeyValue|listAuthKeys")
+# `sym.listKeys(`
+_METHOD_FETCH_RE = re.compile(r"\b([A-Za-z_]\w*)(?:\[[^\]\n]{0,40}\])?\s*\.\s*(" + _FETCH_FUNCS + r")\s*\(")
+# `listKeys(sym.id, ...)`, `listKeys(resourceId('Microsoft...', ...), ...)`, `listKeys(someId, ...)`
+_FUNC_FETCH_RE = re.compile(r"(?<![.\w])(" + _FETCH_FUNCS + r")\s*\(\s*([^\n]{0,300})")
+_RESOURCE_ID_TYPE_RE = re.compile(r"^\s*(?:\w+\.)?(?:resourceId|extensionResourceId|subscriptionResourceId)\s*\("
+                                  r"[^)]*?'((?:Microsoft|microsoft)\.[A-Za-z]+/[^']+)'")
+_SYMBOL_ID_RE = re.compile(r"^\s*([A-Za-z_]\w*)(?:\[[^\]\n]{0,40}\])?\.id\b")
+_PLAIN_ARG_RE = re.compile(r"^\s*([A-Za-z_]\w*)\s*[,)]")
+_INSIGHTS_RE = re.compile(
+    r"\b([A-Za-z_]\w*)(?:\[[^\]\n]{0,40}\])?\.properties\.(InstrumentationKey|ConnectionString)\b"
+)
+_REFERENCE_INSIGHTS_RE = re.compile(
+    r"\breference\(([^\n]{0,300}?)\)\.(?:properties\.)?(InstrumentationKey|ConnectionString)\b"
+)
+_GET_SECRET_RE = re.compile(
+    r"\b(?:([A-Za-z_]\w*)\s*\.\s*getSecret|az\s*\.\s*getSecret)\s*\(([^\n)]{0,300})\)"
+)
+_ACR_ADMIN_RE = re.compile(r"\badminUserEnabled\s*:\s*true\b")
+_SECURE_PARAM_RE = re.compile(
+    r"@secure\(\)(?:\s*@[\w.]+\((?:[^()'\n]|'(?:[^'\\\n]|\\.)*')*\))*\s*param\s+([A-Za-z_]\w*)\s+string\s*=\s*"
+    r"'((?:[^'\\\n]|\\.)*)'"
+)
+_BICEPPARAM_RE = re.compile(r"^[ \t]*param\s+([A-Za-z_]\w*)\s*=\s*'((?:[^'\\\n]|\\.)*)'", re.M)
+_SECRETISH_NAME_RE = re.compile(r"passw|pwd|secret|token|(^|_)key$|Key$", re.I)
+_KEY_RE = re.compile(r"(?:^|[{,])[ \t]*(?:'([^'\n]{1,200})'|([A-Za-z_][\w]*))\s*:(?!:)", re.M)
+_NAME_PROP_RE = re.compile(r"(?:^|[{,])[ \t]*name\s*:\s*'([^'$\n]{1,200})'", re.M)
+_VALUE_KEYS = frozenset({"value", "connectionstring", "secretvalue"})
+_LITERAL_RE = re.compile(
+    r"(?:^|[{,])[ \t]*(?:'([^'\n]{1,200})'|([A-Za-z_]\w*))\s*:\s*'((?:[^'\\\n]|\\.){3,4096})'", re.M
+)
+# `{ name: 'X__accountName', value: <expression> }` and `X__fullyQualifiedNamespace: <expression>`
+_IDENTITY_PAIR_RE = re.compile(
+    r"\bname\s*:\s*'([^'$\n]{1,200}__[A-Za-z]+)'\s*(?:,\s*|\n\s*)value\s*:\s*([A-Za-z_][\w.()\[\]:]{0,200})"
+)
+_IDENTITY_PROP_RE = re.compile(
+    r"(?:^|[{,])[ \t]*(?:'([^'$\n]{1,200}__[A-Za-z]+)'|([A-Za-z_]\w*__[A-Za-z]+))\s*:\s*([A-Za-z_][\w.()\[\]:]{0,200})",
+    re.M,
+)
+_SKIP_LITERAL_KEYS = frozenset({"name", "location", "kind", "type", "scope", "dependson", "tier", "sku"})
+_LITERAL_WORTH_RE = re.compile(r"=|://|passw|pwd|secret|key|token|connection", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class _Fetch:
+    pos: int
+    symbol: str
+    func: str
+    service: ServiceType | None
+    confidence: Confidence
+
+
+class BicepHandler:
+    name = "bicep"
 
     def matches(self, path: PurePosixPath) -> bool:
-        return False
+        return path.suffix.lower() in (".bicep", ".bicepparam")
 
     def scan(self, source: SourceFile) -> Iterator[Evidence]:
-        return iter(())
+        raw = source.text
+        text = mask_comments(raw)
+        types = self._resource_types(text)
+        stmts = statements(text, _TOP_RE)
+        starts = [s.start for s in stmts]
+        seen: set[tuple[int, str, str]] = set()
+
+        for fetch in self._fetches(text, types):
+            key = (source.line_of(fetch.pos), fetch.symbol, fetch.func)
+            if key in seen:
+                continue
+            seen.add(key)
+            service = fetch.service or S.GENERIC
+            kind = _KIND_BY_SERVICE.get(service, K.ACCESS_KEY)
+            if fetch.func in ("listAccountSas", "listServiceSas"):
+                kind = K.SAS
+            yield self._materialised(source, text, stmts, starts, fetch.pos, service, kind,
+                                     ValueClass.SECRET, f"{fetch.symbol}.{fetch.func}()",
+                                     "list-keys", fetch.confidence)
+
+        for m in _INSIGHTS_RE.finditer(text):
+            rtype = types.get(m.group(1))
+            if rtype is None or service_for_type(rtype) is not S.APPLICATION_INSIGHTS:
+                continue
+            yield self._materialised(source, text, stmts, starts, m.start(), S.APPLICATION_INSIGHTS,
+                                     K.INSTRUMENTATION_KEY, ValueClass.LOCATOR,
+                                     f"{m.group(1)}.properties.{m.group(2)}", "app-insights",
+                                     Confidence.HIGH)
+        for m in _REFERENCE_INSIGHTS_RE.finditer(text):
+            arg = m.group(1)
+            sm = _SYMBOL_ID_RE.match(arg)
+            rm = _RESOURCE_ID_TYPE_RE.match(arg)
+            rtype = types.get(sm.group(1)) if sm else (rm.group(1) if rm else None)
+            if "insights" not in (rtype or arg).lower():
+                continue
+            yield self._materialised(source, text, stmts, starts, m.start(), S.APPLICATION_INSIGHTS,
+                                     K.INSTRUMENTATION_KEY, ValueClass.LOCATOR,
+                                     f"reference().{m.group(2)}", "app-insights", Confidence.HIGH)
+
+        for m in _GET_SECRET_RE.finditer(text):
+            if m.group(1) and m.group(1) != "az" and types.get(m.group(1), "microsoft.keyvault/vaults").lower() \
+                    != "microsoft.keyvault/vaults":
+                continue
+            secret = re.findall(r"'([A-Za-z0-9-]{1,127})'", m.group(2))
+            shown = f"getSecret({secret[-1]})" if secret else "getSecret()"
+            target = f"{m.group(1)}.{shown}" if m.group(1) else f"az.{shown}"
+            yield self._materialised(source, text, stmts, starts, m.start(), S.KEY_VAULT,
+                                     K.SECRET_REFERENCE, ValueClass.REFERENCE, target,
+                                     "key-vault-get-secret", Confidence.HIGH)
+
+        for m in _ACR_ADMIN_RE.finditer(text):
+            st = statement_at(stmts, starts, m.start())
+            rtype = types.get(st.name, "") if st and st.keyword == "resource" else ""
+            if service_for_type(rtype) is not S.CONTAINER_REGISTRY:
+                continue
+            yield Evidence(line=source.line_of(m.start()), role=EvidenceRole.IAC_ASSIGNMENT,
+                           name="adminUserEnabled", service=S.CONTAINER_REGISTRY,
+                           kind=K.ADMIN_PASSWORD, value_class=ValueClass.SECRET,
+                           preview=f"{st.name if st else 'registry'} admin user enabled",
+                           confidence=Confidence.HIGH, method="acr-admin-user")
+
+        yield from self._parameters(source, text)
+        yield from self._literals(source, text)
+        yield from self._identity_settings(source, text, types)
+
+    # ------------------------------------------------------------------ pieces
+
+    @staticmethod
+    def _resource_types(text: str) -> dict[str, str]:
+        types: dict[str, str] = {}
+        last_full = ""
+        for m in _RESOURCE_RE.finditer(text):
+            sym, rtype = m.group(1), m.group(2)
+            if "/" in rtype and "." in rtype.split("/", 1)[0]:
+                if m.start() == text.rfind("\n", 0, m.start()) + 1:  # top level
+                    last_full = rtype
+            elif last_full:
+                rtype = f"{last_full}/{rtype}"  # nested child resource
+            types[sym] = rtype
+            if service_for_type(rtype) is S.COGNITIVE_SERVICES or service_for_type(rtype) is S.COSMOS_DB:
+                body = text[m.end(): object_end(text, text.find("{", m.end()), 4000)]
+                if _KIND_OPENAI_RE.search(body):
+                    types[sym] = rtype + "#openai"
+                elif _KIND_MONGO_RE.search(body):
+                    types[sym] = rtype + "#mongo"
+        return types
+
+    @staticmethod
+    def _service_of(rtype: str) -> ServiceType | None:
+        if rtype.endswith("#openai"):
+            return S.OPENAI
+        if rtype.endswith("#mongo"):
+            return S.COSMOS_MONGO
+        return service_for_type(rtype)
+
+    def _fetches(self, text: str, types: dict[str, str]) -> Iterator[_Fetch]:
+        for m in _METHOD_FETCH_RE.finditer(text):
+            sym = m.group(1)
+            if sym == "az":
+                continue
+            rtype = types.get(sym)
+            if rtype is not None:
+                yield _Fetch(m.start(), sym, m.group(2), self._service_of(rtype) or S.GENERIC, Confidence.HIGH)
+            else:
+                yield _Fetch(m.start(), sym, m.group(2), service_from_identifier(sym), Confidence.MEDIUM)
+        for m in _FUNC_FETCH_RE.finditer(text):
+            func, arg = m.group(1), m.group(2)
+            sm = _SYMBOL_ID_RE.match(arg)
+            if sm:
+                rtype = types.get(sm.group(1))
+                service = self._service_of(rtype) if rtype else service_from_identifier(sm.group(1))
+                yield _Fetch(m.start(), sm.group(1), func, service,
+                             Confidence.HIGH if rtype else Confidence.MEDIUM)
+                continue
+            rm = _RESOURCE_ID_TYPE_RE.match(arg)
+            if rm:
+                yield _Fetch(m.start(), "resourceId", func, service_for_type(rm.group(1)), Confidence.HIGH)
+                continue
+            pm = _PLAIN_ARG_RE.match(arg)
+            symbol = pm.group(1) if pm else "expression"
+            yield _Fetch(m.start(), symbol, func, service_from_identifier(symbol) if pm else None,
+                         Confidence.MEDIUM)
+
+    def _materialised(
+        self,
+        source: SourceFile,
+        text: str,
+        stmts: list[Statement],
+        starts: list[int],
+        pos: int,
+        service: ServiceType,
+        kind: CredentialKind,
+        value_class: ValueClass,
+        target: str,
+        method: str,
+        confidence: Confidence,
+    ) -> Evidence:
+        st = statement_at(stmts, starts, pos)
+        line = source.line_of(pos)
+        note: str | None = None
+        if st is not None and st.keyword == "output":
+            secure = "@secure()" in st.decorators.replace(" ", "")
+            if value_class is ValueClass.SECRET:
+                note = SECURE_OUTPUT_NOTE if secure else OUTPUT_NOTE
+            return Evidence(line=line, role=EvidenceRole.IAC_OUTPUT, name=st.name, service=service,
+                            kind=kind, value_class=value_class,
+                            preview=f"output {st.name} = {target}", note=note,
+                            confidence=confidence, method=method)
+        name, context = self._setting_name(text, pos)
+        if name is None and st is not None and st.keyword in ("var", "param") and st.name:
+            name, context = st.name, st.keyword
+        if st is not None and st.keyword == "resource" and "keyvault/vaults/secrets" in text[st.start: st.start + 200].lower():
+            note = VAULT_COPY_NOTE if value_class is ValueClass.SECRET else None
+            context = "Key Vault secret"
+        preview = f"{context + ' ' if context else ''}{name + ' = ' if name else ''}{target}"
+        return Evidence(line=line, role=EvidenceRole.IAC_ASSIGNMENT, name=name, service=service,
+                        kind=kind, value_class=value_class, preview=preview, note=note,
+                        confidence=confidence, method=method)
+
+    @staticmethod
+    def _setting_name(text: str, pos: int) -> tuple[str | None, str | None]:
+        """The app setting / property the expression at `pos` is assigned to, and its parent key."""
+        objects = enclosing_objects(text, pos)
+        if not objects:
+            return None, None
+        inner = objects[0]
+        keys = [m for m in direct_matches(text, inner, pos, _KEY_RE)]
+        key = (keys[-1].group(1) or keys[-1].group(2)) if keys else None
+        parent = BicepHandler._parent_key(text, inner)
+        if key is not None and key.lower() not in _VALUE_KEYS:
+            return key, parent
+        for start in objects:
+            names = direct_matches(text, start, object_end(text, start), _NAME_PROP_RE)
+            if names:
+                return names[0].group(1), BicepHandler._parent_key(text, start)
+        return key, parent
+
+    @staticmethod
+    def _parent_key(text: str, brace: int) -> str | None:
+        head = text[max(0, brace - 200): brace].rstrip()
+        if head.endswith("["):
+            head = head[:-1].rstrip()
+        if not head.endswith(":"):
+            return None
+        m = re.search(r"(?<!\w)[A-Za-z_]\w*\Z", head[:-1].rstrip()[-120:])
+        return m.group(0) if m else None
+
+    def _identity_settings(self, source: SourceFile, text: str, types: dict[str, str]) -> Iterator[Evidence]:
+        """Identity-based settings whose value is an expression (literals go to the classifier)."""
+        found = [(m.group(1), m.group(2), m.start(2)) for m in _IDENTITY_PAIR_RE.finditer(text)]
+        found += [(m.group(1) or m.group(2), m.group(3), m.start(3)) for m in _IDENTITY_PROP_RE.finditer(text)]
+        for name, expr, pos in found:
+            split = identity_suffix(name)
+            if split is None:
+                continue
+            prefix, suffix = split
+            symbol = re.split(r"[.\[(:]", expr, maxsplit=1)[0]
+            rtype = types.get(symbol)
+            service = self._service_of(rtype) if rtype else None
+            if service not in (S.STORAGE, S.SERVICE_BUS, S.EVENT_HUBS, S.COSMOS_DB):
+                service = IDENTITY_SUFFIXES.get(suffix)
+                hinted = service_hint(prefix)
+                if service is S.SERVICE_BUS and hinted is S.EVENT_HUBS:
+                    service = S.EVENT_HUBS
+                if service is None:
+                    service = hinted or (S.STORAGE if leaf(prefix) == "azurewebjobsstorage" else S.GENERIC)
+            yield Evidence(line=source.line_of(pos), role=EvidenceRole.IAC_ASSIGNMENT, name=name,
+                           service=service, kind=K.IDENTITY, value_class=ValueClass.PASSWORDLESS,
+                           preview=f"{name} = {re.sub(r'[^A-Za-z0-9_.()]', '', expr)[:80]}",
+                           confidence=Confidence.HIGH, method="identity-setting")
+
+    def _literals(self, source: SourceFile, text: str) -> Iterator[Evidence]:
+        """String literals assigned to object properties: app settings, connection strings."""
+        for m in _LITERAL_RE.finditer(text):
+            key = m.group(1) or m.group(2)
+            value = m.group(3).replace("\\'", "'")
+            if key.lower() in _SKIP_LITERAL_KEYS:
+                continue
+            if not (_LITERAL_WORTH_RE.search(key) or _LITERAL_WORTH_RE.search(value)):
+                continue
+            name = key
+            if key.lower() in _VALUE_KEYS:
+                objects = enclosing_objects(text, m.start(3), levels=1)
+                if objects:
+                    names = direct_matches(text, objects[0], object_end(text, objects[0]), _NAME_PROP_RE)
+                    if names:
+                        name = names[0].group(1)
+            yield Evidence(line=source.line_of(m.start(3)), role=EvidenceRole.IAC_ASSIGNMENT, name=name,
+                           value=value, method="literal")
+
+    def _parameters(self, source: SourceFile, text: str) -> Iterator[Evidence]:
+        for m in _SECURE_PARAM_RE.finditer(text):
+            name, value = m.group(1), m.group(2)
+            line = source.line_of(m.start(1))
+            yield Evidence(line=line, role=EvidenceRole.IAC_ASSIGNMENT, name=name, value=value,
+                           method="secure-param-default")
+            if not (is_placeholder(value) or is_reference(value) or "${" in value):
+                yield Evidence(line=line, role=EvidenceRole.IAC_ASSIGNMENT, name=name,
+                               service=S.GENERIC, kind=K.PASSWORD, value_class=ValueClass.SECRET,
+                               preview=f"secure parameter {name} has a default value",
+                               confidence=Confidence.HIGH, method="secure-param-default")
+        if source.path.suffix.lower() != ".bicepparam":
+            return
+        for m in _BICEPPARAM_RE.finditer(text):
+            name, value = m.group(1), m.group(2)
+            line = source.line_of(m.start(1))
+            yield Evidence(line=line, role=EvidenceRole.IAC_ASSIGNMENT, name=name, value=value,
+                           method="bicepparam")
+            if (_SECRETISH_NAME_RE.search(name) and rule_for(name) is None
+                    and not (is_placeholder(value) or is_reference(value) or "${" in value)):
+                yield Evidence(line=line, role=EvidenceRole.IAC_ASSIGNMENT, name=name,
+                               service=S.GENERIC, kind=K.PASSWORD, value_class=ValueClass.SECRET,
+                               preview=f"parameter {name} is set to a literal value",
+                               confidence=Confidence.MEDIUM, method="bicepparam")
 
 
-register(_Handler())
+register(BicepHandler())
