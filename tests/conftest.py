@@ -29,3 +29,6 @@ def scan_text(path: str, text: str, generic: bool = False) -> list[ConnectionStr
     """Scan `text` as if it were the file `path` (relative); returns the items."""
     outcome = scan_bytes(path, text.encode("utf-8"), Fingerprinter(TEST_KEY), generic=generic)
     return list(outcome.items)
+
+
+pytest_plugins = ["tests.fakearm.conftest_fixtures"]

@@ -1,0 +1,45 @@
+"""Reusable fake Azure Resource Manager for tests (real SDK clients over real HTTPS on 127.0.0.1).
+
+Quick start::
+
+    from tests.fakearm import FakeArm, Faults, StaticTokenCredential, make_estate
+    with FakeArm(make_estate(20), page_size=5) as arm:
+        web = arm.web_client()          # WebSiteManagementClient wired to the fake (+LoopbackOnlyPolicy)
+        names = [s.name for s in web.web_apps.list()]
+"""
+
+from .creds import AsyncStaticTokenCredential, LoopbackOnlyPolicy, StaticTokenCredential
+from .estate import (
+    CANARY,
+    DEFAULT_SUBSCRIPTION,
+    DEFAULT_TENANT,
+    Estate,
+    FakeIdentity,
+    FakeSite,
+    FakeSlot,
+    FakeVault,
+    make_estate,
+)
+from .server import FakeArm, FaultRule, Faults, RecordedRequest
+from .tls import TlsMaterial, make_tls
+
+__all__ = [
+    "CANARY",
+    "DEFAULT_SUBSCRIPTION",
+    "DEFAULT_TENANT",
+    "AsyncStaticTokenCredential",
+    "Estate",
+    "FakeArm",
+    "FakeIdentity",
+    "FakeSite",
+    "FakeSlot",
+    "FakeVault",
+    "FaultRule",
+    "Faults",
+    "LoopbackOnlyPolicy",
+    "RecordedRequest",
+    "StaticTokenCredential",
+    "TlsMaterial",
+    "make_estate",
+    "make_tls",
+]

@@ -1,0 +1,693 @@
+"""A fake Azure Resource Manager over real HTTPS on 127.0.0.1, serving an in-memory :class:`Estate`.
+
+Implements the REST surface the installed azure-mgmt-web / azure-mgmt-keyvault SDKs emit (see
+/work/shared/reference/fake-arm.md, section 3), ARM-style absolute nextLinks, ARM error bodies,
+fault injection (status rules, Retry-After, latency) and ratelimit-remaining headers.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import re
+import socket
+import ssl
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, NamedTuple
+from urllib.parse import parse_qsl, quote, quote_plus, unquote, urlsplit
+
+from .creds import LoopbackOnlyPolicy, StaticTokenCredential
+from .estate import DEFAULT_TENANT, Estate, FakeIdentity, FakeSite, FakeSlot, FakeVault
+from .tls import TlsMaterial, make_tls
+
+# --------------------------------------------------------------------------------------------------
+# Fault injection
+
+_DEFAULT_ERRORS = {
+    400: ("BadRequest", "The request is invalid."),
+    401: ("AuthenticationFailed", "Authentication failed."),
+    403: ("AuthorizationFailed", "The client does not have authorization to perform this action."),
+    404: ("ResourceNotFound", "The resource was not found."),
+    409: ("Conflict", "The request conflicts with the current state."),
+    429: ("TooManyRequests", "Too many requests. Please retry."),
+    500: ("InternalServerError", "An internal server error occurred."),
+    502: ("BadGateway", "Bad gateway."),
+    503: ("ServiceUnavailable", "The service is temporarily unavailable."),
+    504: ("GatewayTimeout", "The gateway timed out."),
+}
+
+
+@dataclass
+class FaultRule:
+    """Answer ``status`` for requests whose path contains ``match`` (case-insensitive).
+
+    ``times=None`` means always; otherwise only the first ``times`` matching requests fail, later
+    ones are served normally. ``method`` (e.g. "POST") narrows the rule. ``retry_after`` sets the
+    ``Retry-After`` header (seconds), ``retry_after_ms`` sets ``x-ms-retry-after-ms``.
+    ``hits`` counts how often the rule fired.
+    """
+
+    match: str
+    status: int
+    times: int | None = None
+    method: str | None = None
+    retry_after: float | int | str | None = None
+    retry_after_ms: int | None = None
+    code: str | None = None
+    message: str | None = None
+    hits: int = 0
+
+    def applies(self, method: str, path: str) -> bool:
+        if self.method is not None and self.method.upper() != method.upper():
+            return False
+        if self.match.lower() not in path.lower():
+            return False
+        return self.times is None or self.hits < self.times
+
+
+@dataclass
+class Faults:
+    """Fault configuration; mutable at runtime through ``arm.faults``.
+
+    ``latency_s``: sleep in the handler thread before every response.
+    ``read_budget`` / ``write_budget``: start values of ``x-ms-ratelimit-remaining-subscription-reads``
+    (GET) and ``-writes`` (POST/PUT/PATCH/DELETE); decremented per request, never below 0.
+    With ``throttle_when_exhausted`` a request arriving with budget 0 gets 429 +
+    ``Retry-After: exhausted_retry_after``.
+    """
+
+    rules: list[FaultRule] = field(default_factory=list)
+    latency_s: float = 0.0
+    read_budget: int = 12000
+    write_budget: int = 1200
+    throttle_when_exhausted: bool = False
+    exhausted_retry_after: int = 0
+
+    def add(self, match: str, status: int, times: int | None = None, **kw: Any) -> FaultRule:
+        rule = FaultRule(match=match, status=status, times=times, **kw)
+        self.rules.append(rule)
+        return rule
+
+
+class RecordedRequest(NamedTuple):
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any  # parsed JSON, or None when the body was empty / not JSON
+
+
+# --------------------------------------------------------------------------------------------------
+# Routing
+
+_SUB = r"/subscriptions/(?P<sub>[^/]+)"
+_RG = _SUB + r"/resourcegroups/(?P<rg>[^/]+)"
+_SITE = _RG + r"/providers/microsoft\.web/sites/(?P<name>[^/]+)"
+_SLOT_OPT = r"(?:/slots/(?P<slot>[^/]+))?"
+
+Payload = tuple[int, Any, list[tuple[str, str]]]
+_RouteHandler = Callable[..., Payload]
+
+
+def _arm_error(status: int, code: str, message: str) -> Payload:
+    return status, {"error": {"code": code, "message": message}}, []
+
+
+def _encode_token(offset: int) -> str:
+    return base64.b64encode(f"offset:{offset}".encode()).decode()
+
+
+def _decode_token(token: str | None) -> int:
+    if not token:
+        return 0
+    try:
+        return int(base64.b64decode(token).decode().split(":", 1)[1])
+    except (ValueError, IndexError):
+        return 0
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    timeout = 60  # idle keep-alive connections are dropped after this
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        return None
+
+    def do_GET(self) -> None:  # noqa: N802
+        self._dispatch("GET")
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._dispatch("POST")
+
+    def do_PUT(self) -> None:  # noqa: N802
+        self._dispatch("PUT")
+
+    def do_PATCH(self) -> None:  # noqa: N802
+        self._dispatch("PATCH")
+
+    def do_DELETE(self) -> None:  # noqa: N802
+        self._dispatch("DELETE")
+
+    def _dispatch(self, method: str) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length > 0 else b""
+        parts = urlsplit(self.path)
+        path = unquote(parts.path)
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        body: Any = None
+        if raw:
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                body = None
+        status, payload, headers = self.server.arm._serve(method, path, query, body, self.headers)
+        self._send(status, payload, headers)
+
+    def _send(self, status: int, payload: Any, headers: list[tuple[str, str]]) -> None:
+        data = b"" if payload is None else json.dumps(payload).encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("x-ms-request-id", str(uuid.uuid4()))
+        for k, v in headers:
+            self.send_header(k, v)
+        # headers and body in a single send (avoids Nagle/delayed-ACK stalls)
+        self._headers_buffer.append(b"\r\n")  # type: ignore[attr-defined]
+        self._headers_buffer.append(data)  # type: ignore[attr-defined]
+        self.flush_headers()
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 256
+
+    def __init__(self, arm: FakeArm, ssl_context: ssl.SSLContext) -> None:
+        self.arm = arm
+        self.ssl_context = ssl_context
+        super().__init__(("127.0.0.1", 0), _Handler)
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        sock, addr = self.socket.accept()
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return sock, addr
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        # runs in the per-connection worker thread: the TLS handshake happens here, not in accept()
+        request.settimeout(10)
+        try:
+            tls = self.ssl_context.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError):
+            self.arm._note_handshake(ok=False)
+            return
+        self.arm._note_handshake(ok=True, sock=tls)
+        try:
+            self.RequestHandlerClass(tls, client_address, self)
+        except (ssl.SSLError, OSError):
+            pass
+        finally:
+            self.arm._forget(tls)
+            with contextlib.suppress(OSError):
+                tls.close()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        return None  # connection resets from clients are expected; keep test output clean
+
+
+# --------------------------------------------------------------------------------------------------
+# The server
+
+
+class FakeArm:
+    """Fake ARM over HTTPS on 127.0.0.1:<random port>; started on construction.
+
+    >>> with FakeArm(make_estate(10), page_size=3) as arm:
+    ...     web = WebSiteManagementClient(StaticTokenCredential(), SUB, **arm.client_kwargs())
+    """
+
+    def __init__(
+        self,
+        estate: Estate | None = None,
+        *,
+        faults: Faults | None = None,
+        page_size: int = 50,
+        ca_path: str | Path | None = None,
+        require_auth: bool = True,
+    ) -> None:
+        self.estate = estate if estate is not None else Estate()
+        self.faults = faults if faults is not None else Faults()
+        self.page_size = page_size
+        self.require_auth = require_auth
+        self._lock = threading.Lock()
+        self._log: list[RecordedRequest] = []
+        self._connections = 0
+        self._handshake_failures = 0
+        self._open: set[ssl.SSLSocket] = set()
+        self.tokens_seen: set[str] = set()
+        self._tmpdir: tempfile.TemporaryDirectory[str] | None = None
+        if ca_path is None:
+            self._tmpdir = tempfile.TemporaryDirectory(prefix="fakearm-")
+            ca_path = Path(self._tmpdir.name) / "ca.pem"
+        self.tls: TlsMaterial = make_tls(ca_path)
+        self._client_ctx: ssl.SSLContext | None = None
+        self._server = _Server(self, self.tls.server_context)
+        self.port: int = self._server.server_address[1]
+        self.base_url = f"https://127.0.0.1:{self.port}"
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fakearm", daemon=True
+        )
+        self._thread.start()
+        self._closed = False
+
+    # ---- lifecycle -------------------------------------------------------------------------------
+
+    def __enter__(self) -> FakeArm:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._server.shutdown()
+        self._server.server_close()
+        with self._lock:
+            open_socks = list(self._open)
+        for s in open_socks:  # wake handler threads blocked on idle keep-alive connections
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+        self._thread.join(timeout=5)
+        if self._tmpdir is not None:
+            self._tmpdir.cleanup()
+
+    # ---- client helpers --------------------------------------------------------------------------
+
+    @property
+    def ca_path(self) -> str:
+        return self.tls.ca_path
+
+    def client_ssl_context(self) -> ssl.SSLContext:
+        """One shared client SSLContext trusting the fake CA (reuse it for aiohttp connection reuse)."""
+        if self._client_ctx is None:
+            self._client_ctx = self.tls.client_context()
+        return self._client_ctx
+
+    def client_kwargs(self, **extra: Any) -> dict[str, Any]:
+        """Keyword args for a *sync* mgmt client: base_url, connection_verify, LoopbackOnlyPolicy."""
+        kw: dict[str, Any] = {
+            "base_url": self.base_url,
+            "connection_verify": self.ca_path,
+            "per_call_policies": [LoopbackOnlyPolicy()],
+        }
+        kw.update(extra)
+        return kw
+
+    def web_client(self, credential: Any = None, subscription: str | None = None, **kw: Any) -> Any:
+        from azure.mgmt.web import WebSiteManagementClient
+
+        return WebSiteManagementClient(
+            credential or StaticTokenCredential(),
+            subscription or self._default_sub(),
+            **self.client_kwargs(**kw),
+        )
+
+    def keyvault_client(self, credential: Any = None, subscription: str | None = None, **kw: Any) -> Any:
+        from azure.mgmt.keyvault import KeyVaultManagementClient
+
+        return KeyVaultManagementClient(
+            credential or StaticTokenCredential(),
+            subscription or self._default_sub(),
+            **self.client_kwargs(**kw),
+        )
+
+    def aio_session(self, limit: int = 100) -> Any:
+        """An aiohttp ClientSession sharing one SSLContext; create it inside the running loop and
+        pass ``transport=AioHttpTransport(session=s, session_owner=False)`` to an aio client."""
+        import aiohttp
+
+        return aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(ssl=self.client_ssl_context(), limit=limit),
+            cookie_jar=aiohttp.DummyCookieJar(),
+            auto_decompress=False,
+        )
+
+    def _default_sub(self) -> str:
+        if self.estate.sites:
+            return self.estate.sites[0].subscription
+        if self.estate.vaults:
+            return self.estate.vaults[0].subscription
+        return "00000000-0000-0000-0000-000000000001"
+
+    # ---- observation -----------------------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Snapshot of (method, path, query, body) for every request received, in arrival order."""
+        with self._lock:
+            return list(self._log)
+
+    def requests_to(self, path_contains: str, method: str | None = None) -> list[RecordedRequest]:
+        return [
+            r
+            for r in self.requests
+            if path_contains.lower() in r.path.lower() and (method is None or r.method == method.upper())
+        ]
+
+    def clear_requests(self) -> None:
+        with self._lock:
+            self._log.clear()
+
+    @property
+    def connections(self) -> int:
+        """Number of completed TLS handshakes (i.e. TCP+TLS connections) so far."""
+        with self._lock:
+            return self._connections
+
+    @property
+    def handshake_failures(self) -> int:
+        with self._lock:
+            return self._handshake_failures
+
+    def _note_handshake(self, ok: bool, sock: ssl.SSLSocket | None = None) -> None:
+        with self._lock:
+            if ok:
+                self._connections += 1
+                if sock is not None:
+                    self._open.add(sock)
+            else:
+                self._handshake_failures += 1
+
+    def _forget(self, sock: ssl.SSLSocket) -> None:
+        with self._lock:
+            self._open.discard(sock)
+
+    # ---- request handling ------------------------------------------------------------------------
+
+    def _serve(self, method: str, path: str, query: dict[str, str], body: Any, headers: Any) -> Payload:
+        faults = self.faults
+        with self._lock:
+            self._log.append(RecordedRequest(method, path, query, body))
+            auth = headers.get("Authorization") or ""
+            if auth:
+                self.tokens_seen.add(auth.removeprefix("Bearer "))
+            kind = "reads" if method == "GET" else "writes"
+            if kind == "reads":
+                exhausted = faults.read_budget <= 0
+                faults.read_budget = max(0, faults.read_budget - 1)
+                remaining = faults.read_budget
+            else:
+                exhausted = faults.write_budget <= 0
+                faults.write_budget = max(0, faults.write_budget - 1)
+                remaining = faults.write_budget
+            fired: FaultRule | None = None
+            for rule in faults.rules:
+                if rule.applies(method, path):
+                    rule.hits += 1
+                    fired = rule
+                    break
+        rl = [(f"x-ms-ratelimit-remaining-subscription-{kind}", str(remaining))]
+        if faults.latency_s > 0:
+            time.sleep(faults.latency_s)
+
+        if fired is not None:
+            code, message = _DEFAULT_ERRORS.get(fired.status, ("Error", "Injected fault."))
+            status, payload, hdrs = _arm_error(
+                fired.status, fired.code or code, fired.message or f"{message} (injected for {path})"
+            )
+            if fired.retry_after is not None:
+                hdrs.append(("Retry-After", str(fired.retry_after)))
+            if fired.retry_after_ms is not None:
+                hdrs.append(("x-ms-retry-after-ms", str(fired.retry_after_ms)))
+            return status, payload, hdrs + rl
+        if exhausted and faults.throttle_when_exhausted:
+            status, payload, hdrs = _arm_error(
+                429, "SubscriptionRequestsThrottled", f"Number of '{kind}' requests exceeded the limit."
+            )
+            return status, payload, [*hdrs, ("Retry-After", str(faults.exhausted_retry_after)), *rl]
+        if self.require_auth and not auth.startswith("Bearer "):
+            status, payload, hdrs = _arm_error(
+                401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing."
+            )
+            return status, payload, hdrs + rl
+
+        status, payload, hdrs = self._route(method, path, query, body)
+        return status, payload, hdrs + rl
+
+    def _route(self, method: str, path: str, query: dict[str, str], body: Any) -> Payload:
+        p = path.rstrip("/")
+        for route_method, regex, handler in self._routes:
+            if route_method != method:
+                continue
+            m = regex.fullmatch(p)
+            if m:
+                return handler(self, m, path, query, body)
+        return _arm_error(404, "NotFound", f"The fake ARM has no route for {method} {path}.")
+
+    # ---- JSON shapes -----------------------------------------------------------------------------
+
+    def _site_json(self, site: FakeSite, slot: str | None = None) -> dict[str, Any]:
+        identity: FakeIdentity | None
+        if slot is None:
+            rid, name, typ = site.id, site.name, "Microsoft.Web/sites"
+            host = f"{site.name}.azurewebsites.net"
+            identity = site.identity
+        else:
+            rid, name, typ = f"{site.id}/slots/{slot}", f"{site.name}/{slot}", "Microsoft.Web/sites/slots"
+            host = f"{site.name}-{slot}.azurewebsites.net"
+            identity = site.slots[slot].identity
+        out: dict[str, Any] = {
+            "id": rid,
+            "name": name,
+            "type": typ,
+            "kind": site.kind,
+            "location": site.location,
+            "tags": {},
+        }
+        if identity is not None and identity.type != "None":
+            out["identity"] = identity.to_arm()
+        out["properties"] = {
+            "name": name,
+            "state": "Running",
+            "enabled": True,
+            "hostNames": [host],
+            "enabledHostNames": [host, host.replace(".azurewebsites.net", ".scm.azurewebsites.net")],
+            "defaultHostName": host,
+            "resourceGroup": site.resource_group,
+            "keyVaultReferenceIdentity": site.key_vault_reference_identity,
+            "serverFarmId": (
+                f"/subscriptions/{site.subscription}/resourceGroups/{site.resource_group}"
+                f"/providers/Microsoft.Web/serverfarms/{site.server_farm}"
+            ),
+            "reserved": "linux" in site.kind,
+            "httpsOnly": True,
+            "availabilityState": "Normal",
+            "usageState": "Normal",
+            "siteConfig": None,
+        }
+        return out
+
+    @staticmethod
+    def _vault_json(v: FakeVault) -> dict[str, Any]:
+        return {
+            "id": v.id,
+            "name": v.name,
+            "type": "Microsoft.KeyVault/vaults",
+            "location": v.location,
+            "tags": {},
+            "properties": {
+                "tenantId": v.tenant_id,
+                "sku": {"family": "A", "name": "standard"},
+                "accessPolicies": [],
+                "enableRbacAuthorization": v.rbac,
+                "enableSoftDelete": True,
+                "softDeleteRetentionInDays": 90,
+                "vaultUri": v.uri,
+                "provisioningState": "Succeeded",
+                "publicNetworkAccess": "Enabled",
+            },
+        }
+
+    def _page(self, path: str, query: dict[str, str], items: list[Any]) -> Payload:
+        token = next((v for k, v in query.items() if k.lower() == "$skiptoken"), None)
+        start = _decode_token(token)
+        size = max(1, self.page_size)
+        out: dict[str, Any] = {"value": items[start : start + size]}
+        if start + size < len(items):
+            q = {k: v for k, v in query.items() if k.lower() != "$skiptoken"}
+            q["$skiptoken"] = _encode_token(start + size)
+            qs = "&".join(f"{quote(k, safe='$')}={quote_plus(v)}" for k, v in q.items())
+            out["nextLink"] = f"{self.base_url}{quote(path)}?{qs}"
+        return 200, out, []
+
+    # ---- handlers --------------------------------------------------------------------------------
+
+    def _target(self, m: re.Match[str]) -> tuple[FakeSite, str | None, FakeSite | FakeSlot] | Payload:
+        site = self.estate.find_site(m["sub"], m["rg"], m["name"])
+        if site is None:
+            return _arm_error(
+                404,
+                "ResourceNotFound",
+                f"The Resource 'Microsoft.Web/sites/{m['name']}' under resource group '{m['rg']}' was not found.",
+            )
+        slot = m.groupdict().get("slot")
+        if slot is None:
+            return site, None, site
+        for sname, sobj in site.slots.items():
+            if sname.lower() == slot.lower():
+                return site, sname, sobj
+        return _arm_error(
+            404,
+            "ResourceNotFound",
+            f"The Resource 'Microsoft.Web/sites/{m['name']}/slots/{slot}' under resource group "
+            f"'{m['rg']}' was not found.",
+        )
+
+    def _h_list_sites(self, m: re.Match[str], path: str, query: dict[str, str], body: Any) -> Payload:
+        sub = m["sub"].lower()
+        rg = (m.groupdict().get("rg") or "").lower()
+        sites = [
+            self._site_json(s)
+            for s in self.estate.sites
+            if s.subscription.lower() == sub and (not rg or s.resource_group.lower() == rg)
+        ]
+        return self._page(path, query, sites)
+
+    def _h_get_site(self, m: re.Match[str], path: str, query: dict[str, str], body: Any) -> Payload:
+        t = self._target(m)
+        if not isinstance(t[0], FakeSite):
+            return t  # type: ignore[return-value]
+        return 200, self._site_json(t[0], t[1]), []  # type: ignore[arg-type]
+
+    def _h_patch_site(self, m: re.Match[str], path: str, query: dict[str, str], body: Any) -> Payload:
+        t = self._target(m)
+        if not isinstance(t[0], FakeSite):
+            return t  # type: ignore[return-value]
+        site, slot, owner = t  # type: ignore[misc]
+        ident = (body or {}).get("identity")
+        if isinstance(ident, dict) and "type" in ident:
+            cur = owner.identity
+            typ = str(ident["type"])
+            new = FakeIdentity(typ, cur.principal_id if cur else None, DEFAULT_TENANT, {})
+            if "SystemAssigned" in typ and not new.principal_id:
+                new.principal_id = str(uuid.uuid4())
+            for rid in ident.get("userAssignedIdentities") or {}:
+                prev = cur.user_assigned.get(rid) if cur else None
+                new.user_assigned[rid] = prev or (str(uuid.uuid4()), str(uuid.uuid4()))
+            owner.identity = None if typ == "None" else new
+        props = (body or {}).get("properties") or {}
+        if "keyVaultReferenceIdentity" in props:
+            site.key_vault_reference_identity = props["keyVaultReferenceIdentity"]
+        return 200, self._site_json(site, slot), []
+
+    def _h_list_slots(self, m: re.Match[str], path: str, query: dict[str, str], body: Any) -> Payload:
+        t = self._target(m)
+        if not isinstance(t[0], FakeSite):
+            return t  # type: ignore[return-value]
+        site = t[0]
+        return self._page(path, query, [self._site_json(site, s) for s in site.slots])
+
+    def _config_envelope(self, site: FakeSite, slot: str | None, name: str, props: Any) -> dict[str, Any]:
+        base = site.id if slot is None else f"{site.id}/slots/{slot}"
+        return {
+            "id": f"{base}/config/{name}",
+            "name": name,
+            "type": "Microsoft.Web/sites/config" if slot is None else "Microsoft.Web/sites/slots/config",
+            "kind": "app",
+            "location": site.location,
+            "properties": props,
+        }
+
+    def _h_appsettings(self, m: re.Match[str], path: str, query: dict[str, str], body: Any) -> Payload:
+        t = self._target(m)
+        if not isinstance(t[0], FakeSite):
+            return t  # type: ignore[return-value]
+        site, slot, owner = t  # type: ignore[misc]
+        if path.rstrip("/").lower().endswith("/list") is False:  # PUT: full replace
+            props = (body or {}).get("properties")
+            if not isinstance(props, dict):
+                return _arm_error(400, "BadRequest", "Body must be {'properties': {...}}.")
+            owner.app_settings = {str(k): "" if v is None else str(v) for k, v in props.items()}
+        return 200, self._config_envelope(site, slot, "appsettings", dict(owner.app_settings)), []
+
+    def _h_connstrings(self, m: re.Match[str], path: str, query: dict[str, str], body: Any) -> Payload:
+        t = self._target(m)
+        if not isinstance(t[0], FakeSite):
+            return t  # type: ignore[return-value]
+        site, slot, owner = t  # type: ignore[misc]
+        if path.rstrip("/").lower().endswith("/list") is False:  # PUT: full replace
+            props = (body or {}).get("properties")
+            if not isinstance(props, dict):
+                return _arm_error(400, "BadRequest", "Body must be {'properties': {...}}.")
+            owner.connection_strings = {
+                str(k): (str(v.get("value", "")), str(v.get("type", "Custom"))) for k, v in props.items()
+            }
+        props_out = {k: {"value": v, "type": typ} for k, (v, typ) in owner.connection_strings.items()}
+        return 200, self._config_envelope(site, slot, "connectionstrings", props_out), []
+
+    def _h_slot_config_names(self, m: re.Match[str], path: str, query: dict[str, str], body: Any) -> Payload:
+        t = self._target(m)
+        if not isinstance(t[0], FakeSite):
+            return t  # type: ignore[return-value]
+        site = t[0]
+        props_in = (body or {}).get("properties") if body else None
+        if isinstance(props_in, dict):  # PUT
+            site.sticky_app_settings = list(props_in.get("appSettingNames") or [])
+            site.sticky_connection_strings = list(props_in.get("connectionStringNames") or [])
+        props = {
+            "appSettingNames": list(site.sticky_app_settings),
+            "connectionStringNames": list(site.sticky_connection_strings),
+            "azureStorageConfigNames": [],
+        }
+        return (
+            200,
+            {
+                "id": f"{site.id}/config/slotConfigNames",
+                "name": "slotConfigNames",
+                "type": "Microsoft.Web/sites/config",
+                "properties": props,
+            },
+            [],
+        )
+
+    def _h_list_vaults(self, m: re.Match[str], path: str, query: dict[str, str], body: Any) -> Payload:
+        sub = m["sub"].lower()
+        rg = (m.groupdict().get("rg") or "").lower()
+        vaults = [
+            self._vault_json(v)
+            for v in self.estate.vaults
+            if v.subscription.lower() == sub and (not rg or v.resource_group.lower() == rg)
+        ]
+        return self._page(path, query, vaults)
+
+    _routes: list[tuple[str, re.Pattern[str], _RouteHandler]] = []
+
+
+def _r(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+FakeArm._routes = [
+    ("GET", _r(_SUB + r"/providers/microsoft\.web/sites"), FakeArm._h_list_sites),
+    ("GET", _r(_RG + r"/providers/microsoft\.web/sites"), FakeArm._h_list_sites),
+    ("GET", _r(_SITE + r"/slots"), FakeArm._h_list_slots),
+    ("GET", _r(_SITE + _SLOT_OPT), FakeArm._h_get_site),
+    ("PATCH", _r(_SITE + _SLOT_OPT), FakeArm._h_patch_site),
+    ("POST", _r(_SITE + _SLOT_OPT + r"/config/appsettings/list"), FakeArm._h_appsettings),
+    ("PUT", _r(_SITE + _SLOT_OPT + r"/config/appsettings"), FakeArm._h_appsettings),
+    ("POST", _r(_SITE + _SLOT_OPT + r"/config/connectionstrings/list"), FakeArm._h_connstrings),
+    ("PUT", _r(_SITE + _SLOT_OPT + r"/config/connectionstrings"), FakeArm._h_connstrings),
+    ("GET", _r(_SITE + r"/config/slotconfignames"), FakeArm._h_slot_config_names),
+    ("PUT", _r(_SITE + r"/config/slotconfignames"), FakeArm._h_slot_config_names),
+    ("GET", _r(_SUB + r"/providers/microsoft\.keyvault/vaults"), FakeArm._h_list_vaults),
+    ("GET", _r(_RG + r"/providers/microsoft\.keyvault/vaults"), FakeArm._h_list_vaults),
+]
