@@ -72,7 +72,7 @@ def tls_context() -> ssl.SSLContext:
     return ssl.create_default_context(cafile=cafile) if cafile else ssl.create_default_context()
 
 
-class ArmRetryPolicy(AsyncRetryPolicy):  # type: ignore[misc]
+class ArmRetryPolicy(AsyncRetryPolicy[Any, Any]):
     """azure-core's retry, with two fixes for ARM at scale.
 
     - `Retry-After` values are capped (a hostile or buggy 3600 s must not stall the scan).
@@ -99,7 +99,7 @@ class ArmRetryPolicy(AsyncRetryPolicy):  # type: ignore[misc]
         return bool(super()._is_method_retryable(settings, request, response=response))
 
 
-class RateLimitGuard(AsyncHTTPPolicy):  # type: ignore[misc]
+class RateLimitGuard(AsyncHTTPPolicy[Any, Any]):
     """Slow down before ARM says no: watches `x-ms-ratelimit-remaining-*` and, when a budget runs
     low, makes every request wait until the bucket has had time to refill."""
 

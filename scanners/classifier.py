@@ -218,11 +218,11 @@ def _endpoint_keyed(p: ParsedConnection, value: str) -> Classification | None:
         vc, notes = _secret_state(secret)
         return _result(service, K.CLIENT_SECRET, vc, endpoint, preview, "conn-string:endpoint",
                        secret, notes=notes)
-    secret = p.get("secret", "accesskey")
-    if secret is None:
+    access_key = p.get("secret", "accesskey")
+    if access_key is None:
         return None
-    vc, notes = _secret_state(secret, is_local_host(host))
-    return _result(service, K.ACCESS_KEY, vc, endpoint, preview, "conn-string:endpoint", secret,
+    vc, notes = _secret_state(access_key, is_local_host(host))
+    return _result(service, K.ACCESS_KEY, vc, endpoint, preview, "conn-string:endpoint", access_key,
                    notes=notes)
 
 
@@ -263,9 +263,9 @@ def _database(p: ParsedConnection, value: str, hint: ServiceType | None) -> Clas
             h, _, port_s = h.rpartition(":")
             port = int(port_s)
         host = h.split("\\")[0].strip().lower() or None
-    port_s = p.get("port")
-    if port_s and port_s.isdigit():
-        port = int(port_s)
+    port_value = p.get("port")
+    if port_value and port_value.isdigit():
+        port = int(port_value)
     service = service_for_host(host)
     driver = (p.get("driver") or "").lower()
     if service not in (S.SQL, S.POSTGRESQL, S.MYSQL):
@@ -275,7 +275,7 @@ def _database(p: ParsedConnection, value: str, hint: ServiceType | None) -> Clas
             "host" in keys and not keys & _SQL_HINT_KEYS
         ) or "username" in keys:
             service = S.POSTGRESQL
-        elif hint == S.MYSQL or ("sslmode" in keys and "server" in keys and "uid" in keys):
+        elif ("sslmode" in keys and "server" in keys and "uid" in keys):
             service = S.MYSQL
         else:
             service = S.SQL
@@ -350,12 +350,12 @@ def _from_uri(p: ParsedConnection, value: str, hint: ServiceType | None) -> Clas
     local = is_local_host(host)
     sig = dict((k.lower(), v) for k, v in p.query).get("sig")
     if sig is not None:
-        service = by_host or hint or S.STORAGE
-        endpoint = Endpoint(host=host, account=first_label(host), entity=(p.path or "").strip("/") or None)
-        vc, notes = _secret_state(sig, local)
+        sas_service = by_host or hint or S.STORAGE
+        sas_endpoint = Endpoint(host=host, account=first_label(host), entity=(p.path or "").strip("/") or None)
+        vc, sas_notes = _secret_state(sig, local)
         if host and first_label(host) == AZURITE_ACCOUNT or (p.path or "").startswith("/" + AZURITE_ACCOUNT):
-            vc, notes = V.DEV_EMULATOR, ("Azurite",)
-        return _result(service, K.SAS, vc, endpoint, preview, "uri:sas", sig, notes=notes)
+            vc, sas_notes = V.DEV_EMULATOR, ("Azurite",)
+        return _result(sas_service, K.SAS, vc, sas_endpoint, preview, "uri:sas", sig, notes=sas_notes)
     service: ServiceType | None
     if scheme in ("postgres", "postgresql", "postgresql+psycopg2", "postgresql+psycopg", "postgresql+asyncpg"):
         service = S.POSTGRESQL

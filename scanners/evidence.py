@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Iterator, Protocol
+from typing import Protocol
 
 from scanners.records import Confidence, CredentialKind, EvidenceRole, ServiceType, ValueClass
 
@@ -47,9 +48,9 @@ class SourceFile:
 
     def line_text(self, line: int) -> str:
         self.line_of(0)
-        assert self._line_starts is not None
-        start = self._line_starts[line - 1]
-        end = self._line_starts[line] - 1 if line < len(self._line_starts) else len(self.text)
+        starts = self._line_starts or [0]
+        start = starts[line - 1]
+        end = starts[line] - 1 if line < len(starts) else len(self.text)
         return self.text[start:end]
 
 

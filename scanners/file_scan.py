@@ -17,7 +17,7 @@ from scanners.fingerprint import Fingerprinter
 from scanners.handlers import handlers_for
 from scanners.items import item_from_evidence
 from scanners.prefilter import worth_reading
-from scanners.records import ConnectionStringAuditItem, SkippedItem, SkipReason
+from scanners.records import ConnectionStringAuditItem, FileLocation, SkippedItem, SkipReason
 
 log = logging.getLogger(__name__)
 
@@ -103,28 +103,33 @@ def scan_bytes(rel: str, data: bytes, fp: Fingerprinter, *, generic: bool = True
             skipped.append(SkippedItem(rel, SkipReason.MALFORMED,
                                        f"{handler.name}: nesting too deep; scanned line by line instead",
                                        partial=True))
-    seen = {(i.fingerprint, i.location.line) for i in structured}
+    seen = {(i.fingerprint, _line(i)) for i in structured}
     seen_values = {i.fingerprint for i in structured}
     # A structured handler that understood a line speaks for it: the line scanner adds nothing
     # there about the same service (it would only re-read the same text less precisely).
-    understood = {(i.location.line, i.service_type) for i in structured}
+    understood = {(_line(i), i.service_type) for i in structured}
     found = list(structured)
     for ev in line_scanner.scan_lines(source):
         item = item_from_evidence(ev, rel, "line", fp)
         if item is None:
             continue
-        key = (item.fingerprint, item.location.line)
-        if key in seen or item.fingerprint in seen_values or (item.location.line, item.service_type) in understood:
+        key = (item.fingerprint, _line(item))
+        if key in seen or item.fingerprint in seen_values or (_line(item), item.service_type) in understood:
             continue
         seen.add(key)
         found.append(item)
     if generic:
         from scanners import generic_secrets
 
-        explained = {i.location.line for i in found}
+        explained = {_line(i) for i in found}
         found.extend(generic_secrets.scan(source, fp, explained))
     return FileOutcome(rel, items=tuple(_with_ids(found, fp)), skipped=tuple(skipped),
                        bytes_read=len(data), parsed=True)
+
+
+def _line(item: ConnectionStringAuditItem) -> int:
+    loc = item.location
+    return loc.line if isinstance(loc, FileLocation) else 0
 
 
 def _with_ids(items: list[ConnectionStringAuditItem], fp: Fingerprinter) -> list[ConnectionStringAuditItem]:
@@ -144,8 +149,7 @@ def scan_file(root: str, rel: str, key: bytes, max_size: int = DEFAULT_MAX_FILE_
     """Worker entry point: never raises for bad input; reports it as skipped instead."""
     data, skipped = read_file(root, rel, max_size)
     if data is None:
-        assert skipped is not None
-        return FileOutcome(rel, skipped=(skipped,))
+        return FileOutcome(rel, skipped=(skipped,) if skipped else ())
     try:
         return scan_bytes(rel, data, Fingerprinter(key), generic=generic)
     except Exception as exc:  # noqa: BLE001 - one bad file must not stop the scan

@@ -9,7 +9,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from scanners.evidence import SourceFile
+from scanners.file_roles import role_for
 from scanners.fingerprint import Fingerprinter
+from scanners.keywords import GENERIC_LINE_KEYWORDS
+from scanners.line_scanner import candidate_lines
 from scanners.placeholders import is_placeholder, is_reference
 from scanners.records import (
     Confidence,
@@ -20,9 +23,6 @@ from scanners.records import (
     ServiceType,
     ValueClass,
 )
-from scanners.file_roles import role_for
-from scanners.keywords import GENERIC_LINE_KEYWORDS
-from scanners.line_scanner import candidate_lines
 from scanners.service_catalog import facts
 
 _READY = False
@@ -37,9 +37,8 @@ def _configure() -> None:
     from detect_secrets.settings import get_settings
 
     settings = get_settings()
-    settings.configure_plugins(
-        [{"name": cls.__name__} for cls in get_mapping_from_secret_type_to_class().values()]
-    )
+    plugin_classes: dict[str, Any] = dict(get_mapping_from_secret_type_to_class())
+    settings.configure_plugins([{"name": c.__name__} for c in plugin_classes.values()])
     # Files are handed over as text, so the "is this a real file" filter must not run.
     settings.disable_filters("detect_secrets.filters.common.is_invalid_file")
     _READY = True

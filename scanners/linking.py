@@ -68,7 +68,7 @@ def link(items: Iterable[ConnectionStringAuditItem], project_dirs: set[str]) -> 
     }
     out: list[ConnectionStringAuditItem] = []
     for idx, item in enumerate(items):
-        unit = units.get(idx)
+        item_unit = units.get(idx)
         if (
             item.detector.endswith(_LOOKUP_SUFFIX)
             and isinstance(item.location, FileLocation)
@@ -79,7 +79,7 @@ def link(items: Iterable[ConnectionStringAuditItem], project_dirs: set[str]) -> 
             known_name = setting_names.rule_for(item.setting_name) is not None or setting_names.is_connection_name(
                 item.setting_name
             )
-            if unit not in config_units and not known_name:
+            if item_unit not in config_units and not known_name:
                 continue
-        out.append(replace(item, unit=unit) if unit else item)
+        out.append(replace(item, unit=item_unit) if item_unit else item)
     return out

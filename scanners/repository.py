@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from scanners.errors import ScanError
 from scanners.file_scan import DEFAULT_MAX_FILE_SIZE, FileOutcome, scan_file
 from scanners.linking import link
-from scanners.records import ScanResult
+from scanners.records import ConnectionStringAuditItem, ScanResult
 from scanners.walker import WalkOptions, walk
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ def scan_repository(path: str, key: bytes, options: RepositoryScanOptions = Repo
         raise ScanError(f"{path}: not a directory or regular file")
     root = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
     walked = walk(path, options.walk)
-    items = []
+    items: list[ConnectionStringAuditItem] = []
     skipped = list(walked.skipped)
     files_done = 0
     bytes_read = 0

@@ -61,7 +61,7 @@ class _IgnoreStack:
     """Nested .gitignore files, each applying below its own directory."""
 
     def __init__(self) -> None:
-        self._specs: list[tuple[str, pathspec.PathSpec]] = []
+        self._specs: list[tuple[str, pathspec.GitIgnoreSpec]] = []
 
     def push(self, rel_dir: str, lines: list[str]) -> None:
         lines = [ln for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
@@ -96,7 +96,7 @@ def walk(root: str, options: WalkOptions = WalkOptions()) -> WalkResult:
     return result
 
 
-def _walk_dir(root: str, rel_dir: str, ignores: _IgnoreStack, excludes: pathspec.PathSpec | None,
+def _walk_dir(root: str, rel_dir: str, ignores: _IgnoreStack, excludes: pathspec.GitIgnoreSpec | None,
               options: WalkOptions, result: WalkResult) -> Iterator[str]:
     full_dir = os.path.join(root, rel_dir) if rel_dir else root
     try:

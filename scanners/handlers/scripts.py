@@ -192,9 +192,9 @@ class ScriptHandler:
                 line_start = text.rfind("\n", 0, m.start()) + 1
                 assigned = _ASSIGNED_TO_RE.search(text, line_start, m.start())
                 name = assigned.group(1).removeprefix("env:") if assigned else None
-                words = " ".join(m.group(0).split())
-                shown = f"$({words})" if words.lower().startswith("az ") else words
-                preview = f"{name} = {shown}" if name else words
+                command = " ".join(m.group(0).split())
+                shown = f"$({command})" if command.lower().startswith("az ") else command
+                preview = f"{name} = {shown}" if name else command
                 yield Evidence(line=source.line_of(m.start()), role=ROLE, name=name, service=service,
                                kind=kind, value_class=V.SECRET, preview=preview,
                                note="the script fetches a key at run time",

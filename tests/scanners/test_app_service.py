@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from migrate.cli import main
-from scanners.app_service import EstateScanOptions, EstateResult, scan_estate
+from scanners.app_service import EstateResult, EstateScanOptions, scan_estate
 from scanners.azure_arm import ArmRetryPolicy, ArmTarget
 from scanners.fingerprint import Fingerprinter
 from scanners.records import AppServiceLocation, SkipReason, ValueClass
