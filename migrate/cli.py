@@ -85,12 +85,16 @@ CLOUD_CHOICES = ("public", "china", "usgov")
 @click.option("--arm-endpoint", metavar="URL", help="Estate: ARM endpoint override (https only).")
 @click.option("--concurrency", type=click.IntRange(min=1, max=256), default=16, show_default=True,
               help="Estate: ARM requests in flight at once.")
+@click.option("--az-export", "az_exports", multiple=True, metavar="DIR",
+              type=click.Path(exists=True, file_okay=True, dir_okay=True),
+              help="Offline estate input: a folder of Azure CLI JSON output named <app>.appsettings.json, "
+                   "<app>.connectionstrings.json and <app>.show.json; repeatable.")
 def scan(path: Path | None, fmt: str, output: Path | None, fail_on: str, key_file: Path | None,
          no_gitignore: bool, include_vendored: bool, exclude: tuple[str, ...], max_file_size: int,
          jobs: int, no_generic: bool, secrets_only: bool, progress: bool | None,
          subscriptions: tuple[str, ...], resource_group: str | None, site: str | None, no_slots: bool,
          credential: str, client_id: str | None, cloud: str, arm_endpoint: str | None,
-         concurrency: int) -> None:
+         concurrency: int, az_exports: tuple[str, ...]) -> None:
     """Inventory every secret-based Azure connection under PATH (a directory or a file) and/or in the
     App Service and Functions apps of --subscription.
 
@@ -111,8 +115,8 @@ def scan(path: Path | None, fmt: str, output: Path | None, fail_on: str, key_fil
     from scanners.serialization import dumps
     from scanners.walker import WalkOptions
 
-    if path is None and not subscriptions:
-        raise click.UsageError("give a PATH to scan, or --subscription for a live estate (or both)")
+    if path is None and not subscriptions and not az_exports:
+        raise click.UsageError("give a PATH to scan, --subscription for a live estate, or --az-export")
     if site and not subscriptions:
         raise click.UsageError("--site needs --subscription")
     err = Console(stderr=True)
@@ -150,9 +154,9 @@ def scan(path: Path | None, fmt: str, output: Path | None, fail_on: str, key_fil
                 def tick(files: int, nbytes: int) -> None:
                     bar.update(task, description=f"scanned {files} files, {nbytes // 1024} KiB")
 
-                result = run_scan(target, key, options, estate, tick)
+                result = run_scan(target, key, options, estate, tick, az_exports)
         else:
-            result = run_scan(target, key, options, estate)
+            result = run_scan(target, key, options, estate, None, az_exports)
     except SecretlessError as exc:
         err.print(f"secretless: {exc}", markup=False, highlight=False)
         sys.exit(EXIT_INCOMPLETE)
@@ -178,7 +182,10 @@ def scan(path: Path | None, fmt: str, output: Path | None, fail_on: str, key_fil
             with output.open("w", encoding="utf-8") as fh:
                 render(result, Console(file=fh, width=200, color_system=None), show_all=not secrets_only)
         else:
-            render(result, Console(), show_all=not secrets_only)
+            out = Console()
+            if not out.is_terminal:
+                out = Console(width=200)
+            render(result, out, show_all=not secrets_only)
 
     failing = {"secret": {ValueClass.SECRET}, "reference": {ValueClass.SECRET, ValueClass.REFERENCE},
                "none": set()}[fail_on]

@@ -18,6 +18,7 @@ _CLASS_STYLE = {
     ValueClass.DEV_EMULATOR: "cyan",
     ValueClass.PASSWORDLESS: "green",
     ValueClass.LOCATOR: "blue",
+    ValueClass.ADVISORY: "magenta",
 }
 
 

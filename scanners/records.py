@@ -240,6 +240,7 @@ class SkipReason(enum.StrEnum):
     NOT_FOUND = "not-found"
     THROTTLED = "throttled"
     SERVICE_ERROR = "service-error"
+    UNSUPPORTED = "unsupported"
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,10 +24,13 @@ class EstateRequest:
 
 
 def run_scan(path: str | None, key: bytes, repo_options: RepositoryScanOptions,
-             estate: EstateRequest | None = None, progress: ProgressCallback | None = None) -> ScanResult:
+             estate: EstateRequest | None = None, progress: ProgressCallback | None = None,
+             az_exports: tuple[str, ...] = ()) -> ScanResult:
     parts: list[ScanResult] = []
     if path is not None:
         parts.append(scan_repository(path, key, repo_options, progress))
+    if az_exports:
+        parts.append(scan_az_exports(az_exports, key))
     if estate is not None:
         from scanners.app_service import scan_estate
 
@@ -38,9 +41,29 @@ def run_scan(path: str | None, key: bytes, repo_options: RepositoryScanOptions,
     return merge(parts)
 
 
+def scan_az_exports(paths: tuple[str, ...], key: bytes) -> ScanResult:
+    """Items from Azure CLI JSON exports, exactly as a live scan would give them."""
+    from scanners.az_exports import read_exports
+    from scanners.estate_findings import items_for_site
+
+    fp = Fingerprinter(key)
+    items, skipped, sites = [], [], []
+    for path in paths:
+        snapshots, skips = read_exports(path)
+        skipped.extend(skips)
+        for snap in snapshots:
+            items.extend(items_for_site(snap, {}, fp))
+            sites.append(snap.inventory())
+    return ScanResult(items=tuple(sorted(items, key=lambda i: i.sort_key())),
+                      skipped=tuple(sorted(skipped, key=lambda s: s.sort_key())),
+                      sites=tuple(sorted(sites, key=lambda s: s.sort_key())))
+
+
 def merge(parts: list[ScanResult]) -> ScanResult:
     if len(parts) == 1:
         return parts[0]
+    if not parts:
+        return ScanResult(items=(), skipped=())
     items = sorted((i for p in parts for i in p.items), key=lambda i: i.sort_key())
     skipped = sorted((s for p in parts for s in p.skipped), key=lambda s: s.sort_key())
     sites = sorted((s for p in parts for s in p.sites), key=lambda s: s.sort_key())

@@ -231,3 +231,10 @@ def test_default_key_is_created_outside_the_tree(secret_tree: Path, tmp_path: Pa
     assert result.exit_code == EXIT_FINDINGS
     assert list((tmp_path / "xdg").rglob("*.key"))
     assert sorted(p.name for p in secret_tree.iterdir()) == [".env"]
+
+
+def test_every_value_class_has_a_table_style() -> None:
+    from migrate.terminal_report import _CLASS_STYLE
+    from scanners.records import ValueClass
+
+    assert set(_CLASS_STYLE) == set(ValueClass)

@@ -1,0 +1,131 @@
+"""Offline estate input for teams without direct access: the JSON that the Azure CLI prints.
+
+Put each app's output in files that share a stem, in one directory:
+
+    <stem>.appsettings.json          az webapp config appsettings list -g RG -n APP [--slot S]
+    <stem>.connectionstrings.json    az webapp config connection-string list -g RG -n APP [--slot S]
+    <stem>.show.json                 az webapp show -g RG -n APP [--slot S]   (optional)
+
+The `show` output names the subscription, resource group, app, slot and identity; without it the
+stem is taken as the app name.  `az functionapp ...` output has the same shapes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from scanners.estate_records import SiteIdentity, SiteSnapshot, UserAssignedIdentity
+from scanners.records import SkippedItem, SkipReason
+
+KINDS = ("appsettings", "connectionstrings", "show")
+MAX_EXPORT_BYTES = 64 * 1024 * 1024
+
+
+def _load(path: Path) -> tuple[Any, SkippedItem | None]:
+    try:
+        if path.stat().st_size > MAX_EXPORT_BYTES:
+            return None, SkippedItem(str(path), SkipReason.TOO_LARGE, "export file over 64 MiB")
+        return json.loads(path.read_text(encoding="utf-8-sig")), None
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, SkippedItem(str(path), SkipReason.UNREADABLE, type(exc).__name__)
+    except json.JSONDecodeError as exc:
+        return None, SkippedItem(str(path), SkipReason.MALFORMED, f"not JSON (line {exc.lineno})")
+
+
+def _identity(raw: Any) -> SiteIdentity:
+    if not isinstance(raw, dict):
+        return SiteIdentity()
+    uais = raw.get("userAssignedIdentities") or {}
+    return SiteIdentity(
+        type=str(raw.get("type") or "None"),
+        principal_id=raw.get("principalId"),
+        tenant_id=raw.get("tenantId"),
+        user_assigned=tuple(
+            UserAssignedIdentity(rid, (v or {}).get("principalId"), (v or {}).get("clientId"))
+            for rid, v in sorted(uais.items())
+        ),
+    )
+
+
+def _where(show: dict[str, Any], stem: str) -> tuple[str, str, str, str | None]:
+    parts = str(show.get("id") or "").strip("/").split("/")
+    low = [p.lower() for p in parts]
+
+    def after(key: str) -> str | None:
+        return parts[low.index(key) + 1] if key in low and low.index(key) + 1 < len(parts) else None
+
+    sub = after("subscriptions") or "offline"
+    rg = after("resourcegroups") or str(show.get("resourceGroup") or "offline")
+    site = after("sites") or stem
+    slot = after("slots")
+    return sub, rg, site, slot
+
+
+def _settings(raw: Any) -> tuple[tuple[tuple[str, str], ...], frozenset[str]]:
+    rows = raw if isinstance(raw, list) else []
+    pairs = tuple(sorted((str(r.get("name")), str(r.get("value") or "")) for r in rows if isinstance(r, dict)))
+    sticky = frozenset(str(r.get("name")) for r in rows if isinstance(r, dict) and r.get("slotSetting"))
+    return pairs, sticky
+
+
+def _connections(raw: Any) -> tuple[tuple[tuple[str, str, str], ...], frozenset[str]]:
+    rows = raw if isinstance(raw, list) else []
+    out = []
+    for r in rows:
+        if not isinstance(r, dict):
+            continue
+        value = r.get("value")
+        ctype = r.get("type")
+        if isinstance(value, dict):  # older az: {"value": {"value": ..., "type": ...}}
+            ctype = ctype or value.get("type")
+            value = value.get("value")
+        out.append((str(r.get("name")), str(value or ""), str(ctype or "Custom")))
+    sticky = frozenset(str(r.get("name")) for r in rows if isinstance(r, dict) and r.get("slotSetting"))
+    return tuple(sorted(out)), sticky
+
+
+def read_exports(path: str) -> tuple[list[SiteSnapshot], list[SkippedItem]]:
+    root = Path(path)
+    files = [root] if root.is_file() else sorted(p for p in root.iterdir() if p.suffix == ".json")
+    groups: dict[str, dict[str, Path]] = defaultdict(dict)
+    skipped: list[SkippedItem] = []
+    for f in files:
+        name = f.name[: -len(".json")]
+        stem, _, kind = name.rpartition(".")
+        if kind not in KINDS or not stem:
+            skipped.append(SkippedItem(str(f), SkipReason.UNSUPPORTED,
+                                       "not named <app>.appsettings.json / .connectionstrings.json / .show.json"))
+            continue
+        groups[stem][kind] = f
+    snapshots = []
+    for stem, kinds in sorted(groups.items()):
+        loaded: dict[str, Any] = {}
+        for kind, f in kinds.items():
+            data, skip = _load(f)
+            if skip:
+                skipped.append(skip)
+            else:
+                loaded[kind] = data
+        if "appsettings" not in loaded and "connectionstrings" not in loaded:
+            continue
+        show = loaded.get("show") if isinstance(loaded.get("show"), dict) else {}
+        sub, rg, site, slot = _where(show, stem)
+        app, sticky_app = _settings(loaded.get("appsettings"))
+        conns, sticky_conn = _connections(loaded.get("connectionstrings"))
+        props = show.get("properties") if isinstance(show.get("properties"), dict) else show
+        snapshots.append(SiteSnapshot(
+            subscription=sub, resource_group=rg, site=site, slot=slot, kind=str(show.get("kind") or "app"),
+            identity=_identity(show.get("identity")),
+            key_vault_reference_identity=props.get("keyVaultReferenceIdentity"),
+            app_settings=app, connection_strings=conns,
+            sticky_app_settings=sticky_app, sticky_connection_strings=sticky_conn,
+        ))
+    return snapshots, skipped
+
+
+def is_export_dir(path: str) -> bool:
+    return os.path.isdir(path) or path.endswith(".json")

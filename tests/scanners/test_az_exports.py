@@ -1,0 +1,64 @@
+"""Offline estate input: Azure CLI JSON output gives the same items as a live scan."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from migrate.cli import main
+from scanners.records import AppServiceLocation, ValueClass
+from scanners.scan_job import scan_az_exports
+from tests.conftest import TEST_KEY
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "az-export"
+
+
+def test_example_export() -> None:
+    result = scan_az_exports((str(EXAMPLE),), TEST_KEY)
+    by = {(i.location.setting, i.value_class) for i in result.items if isinstance(i.location, AppServiceLocation)}
+    assert ("Storage", ValueClass.SECRET) in by
+    assert ("Orders", ValueClass.SECRET) in by
+    assert ("AZURE_CLIENT_SECRET", ValueClass.SECRET) in by
+    assert ("APPLICATIONINSIGHTS_CONNECTION_STRING", ValueClass.LOCATOR) in by
+    storage = next(i for i in result.items if i.location.setting == "Storage")  # type: ignore[union-attr]
+    assert storage.location.slot_setting  # type: ignore[union-attr]
+    assert storage.location.resource_group == "rg-orders"  # type: ignore[union-attr]
+    assert result.sites[0].site == "web-orders" and not result.sites[0].identity.has_any
+    detectors = {i.detector for i in result.items}
+    assert "app-service:no-managed-identity" in detectors
+    assert "CANARY" not in json.dumps([i.to_json() for i in result.items])
+
+
+def test_older_connection_string_shape_and_slot(tmp_path: Path) -> None:
+    (tmp_path / "api-stg.connectionstrings.json").write_text(json.dumps([
+        {"name": "Cache", "slotSetting": False,
+         "value": {"type": "RedisCache", "value": "contoso.redis.cache.windows.net:6380,password=CANARYredis=,ssl=True"}},
+    ]))
+    (tmp_path / "api-stg.show.json").write_text(json.dumps({
+        "id": "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.Web/sites/api/slots/staging",
+        "kind": "app", "identity": {"type": "SystemAssigned", "principalId": "p"}}))
+    result = scan_az_exports((str(tmp_path),), TEST_KEY)
+    item = result.items[0]
+    assert (item.location.site, item.location.slot, item.location.setting) == ("api", "staging", "Cache")  # type: ignore[union-attr]
+    assert item.service_type.value == "redis" and item.value_class is ValueClass.SECRET
+
+
+def test_bad_export_files_are_skipped(tmp_path: Path) -> None:
+    shutil.copy(EXAMPLE / "web-orders.appsettings.json", tmp_path / "ok.appsettings.json")
+    (tmp_path / "broken.appsettings.json").write_text("[{ not json")
+    (tmp_path / "notes.json").write_text("{}")
+    result = scan_az_exports((str(tmp_path),), TEST_KEY)
+    reasons = {Path(s.target).name: str(s.reason) for s in result.skipped}
+    assert reasons == {"broken.appsettings.json": "malformed", "notes.json": "unsupported"}
+    assert any(i.location.site == "ok" for i in result.items)  # type: ignore[union-attr]
+
+
+def test_cli_az_export(tmp_path: Path) -> None:
+    res = CliRunner().invoke(main, ["scan", "--az-export", str(EXAMPLE), "-f", "json", "--key-file", str(tmp_path / "k")])
+    assert res.exit_code == 1
+    doc = json.loads(res.stdout)
+    assert doc["sites"][0]["site"] == "web-orders"
+    assert "CANARY" not in res.stdout + res.stderr
