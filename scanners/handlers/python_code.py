@@ -128,12 +128,13 @@ def literal_evidence(
     method: str,
     role: EvidenceRole = R.CODE_LITERAL,
     note: str | None = None,
-) -> Evidence:
+) -> Evidence | None:
     """Evidence for a literal found in code where the service is known from the call around it.
 
     The classifier decides when it can (connection strings, URIs, named settings, Entra secret
     shapes).  A bare key passed straight to a constructor has no setting name for the classifier
-    to go on, so it is reported as a consumer whose class says whether it is a placeholder."""
+    to go on, so it is reported as a consumer whose class says whether it is a placeholder.
+    A connection string or URL the classifier does not recognise holds no credential: None."""
     if classify(value, name, service) is not None:
         return Evidence(line=line, role=role, name=name, value=value, service=service, kind=kind,
                         method=method, note=note)
@@ -142,6 +143,8 @@ def literal_evidence(
         vc = V.PLACEHOLDER
     elif is_reference(v):
         vc = V.REFERENCE
+    elif kind is K.CONNECTION_STRING or "://" in v or len(v) < 6:
+        return None
     else:
         vc = V.SECRET
     conf = Confidence.MEDIUM if vc is V.SECRET and len(v) >= 16 else Confidence.LOW
@@ -149,11 +152,23 @@ def literal_evidence(
                     preview=preview, method=method, note=note, confidence=conf)
 
 
+_NAME_FACTS: dict[str, tuple[ServiceType, CredentialKind]] = {}
+
+
+def _name_facts(name: str) -> tuple[ServiceType, CredentialKind]:
+    facts = _NAME_FACTS.get(name)
+    if facts is None:
+        rule = setting_names.rule_for(name)
+        service = rule.service if rule else (setting_names.service_hint(name) or S.GENERIC)
+        facts = (service, rule.kind if rule else K.CONNECTION_STRING)
+        if len(_NAME_FACTS) < 10000:
+            _NAME_FACTS[name] = facts
+    return facts
+
+
 def lookup_evidence(line: int, name: str, preview: str) -> Evidence:
     """A setting / environment lookup in code (method "lookup": linking keeps only relevant ones)."""
-    rule = setting_names.rule_for(name)
-    service = rule.service if rule else (setting_names.service_hint(name) or S.GENERIC)
-    kind = rule.kind if rule else K.CONNECTION_STRING
+    service, kind = _name_facts(name)
     return Evidence(line=line, role=R.CODE_CONSUMER, name=name, service=service, kind=kind,
                     value_class=V.REFERENCE, preview=preview, method="lookup")
 
@@ -242,11 +257,15 @@ def _shape(node: ast.AST | None, depth: int = 0) -> str:
     return "..."
 
 
-def _call_shape(call: ast.Call, focus: ast.AST | None = None, kw: str | None = None) -> str:
+def _call_shape(call: ast.Call, focus: ast.AST | None = None, kw: str | None = None,
+                shape: str | None = None) -> str:
     fn = _dotted(call.func) or _callee(call) or "call"
+    if getattr(call, "_assign_target", None):
+        return f"{fn} = {shape or _shape(focus)}"
     if focus is None:
         return f"{fn}(...)"
-    arg = f"{kw}={_shape(focus)}" if kw else _shape(focus)
+    arg_shape = shape or _shape(focus)
+    arg = f"{kw}={arg_shape}" if kw else arg_shape
     more = len(call.args) + len(call.keywords) > 1
     return f"{fn}({arg}, ...)" if more else f"{fn}({arg})"
 
@@ -269,9 +288,25 @@ class _Visitor:
         self.var_client: dict[str, str] = {}
         self.out: list[Evidence] = []
         self.seen: set[tuple[int, str | None, str, str]] = set()
-        for node in ast.walk(tree):
-            for child in ast.iter_child_nodes(node):
-                self.parents[id(child)] = node
+        self.interesting: list[ast.AST] = []
+        stack: list[ast.AST] = [tree]
+        AST = ast.AST
+        while stack:  # one pass: parents, interesting nodes, assignments
+            node = stack.pop()
+            for field in node._fields:
+                value = getattr(node, field, None)
+                if isinstance(value, list):
+                    for child in value:
+                        if isinstance(child, AST):
+                            self.parents[id(child)] = node
+                            stack.append(child)
+                elif isinstance(value, AST):
+                    self.parents[id(value)] = node
+                    stack.append(value)
+            if isinstance(node, ast.Call | ast.Subscript | ast.Assign | ast.AnnAssign):
+                self.interesting.append(node)
+        self.interesting.sort(key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
+        for node in self.interesting:
             if isinstance(node, ast.Assign) and len(node.targets) == 1:
                 t = node.targets[0]
                 if isinstance(t, ast.Name):
@@ -288,7 +323,9 @@ class _Visitor:
 
     # -- output
 
-    def emit(self, ev: Evidence) -> None:
+    def emit(self, ev: Evidence | None) -> None:
+        if ev is None:
+            return
         key = (ev.line, ev.name, ev.method, ev.preview or "")
         if ev.value is None and key in self.seen:
             return
@@ -328,8 +365,7 @@ class _Visitor:
     ) -> None:
         """Report one secret-carrying argument of `call`."""
         preview = _call_shape(call, node, kw)
-        target = self.resolve(node)
-        assert target is not None
+        target = self.resolve(node) or node
         line = getattr(node, "lineno", call.lineno)
         lit = _str(target)
         if lit is not None:
@@ -339,8 +375,8 @@ class _Visitor:
         named = _env_lookup(target) or _settings_attr(target)
         if named is not None:
             name, _ = named
-            if target is not node and not (_env_lookup(node) or _settings_attr(node)):
-                preview = _call_shape(call, node, kw).replace(_shape(node), named[1], 1)
+            if target is not node:
+                preview = _call_shape(call, node, kw, shape=named[1])
             self.emit(Evidence(line=line, role=R.CODE_CONSUMER, name=name, service=service, kind=kind,
                                value_class=V.REFERENCE, preview=preview, method=method, note=note))
             # An os.getenv("X", "default") default is a literal too.
@@ -365,7 +401,7 @@ class _Visitor:
     # -- visitors
 
     def run(self) -> list[Evidence]:
-        for node in ast.walk(self.tree):
+        for node in self.interesting:
             if isinstance(node, ast.Call):
                 self.call(node)
                 env = _env_lookup(node)
@@ -385,6 +421,7 @@ class _Visitor:
             if d and d.split(".")[-1] == "api_key" and d.split(".")[0] == "openai":
                 fake = ast.Call(func=t, args=[], keywords=[ast.keyword(arg="api_key", value=node.value)])
                 ast.copy_location(fake, node)
+                fake._assign_target = True  # type: ignore[attr-defined]
                 self.value_arg(fake, node.value, None, S.OPENAI, K.API_KEY, "assign")
 
     def call(self, call: ast.Call) -> None:
@@ -432,7 +469,8 @@ class _Visitor:
             self.client_ctor(call, callee)
 
     def from_connection_string(self, call: ast.Call) -> None:
-        assert isinstance(call.func, ast.Attribute)
+        if not isinstance(call.func, ast.Attribute):
+            return
         cls = _dotted(call.func.value) or ""
         cls_leaf = cls.split(".")[-1]
         service = service_for_class(cls_leaf)
@@ -524,8 +562,7 @@ class _Visitor:
                                value_class=V.PASSWORDLESS, preview=_call_shape(call, cp, ckw), method="ctor"))
 
     def client_ctor(self, call: ast.Call, cls: str) -> None:
-        service = service_for_class(cls)
-        assert service is not None
+        service = service_for_class(cls) or S.GENERIC
         node, kw = _arg(call, None, "credential")
         if node is None:
             for a in call.args[1:]:
