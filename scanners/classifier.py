@@ -452,6 +452,8 @@ def _by_name(name: str, value: str, hint: ServiceType | None) -> Classification 
                            "setting-name:connection", v, Confidence.MEDIUM)
         return None
     service, kind = rule.service, rule.kind
+    if service in _PASSWORD_SERVICES and hint in _PASSWORD_SERVICES and hint != service:
+        service = hint  # e.g. spring.datasource.password on a PostgreSQL JDBC URL
     if is_reference(v):
         return _result(service, kind, V.REFERENCE, Endpoint(), redaction.preview_named(name, redaction.preview_plain(v)),
                        "setting-name", v, Confidence.MEDIUM)
@@ -489,8 +491,14 @@ _GENERIC_PASSWORD_NAME_RE = re.compile(r"(^|_)(admin(istrator)?_?(login_?)?)?(pa
 # ------------------------------------------------------------------------------- entry
 
 
-def classify(value: str, name: str | None = None, hint: ServiceType | None = None) -> Classification | None:
-    """Classify `value` (the setting named `name`, if known); None when it is no Azure connection."""
+def classify(value: str, name: str | None = None, hint: ServiceType | None = None,
+             kind: CredentialKind | None = None) -> Classification | None:
+    """Classify `value` (the setting named `name`, if known); None when it is no Azure connection.
+
+    `hint` and `kind` come from a handler that knows what the value is from its context (the key
+    argument of `AzureKeyCredential(...)`, `password=` of a driver call): with both, a bare value
+    with no setting name is still classified.
+    """
     v = value.strip()
     if len(v) > 16384:
         return None
@@ -520,8 +528,33 @@ def classify(value: str, name: str | None = None, hint: ServiceType | None = Non
         return _result(S.ENTRA_ID, K.CLIENT_SECRET, V.SECRET, Endpoint(),
                        redaction.preview_named(name), "shape:entra-client-secret", m.group(0))
     if name:
-        return _by_name(name, v, hint)
+        by_name = _by_name(name, v, hint)
+        if by_name is not None or not (hint and kind):
+            return by_name
+    if hint and kind:
+        return _by_context(v, hint, kind, name)
     return None
+
+
+def _by_context(v: str, service: ServiceType, kind: CredentialKind, name: str | None) -> Classification | None:
+    """A value whose meaning a handler established from the code around it."""
+    preview = redaction.preview_named(name)
+    if is_reference(v):
+        return _result(service, kind, V.REFERENCE, Endpoint(), redaction.preview_named(name, redaction.preview_plain(v)),
+                       "context", v, Confidence.MEDIUM)
+    if is_placeholder(v):
+        return _result(service, kind, V.PLACEHOLDER, Endpoint(),
+                       redaction.preview_named(name, v if showable_placeholder(v) else redaction.MASK),
+                       "context", v, Confidence.MEDIUM)
+    if len(v) < 6 or " " in v or "://" in v:
+        return None
+    if service == S.STORAGE and v == AZURITE_KEY:
+        return _result(service, kind, V.DEV_EMULATOR, Endpoint(account=AZURITE_ACCOUNT), preview, "context", v,
+                       notes=("Azurite well-known key",))
+    if service == S.COSMOS_DB and v == COSMOS_EMULATOR_KEY:
+        return _result(service, kind, V.DEV_EMULATOR, Endpoint(), preview, "context", v,
+                       notes=("Cosmos DB emulator well-known key",))
+    return _result(service, kind, V.SECRET, Endpoint(), preview, "context", v, Confidence.MEDIUM)
 
 
 def _redis(p: ParsedConnection, value: str) -> Classification | None:

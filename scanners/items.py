@@ -65,7 +65,7 @@ def item_from_evidence(
     location = FileLocation(path=path, line=ev.line)
     notes = (ev.note,) if ev.note else ()
     if ev.value is not None:
-        c = classify(ev.value, ev.name, ev.service)
+        c = classify(ev.value, ev.name, ev.service, ev.kind)
         if c is None:
             return None
         if ev.kind is not None and c.credential_kind in (CredentialKind.CONNECTION_STRING, CredentialKind.NONE):

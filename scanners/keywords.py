@@ -28,6 +28,9 @@ FILE_KEYWORDS: tuple[str, ...] = LINE_KEYWORDS + (
     "--sas-token", "--connection-string", "securestring", "@secure", "secretkeyref",
     "azure/login", "connection =", "connection=", "getenv", "environ", "process.env",
     "configuration[", "keys list", "list-keys", "credential show", "admin-key",
+    # Identity-based code, so passwordless clients are recorded too.
+    "defaultazurecredential", "managedidentitycredential", "azure_ad_token_provider",
+    "azureadtokenprovider", "tokencredential", "azureopenai",
 )
 
 FILE_KEYWORDS_BYTES: tuple[bytes, ...] = tuple(k.encode("ascii") for k in FILE_KEYWORDS)

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from scanners.records import CredentialKind, ServiceType
 
 
+@lru_cache(maxsize=8192)
 def normalise(name: str) -> str:
     n = name.strip().strip("\"'").lower()
     n = re.sub(r"__|[:.\-\s/\\\[\]]+", "_", n)
     return re.sub(r"_+", "_", n).strip("_")
 
 
+@lru_cache(maxsize=8192)
 def leaf(name: str) -> str:
     """The last segment of a hierarchical name: `Values:AzureWebJobsStorage` → `azurewebjobsstorage`."""
     parts = re.split(r"__|[:.]", name.strip())
@@ -70,6 +73,7 @@ SECRET_NAME_RULES: tuple[NameRule, ...] = (
     _r(r"(^|_)pg_?password$|postgres.*password|postgresql.*password|npgsql.*password",
        S.POSTGRESQL, K.PASSWORD),
     _r(r"mysql.*password", S.MYSQL, K.PASSWORD),
+    _r(r"^spring_(datasource(_\w+)?|r2dbc|flyway|liquibase)_password$", S.SQL, K.PASSWORD),
     _r(r"(^|_)(mssql_)?sa_password$|(^|_)(sql|mssql|azure_sql|sqlserver|sql_server|db)_?"
        r"(admin_?)?password$|administrator_?login_?password", S.SQL, K.PASSWORD),
     _r(r"azurewebjobsstorage$|azurewebjobsdashboard$|website_contentazurefileconnectionstring",
@@ -104,6 +108,7 @@ def identity_suffix(name: str) -> tuple[str, str] | None:
     return name[: m.start()], m.group(1).lower()
 
 
+@lru_cache(maxsize=8192)
 def rule_for(name: str | None) -> NameRule | None:
     if not name:
         return None
@@ -114,6 +119,7 @@ def rule_for(name: str | None) -> NameRule | None:
     return None
 
 
+@lru_cache(maxsize=8192)
 def service_hint(name: str | None) -> ServiceType | None:
     """A weak hint from any name, used to split Service Bus from Event Hubs and similar."""
     if not name:
@@ -160,5 +166,6 @@ _CONNECTIONISH_RE = re.compile(
 )
 
 
+@lru_cache(maxsize=8192)
 def is_connection_name(name: str | None) -> bool:
     return bool(name) and bool(_CONNECTIONISH_RE.search(normalise(name or "")))
