@@ -112,11 +112,13 @@ def read_exports(path: str) -> tuple[list[SiteSnapshot], list[SkippedItem]]:
                 loaded[kind] = data
         if "appsettings" not in loaded and "connectionstrings" not in loaded:
             continue
-        show = loaded.get("show") if isinstance(loaded.get("show"), dict) else {}
+        raw_show = loaded.get("show")
+        show: dict[str, Any] = raw_show if isinstance(raw_show, dict) else {}
         sub, rg, site, slot = _where(show, stem)
         app, sticky_app = _settings(loaded.get("appsettings"))
         conns, sticky_conn = _connections(loaded.get("connectionstrings"))
-        props = show.get("properties") if isinstance(show.get("properties"), dict) else show
+        raw_props = show.get("properties")
+        props: dict[str, Any] = raw_props if isinstance(raw_props, dict) else show
         snapshots.append(SiteSnapshot(
             subscription=sub, resource_group=rg, site=site, slot=slot, kind=str(show.get("kind") or "app"),
             identity=_identity(show.get("identity")),

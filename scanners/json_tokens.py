@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from scanners.evidence import MalformedInput
 
@@ -100,7 +101,7 @@ def parse(text: str, max_depth: int = MAX_DEPTH) -> JValue | None:
     """Parse `text`; None for an empty (or comment-only) document."""
     root: JValue | None = None
     # Each frame: [container, state, pending key, pending key offset]
-    stack: list[list] = []
+    stack: list[list[Any]] = []
 
     def place(value: JValue) -> None:
         nonlocal root

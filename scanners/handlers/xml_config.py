@@ -16,6 +16,7 @@ import re
 import xml.sax
 from collections.abc import Iterator
 from pathlib import PurePosixPath
+from typing import Any
 from xml.sax.handler import ContentHandler
 from xml.sax.xmlreader import AttributesImpl, Locator
 
@@ -25,7 +26,6 @@ import defusedxml.sax
 from scanners.evidence import Evidence, HostileInput, MalformedInput, SourceFile
 from scanners.handlers import register
 from scanners.records import EvidenceRole
-
 
 MAX_TEXT = 16384
 _XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
@@ -47,7 +47,7 @@ class _Collector(ContentHandler):
         self.locator: Locator | None = None
         self.found: list[Evidence] = []
         # Stack of [tag, start line, text parts, had child, setting name for <value>]
-        self.stack: list[list] = []
+        self.stack: list[list[Any]] = []
         self.setting_name: str | None = None
 
     def setDocumentLocator(self, locator: Locator) -> None:  # noqa: N802 - SAX API
