@@ -8,10 +8,9 @@ from pathlib import PurePosixPath
 
 import pytest
 
-from scanners.evidence import MalformedInput, SourceFile
+from scanners.evidence import HostileInput, MalformedInput, SourceFile
 from scanners.file_scan import scan_bytes
 from scanners.fingerprint import Fingerprinter
-from scanners.evidence import HostileInput
 from scanners.handlers.xml_config import XmlConfigHandler
 from scanners.records import EvidenceRole, ServiceType, SkipReason, ValueClass
 from tests.conftest import TEST_KEY, scan_text
