@@ -17,7 +17,14 @@ from scanners.fingerprint import Fingerprinter
 from scanners.handlers import handlers_for
 from scanners.items import item_from_evidence
 from scanners.prefilter import worth_reading
-from scanners.records import ConnectionStringAuditItem, FileLocation, SkippedItem, SkipReason
+from scanners.records import (
+    ConnectionStringAuditItem,
+    FileLocation,
+    ServiceType,
+    SkippedItem,
+    SkipReason,
+    ValueClass,
+)
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +110,7 @@ def scan_bytes(rel: str, data: bytes, fp: Fingerprinter, *, generic: bool = True
             skipped.append(SkippedItem(rel, SkipReason.MALFORMED,
                                        f"{handler.name}: nesting too deep; scanned line by line instead",
                                        partial=True))
+    structured = _drop_shadowed(structured)
     seen = {(i.fingerprint, _line(i)) for i in structured}
     seen_values = {i.fingerprint for i in structured}
     # A structured handler that understood a line speaks for it: the line scanner adds nothing
@@ -125,6 +133,19 @@ def scan_bytes(rel: str, data: bytes, fp: Fingerprinter, *, generic: bool = True
         found.extend(generic_secrets.scan(source, fp, explained))
     return FileOutcome(rel, items=tuple(_with_ids(found, fp)), skipped=tuple(skipped),
                        bytes_read=len(data), parsed=True)
+
+
+def _drop_shadowed(items: list[ConnectionStringAuditItem]) -> list[ConnectionStringAuditItem]:
+    """On one line, a placeholder beside a real finding of the same service (an IaC string that
+    interpolates `listKeys()`), or a generic finding beside a recognised one of the same class
+    for the same setting, adds nothing."""
+    real = {(_line(i), i.service_type) for i in items if i.value_class is not ValueClass.PLACEHOLDER}
+    known = {(_line(i), i.value_class, i.setting_name) for i in items if i.service_type is not ServiceType.GENERIC}
+    return [
+        i for i in items
+        if not (i.value_class is ValueClass.PLACEHOLDER and (_line(i), i.service_type) in real)
+        and not (i.service_type is ServiceType.GENERIC and (_line(i), i.value_class, i.setting_name) in known)
+    ]
 
 
 def _line(item: ConnectionStringAuditItem) -> int:

@@ -162,9 +162,17 @@ def test_secure_param_default_is_secret_and_empty_default_is_not():
     line = _line_of(MAIN, "param sqlAdminPassword")
     hits = [i for i in items if i.setting_name == "sqlAdminPassword"]
     assert hits and all(i.location.line == line for i in hits)
-    assert any(str(i.value_class) == "secret" and "has a default value" in i.redacted_preview for i in hits)
+    # The name says SQL, so the recognised finding stands and the generic twin is dropped.
+    assert [(str(i.service_type), str(i.value_class)) for i in hits] == [("azure-sql", "secret")]
     empty = [i for i in items if i.setting_name == "emptyDefault"]
     assert all(str(i.value_class) != "secret" for i in empty)
+
+
+def test_secure_param_default_with_an_unknown_name_is_a_generic_secret():
+    text = "@secure()\nparam deployToken string = 'Zq9-CANARY-deploy-token-7781'\n"
+    hits = [i for i in scan_text("infra/other.bicep", text) if i.setting_name == "deployToken"]
+    assert any(str(i.value_class) == "secret" and "has a default value" in i.redacted_preview for i in hits)
+    assert "CANARY" not in json.dumps([i.to_json() for i in hits])
 
 
 def test_literal_storage_key_found_and_canaries_never_leak():
