@@ -26,9 +26,17 @@ class SourceFile:
     path: PurePosixPath
     text: str
     _line_starts: list[int] | None = field(default=None, repr=False)
+    _lower: str | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:  # never show content
         return f"SourceFile({str(self.path)!r}, {len(self.text)} chars)"
+
+    @property
+    def lower(self) -> str:
+        """The text lower-cased, computed once."""
+        if self._lower is None:
+            self._lower = self.text.lower()
+        return self._lower
 
     @property
     def name_lower(self) -> str:

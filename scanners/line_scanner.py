@@ -106,7 +106,7 @@ def _allows_unquoted(source: SourceFile) -> bool:
 
 def candidate_lines(source: SourceFile, keywords: tuple[str, ...] = LINE_KEYWORDS) -> list[int]:
     """Line numbers (sorted) of every line holding one of `keywords` (lower-case literals)."""
-    low = source.text.lower()
+    low = source.lower
     lines: set[int] = set()
     for kw in keywords:
         pos = low.find(kw)

@@ -33,3 +33,12 @@ def test_generic_does_not_repeat_azure_findings() -> None:
 def test_placeholders_are_not_generic_secrets() -> None:
     items = scan_text("app/settings.py", 'password = "<your-password>"\napi_token = "${TOKEN}"\n', generic=True)
     assert items == []
+
+
+def test_detect_secrets_never_verifies_over_the_network() -> None:
+    from detect_secrets.settings import get_settings
+
+    from scanners import generic_secrets
+
+    generic_secrets._configure()
+    assert "detect_secrets.filters.common.is_ignored_due_to_verification_policies" not in get_settings().filters

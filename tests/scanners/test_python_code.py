@@ -163,3 +163,16 @@ def test_unrelated_lookup_is_only_a_lookup():
     items = scan_text("util.py", "import os\nx = os.getenv('HOME')  # connection_string\nprint(x)\n")
     assert [i.detector for i in items] == ["python-code:lookup"]
     assert items[0].setting_name == "HOME" and items[0].value_class is ValueClass.REFERENCE
+
+
+def test_lookup_only_files_take_the_fast_path_and_still_report(tmp_path) -> None:
+    from scanners.repository import RepositoryScanOptions, scan_repository
+    from tests.conftest import TEST_KEY
+
+    src = "import os\n\nHOME = os.environ['HOME']\nSECRET = os.getenv(\"AZURE_CLIENT_SECRET\")\n"
+    items = scan_text("tools/env.py", src)
+    lookups = [(i.location.line, i.setting_name) for i in items if i.detector == "python-code:lookup"]
+    assert lookups == [(3, "HOME"), (4, "AZURE_CLIENT_SECRET")]
+    (tmp_path / "env.py").write_text(src)
+    linked = scan_repository(str(tmp_path), TEST_KEY, RepositoryScanOptions(jobs=1, generic=False)).items
+    assert [(i.location.line, i.setting_name) for i in linked] == [(4, "AZURE_CLIENT_SECRET")]  # HOME is no connection
