@@ -25,6 +25,9 @@ def test_wheel_contents(tmp_path: Path) -> None:
         "scanners/handlers/__init__.py",
         "scanners/handlers/csharp.py",
         "migrate/_data/templates/README.md",
+        "migrate/_data/templates/reports/report.html.j2",
+        "migrate/_data/templates/reports/report.md.j2",
+        "migrate/reports/sarif.py",
         "migrate/_data/playbooks/README.md",
     ):
         assert required in names, required

@@ -1,0 +1,216 @@
+"""The report view model: a scan document (schema_version 1) read back into records.
+
+Renderers and templates see `Report` and `Finding` records, never the raw JSON dicts.  The items
+are rebuilt as `ConnectionStringAuditItem` records so a report shows exactly what the scan
+recorded; nothing here ever held a secret value (the scan document has none).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from scanners.errors import SecretlessError
+from scanners.records import (
+    AppServiceLocation,
+    Confidence,
+    ConnectionStringAuditItem,
+    CredentialKind,
+    Endpoint,
+    EvidenceRole,
+    FileLocation,
+    Location,
+    ManagedIdentitySupport,
+    ServiceType,
+    SkippedItem,
+    SkipReason,
+    ValueClass,
+)
+from scanners.serialization import SCHEMA_VERSION
+
+ROOT_APPLICATION = "(repository root)"
+
+# Most urgent first: the order of summary rows and of the value-class chart.
+VALUE_CLASS_ORDER = (
+    ValueClass.SECRET,
+    ValueClass.REFERENCE,
+    ValueClass.ADVISORY,
+    ValueClass.LOCATOR,
+    ValueClass.PLACEHOLDER,
+    ValueClass.DEV_EMULATOR,
+    ValueClass.PASSWORDLESS,
+)
+
+
+class ReportError(SecretlessError):
+    """The input cannot be turned into a report (wrong kind of document, unknown version, ...)."""
+
+
+class UnsupportedDocumentError(ReportError):
+    """A valid secretless document that reports do not cover yet (a migration plan)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One audit item plus what a reader needs to place it."""
+
+    item: ConnectionStringAuditItem
+    application: str
+    where: str
+
+    @property
+    def line(self) -> int | None:
+        loc = self.item.location
+        return loc.line if isinstance(loc, FileLocation) else None
+
+    @property
+    def path(self) -> str | None:
+        loc = self.item.location
+        return loc.path if isinstance(loc, FileLocation) else None
+
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    label: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Application:
+    name: str
+    findings: tuple[Finding, ...]
+
+    @property
+    def secrets(self) -> int:
+        return sum(1 for f in self.findings if f.item.value_class is ValueClass.SECRET)
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    tool: str
+    schema_version: int
+    findings: tuple[Finding, ...]
+    skipped: tuple[SkippedItem, ...]
+    applications: tuple[Application, ...]
+    by_service: tuple[Count, ...]
+    by_value_class: tuple[Count, ...]
+    by_application: tuple[Count, ...]
+    files_scanned: int
+    sites: int
+
+    @property
+    def secrets(self) -> int:
+        return sum(1 for f in self.findings if f.item.value_class is ValueClass.SECRET)
+
+
+def location_text(loc: Location) -> str:
+    """`path:line` for files, `subscription/resource-group/site[/slot]:setting` for App Service."""
+    if isinstance(loc, FileLocation):
+        return f"{loc.path}:{loc.line}"
+    base = f"{loc.subscription}/{loc.resource_group}/{loc.site}"
+    if loc.slot:
+        base += f"/{loc.slot}"
+    return f"{base}:{loc.setting}" if loc.setting else base
+
+
+def application_of(item: ConnectionStringAuditItem) -> str:
+    loc = item.location
+    if isinstance(loc, AppServiceLocation):
+        return f"{loc.resource_group}/{loc.site}" + (f"/{loc.slot}" if loc.slot else "")
+    project = item.unit.split("::", 1)[0] if item.unit else loc.path.rpartition("/")[0]
+    return ROOT_APPLICATION if project in ("", ".") else project
+
+
+def _location(raw: Mapping[str, Any]) -> Location:
+    kind = raw.get("kind")
+    if kind == "file":
+        column = raw.get("column")
+        return FileLocation(path=str(raw["path"]), line=int(raw["line"]),
+                            column=int(column) if column is not None else None)
+    if kind == "app-service":
+        return AppServiceLocation(
+            subscription=str(raw["subscription"]), resource_group=str(raw["resource_group"]),
+            site=str(raw["site"]), slot=raw.get("slot") or None, setting=str(raw.get("setting") or ""),
+            setting_kind=str(raw.get("setting_kind") or "app-setting"),
+            slot_setting=bool(raw.get("slot_setting", False)),
+        )
+    raise ReportError(f"unknown location kind {kind!r}")
+
+
+def _item(raw: Mapping[str, Any]) -> ConnectionStringAuditItem:
+    endpoint = raw.get("Endpoint") or {}
+    return ConnectionStringAuditItem(
+        location=_location(raw["Location"]),
+        service_type=ServiceType(raw["ServiceType"]),
+        can_use_managed_identity=ManagedIdentitySupport(raw["CanUseManagedIdentity"]),
+        recommended_replacement=str(raw["RecommendedReplacement"]),
+        credential_kind=CredentialKind(raw["CredentialKind"]),
+        value_class=ValueClass(raw["ValueClass"]),
+        evidence_role=EvidenceRole(raw["EvidenceRole"]),
+        endpoint=Endpoint(**{k: endpoint.get(k) for k in
+                             ("host", "account", "namespace", "server", "database", "entity")}),
+        redacted_preview=str(raw.get("RedactedPreview") or ""),
+        detector=str(raw["Detector"]),
+        confidence=Confidence(raw["Confidence"]),
+        fingerprint=str(raw["Fingerprint"]),
+        setting_name=raw.get("SettingName"),
+        notes=tuple(str(n) for n in raw.get("Notes") or ()),
+        unit=raw.get("Unit"),
+        item_id=str(raw.get("Id") or ""),
+    )
+
+
+def _skipped(raw: Mapping[str, Any]) -> SkippedItem:
+    return SkippedItem(target=str(raw["target"]), reason=SkipReason(raw["reason"]),
+                       detail=str(raw.get("detail") or ""), partial=bool(raw.get("partial", False)))
+
+
+def _counts(counter: Counter[str], order: tuple[str, ...] = ()) -> tuple[Count, ...]:
+    rank = {label: i for i, label in enumerate(order)}
+    keys = sorted(counter, key=lambda k: (rank.get(k, len(rank)), -counter[k], k))
+    return tuple(Count(k, counter[k]) for k in keys)
+
+
+def is_plan(document: Mapping[str, Any]) -> bool:
+    return document.get("kind") == "plan" or "plan" in document and "items" not in document
+
+
+def load_report(document: Any) -> Report:
+    """Build the view model from a parsed scan document; raises `ReportError` when it is not one."""
+    if not isinstance(document, Mapping):
+        raise ReportError("not a secretless document (expected a JSON object)")
+    if is_plan(document):
+        raise UnsupportedDocumentError("plan reports are not supported yet: give the scan document "
+                                       "(secretless scan -f json -o audit.json)")
+    if document.get("tool") != "secretless" or "items" not in document:
+        raise ReportError("not a secretless scan document (no 'tool': 'secretless' and 'items')")
+    version = document.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise ReportError(f"unsupported schema_version {version!r} (this secretless reads {SCHEMA_VERSION})")
+    try:
+        items = sorted((_item(raw) for raw in document["items"]), key=lambda i: i.sort_key())
+        skipped = sorted((_skipped(raw) for raw in document.get("skipped") or ()), key=lambda s: s.sort_key())
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ReportError(f"malformed scan document: {type(exc).__name__}: {exc}") from None
+    findings = tuple(Finding(item=i, application=application_of(i), where=location_text(i.location))
+                     for i in items)
+    groups: dict[str, list[Finding]] = {}
+    for f in findings:
+        groups.setdefault(f.application, []).append(f)
+    applications = tuple(Application(name, tuple(fs)) for name, fs in sorted(groups.items()))
+    summary = document.get("summary") or {}
+    return Report(
+        tool="secretless",
+        schema_version=SCHEMA_VERSION,
+        findings=findings,
+        skipped=tuple(skipped),
+        applications=applications,
+        by_service=_counts(Counter(str(f.item.service_type) for f in findings)),
+        by_value_class=_counts(Counter(str(f.item.value_class) for f in findings),
+                               tuple(str(v) for v in VALUE_CLASS_ORDER)),
+        by_application=tuple(Count(a.name, len(a.findings)) for a in applications),
+        files_scanned=int(summary.get("files_scanned") or 0),
+        sites=len(document.get("sites") or ()),
+    )
