@@ -89,12 +89,18 @@ CLOUD_CHOICES = ("public", "china", "usgov")
               type=click.Path(exists=True, file_okay=True, dir_okay=True),
               help="Offline estate input: a folder of Azure CLI JSON output named <app>.appsettings.json, "
                    "<app>.connectionstrings.json and <app>.show.json; repeatable.")
+@click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Report and fail only on findings not accepted in this baseline file (same fingerprint "
+                   "key needed).")
+@click.option("--update-baseline", is_flag=True,
+              help="Write the current findings to the --baseline file (accept them) and exit 0.")
 def scan(path: Path | None, fmt: str, output: Path | None, fail_on: str, key_file: Path | None,
          no_gitignore: bool, include_vendored: bool, exclude: tuple[str, ...], max_file_size: int,
          jobs: int, no_generic: bool, secrets_only: bool, progress: bool | None,
          subscriptions: tuple[str, ...], resource_group: str | None, site: str | None, no_slots: bool,
          credential: str, client_id: str | None, cloud: str, arm_endpoint: str | None,
-         concurrency: int, az_exports: tuple[str, ...]) -> None:
+         concurrency: int, az_exports: tuple[str, ...], baseline_path: Path | None = None,
+         update_baseline: bool = False) -> None:
     """Inventory every secret-based Azure connection under PATH (a directory or a file) and/or in the
     App Service and Functions apps of --subscription.
 
@@ -119,7 +125,18 @@ def scan(path: Path | None, fmt: str, output: Path | None, fail_on: str, key_fil
         raise click.UsageError("give a PATH to scan, --subscription for a live estate, or --az-export")
     if site and not subscriptions:
         raise click.UsageError("--site needs --subscription")
+    if update_baseline and baseline_path is None:
+        raise click.UsageError("--update-baseline needs --baseline FILE")
     err = Console(stderr=True)
+    from migrate import baseline as baselines
+
+    accepted_baseline = None
+    if baseline_path is not None and not update_baseline:
+        try:
+            accepted_baseline = baselines.load(baseline_path)
+        except SecretlessError as exc:
+            err.print(f"secretless: {exc}", markup=False, highlight=False)
+            sys.exit(EXIT_INCOMPLETE)
     try:
         key, _origin = load_key(key_file)
         options = RepositoryScanOptions(
@@ -169,6 +186,23 @@ def scan(path: Path | None, fmt: str, output: Path | None, fail_on: str, key_fil
             sys.exit(EXIT_INCOMPLETE)
         raise
 
+    n_accepted = 0
+    if update_baseline and baseline_path is not None:
+        try:
+            baselines.save(baselines.from_items(result.items), baseline_path)
+        except OSError as exc:
+            err.print(f"secretless: cannot write {baseline_path} ({type(exc).__name__})", markup=False,
+                      highlight=False)
+            sys.exit(EXIT_INCOMPLETE)
+        err.print(f"baseline: accepted {len(result.items)} findings in {baseline_path}", markup=False,
+                  highlight=False)
+    elif accepted_baseline is not None:
+        from dataclasses import replace
+
+        new = baselines.new_items(result.items, accepted_baseline)
+        n_accepted = len(result.items) - len(new)
+        result = replace(result, items=new)
+
     if fmt == "json":
         text = dumps(result)
         if output:
@@ -191,12 +225,113 @@ def scan(path: Path | None, fmt: str, output: Path | None, fail_on: str, key_fil
                "none": set()}[fail_on]
     n_failing = sum(1 for i in result.items if i.value_class in failing)
     incomplete = is_incomplete(result)
-    err.print(f"{len(result.items)} items, {n_failing} failing ({fail_on}); {len(result.skipped)} skipped"
+    err.print(f"{len(result.items)} items{' new since the baseline' if accepted_baseline else ''}, "
+              f"{n_failing} failing ({fail_on}); {len(result.skipped)} skipped"
+              + (f"; {n_accepted} accepted in the baseline" if accepted_baseline else "")
               + ("; INCOMPLETE: some apps could not be read" if incomplete else ""),
               markup=False, highlight=False)
     if incomplete:
         sys.exit(EXIT_PARTIAL)
+    if update_baseline:
+        sys.exit(EXIT_CLEAN)
     sys.exit(EXIT_FINDINGS if n_failing else EXIT_CLEAN)
+
+
+def _report_formats() -> list[str]:
+    from migrate.reports import RENDERERS
+
+    return list(RENDERERS)
+
+
+@main.command()
+@click.argument("document", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-f", "--format", "fmt", type=click.Choice(_report_formats()), default="md", show_default=True,
+              help="Report format: Markdown, self-contained HTML, JSON, SARIF 2.1.0 or CSV.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="Write the report to FILE instead of stdout.")
+def report(document: Path, fmt: str, output: Path | None) -> None:
+    """Render a scan document (secretless scan -f json -o audit.json) for people and pipelines.
+
+    Exit codes: 0 written, 2 usage error, 3 the document cannot be read (not a scan document,
+    unknown schema version, or a plan document: plan reports are not supported yet).
+    """
+    import json
+
+    from migrate.reports import RENDERERS, load_report
+    from scanners.errors import SecretlessError
+
+    try:
+        try:
+            raw = json.loads(document.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            click.echo(f"secretless: cannot read {document} as JSON ({type(exc).__name__})", err=True)
+            sys.exit(EXIT_INCOMPLETE)
+        text = RENDERERS[fmt].render(load_report(raw))
+    except SecretlessError as exc:
+        click.echo(f"secretless: {document}: {exc}", err=True)
+        sys.exit(EXIT_INCOMPLETE)
+    if output:
+        output.write_text(text, encoding="utf-8", newline="")
+        click.echo(f"wrote {fmt} report to {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+PLAN_FORMATS = ("table", "json")
+
+
+@main.command("plan")
+@click.argument("audit", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-f", "--format", "fmt", type=click.Choice(PLAN_FORMATS), default=None,
+              help="Output format: a readable view or versioned plan JSON (default: json with -o, else table).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="Write the plan to FILE instead of stdout.")
+def plan_command(audit: Path, fmt: str | None, output: Path | None) -> None:
+    """Turn a scan document (secretless scan -f json -o audit.json) into a migration plan:
+    per app the identity, least-privilege grants, setting and code changes, removals, risks
+    and gated stages; plus what needs review and what is already passwordless.
+
+    Offline and deterministic: the same AUDIT always gives the same plan.
+
+    Exit codes: 0 planned, 2 usage error, 3 AUDIT cannot be read (not JSON, not a scan
+    document, unsupported schema_version).
+    """
+    import json
+
+    from rich.console import Console
+
+    from migrate.plan_records import dumps
+    from migrate.plan_view import render
+    from migrate.planner import plan as make_plan
+    from scanners.errors import SecretlessError
+
+    fmt = fmt or ("json" if output else "table")
+    try:
+        try:
+            raw = json.loads(audit.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            click.echo(f"secretless: cannot read {audit} as JSON ({type(exc).__name__})", err=True)
+            sys.exit(EXIT_INCOMPLETE)
+        result = make_plan(raw)
+    except SecretlessError as exc:
+        click.echo(f"secretless: {audit}: {exc}", err=True)
+        sys.exit(EXIT_INCOMPLETE)
+    if fmt == "json":
+        text = dumps(result)
+        if output:
+            output.write_text(text, encoding="utf-8")
+        else:
+            click.echo(text, nl=False)
+    elif output:
+        with output.open("w", encoding="utf-8") as fh:
+            render(result, Console(file=fh, width=200, color_system=None))
+    else:
+        out = Console()
+        render(result, out if out.is_terminal else Console(width=200))
+    summary = result.summary()
+    click.echo(f"plan: {summary['apps']} apps, {summary['units']} units, {summary['grants']} grants, "
+               f"{summary['needs_review']} need review, {summary['already_passwordless']} already passwordless"
+               + (f"; wrote {output}" if output else ""), err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

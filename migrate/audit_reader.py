@@ -1,0 +1,186 @@
+"""Read a scan document (`secretless scan -f json`, schema_version 1) back into records.
+
+The planner works on records, never on raw dicts; this module is the one place that knows the
+JSON shape.  Bad input raises `AuditInputError` with a message that names the field, never a value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from migrate.errors import AuditInputError
+from scanners.estate_records import SiteIdentity, SiteInventory, UserAssignedIdentity
+from scanners.records import (
+    AppServiceLocation,
+    Confidence,
+    ConnectionStringAuditItem,
+    CredentialKind,
+    Endpoint,
+    EvidenceRole,
+    FileLocation,
+    Location,
+    ManagedIdentitySupport,
+    ServiceType,
+    ValueClass,
+)
+from scanners.serialization import SCHEMA_VERSION
+
+
+@dataclass(frozen=True, slots=True)
+class Audit:
+    items: tuple[ConnectionStringAuditItem, ...]
+    sites: tuple[SiteInventory, ...]
+
+
+def _req(obj: dict[str, Any], key: str, where: str) -> Any:
+    if key not in obj:
+        raise AuditInputError(f"{where}: missing field {key!r}")
+    return obj[key]
+
+
+def _str(obj: dict[str, Any], key: str, where: str, optional: bool = False) -> str | None:
+    v = obj.get(key) if optional else _req(obj, key, where)
+    if v is None and optional:
+        return None
+    if not isinstance(v, str):
+        raise AuditInputError(f"{where}: field {key!r} must be a string")
+    return v
+
+
+def _enum(cls: Any, obj: dict[str, Any], key: str, where: str) -> Any:
+    raw = _req(obj, key, where)
+    try:
+        return cls(raw)
+    except ValueError:
+        allowed = ", ".join(m.value for m in cls)
+        raise AuditInputError(f"{where}: field {key!r} is not one of: {allowed}") from None
+
+
+def _location(raw: Any, where: str) -> Location:
+    if not isinstance(raw, dict):
+        raise AuditInputError(f"{where}: 'Location' must be an object")
+    kind = raw.get("kind")
+    if kind == "file":
+        line = raw.get("line")
+        if not isinstance(line, int):
+            raise AuditInputError(f"{where}: file location needs an integer 'line'")
+        column = raw.get("column")
+        return FileLocation(str(_str(raw, "path", where)), line, column if isinstance(column, int) else None)
+    if kind == "app-service":
+        return AppServiceLocation(
+            subscription=str(_str(raw, "subscription", where)),
+            resource_group=str(_str(raw, "resource_group", where)),
+            site=str(_str(raw, "site", where)),
+            slot=_str(raw, "slot", where, optional=True),
+            setting=str(_str(raw, "setting", where)),
+            setting_kind=str(raw.get("setting_kind") or "app-setting"),
+            slot_setting=bool(raw.get("slot_setting", False)),
+        )
+    raise AuditInputError(f"{where}: unknown location kind {kind!r} (expected 'file' or 'app-service')")
+
+
+def _endpoint(raw: Any, where: str) -> Endpoint:
+    if raw is None:
+        return Endpoint()
+    if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
+        raise AuditInputError(f"{where}: 'Endpoint' must be an object of strings")
+    return Endpoint(
+        host=raw.get("host"), account=raw.get("account"), namespace=raw.get("namespace"),
+        server=raw.get("server"), database=raw.get("database"), entity=raw.get("entity"),
+    )
+
+
+def _item(raw: Any, index: int) -> ConnectionStringAuditItem:
+    where = f"items[{index}]"
+    if not isinstance(raw, dict):
+        raise AuditInputError(f"{where}: must be an object")
+    notes = raw.get("Notes") or []
+    if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
+        raise AuditInputError(f"{where}: 'Notes' must be a list of strings")
+    return ConnectionStringAuditItem(
+        location=_location(_req(raw, "Location", where), where),
+        service_type=_enum(ServiceType, raw, "ServiceType", where),
+        can_use_managed_identity=_enum(ManagedIdentitySupport, raw, "CanUseManagedIdentity", where),
+        recommended_replacement=str(_str(raw, "RecommendedReplacement", where)),
+        credential_kind=_enum(CredentialKind, raw, "CredentialKind", where),
+        value_class=_enum(ValueClass, raw, "ValueClass", where),
+        evidence_role=_enum(EvidenceRole, raw, "EvidenceRole", where),
+        endpoint=_endpoint(raw.get("Endpoint"), where),
+        redacted_preview=str(_str(raw, "RedactedPreview", where)),
+        detector=str(_str(raw, "Detector", where)),
+        confidence=_enum(Confidence, raw, "Confidence", where),
+        fingerprint=str(_str(raw, "Fingerprint", where)),
+        setting_name=_str(raw, "SettingName", where, optional=True),
+        notes=tuple(notes),
+        unit=_str(raw, "Unit", where, optional=True),
+        item_id=str(raw.get("Id") or ""),
+    )
+
+
+def _identity(raw: Any, where: str) -> SiteIdentity:
+    if raw is None:
+        return SiteIdentity()
+    if not isinstance(raw, dict):
+        raise AuditInputError(f"{where}: 'identity' must be an object")
+    uais = raw.get("user_assigned") or []
+    if not isinstance(uais, list):
+        raise AuditInputError(f"{where}: 'identity.user_assigned' must be a list")
+    return SiteIdentity(
+        type=str(raw.get("type") or "None"),
+        principal_id=raw.get("principal_id"),
+        tenant_id=raw.get("tenant_id"),
+        user_assigned=tuple(
+            UserAssignedIdentity(str(u.get("resource_id")), u.get("principal_id"), u.get("client_id"))
+            for u in uais if isinstance(u, dict) and u.get("resource_id")
+        ),
+    )
+
+
+def _names(raw: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+    v = raw.get(key) or []
+    if not isinstance(v, list) or not all(isinstance(n, str) for n in v):
+        raise AuditInputError(f"{where}: {key!r} must be a list of strings")
+    return tuple(v)
+
+
+def _site(raw: Any, index: int) -> SiteInventory:
+    where = f"sites[{index}]"
+    if not isinstance(raw, dict):
+        raise AuditInputError(f"{where}: must be an object")
+    return SiteInventory(
+        subscription=str(_str(raw, "subscription", where)),
+        resource_group=str(_str(raw, "resource_group", where)),
+        site=str(_str(raw, "site", where)),
+        slot=_str(raw, "slot", where, optional=True),
+        kind=str(raw.get("kind") or "app"),
+        identity=_identity(raw.get("identity"), where),
+        key_vault_reference_identity=_str(raw, "key_vault_reference_identity", where, optional=True),
+        app_setting_names=_names(raw, "app_setting_names", where),
+        connection_string_names=_names(raw, "connection_string_names", where),
+        sticky_app_settings=_names(raw, "sticky_app_settings", where),
+        sticky_connection_strings=_names(raw, "sticky_connection_strings", where),
+    )
+
+
+def read_audit(document: Any) -> Audit:
+    """Validate a parsed scan document and turn it into records."""
+    if not isinstance(document, dict):
+        raise AuditInputError("not a secretless scan document: expected a JSON object")
+    version = document.get("schema_version")
+    if version is None:
+        raise AuditInputError("not a secretless scan document: no 'schema_version' "
+                              "(create one with: secretless scan PATH -f json -o audit.json)")
+    if version != SCHEMA_VERSION:
+        raise AuditInputError(f"scan document schema_version {version!r} is not supported "
+                              f"(this version reads {SCHEMA_VERSION}); re-run secretless scan")
+    items = document.get("items")
+    if not isinstance(items, list):
+        raise AuditInputError("scan document: 'items' must be a list")
+    sites = document.get("sites") or []
+    if not isinstance(sites, list):
+        raise AuditInputError("scan document: 'sites' must be a list")
+    return Audit(
+        items=tuple(_item(raw, i) for i, raw in enumerate(items)),
+        sites=tuple(_site(raw, i) for i, raw in enumerate(sites)),
+    )

@@ -1,0 +1,269 @@
+"""The migration plan as records: what `secretless plan` decides, per application and per target.
+
+Frozen, slotted dataclasses and closed `StrEnum`s; `to_json()` everywhere gives plain JSON with
+keys in a fixed order (the CLI also sorts keys).  No record holds a secret value: settings carry
+value *templates* with placeholders such as `<client-id>`, filled only with endpoint parts the scan
+already showed (account, namespace, server).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, fields
+from typing import Any
+
+PLAN_SCHEMA_VERSION = 1
+
+
+def _value(v: Any) -> Any:
+    if isinstance(v, enum.Enum):
+        return str(v.value)
+    if isinstance(v, tuple | list):
+        return [_value(x) for x in v]
+    if hasattr(v, "to_json"):
+        return v.to_json()
+    return v
+
+
+class _Record:
+    __slots__ = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {f.name: _value(getattr(self, f.name)) for f in fields(self)}  # type: ignore[arg-type]
+
+
+class IdentityKind(enum.StrEnum):
+    SYSTEM_ASSIGNED = "system-assigned"
+    USER_ASSIGNED = "user-assigned"
+
+
+class Access(enum.StrEnum):
+    READ = "read"
+    WRITE = "write"
+
+
+class Basis(enum.StrEnum):
+    INFERRED = "inferred"
+    ASSUMED = "assumed"
+
+
+class SettingAction(enum.StrEnum):
+    ADD = "add"
+    REPLACE = "replace"
+    REMOVE = "remove"
+    KEEP = "keep"
+
+
+class StageName(enum.StrEnum):
+    INVENTORY = "inventory"
+    ENABLE_IDENTITY = "enable-identity"
+    GRANT_ROLES = "grant-roles"
+    CHANGE_IN_STAGING = "change-code-and-settings-in-staging"
+    VERIFY = "verify"
+    SWAP = "swap"
+    REMOVE_SECRETS = "remove-secrets"
+    DISABLE_LOCAL_AUTH = "disable-local-auth-and-rotate-keys"
+
+
+STAGE_ORDER: tuple[StageName, ...] = tuple(StageName)
+
+
+class ReviewReason(enum.StrEnum):
+    MONGO_API = "cosmos-mongo-api"
+    UNRECOGNISED = "generic-or-third-party"
+    NO_SAFE_ROLE = "no-safe-built-in-role"
+    NO_ENDPOINT = "no-endpoint"
+    PLACEHOLDER_ONLY = "placeholder-only"
+    DEV_EMULATOR_ONLY = "dev-emulator-only"
+    CANNOT_MIGRATE = "cannot-migrate"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal(_Record):
+    """One identity that receives grants: the app's (or a slot's) system identity, or a user-assigned one."""
+
+    name: str  # display name: `<app>`, `<app>/slots/<slot>` or the user-assigned identity's name
+    slot: str | None
+    object_id: str  # the principal id when the scan knows it, else a placeholder
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityDecision(_Record):
+    kind: IdentityKind
+    name: str
+    existing: bool
+    rule: str
+    assumptions: tuple[str, ...]
+    client_id_required: bool
+    client_id_selection: tuple[str, ...]
+    principals: tuple[Principal, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Grant(_Record):
+    unit: str
+    principal: str
+    slot: str | None
+    authorization: str
+    role: str
+    role_guid: str | None
+    scope: str
+    narrower_scope: str | None
+    access: Access
+    basis: Basis
+    reason: str
+    statement: str
+    unverified: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SettingChange(_Record):
+    unit: str
+    where: str  # app-setting | connection-string | <file path>
+    slot: str | None
+    setting: str
+    action: SettingAction
+    value_template: str | None
+    sticky: bool
+    stage: StageName
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class CodeChange(_Record):
+    unit: str
+    location: str  # path:line
+    detector: str
+    change: str
+    evidence: str  # the scan's redacted preview of the call site
+
+
+@dataclass(frozen=True, slots=True)
+class Removal(_Record):
+    unit: str | None
+    what: str
+    where: str
+    stage: StageName
+    why: str
+    command: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Risk(_Record):
+    code: str
+    text: str
+    unit: str | None = None
+    unverified: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class LocalAuthChange(_Record):
+    service: str
+    resource: str
+    property: str
+    command: str | None  # None when it must not be done
+    blocked_reason: str | None
+    exceptions: tuple[str, ...]
+    rotation: str | None
+    shared_with: tuple[str, ...]  # other apps of this plan that use the same resource
+    unverified: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Stage(_Record):
+    name: StageName
+    order: int
+    steps: tuple[str, ...]
+    gate: str
+
+
+@dataclass(frozen=True, slots=True)
+class UnitPlan(_Record):
+    unit: str
+    service: str
+    resource: str
+    endpoint: dict[str, str]
+    facets: tuple[str, ...]
+    access: Access
+    basis: Basis
+    access_evidence: tuple[str, ...]
+    item_ids: tuple[str, ...]
+    locations: tuple[str, ...]
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AppPlan(_Record):
+    app: str
+    kind: str  # app-service | function-app | repository-project
+    slots: tuple[str, ...]
+    identity: IdentityDecision
+    units: tuple[UnitPlan, ...]
+    grants: tuple[Grant, ...]
+    settings: tuple[SettingChange, ...]
+    code_changes: tuple[CodeChange, ...]
+    removals: tuple[Removal, ...]
+    local_auth: tuple[LocalAuthChange, ...]
+    risks: tuple[Risk, ...]
+    stages: tuple[Stage, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewItem(_Record):
+    app: str
+    unit: str
+    service: str
+    reason: ReviewReason
+    detail: str
+    action_needed: bool
+    item_ids: tuple[str, ...]
+    locations: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DoneItem(_Record):
+    app: str
+    unit: str
+    service: str
+    detail: str
+    item_ids: tuple[str, ...]
+    locations: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Plan(_Record):
+    apps: tuple[AppPlan, ...]
+    needs_review: tuple[ReviewItem, ...]
+    already_passwordless: tuple[DoneItem, ...]
+    schema_version: int = PLAN_SCHEMA_VERSION
+    tool: str = "secretless"
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "apps": len(self.apps),
+            "units": sum(len(a.units) for a in self.apps),
+            "grants": sum(len(a.grants) for a in self.apps),
+            "setting_changes": sum(len(a.settings) for a in self.apps),
+            "code_changes": sum(len(a.code_changes) for a in self.apps),
+            "removals": sum(len(a.removals) for a in self.apps),
+            "risks": sum(len(a.risks) for a in self.apps),
+            "needs_review": len(self.needs_review),
+            "already_passwordless": len(self.already_passwordless),
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema_version": self.schema_version,
+            "tool": self.tool,
+            "apps": [a.to_json() for a in self.apps],
+            "needs_review": [r.to_json() for r in self.needs_review],
+            "already_passwordless": [d.to_json() for d in self.already_passwordless],
+            "summary": self.summary(),
+        }
+
+
+def dumps(plan: Plan) -> str:
+    """The plan as JSON text: sorted keys, stable order, trailing newline."""
+    import json
+
+    return json.dumps(plan.to_json(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -1,0 +1,80 @@
+"""`secretless plan` through click's CliRunner: exit codes and which stream gets what."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from migrate.cli import EXIT_CLEAN, EXIT_INCOMPLETE, EXIT_USAGE, main
+from tests.migrate.estate_audit import az_export_document
+
+ENV = {"COLUMNS": "300", "NO_COLOR": "1", "TERM": "dumb"}
+
+
+def _invoke(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args), env=ENV, catch_exceptions=False)
+
+
+@pytest.fixture
+def audit(tmp_path: Path) -> Path:
+    path = tmp_path / "audit.json"
+    path.write_text(json.dumps(az_export_document(tmp_path)), encoding="utf-8")
+    return path
+
+
+def test_json_to_stdout_summary_to_stderr(audit: Path) -> None:
+    result = _invoke("plan", str(audit), "-f", "json")
+    assert result.exit_code == EXIT_CLEAN
+    data = json.loads(result.stdout)
+    assert data["schema_version"] == 1 and data["apps"]
+    assert "plan:" in result.stderr and "plan:" not in result.stdout
+    assert "CANARY" not in result.stdout + result.stderr
+
+
+def test_output_file_defaults_to_json(audit: Path, tmp_path: Path) -> None:
+    out = tmp_path / "plan.json"
+    result = _invoke("plan", str(audit), "-o", str(out))
+    assert result.exit_code == EXIT_CLEAN
+    assert result.stdout == ""
+    assert json.loads(out.read_text(encoding="utf-8"))["tool"] == "secretless"
+    assert str(out) in result.stderr
+
+
+def test_table_view(audit: Path) -> None:
+    result = _invoke("plan", str(audit))
+    assert result.exit_code == EXIT_CLEAN
+    assert "Identity: system-assigned" in result.stdout
+    assert "Storage Blob Data Contributor" in result.stdout
+    assert "CANARY" not in result.stdout
+
+
+def test_same_input_same_output(audit: Path) -> None:
+    assert _invoke("plan", str(audit), "-f", "json").stdout == _invoke("plan", str(audit), "-f", "json").stdout
+
+
+def test_not_json_exits_3(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json", encoding="utf-8")
+    result = _invoke("plan", str(bad))
+    assert result.exit_code == EXIT_INCOMPLETE
+    assert "cannot read" in result.stderr and result.stdout == ""
+
+
+def test_wrong_schema_exits_3(tmp_path: Path) -> None:
+    bad = tmp_path / "plan.json"
+    bad.write_text(json.dumps({"schema_version": 9, "items": []}), encoding="utf-8")
+    result = _invoke("plan", str(bad))
+    assert result.exit_code == EXIT_INCOMPLETE
+    assert "schema_version 9" in result.stderr and result.stdout == ""
+
+
+def test_missing_file_is_a_usage_error(tmp_path: Path) -> None:
+    result = _invoke("plan", str(tmp_path / "nope.json"))
+    assert result.exit_code == EXIT_USAGE
+
+
+def test_bad_format_is_a_usage_error(audit: Path) -> None:
+    assert _invoke("plan", str(audit), "-f", "xml").exit_code == EXIT_USAGE
