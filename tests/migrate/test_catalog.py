@@ -12,8 +12,9 @@ import pytest
 from migrate import catalog as cat
 from scanners.records import ServiceType
 from scanners.service_catalog import ROLE_GUIDS
+from tests.conftest import shared_dir
 
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "azure-services.md"
+REFERENCE = shared_dir() / "reference" / "azure-services.md"
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "reference_facts.json"
 
 

@@ -18,10 +18,11 @@ from migrate.reports import RENDERERS, ReportError, UnsupportedDocumentError, lo
 from migrate.reports.csv_table import COLUMNS, safe_cell
 from migrate.reports.model import Report
 from migrate.reports.templating import markdown_cell
-from tests.migrate.estate_audit import REPO, az_export_document, estate_document
+from tests.conftest import shared_dir
+from tests.migrate.estate_audit import az_export_document, estate_document
 from tests.test_example_estate import _canaries, _leaks
 
-SARIF_SCHEMA = REPO.parent / "shared" / "reference" / "schemas" / "sarif-schema-2.1.0.json"
+SARIF_SCHEMA = shared_dir() / "reference" / "schemas" / "sarif-schema-2.1.0.json"
 
 
 @pytest.fixture(scope="module")

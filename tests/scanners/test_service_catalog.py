@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from scanners.records import ServiceType
 from scanners.service_catalog import ROLE_GUIDS, SERVICES, service_for_host
+from tests.conftest import shared_dir
 
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "azure-services.md"
+REFERENCE = shared_dir() / "reference" / "azure-services.md"
 
 
 @pytest.fixture(scope="module")
