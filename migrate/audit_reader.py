@@ -22,6 +22,8 @@ from scanners.records import (
     Location,
     ManagedIdentitySupport,
     ServiceType,
+    SkippedItem,
+    SkipReason,
     ValueClass,
 )
 from scanners.serialization import SCHEMA_VERSION
@@ -31,6 +33,8 @@ from scanners.serialization import SCHEMA_VERSION
 class Audit:
     items: tuple[ConnectionStringAuditItem, ...]
     sites: tuple[SiteInventory, ...]
+    skipped: tuple[SkippedItem, ...] = ()
+    files_scanned: int = 0
 
 
 def _req(obj: dict[str, Any], key: str, where: str) -> Any:
@@ -118,6 +122,18 @@ def _item(raw: Any, index: int) -> ConnectionStringAuditItem:
     )
 
 
+def _skipped(raw: Any, index: int) -> SkippedItem:
+    where = f"skipped[{index}]"
+    if not isinstance(raw, dict):
+        raise AuditInputError(f"{where}: must be an object")
+    return SkippedItem(
+        target=str(_str(raw, "target", where)),
+        reason=_enum(SkipReason, raw, "reason", where),
+        detail=str(raw.get("detail") or ""),
+        partial=bool(raw.get("partial", False)),
+    )
+
+
 def _identity(raw: Any, where: str) -> SiteIdentity:
     if raw is None:
         return SiteIdentity()
@@ -180,7 +196,14 @@ def read_audit(document: Any) -> Audit:
     sites = document.get("sites") or []
     if not isinstance(sites, list):
         raise AuditInputError("scan document: 'sites' must be a list")
+    skipped = document.get("skipped") or []
+    if not isinstance(skipped, list):
+        raise AuditInputError("scan document: 'skipped' must be a list")
+    summary = document.get("summary")
+    files = summary.get("files_scanned") if isinstance(summary, dict) else 0
     return Audit(
         items=tuple(_item(raw, i) for i, raw in enumerate(items)),
         sites=tuple(_site(raw, i) for i, raw in enumerate(sites)),
+        skipped=tuple(_skipped(raw, i) for i, raw in enumerate(skipped)),
+        files_scanned=files if isinstance(files, int) else 0,
     )

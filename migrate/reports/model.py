@@ -12,20 +12,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from migrate.audit_reader import read_audit
+from migrate.errors import AuditInputError
 from scanners.errors import SecretlessError
 from scanners.records import (
     AppServiceLocation,
-    Confidence,
     ConnectionStringAuditItem,
-    CredentialKind,
-    Endpoint,
-    EvidenceRole,
     FileLocation,
     Location,
-    ManagedIdentitySupport,
-    ServiceType,
     SkippedItem,
-    SkipReason,
     ValueClass,
 )
 from scanners.serialization import SCHEMA_VERSION
@@ -123,50 +118,6 @@ def application_of(item: ConnectionStringAuditItem) -> str:
     return ROOT_APPLICATION if project in ("", ".") else project
 
 
-def _location(raw: Mapping[str, Any]) -> Location:
-    kind = raw.get("kind")
-    if kind == "file":
-        column = raw.get("column")
-        return FileLocation(path=str(raw["path"]), line=int(raw["line"]),
-                            column=int(column) if column is not None else None)
-    if kind == "app-service":
-        return AppServiceLocation(
-            subscription=str(raw["subscription"]), resource_group=str(raw["resource_group"]),
-            site=str(raw["site"]), slot=raw.get("slot") or None, setting=str(raw.get("setting") or ""),
-            setting_kind=str(raw.get("setting_kind") or "app-setting"),
-            slot_setting=bool(raw.get("slot_setting", False)),
-        )
-    raise ReportError(f"unknown location kind {kind!r}")
-
-
-def _item(raw: Mapping[str, Any]) -> ConnectionStringAuditItem:
-    endpoint = raw.get("Endpoint") or {}
-    return ConnectionStringAuditItem(
-        location=_location(raw["Location"]),
-        service_type=ServiceType(raw["ServiceType"]),
-        can_use_managed_identity=ManagedIdentitySupport(raw["CanUseManagedIdentity"]),
-        recommended_replacement=str(raw["RecommendedReplacement"]),
-        credential_kind=CredentialKind(raw["CredentialKind"]),
-        value_class=ValueClass(raw["ValueClass"]),
-        evidence_role=EvidenceRole(raw["EvidenceRole"]),
-        endpoint=Endpoint(**{k: endpoint.get(k) for k in
-                             ("host", "account", "namespace", "server", "database", "entity")}),
-        redacted_preview=str(raw.get("RedactedPreview") or ""),
-        detector=str(raw["Detector"]),
-        confidence=Confidence(raw["Confidence"]),
-        fingerprint=str(raw["Fingerprint"]),
-        setting_name=raw.get("SettingName"),
-        notes=tuple(str(n) for n in raw.get("Notes") or ()),
-        unit=raw.get("Unit"),
-        item_id=str(raw.get("Id") or ""),
-    )
-
-
-def _skipped(raw: Mapping[str, Any]) -> SkippedItem:
-    return SkippedItem(target=str(raw["target"]), reason=SkipReason(raw["reason"]),
-                       detail=str(raw.get("detail") or ""), partial=bool(raw.get("partial", False)))
-
-
 def _counts(counter: Counter[str], order: tuple[str, ...] = ()) -> tuple[Count, ...]:
     rank = {label: i for i, label in enumerate(order)}
     keys = sorted(counter, key=lambda k: (rank.get(k, len(rank)), -counter[k], k))
@@ -186,21 +137,18 @@ def load_report(document: Any) -> Report:
                                        "(secretless scan -f json -o audit.json)")
     if document.get("tool") != "secretless" or "items" not in document:
         raise ReportError("not a secretless scan document (no 'tool': 'secretless' and 'items')")
-    version = document.get("schema_version")
-    if version != SCHEMA_VERSION:
-        raise ReportError(f"unsupported schema_version {version!r} (this secretless reads {SCHEMA_VERSION})")
     try:
-        items = sorted((_item(raw) for raw in document["items"]), key=lambda i: i.sort_key())
-        skipped = sorted((_skipped(raw) for raw in document.get("skipped") or ()), key=lambda s: s.sort_key())
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ReportError(f"malformed scan document: {type(exc).__name__}: {exc}") from None
+        audit = read_audit(document)
+    except AuditInputError as exc:
+        raise ReportError(f"malformed scan document: {exc}") from None
+    items = sorted(audit.items, key=lambda i: i.sort_key())
+    skipped = sorted(audit.skipped, key=lambda s: s.sort_key())
     findings = tuple(Finding(item=i, application=application_of(i), where=location_text(i.location))
                      for i in items)
     groups: dict[str, list[Finding]] = {}
     for f in findings:
         groups.setdefault(f.application, []).append(f)
     applications = tuple(Application(name, tuple(fs)) for name, fs in sorted(groups.items()))
-    summary = document.get("summary") or {}
     return Report(
         tool="secretless",
         schema_version=SCHEMA_VERSION,
@@ -211,6 +159,6 @@ def load_report(document: Any) -> Report:
         by_value_class=_counts(Counter(str(f.item.value_class) for f in findings),
                                tuple(str(v) for v in VALUE_CLASS_ORDER)),
         by_application=tuple(Count(a.name, len(a.findings)) for a in applications),
-        files_scanned=int(summary.get("files_scanned") or 0),
-        sites=len(document.get("sites") or ()),
+        files_scanned=audit.files_scanned,
+        sites=len(audit.sites),
     )
