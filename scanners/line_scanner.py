@@ -105,15 +105,17 @@ def _allows_unquoted(source: SourceFile) -> bool:
 
 
 def candidate_lines(source: SourceFile, keywords: tuple[str, ...] = LINE_KEYWORDS) -> list[int]:
-    """Line numbers (sorted) of every line holding one of `keywords` (lower-case literals)."""
+    """Line numbers (sorted) of every line holding one of `keywords` (lower-case literals).
+
+    One substring search per keyword, skipping to the next line after each hit: measured faster
+    here than a regex alternation, which is retried at every position of the text.
+    """
     low = source.lower
     lines: set[int] = set()
     for kw in keywords:
         pos = low.find(kw)
         while pos != -1:
-            line = source.line_of(pos)
-            lines.add(line)
-            # Skip to the end of this line: one hit per line is enough.
+            lines.add(source.line_of(pos))
             nl = low.find("\n", pos)
             if nl == -1:
                 break

@@ -588,7 +588,7 @@ class _Visitor:
 
 _SDK_KEYWORDS_RE = re.compile(
     r"from_connection_string|Credential|AzureOpenAI|api_key|psycopg|pyodbc|pymysql|mysql\.connector|"
-    r"redis|azure|password|passwd|secret|connect\("
+    r"redis|azure"
 )
 _ENV_LOOKUP_RE = re.compile(
     r"""\bos\.(?:environ\s*(?:\[\s*|\.get\s*\(\s*|\.setdefault\s*\(\s*)|getenv\s*\(\s*)(["'])([A-Za-z_][\w.:\-]*)\1"""
