@@ -595,6 +595,36 @@ _ENV_LOOKUP_RE = re.compile(
 )
 
 
+# Azure Functions Python v2 decorators: `@app.queue_trigger(..., connection="X")`.
+_DECORATOR_RE = re.compile(
+    r"@\w+\.(blob|queue|service_bus_queue|service_bus_topic|service_bus|event_hub_message|event_hub|"
+    r"cosmos_db|table|event_grid)_?(trigger|input|output)\s*\("
+)
+_CONNECTION_KW_RE = re.compile(r"""\bconnection\s*=\s*(["'])([^"']{1,200})\1""")
+_DECORATOR_SERVICES = {
+    "blob": S.STORAGE, "queue": S.STORAGE, "table": S.STORAGE, "service_bus_queue": S.SERVICE_BUS,
+    "service_bus_topic": S.SERVICE_BUS, "service_bus": S.SERVICE_BUS, "event_hub_message": S.EVENT_HUBS,
+    "event_hub": S.EVENT_HUBS, "cosmos_db": S.COSMOS_DB, "event_grid": S.EVENT_GRID,
+}
+
+
+def _function_bindings(source: SourceFile) -> Iterator[Evidence]:
+    """Connections named by Functions v2 binding decorators (storage ones default to AzureWebJobsStorage)."""
+    for m in _DECORATOR_RE.finditer(source.text):
+        close = source.text.find(")", m.end())
+        args = source.text[m.end(): close if close != -1 else m.end() + 400]
+        cm = _CONNECTION_KW_RE.search(args)
+        kind = m.group(1)
+        service = _DECORATOR_SERVICES[kind]
+        name = cm.group(2).strip("%") if cm else ("AzureWebJobsStorage" if service is S.STORAGE else None)
+        if name is None:
+            continue
+        shown = f'connection="{name}"' if cm else "default connection"
+        yield Evidence(line=source.line_of(m.start()), role=R.CODE_CONSUMER, name=name, service=service,
+                       kind=K.CONNECTION_STRING, value_class=V.REFERENCE,
+                       preview=f"@app.{kind}_{m.group(2)}({shown})", method="binding")
+
+
 def _env_lookups(source: SourceFile) -> Iterator[Evidence]:
     for m in _ENV_LOOKUP_RE.finditer(source.text):
         call = "os.getenv" if "getenv" in m.group(0) else "os.environ"
@@ -608,16 +638,17 @@ class PythonCodeHandler:
         return path.suffix.lower() in (".py", ".pyw")
 
     def scan(self, source: SourceFile) -> Iterator[Evidence]:
+        bindings = list(_function_bindings(source)) if "_trigger" in source.text or "_output" in source.text else []
         if not _KEYWORDS_RE.search(source.text):
-            return iter(())
+            return iter(bindings)
         if not _SDK_KEYWORDS_RE.search(source.text):
             # Only environment lookups: a regex finds them at a fraction of a full parse.
-            return iter(_env_lookups(source))
+            return iter([*bindings, *_env_lookups(source)])
         try:
             tree = ast.parse(source.text, filename="<source>")
         except (SyntaxError, ValueError) as exc:
             raise MalformedInput(f"not valid Python ({type(exc).__name__})") from None
-        return iter(_Visitor(source, tree).run())
+        return iter([*bindings, *_Visitor(source, tree).run()])
 
 
 register(PythonCodeHandler())

@@ -176,3 +176,19 @@ def test_lookup_only_files_take_the_fast_path_and_still_report(tmp_path) -> None
     (tmp_path / "env.py").write_text(src)
     linked = scan_repository(str(tmp_path), TEST_KEY, RepositoryScanOptions(jobs=1, generic=False)).items
     assert [(i.location.line, i.setting_name) for i in linked] == [(4, "AZURE_CLIENT_SECRET")]  # HOME is no connection
+
+
+def test_functions_v2_binding_decorators_name_their_connections() -> None:
+    src = (
+        "import azure.functions as func\n"
+        "app = func.FunctionApp()\n\n"
+        '@app.queue_trigger(arg_name="msg", queue_name="orders", connection="OrdersQueue")\n'
+        "def handle(msg): ...\n\n"
+        '@app.blob_trigger(arg_name="b", path="uploads/{name}")\n'
+        "def upload(b): ...\n\n"
+        '@app.service_bus_queue_trigger(arg_name="m", queue_name="q", connection="Bus")\n'
+        "def bus(m): ...\n"
+    )
+    found = {(i.location.line, i.setting_name, str(i.service_type)) for i in scan_text("function_app.py", src)
+             if i.detector == "python-code:binding"}
+    assert found == {(4, "OrdersQueue", "storage"), (7, "AzureWebJobsStorage", "storage"), (10, "Bus", "service-bus")}
