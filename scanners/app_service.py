@@ -32,6 +32,8 @@ class EstateScanOptions:
     concurrency: int = DEFAULT_CONCURRENCY
     max_retry_after: float = 30.0
     retry_total: int = 6
+    throttle_low_water: int = 10  # slow down when ARM says fewer requests than this remain
+    throttle_pause_s: float = 1.0
     extra_policies: tuple[Any, ...] = ()
 
 
@@ -88,7 +90,7 @@ class _Session:
         self.target = target
         self.options = options
         self.sem = asyncio.Semaphore(max(1, options.concurrency))
-        self.guard = RateLimitGuard()
+        self.guard = RateLimitGuard(options.throttle_low_water, options.throttle_pause_s)
         self.requests = 0
         self._http: Any = None
         self._clients: dict[tuple[str, str], Any] = {}

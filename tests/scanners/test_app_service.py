@@ -227,3 +227,19 @@ def test_cli_refuses_plain_http_endpoint(tmp_path: Path) -> None:
 def test_cli_needs_path_or_subscription() -> None:
     res = CliRunner().invoke(main, ["scan"])
     assert res.exit_code == 2
+
+
+def test_slows_down_when_the_request_budget_runs_low(fake_arm_factory: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    estate = make_estate(4, with_slots=False)
+    arm = fake_arm_factory(estate, Faults(write_budget=6))  # POST .../list actions count as writes
+    result = _scan(arm, monkeypatch, throttle_pause_s=0.01)
+    assert result.throttle_pauses > 0
+    assert not result.skipped
+    assert {s.site for s in result.sites} == {s.name for s in estate.sites}
+
+
+def test_connections_are_reused(fake_arm_factory: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    arm = fake_arm_factory(make_estate(20))
+    result = _scan(arm, monkeypatch, concurrency=4)
+    assert result.requests > 60
+    assert arm.connections <= 4 + 2  # one shared session and TLS context: no handshake per request
