@@ -243,3 +243,12 @@ def test_connections_are_reused(fake_arm_factory: Any, monkeypatch: pytest.Monke
     result = _scan(arm, monkeypatch, concurrency=4)
     assert result.requests > 60
     assert arm.connections <= 4 + 2  # one shared session and TLS context: no handshake per request
+
+
+def test_debug_logging_never_holds_a_setting_value(fake_arm_factory: Any, fake_az: Path, tmp_path: Path) -> None:
+    arm = fake_arm_factory(make_estate(3))
+    res = CliRunner().invoke(main, ["-vv", "scan", "--subscription", SUB, "--arm-endpoint", arm.base_url, "-f", "json",
+                                    "--key-file", str(tmp_path / "k")],
+                             env={"SSL_CERT_FILE": arm.ca_path}, catch_exceptions=False)
+    assert res.exit_code == 1
+    assert "CANARY" not in res.stderr and "CANARY" not in res.stdout
