@@ -397,7 +397,7 @@ CATALOG: dict[ServiceType, ServiceEntry] = {
         ServiceEntry(
             ServiceType.CONTAINER_REGISTRY, "Azure Container Registry", AuthorizationSystem.ARM_RBAC, None, "account",
             roles=(DataRoles(Facet.DEFAULT, (_arm("AcrPull"),), (_arm("AcrPush"),), None, ()),),
-            code_change="pull with the app's identity: az webapp config set --acr-use-identity true "
+            code_change="pull with the app's identity: az webapp config set -g <resource-group> -n <app> --acr-use-identity true "
                         "--acr-identity '[system]' (or the user-assigned identity's resource id)",
             local_auth=LocalAuth("adminUserEnabled=false", "az acr update -n {resource} --admin-enabled false"),
             rotation="regenerate the admin passwords",
@@ -425,6 +425,43 @@ CATALOG: dict[ServiceType, ServiceEntry] = {
             review_reason="generic or third-party secret: identify the service before planning",
         ),
     )
+}
+
+def _both(template: str, first: str, second: str) -> tuple[str, str]:
+    return template.format(key=first, resource="{resource}"), template.format(key=second, resource="{resource}")
+
+
+# Key rotation commands per service, `{resource}` filled with the target's name.  The command
+# shapes (command, flags, enum values) are checked against the azure-cli 2.91.0 command table by
+# tests/migrate/emit/test_az_commands.py; what each key name means is the CLI's documented choice.
+ROTATION_COMMANDS: dict[ServiceType, tuple[str, ...]] = {
+    ServiceType.STORAGE: _both(
+        "az storage account keys renew -g <target-resource-group> --account-name {resource} --key {key}",
+        "primary", "secondary"),
+    ServiceType.SERVICE_BUS: _both(
+        "az servicebus namespace authorization-rule keys renew -g <target-resource-group> --namespace-name "
+        "{resource} -n <authorization rule name> --key {key}", "PrimaryKey", "SecondaryKey"),
+    ServiceType.EVENT_HUBS: _both(
+        "az eventhubs namespace authorization-rule keys renew -g <target-resource-group> --namespace-name "
+        "{resource} --name <authorization rule name> --key {key}", "PrimaryKey", "SecondaryKey"),
+    ServiceType.COSMOS_DB: _both(
+        "az cosmosdb keys regenerate -g <target-resource-group> -n {resource} --key-kind {key}", "primary", "secondary"),
+    ServiceType.REDIS: _both(
+        "az redis regenerate-keys -g <target-resource-group> -n {resource} --key-type {key}", "Primary", "Secondary"),
+    ServiceType.APP_CONFIGURATION: (
+        "az appconfig credential regenerate -g <target-resource-group> -n {resource} --id <access key id>",),
+    ServiceType.SIGNALR: _both(
+        "az signalr key renew -g <target-resource-group> -n {resource} --key-type {key}", "primary", "secondary"),
+    ServiceType.AI_SEARCH: _both(
+        "az search admin-key renew -g <target-resource-group> --service-name {resource} --key-kind {key}",
+        "primary", "secondary"),
+    ServiceType.CONTAINER_REGISTRY: _both(
+        "az acr credential renew -n {resource} --password-name {key}", "password", "password2"),
+    ServiceType.OPENAI: _both(
+        "az cognitiveservices account keys regenerate -g <target-resource-group> -n {resource} --key-name {key}",
+        "Key1", "Key2"),
+    ServiceType.EVENT_GRID: _both(
+        "az eventgrid topic key regenerate -g <target-resource-group> -n {resource} --key-name {key}", "key1", "key2"),
 }
 
 # Functions blob trigger: blob data role plus a queue data role (the trigger uses queues) [DOC §1.3].

@@ -334,5 +334,43 @@ def plan_command(audit: Path, fmt: str | None, output: Path | None) -> None:
                + (f"; wrote {output}" if output else ""), err=True)
 
 
+@main.command("emit")
+@click.argument("plan_file", metavar="PLAN", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--repo", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="The repository the scan read (for code and config patches); without it only scripts and Bicep.")
+@click.option("-o", "--output", "outdir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write the artifacts to (created).")
+def emit_command(plan_file: Path, repo: Path | None, outdir: Path) -> None:
+    """Turn a plan (secretless plan -f json -o plan.json) into reviewable artifacts: per app
+    code.patch / config.patch (git apply), az scripts per stage (bash and PowerShell), SQL grant
+    files and Bicep, plus OUTDIR/README.md with the order to run them in.
+
+    Offline and deterministic.  Exit codes: 0 written, 2 usage error, 3 PLAN cannot be read or the
+    artifacts cannot be written.
+    """
+    import json
+
+    from migrate.emit import emit_plan, write_outputs
+    from migrate.plan_reader import read_plan
+    from scanners.errors import SecretlessError
+
+    try:
+        try:
+            raw = json.loads(plan_file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            click.echo(f"secretless: cannot read {plan_file} as JSON ({type(exc).__name__})", err=True)
+            sys.exit(EXIT_INCOMPLETE)
+        result = emit_plan(read_plan(raw), repo)
+        written = write_outputs(result, outdir)
+    except SecretlessError as exc:
+        click.echo(f"secretless: {plan_file}: {exc}", err=True)
+        sys.exit(EXIT_INCOMPLETE)
+    except OSError as exc:
+        click.echo(f"secretless: cannot write to {outdir} ({type(exc).__name__})", err=True)
+        sys.exit(EXIT_INCOMPLETE)
+    click.echo(f"emit: wrote {len(written)} files to {outdir}; {len(result.notes)} items to do by hand "
+               f"(see {outdir / 'README.md'})", err=True)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

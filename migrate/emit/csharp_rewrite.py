@@ -1,0 +1,173 @@
+"""C#: connection-string client construction → endpoint + `TokenCredential`, on the plan's lines.
+
+A small tokenizer-aware scan (strings, chars and comments skipped) finds `new Client(` on the line
+the plan names and its matching `)`; the arguments are split at top-level commas.  Only the
+one-argument connection-string constructors with a known identity-based overload are rewritten
+(reference §1.2); anything else stays for a person (suggestions.md).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Client -> how the endpoint argument is wrapped in the TokenCredential overload.
+URI_CLIENTS = ("BlobServiceClient", "QueueServiceClient", "TableServiceClient", "ConfigurationClient",
+               "SecretClient", "DataLakeServiceClient")
+STRING_CLIENTS = ("ServiceBusClient", "CosmosClient")
+# Event Hubs: the connection-string overload that also names the hub has the same argument list as
+# the (fully qualified namespace, hub, credential) overload minus the credential.
+HUB_CLIENTS = {"EventHubProducerClient": 2, "EventHubConsumerClient": 3, "EventProcessorClient": 4}
+CLIENTS = URI_CLIENTS + STRING_CLIENTS + tuple(HUB_CLIENTS)
+SECRET_CREDENTIALS = ("ClientSecretCredential",)
+
+
+@dataclass(frozen=True, slots=True)
+class CSharpRewrite:
+    text: str
+    rewritten: tuple[int, ...]
+    skipped: tuple[tuple[int, str], ...]  # (line, reason)
+
+
+def _skip_literal(text: str, i: int) -> int:
+    """Index after a string/char literal or comment starting at i (or i when there is none)."""
+    if text.startswith("//", i):
+        j = text.find("\n", i)
+        return len(text) if j < 0 else j
+    if text.startswith("/*", i):
+        j = text.find("*/", i + 2)
+        return len(text) if j < 0 else j + 2
+    m = re.match(r'\$?@?"|@?\$?"', text[i:])
+    if m:
+        verbatim = "@" in m.group(0)
+        j = i + len(m.group(0))
+        while j < len(text):
+            if text[j] == "\\" and not verbatim:
+                j += 2
+                continue
+            if text[j] == '"':
+                if verbatim and text.startswith('""', j):
+                    j += 2
+                    continue
+                return j + 1
+            j += 1
+        return j
+    if text[i] == "'":
+        m2 = re.match(r"'(?:\\.|[^'\\])'", text[i:])
+        if m2:
+            return i + len(m2.group(0))
+    return i
+
+
+def _args(text: str, open_paren: int) -> tuple[list[str], int] | None:
+    """Top-level arguments of the call whose `(` is at open_paren, and the index of its `)`."""
+    depth, i, start, args = 0, open_paren, open_paren + 1, []
+    while i < len(text):
+        j = _skip_literal(text, i)
+        if j != i:
+            i = j
+            continue
+        ch = text[i]
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+            if depth == 0:
+                last = text[start:i]
+                if last.strip():
+                    args.append(last)
+                return [a.strip() for a in args], i
+        elif ch == "," and depth == 1:
+            args.append(text[start:i])
+            start = i + 1
+        i += 1
+    return None
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    for m in re.finditer("\n", text):
+        starts.append(m.end())
+    return starts
+
+
+def rewrite(source: str, lines: list[int], credential_expr: str) -> CSharpRewrite:
+    text = source
+    starts = _line_starts(text)
+    done: list[int] = []
+    skipped: list[tuple[int, str]] = []
+    edits: list[tuple[int, int, str]] = []
+    pattern = re.compile(r"\bnew\s+(?:[\w.]+\.)?(" + "|".join(CLIENTS + SECRET_CREDENTIALS) + r")\s*\(")
+    for line in sorted(set(lines)):
+        if line - 1 >= len(starts):
+            continue
+        lo = starts[line - 1]
+        hi = starts[line] if line < len(starts) else len(text)
+        found = False
+        for m in pattern.finditer(text, lo, hi):
+            parsed = _args(text, m.end() - 1)
+            if parsed is None:
+                skipped.append((line, "unbalanced parentheses"))
+                continue
+            args, close = parsed
+            cls = m.group(1)
+            found = True
+            if cls in SECRET_CREDENTIALS:
+                edits.append((m.start(), close + 1, credential_expr))
+            elif cls in HUB_CLIENTS:
+                if len(args) != HUB_CLIENTS[cls]:
+                    skipped.append((line, f"{cls} with {len(args)} arguments: the hub name is not in the call"))
+                    continue
+                edits.append((m.end(), close, ", ".join([*args, credential_expr])))
+            elif len(args) != 1:
+                skipped.append((line, f"{cls} with {len(args)} arguments: not the connection-string form"))
+                continue
+            elif cls in URI_CLIENTS:
+                edits.append((m.end(), close, f"new Uri({args[0]}), {credential_expr}"))
+            else:
+                edits.append((m.end(), close, f"{args[0]}, {credential_expr}"))
+            done.append(line)
+        if not found and not any(s[0] == line for s in skipped):
+            skipped.append((line, "no supported constructor on this line"))
+    for start, end, new in sorted(edits, reverse=True):
+        text = text[:start] + new + text[end:]
+    return CSharpRewrite(text, tuple(sorted(set(done))), tuple(skipped))
+
+
+def drop_unused_secret_lookups(text: str, lines: list[int]) -> str:
+    """Delete `var x = config["...Secret..."];` on the given lines when `x` is no longer used."""
+    out = text.splitlines(keepends=True)
+    for line in sorted(set(lines), reverse=True):
+        if not 0 < line <= len(out):
+            continue
+        m = re.match(r"^\s*var\s+(\w+)\s*=\s*[^;]*(?:Secret|Password|Key)[^;]*;\s*$", out[line - 1], re.IGNORECASE)
+        if not m:
+            continue
+        rest = "".join(out[:line - 1] + out[line:])
+        if not re.search(rf"\b{re.escape(m.group(1))}\b", rest):
+            del out[line - 1]
+    return "".join(out)
+
+
+def project_namespace(csproj_text: str, default: str) -> str:
+    m = re.search(r"<RootNamespace>\s*([\w.]+)\s*</RootNamespace>", csproj_text)
+    return m.group(1) if m else re.sub(r"[^\w.]", "_", default)
+
+
+def package_version(csproj_text: str, package: str) -> str | None:
+    m = re.search(rf'<PackageReference\s+Include="{re.escape(package)}"\s+Version="([^"]+)"', csproj_text, re.IGNORECASE)
+    return m.group(1) if m else None
+
+
+def add_package_reference(csproj_text: str, package: str, version: str) -> str:
+    """The project with one more PackageReference after its last one (same indentation)."""
+    refs = list(re.finditer(r"^([ \t]*)<PackageReference\b[^\n]*\n", csproj_text, re.MULTILINE))
+    line = f'<PackageReference Include="{package}" Version="{version}" />\n'
+    if refs:
+        last = refs[-1]
+        return csproj_text[:last.end()] + last.group(1) + line + csproj_text[last.end():]
+    m = re.search(r"^</Project>", csproj_text, re.MULTILINE)
+    if not m:
+        return csproj_text
+    block = f"  <ItemGroup>\n    {line}  </ItemGroup>\n\n"
+    return csproj_text[:m.start()] + block + csproj_text[m.start():]

@@ -1,0 +1,105 @@
+"""Every `az` command line the emitter writes (bash and PowerShell, example estate and az-export
+plans) and every command template of the catalog passes the azure-cli 2.91.0 command table."""
+
+from __future__ import annotations
+
+import string
+
+import pytest
+
+from migrate import catalog as cat
+from migrate.emit import EmitResult
+from tests.migrate.emit.az_table import check, extract
+
+
+def _commands(result: EmitResult) -> list[tuple[str, list[str]]]:
+    out = []
+    for path, artifact in result.files.items():
+        if path.endswith(".sh"):
+            out += [(path, argv) for argv in extract(artifact.text)]
+        elif path.endswith(".ps1"):
+            out += [(path, argv) for argv in extract(artifact.text, powershell=True)]
+    return out
+
+
+@pytest.mark.parametrize("which", ["example_emitted", "az_export_emitted"])
+def test_every_emitted_az_command_passes_the_table(which: str, request: pytest.FixtureRequest) -> None:
+    result: EmitResult = request.getfixturevalue(which)
+    commands = _commands(result)
+    assert len(commands) > 10
+    problems = [(path, " ".join(argv), p.message) for path, argv in commands for p in check(argv)]
+    assert problems == []
+
+
+@pytest.mark.parametrize("which", ["example_emitted", "az_export_emitted"])
+def test_bash_and_powershell_twins_run_the_same_commands(which: str, request: pytest.FixtureRequest) -> None:
+    result: EmitResult = request.getfixturevalue(which)
+    for path, artifact in result.files.items():
+        if path.endswith(".sh"):
+            twin = result.files[path[:-3] + ".ps1"]
+            bash = [[w.split("$")[0] for w in argv] for argv in extract(artifact.text)]
+            ps = [[w.split("$")[0] for w in argv] for argv in extract(twin.text, powershell=True)]
+            assert bash == ps, path
+
+
+def test_expected_command_shapes(az_export_emitted: EmitResult) -> None:
+    text = "\n".join(a.text for p, a in az_export_emitted.files.items() if p.endswith(".sh"))
+    argvs = [" ".join(a) for a in extract(text)]
+    assert any(a.startswith("webapp identity assign -g") and "--scope" not in a for a in argvs)
+    assert any(a.startswith("role assignment create --assignee-object-id")
+               and "--assignee-principal-type ServicePrincipal" in a for a in argvs)
+    assert any(a.startswith("webapp config appsettings set") and "--slot-settings" in a for a in argvs)
+    assert any(a.startswith("webapp config connection-string set") and "-t SQLAzure" in a for a in argvs)
+    assert any(a.startswith("webapp config appsettings delete") and "--setting-names AZURE_CLIENT_SECRET" in a
+               for a in argvs)
+
+
+def test_checker_rejects_known_mistakes() -> None:
+    bad = {
+        "webapp identity assign -g rg -n app --scope /x": "--scope",
+        "role assignment create --assignee-object-id x --assignee-principal-type ManagedIdentity --role r --scope s":
+            "not in",
+        "webapp config appsettings delete -g rg -n app --settings A": "unknown flag --settings",
+        "webapp deployment slot swap -g rg -n app": "missing required --slot",
+        "redis access-policy-assignment create -g rg -n c --access-policy-name x --object-id o": "missing required",
+        "postgres flexible-server ad-admin create -g rg -s s": "unknown command",
+    }
+    for line, expected in bad.items():
+        messages = [p.message for p in check(line.split())]
+        assert any(expected in m for m in messages), (line, messages)
+    assert check("webapp identity assign -g rg -n app --slot staging".split()) == []
+
+
+def _fill(template: str) -> list[str]:
+    """The template with every {field} filled by a placeholder (and {cli} / {slot} by each variant)."""
+    fields = {f for _, f, _, _ in string.Formatter().parse(template) if f}
+    variants = []
+    for cli in ("webapp", "functionapp"):
+        for slot in (("staging",) if "--slot {slot}" in template else ("", " --slot staging")):
+            values = {f: f"<{f}>" for f in fields}
+            values.update(cli=cli, slot=slot, names="A B", role="Data Contributor")
+            variants.append(template.format(**values))
+    return sorted(set(variants))
+
+
+def _catalog_templates() -> list[str]:
+    names = ("IDENTITY_ASSIGN_SYSTEM", "IDENTITY_CREATE_USER", "IDENTITY_ASSIGN_USER", "ARM_GRANT", "COSMOS_GRANT",
+             "REDIS_GRANT", "SETTINGS_DELETE", "SWAP_PREVIEW", "SWAP")
+    out = [getattr(cat, n) for n in names]
+    out += [c for cmds in cat.ROTATION_COMMANDS.values() for c in cmds]
+    for e in cat.CATALOG.values():
+        if e.local_auth and e.local_auth.command.startswith("az "):
+            out.append(e.local_auth.command)
+        for text in (e.precondition or "", e.code_change or ""):
+            if "az " in text:
+                out.append("az " + text.split("az ", 1)[1].split(" (")[0])
+    return out
+
+
+@pytest.mark.parametrize("template", _catalog_templates())
+def test_catalog_az_templates_pass_the_table(template: str) -> None:
+    for text in _fill(template):
+        argvs = extract(text.replace("'[system]'", "[system]"))
+        assert argvs, text
+        for argv in argvs:
+            assert check(argv) == [], text
