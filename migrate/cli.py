@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -18,6 +20,26 @@ EXIT_PARTIAL = 4
 
 FAIL_ON_CHOICES = ("secret", "reference", "none")
 FORMATS = ("table", "json")
+
+
+def _write_text(text: str, output: Path | None) -> None:
+    """A result to `-o FILE`, or to stdout."""
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
+def _write_rendered(render: Callable[[Any], None], output: Path | None) -> None:
+    """A rich rendering to `-o FILE` (plain, wide) or to stdout (wide when not a terminal)."""
+    from rich.console import Console
+
+    if output:
+        with output.open("w", encoding="utf-8") as fh:
+            render(Console(file=fh, width=200, color_system=None))
+    else:
+        out = Console()
+        render(out if out.is_terminal else Console(width=200))
 
 
 def _configure_logging(verbose: int) -> None:
@@ -204,22 +226,11 @@ def scan(path: Path | None, fmt: str, output: Path | None, fail_on: str, key_fil
         result = replace(result, items=new)
 
     if fmt == "json":
-        text = dumps(result)
-        if output:
-            output.write_text(text, encoding="utf-8")
-        else:
-            click.echo(text, nl=False)
+        _write_text(dumps(result), output)
     else:
         from migrate.terminal_report import render
 
-        if output:
-            with output.open("w", encoding="utf-8") as fh:
-                render(result, Console(file=fh, width=200, color_system=None), show_all=not secrets_only)
-        else:
-            out = Console()
-            if not out.is_terminal:
-                out = Console(width=200)
-            render(result, out, show_all=not secrets_only)
+        _write_rendered(lambda console: render(result, console, show_all=not secrets_only), output)
 
     failing = {"secret": {ValueClass.SECRET}, "reference": {ValueClass.SECRET, ValueClass.REFERENCE},
                "none": set()}[fail_on]
@@ -298,8 +309,6 @@ def plan_command(audit: Path, fmt: str | None, output: Path | None) -> None:
     """
     import json
 
-    from rich.console import Console
-
     from migrate.plan_records import dumps
     from migrate.plan_view import render
     from migrate.planner import plan as make_plan
@@ -317,17 +326,9 @@ def plan_command(audit: Path, fmt: str | None, output: Path | None) -> None:
         click.echo(f"secretless: {audit}: {exc}", err=True)
         sys.exit(EXIT_INCOMPLETE)
     if fmt == "json":
-        text = dumps(result)
-        if output:
-            output.write_text(text, encoding="utf-8")
-        else:
-            click.echo(text, nl=False)
-    elif output:
-        with output.open("w", encoding="utf-8") as fh:
-            render(result, Console(file=fh, width=200, color_system=None))
+        _write_text(dumps(result), output)
     else:
-        out = Console()
-        render(result, out if out.is_terminal else Console(width=200))
+        _write_rendered(lambda console: render(result, console), output)
     summary = result.summary()
     click.echo(f"plan: {summary['apps']} apps, {summary['units']} units, {summary['grants']} grants, "
                f"{summary['needs_review']} need review, {summary['already_passwordless']} already passwordless"
