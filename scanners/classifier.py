@@ -457,8 +457,15 @@ def _by_name(name: str, value: str, hint: ServiceType | None) -> Classification 
     stand_in = _stand_in(v, service, kind, name, "setting-name")
     if stand_in is not None:
         return stand_in
+    endpoint_only = _endpoint_only(v)
+    if endpoint_only is not None:
+        # `SERVICEBUS_CONNECTION_STRING=ns.servicebus.windows.net`: an endpoint with no credential,
+        # i.e. the identity-based form; the name alone does not make it a secret.
+        host, by_host = endpoint_only
+        return _result(by_host or service, K.IDENTITY, V.PASSWORDLESS, Endpoint(host=host, account=first_label(host)),
+                       redaction.preview_named(name, redaction.preview_plain(v)), "setting-name:endpoint", v)
     if "://" in v and parse_connection(v) is not None:
-        return None  # an endpoint URL with no credential in it
+        return None  # a URL of no known service, with no credential in it
     if len(v) < 6 or v.lower() in ("true", "false") or re.fullmatch(r"[\d.]+", v):
         return None
     confidence = Confidence.MEDIUM
@@ -529,6 +536,20 @@ def classify(value: str, name: str | None = None, hint: ServiceType | None = Non
             return by_name
     if hint and kind:
         return _by_context(v, hint, kind, name)
+    return None
+
+
+def _endpoint_only(v: str) -> tuple[str, ServiceType | None] | None:
+    """(host, service) when `v` is just an Azure endpoint (bare host or URL) with no credential."""
+    if "://" in v:
+        parsed = parse_connection(v)
+        if parsed is None or parsed.password is not None or parsed.query or parsed.pairs or not parsed.host:
+            return None
+        by_host = service_for_host(parsed.host)
+        return (parsed.host, by_host) if by_host else None
+    if re.fullmatch(r"[A-Za-z0-9.\-]+", v) and "." in v:
+        by_host = service_for_host(v)
+        return (v.lower(), by_host) if by_host else None
     return None
 
 

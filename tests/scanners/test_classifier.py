@@ -141,3 +141,17 @@ def test_service_bus_vs_event_hubs_ambiguity_is_stated() -> None:
     assert c.service_type is S.SERVICE_BUS
     assert str(c.confidence) == "medium"
     assert c.notes
+
+
+@pytest.mark.parametrize(
+    ("value", "name", "service"),
+    [
+        ("contoso-bus.servicebus.windows.net", "SERVICEBUS_CONNECTION_STRING", S.SERVICE_BUS),
+        ("https://contoso.blob.core.windows.net", "AZURE_STORAGE_CONNECTION_STRING", S.STORAGE),
+        ("https://contoso-cosmos.documents.azure.com:443/", "CosmosConnection", S.COSMOS_DB),
+    ],
+)
+def test_endpoint_only_value_under_a_secret_name_is_passwordless(value: str, name: str, service: S) -> None:
+    c = classify(value, name)
+    assert c is not None
+    assert (c.service_type, c.value_class) == (service, V.PASSWORDLESS)
