@@ -373,5 +373,135 @@ def emit_command(plan_file: Path, repo: Path | None, outdir: Path) -> None:
                f"(see {outdir / 'README.md'})", err=True)
 
 
+@main.group("playbooks")
+def playbooks_group() -> None:
+    """Migration playbooks (declarative YAML steps per service type)."""
+
+
+@playbooks_group.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def playbooks_validate(paths: tuple[Path, ...]) -> None:
+    """Check playbook files (default: every bundled playbook).  Exit 0 valid, 3 invalid."""
+    from migrate.playbooks import PlaybookError, bundled_paths, load_bundled, load_playbook
+
+    try:
+        if paths:
+            books = [load_playbook(p) for p in paths]
+        else:
+            books = sorted(load_bundled().values(), key=lambda b: b.name)
+    except PlaybookError as exc:
+        click.echo(f"secretless: {exc}", err=True)
+        sys.exit(EXIT_INCOMPLETE)
+    for b in books:
+        click.echo(f"{b.path}: {b.name} ({b.service}), {len(b.steps)} steps: ok")
+    if not paths:
+        click.echo(f"{len(bundled_paths())} bundled playbooks valid", err=True)
+
+
+class _ClickUi:
+    def show(self, text: str) -> None:
+        click.echo(text)
+
+    def confirm(self, text: str) -> bool:
+        return click.confirm(text, default=False, err=True)
+
+
+@main.command("migrate")
+@click.argument("plan_file", metavar="PLAN", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--app", "app", required=True, metavar="APP", help="The app of the plan to migrate (name or full id).")
+@click.option("--slot", metavar="SLOT", help="Only this slot's steps (and the app-wide ones); default: all.")
+@click.option("--dry-run/--execute", "dry_run", default=True, show_default=True,
+              help="Only show the steps (default), or perform them in Azure through the SDK.")
+@click.option("--yes", is_flag=True, help="Do not ask: run every step, confirm destructive ones, record manual "
+                                         "steps as pending.")
+@click.option("--continue-manual", is_flag=True, help="With --yes: go on past manual steps (recorded as pending).")
+@click.option("--state", "state_file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="State file (default .secretless-migrate-<app>.json); reruns resume from it.")
+@click.option("--undo", "undo_step", metavar="STEP", help="Undo one step (by id, see the dry run) and exit.")
+@click.option("--done", "done_steps", multiple=True, metavar="STEP",
+              help="A manual step (by id) that has been done by hand; repeatable.")
+@click.option("--set", "values", multiple=True, metavar="NAME=VALUE",
+              help="Fill a <placeholder> of the plan, e.g. --set target-resource-group=rg-data; repeatable.")
+@click.option("--subscription", metavar="ID", help="Subscription of the app (default: from the plan).")
+@click.option("--credential", type=click.Choice(CREDENTIAL_CHOICES), default="azure-cli", show_default=True,
+              help="The azure-identity credential to sign in with (--execute / --undo).")
+@click.option("--client-id", metavar="ID", help="Client id of the user-assigned identity to sign in with.")
+@click.option("--cloud", type=click.Choice(CLOUD_CHOICES), default="public", show_default=True,
+              help="Azure cloud (selects the ARM endpoint and token scope).")
+@click.option("--arm-endpoint", metavar="URL", help="ARM endpoint override (https only).")
+def migrate_command(plan_file: Path, app: str, slot: str | None, dry_run: bool, yes: bool, continue_manual: bool,
+                    state_file: Path | None, undo_step: str | None, done_steps: tuple[str, ...],
+                    values: tuple[str, ...],
+                    subscription: str | None, credential: str, client_id: str | None, cloud: str,
+                    arm_endpoint: str | None) -> None:
+    """Walk one app through its plan, stage by stage: identity, grants, settings (read-modify-write,
+    per slot), verify, swap, secret removal, local auth.  Each step is read back from Azure (the
+    gate); a failed gate stops the run.  Progress goes to the state file; rerun to resume.
+
+    Exit codes: 0 dry run shown or run completed, 1 stopped (a manual step, a declined
+    confirmation), 2 usage error, 3 a step or gate failed or the plan cannot be read.
+    """
+    import asyncio
+    import json
+
+    from migrate import migration_state
+    from migrate.migration_runner import Runner, RunOptions
+    from migrate.migration_steps import app_target, build_steps, find_app
+    from migrate.plan_reader import read_plan
+    from migrate.playbooks import load_bundled
+    from scanners.errors import SecretlessError
+
+    filled: dict[str, str] = {}
+    for v in values:
+        name, sep, value = v.partition("=")
+        if not sep or not name:
+            raise click.UsageError(f"--set needs NAME=VALUE, got {v!r}")
+        filled[name.strip("<>")] = value
+    logging.getLogger("migrate.migration_runner").setLevel(logging.INFO)
+    try:
+        try:
+            raw = json.loads(plan_file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            click.echo(f"secretless: cannot read {plan_file} as JSON ({type(exc).__name__})", err=True)
+            sys.exit(EXIT_INCOMPLETE)
+        plan_app = find_app(read_plan(raw), app)
+        target = app_target(plan_app)
+        path = state_file or migration_state.default_path(plan_app.app)
+        state = migration_state.load(path, plan_app.app)
+        known = {f"principalId of {name}": pid for name, pid in state.principals.items()}
+        steps = build_steps(plan_app, load_bundled(), {**known, **filled})
+        if slot:
+            steps = [s for s in steps if s.slot in (None, slot)]
+        runner = Runner(steps, state, path, _ClickUi(),
+                        RunOptions(execute=not dry_run, yes=yes, continue_manual=continue_manual,
+                                   confirmed=done_steps), target.name)
+        if dry_run and not undo_step:
+            outcome = runner.dry_run()
+        else:
+            from migrate.azure_changes import AppServiceChanges
+            from scanners.azure_arm import arm_target, build_credential
+
+            async def go() -> Any:
+                async with AppServiceChanges(build_credential(credential, client_id), arm_target(cloud, arm_endpoint),
+                                             subscription or target.subscription, target.resource_group,
+                                             target.name) as azure:
+                    if undo_step:
+                        return await runner.undo(azure, undo_step)
+                    return await runner.execute(azure)
+
+            outcome = asyncio.run(go())
+    except SecretlessError as exc:
+        click.echo(f"secretless: {exc}", err=True)
+        sys.exit(EXIT_INCOMPLETE)
+    except KeyboardInterrupt:
+        click.echo("migrate: interrupted; finished steps are in the state file: rerun to resume", err=True)
+        sys.exit(EXIT_INCOMPLETE)
+    click.echo(f"migrate: {outcome.status}: {outcome.message}", err=True)
+    if outcome.status == "failed":
+        sys.exit(EXIT_INCOMPLETE)
+    if outcome.status == "stopped":
+        sys.exit(EXIT_FINDINGS)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -252,6 +252,13 @@ class FakeArm:
         self._handshake_failures = 0
         self._open: set[ssl.SSLSocket] = set()
         self.tokens_seen: set[str] = set()
+        # role assignments by lower-case id: {"id", "name", "scope", "roleDefinitionId", "principalId", ...}
+        self.role_assignments: dict[str, dict[str, Any]] = {}
+        # test hooks: called after a request was served (e.g. someone else writes a setting between
+        # our read and our write); writes (settings PUT, site PATCH identity, role assignment PUT)
+        # whose path contains one of `drop_writes` answer success without applying the change
+        self.after_request: Callable[[RecordedRequest], None] | None = None
+        self.drop_writes: set[str] = set()
         self._tmpdir: tempfile.TemporaryDirectory[str] | None = None
         if ca_path is None:
             self._tmpdir = tempfile.TemporaryDirectory(prefix="fakearm-")
@@ -441,6 +448,9 @@ class FakeArm:
             return status, payload, hdrs + rl
 
         status, payload, hdrs = self._route(method, path, query, body)
+        hook = self.after_request
+        if hook is not None:
+            hook(RecordedRequest(method, path, query, body))
         return status, payload, hdrs + rl
 
     def _route(self, method: str, path: str, query: dict[str, str], body: Any) -> Payload:
@@ -574,6 +584,8 @@ class FakeArm:
             return t  # type: ignore[return-value]
         site, slot, owner = t  # type: ignore[misc]
         ident = (body or {}).get("identity")
+        if any(d.lower() in path.lower() for d in self.drop_writes):
+            ident = None
         if isinstance(ident, dict) and "type" in ident:
             cur = owner.identity
             typ = str(ident["type"])
@@ -616,6 +628,8 @@ class FakeArm:
             props = (body or {}).get("properties")
             if not isinstance(props, dict):
                 return _arm_error(400, "BadRequest", "Body must be {'properties': {...}}.")
+            if any(d.lower() in path.lower() for d in self.drop_writes):
+                return 200, self._config_envelope(site, slot, "appsettings", dict(props)), []
             owner.app_settings = {str(k): "" if v is None else str(v) for k, v in props.items()}
         return 200, self._config_envelope(site, slot, "appsettings", dict(owner.app_settings)), []
 
@@ -628,6 +642,8 @@ class FakeArm:
             props = (body or {}).get("properties")
             if not isinstance(props, dict):
                 return _arm_error(400, "BadRequest", "Body must be {'properties': {...}}.")
+            if any(d.lower() in path.lower() for d in self.drop_writes):
+                return 200, self._config_envelope(site, slot, "connectionstrings", dict(props)), []
             owner.connection_strings = {
                 str(k): (str(v.get("value", "")), str(v.get("type", "Custom"))) for k, v in props.items()
             }
@@ -669,6 +685,66 @@ class FakeArm:
         ]
         return self._page(path, query, vaults)
 
+    def _role_assignment_json(self, ra: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": ra["id"],
+            "name": ra["name"],
+            "type": "Microsoft.Authorization/roleAssignments",
+            "properties": {
+                "roleDefinitionId": ra["roleDefinitionId"],
+                "principalId": ra["principalId"],
+                "principalType": ra.get("principalType", "ServicePrincipal"),
+                "scope": ra["scope"],
+            },
+        }
+
+    def _ra_key(self, m: re.Match[str]) -> tuple[str, str, str]:
+        scope, name = m["scope"], m["guid"]
+        rid = f"{scope}/providers/Microsoft.Authorization/roleAssignments/{name}"
+        return scope, name, rid
+
+    def _h_get_role_assignment(self, m: re.Match[str], path: str, query: dict[str, str], body: Any) -> Payload:
+        _scope, name, rid = self._ra_key(m)
+        ra = self.role_assignments.get(rid.lower())
+        if ra is None:
+            return _arm_error(404, "RoleAssignmentNotFound", f"The role assignment '{name}' is not found.")
+        return 200, self._role_assignment_json(ra), []
+
+    def _h_delete_role_assignment(self, m: re.Match[str], path: str, query: dict[str, str], body: Any) -> Payload:
+        _scope, _name, rid = self._ra_key(m)
+        ra = self.role_assignments.pop(rid.lower(), None)
+        if ra is None:
+            return 204, None, []
+        return 200, self._role_assignment_json(ra), []
+
+    def _h_put_role_assignment(self, m: re.Match[str], path: str, query: dict[str, str], body: Any) -> Payload:
+        scope, name, rid = self._ra_key(m)
+        try:
+            uuid.UUID(name)
+        except ValueError:
+            return _arm_error(400, "InvalidRoleAssignmentId", "The role assignment ID is not valid (a GUID).")
+        props = (body or {}).get("properties") or {}
+        if not props.get("roleDefinitionId") or not props.get("principalId"):
+            return _arm_error(400, "InvalidRoleAssignmentRequest", "roleDefinitionId and principalId are required.")
+        for ra in self.role_assignments.values():
+            if (ra["scope"].lower() == scope.lower() and ra["principalId"] == props["principalId"]
+                    and ra["roleDefinitionId"].lower() == str(props["roleDefinitionId"]).lower()):
+                return _arm_error(409, "RoleAssignmentExists", "The role assignment already exists.")
+        ra = {"id": rid, "name": name, "scope": scope, "roleDefinitionId": props["roleDefinitionId"],
+              "principalId": props["principalId"], "principalType": props.get("principalType", "ServicePrincipal")}
+        if not any(d.lower() in path.lower() for d in self.drop_writes):
+            self.role_assignments[rid.lower()] = ra
+        return 201, self._role_assignment_json(ra), []
+
+    def _h_list_role_assignments(self, m: re.Match[str], path: str, query: dict[str, str], body: Any) -> Payload:
+        scope = m["scope"].lower()
+        flt = query.get("$filter", "")
+        found = re.search(r"principalId eq '?([0-9a-fA-F-]+)'?", flt)
+        items = [self._role_assignment_json(ra) for ra in self.role_assignments.values()
+                 if (ra["scope"].lower() == scope or scope.startswith(ra["scope"].lower() + "/"))
+                 and (found is None or ra["principalId"] == found.group(1))]
+        return self._page(path, query, items)
+
     _routes: list[tuple[str, re.Pattern[str], _RouteHandler]] = []
 
 
@@ -676,7 +752,14 @@ def _r(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
 
 
+_ROLE_ASSIGNMENT = r"(?P<scope>/.+?)/providers/microsoft\.authorization/roleassignments/(?P<guid>[^/]+)"
+_ROLE_ASSIGNMENTS = r"(?P<scope>/.*?)/providers/microsoft\.authorization/roleassignments"
+
 FakeArm._routes = [
+    ("GET", _r(_ROLE_ASSIGNMENT), FakeArm._h_get_role_assignment),
+    ("PUT", _r(_ROLE_ASSIGNMENT), FakeArm._h_put_role_assignment),
+    ("DELETE", _r(_ROLE_ASSIGNMENT), FakeArm._h_delete_role_assignment),
+    ("GET", _r(_ROLE_ASSIGNMENTS), FakeArm._h_list_role_assignments),
     ("GET", _r(_SUB + r"/providers/microsoft\.web/sites"), FakeArm._h_list_sites),
     ("GET", _r(_RG + r"/providers/microsoft\.web/sites"), FakeArm._h_list_sites),
     ("GET", _r(_SITE + r"/slots"), FakeArm._h_list_slots),

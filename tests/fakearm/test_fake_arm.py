@@ -320,3 +320,29 @@ def test_patch_site_enables_system_identity(fake_arm) -> None:
     assert out.identity.type == "SystemAssigned" and out.identity.principal_id
     assert fs.identity is not None and fs.identity.principal_id == out.identity.principal_id
     assert fake_arm.requests_to(fs.name, "PATCH")[0].body == {"identity": {"type": "SystemAssigned"}}
+
+
+def test_role_assignments_create_get_list_delete(fake_arm: FakeArm) -> None:
+    from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
+    from azure.mgmt.authorization import AuthorizationManagementClient
+    from azure.mgmt.authorization.v2022_04_01.models import RoleAssignmentCreateParameters
+
+    sub = fake_arm._default_sub()
+    auth = AuthorizationManagementClient(StaticTokenCredential(), sub, **fake_arm.client_kwargs())
+    scope = f"/subscriptions/{sub}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/acct"
+    role = f"/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/ba92f5b4-2d11-453d-a403-e96b0029c9fe"
+    name = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+    params = RoleAssignmentCreateParameters(role_definition_id=role, principal_id="p-1",
+                                            principal_type="ServicePrincipal")
+    created = auth.role_assignments.create(scope, name, params)
+    assert created.scope == scope and created.principal_id == "p-1"
+    with pytest.raises(ResourceExistsError):
+        auth.role_assignments.create(scope, "4fa85f64-5717-4562-b3fc-2c963f66afa6", params)
+    assert auth.role_assignments.get(scope, name).role_definition_id == role
+    listed = list(auth.role_assignments.list_for_scope(scope, filter="principalId eq 'p-1'"))
+    assert [r.name for r in listed] == [name]
+    auth.role_assignments.delete(scope, name)
+    with pytest.raises(ResourceNotFoundError):
+        auth.role_assignments.get(scope, name)
+    put = fake_arm.requests_to("/roleAssignments/", "PUT")[0]
+    assert put.body["properties"]["principalType"] == "ServicePrincipal"

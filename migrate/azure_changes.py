@@ -1,0 +1,206 @@
+"""The Azure writes of a guided migration, through the official async SDK clients (azure-mgmt-web,
+azure-mgmt-authorization): one app's identity, role assignments, app settings and connection
+strings.  A thin adapter: SDK objects never leave this module, only plain values do.
+
+Setting values read here can be secrets: they stay in memory, are written back unchanged, and are
+never logged or returned to callers except as the dicts `set_settings` needs to merge.  The SDK's
+`logging_enable` is never turned on.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from scanners.azure_arm import ArmRetryPolicy, ArmTarget, tls_context
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityState:
+    type: str  # None | SystemAssigned | UserAssigned | "SystemAssigned, UserAssigned"
+    principal_id: str | None
+    user_assigned: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RoleAssignmentState:
+    scope: str
+    role_definition_id: str
+    principal_id: str
+
+
+def _as_dict(model: Any) -> dict[str, Any]:
+    if model is None:
+        return {}
+    if isinstance(model, dict):
+        return model
+    as_dict = getattr(model, "as_dict", None)
+    return dict(as_dict()) if callable(as_dict) else dict(model)
+
+
+class AppServiceChanges:
+    """Reads and writes of one App Service / Functions app (and its slots) and of role assignments."""
+
+    def __init__(self, credential: Any, target: ArmTarget, subscription: str, resource_group: str, site: str,
+                 *, retry_total: int = 3, extra_policies: tuple[Any, ...] = ()) -> None:
+        self.credential = credential
+        self.target = target
+        self.subscription = subscription
+        self.resource_group = resource_group
+        self.site = site
+        self.retry_total = retry_total
+        self.extra_policies = extra_policies
+        self._http: Any = None
+        self._web: Any = None
+        self._auth: Any = None
+
+    async def __aenter__(self) -> AppServiceChanges:
+        import aiohttp
+
+        self._http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=tls_context(), limit=4),
+                                           cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        for client in (self._web, self._auth):
+            if client is not None:
+                await client.close()
+        if self._http is not None:
+            await self._http.close()
+
+    def _kwargs(self) -> dict[str, Any]:
+        from azure.core.pipeline.transport import AioHttpTransport
+
+        return {
+            "base_url": self.target.base_url,
+            "credential_scopes": [self.target.scope],
+            "transport": AioHttpTransport(session=self._http, session_owner=False),
+            "retry_policy": ArmRetryPolicy(retry_total=self.retry_total, retry_status=self.retry_total),
+            "per_call_policies": list(self.extra_policies),
+        }
+
+    @property
+    def web(self) -> Any:
+        if self._web is None:
+            from azure.mgmt.web.aio import WebSiteManagementClient
+
+            self._web = WebSiteManagementClient(self.credential, self.subscription, **self._kwargs())
+        return self._web.web_apps
+
+    @property
+    def auth(self) -> Any:
+        if self._auth is None:
+            from azure.mgmt.authorization.aio import AuthorizationManagementClient
+
+            # base_url by keyword: the third positional parameter is api_version
+            self._auth = AuthorizationManagementClient(self.credential, self.subscription, **self._kwargs())
+        return self._auth.role_assignments
+
+    # ---- identity ------------------------------------------------------------------------------
+
+    async def identity(self, slot: str | None) -> IdentityState:
+        rg, name = self.resource_group, self.site
+        site = await (self.web.get_slot(rg, name, slot) if slot else self.web.get(rg, name))
+        ident = _as_dict(site).get("identity") or {}
+        return IdentityState(str(ident.get("type") or "None"), ident.get("principalId"),
+                             tuple(sorted(ident.get("userAssignedIdentities") or {})))
+
+    async def set_identity_type(self, slot: str | None, system: bool) -> IdentityState:
+        """Turn the system-assigned identity on or off, keeping every user-assigned identity."""
+        from azure.mgmt.web.models import ManagedServiceIdentity, SitePatchResource
+
+        current = await self.identity(slot)
+        parts = (["SystemAssigned"] if system else []) + (["UserAssigned"] if current.user_assigned else [])
+        typ = ", ".join(parts) or "None"
+        kwargs: dict[str, Any] = {"type": typ}
+        if current.user_assigned:
+            kwargs["user_assigned_identities"] = {rid: {} for rid in current.user_assigned}
+        patch = SitePatchResource(identity=ManagedServiceIdentity(**kwargs))
+        rg, name = self.resource_group, self.site
+        await (self.web.update_slot(rg, name, slot, patch) if slot else self.web.update(rg, name, patch))
+        return await self.identity(slot)
+
+    # ---- role assignments ----------------------------------------------------------------------
+
+    def role_definition_id(self, role_guid: str) -> str:
+        return f"/subscriptions/{self.subscription}/providers/Microsoft.Authorization/roleDefinitions/{role_guid}"
+
+    async def role_assignment(self, scope: str, name: str) -> RoleAssignmentState | None:
+        from azure.core.exceptions import ResourceNotFoundError
+
+        try:
+            ra = await self.auth.get(scope, name)
+        except ResourceNotFoundError:
+            return None
+        return RoleAssignmentState(str(ra.scope or scope), str(ra.role_definition_id), str(ra.principal_id))
+
+    async def create_role_assignment(self, scope: str, name: str, role_guid: str, principal_id: str) -> bool:
+        """True when created, False when it already existed (409 RoleAssignmentExists)."""
+        from azure.core.exceptions import ResourceExistsError
+        from azure.mgmt.authorization.v2022_04_01.models import RoleAssignmentCreateParameters
+
+        params = RoleAssignmentCreateParameters(role_definition_id=self.role_definition_id(role_guid),
+                                                principal_id=principal_id, principal_type="ServicePrincipal")
+        try:
+            await self.auth.create(scope, name, params)
+        except ResourceExistsError:
+            return False
+        return True
+
+    async def delete_role_assignment(self, scope: str, name: str) -> None:
+        await self.auth.delete(scope, name)
+
+    # ---- settings ------------------------------------------------------------------------------
+
+    async def read_settings(self, slot: str | None, kind: str) -> dict[str, Any]:
+        """Current app settings ({name: value}) or connection strings ({name: {value, type}})."""
+        rg, name, web = self.resource_group, self.site, self.web
+        if kind == "connection-string":
+            raw = await (web.list_connection_strings_slot(rg, name, slot) if slot
+                         else web.list_connection_strings(rg, name))
+            props = _as_dict(raw).get("properties") or {}
+            return {str(k): {"value": str((v or {}).get("value") or ""), "type": str((v or {}).get("type") or "Custom")}
+                    for k, v in props.items()}
+        raw = await (web.list_application_settings_slot(rg, name, slot) if slot
+                     else web.list_application_settings(rg, name))
+        return {str(k): "" if v is None else str(v) for k, v in (_as_dict(raw).get("properties") or {}).items()}
+
+    async def write_settings(self, slot: str | None, kind: str, props: dict[str, Any]) -> None:
+        """Replace the whole set (ARM's PUT semantics): callers pass read-modify-write results only."""
+        from azure.mgmt.web.models import ConnectionStringDictionary, StringDictionary
+
+        rg, name, web = self.resource_group, self.site, self.web
+        if kind == "connection-string":
+            body = ConnectionStringDictionary(properties=props)
+            await (web.update_connection_strings_slot(rg, name, slot, body) if slot
+                   else web.update_connection_strings(rg, name, body))
+            return
+        body2 = StringDictionary(properties=props)
+        await (web.update_application_settings_slot(rg, name, slot, body2) if slot
+               else web.update_application_settings(rg, name, body2))
+
+    async def sticky_names(self, kind: str) -> set[str]:
+        """The slot-sticky ("deployment slot setting") names of this kind (site-wide)."""
+        raw = _as_dict(await self.web.list_slot_configuration_names(self.resource_group, self.site))
+        props = raw.get("properties") or raw
+        key = "connectionStringNames" if kind == "connection-string" else "appSettingNames"
+        return {str(n) for n in props.get(key) or ()}
+
+    async def make_sticky(self, kind: str, names: set[str]) -> None:
+        """Read-modify-write of slotConfigNames: add `names`, keep every other entry."""
+        from azure.mgmt.web.models import SlotConfigNamesResource
+
+        raw = _as_dict(await self.web.list_slot_configuration_names(self.resource_group, self.site))
+        props = dict(raw.get("properties") or raw)
+        key = "connectionStringNames" if kind == "connection-string" else "appSettingNames"
+        current = [str(n) for n in props.get(key) or ()]
+        if set(names) <= set(current):
+            return
+        props[key] = sorted(set(current) | set(names))
+        body = {k: v for k, v in props.items()
+                if k in ("appSettingNames", "connectionStringNames", "azureStorageConfigNames")}
+        await self.web.update_slot_configuration_names(self.resource_group, self.site,
+                                                       SlotConfigNamesResource({"properties": body}))

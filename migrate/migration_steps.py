@@ -1,0 +1,298 @@
+"""The steps of one application's guided migration: the plan's records expanded through the
+playbooks, in stage order.  Pure: plan + playbooks + user values in, records out.
+
+Placeholders the user fills (`--set target-resource-group=rg-data`) are replaced here; placeholders
+that remain make an automated step refuse to run (the runner says which value is missing).  Step
+ids are stable across runs so the state file can refer to them.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, replace
+
+from migrate.emit.az_scripts import CONNECTION_STRING_TYPES, is_literal
+from migrate.errors import MigrateError
+from migrate.plan_records import STAGE_ORDER, AppPlan, Grant, IdentityKind, Plan, SettingAction, StageName
+from migrate.playbooks import Playbook, PlaybookStep, resolve_command
+
+_PLACEHOLDER_RE = re.compile(r"<([^<>]+)>")
+_NAMESPACE = uuid.UUID("2d8f9f3a-3b0e-4c1e-9a55-7f2a1c6e0b11")
+_REMOVAL_WHERE = re.compile(r"^(?P<app>.*?):(?P<kind>app-setting|connection-string):(?P<name>.+)$")
+PRODUCTION = "production"
+
+
+class StepsError(MigrateError):
+    """The plan cannot be turned into steps (unknown app, malformed app id)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SettingWrite:
+    kind: str  # app-setting | connection-string
+    name: str
+    value: str | None  # None: remove; values are endpoint templates from the plan, never secrets
+    conn_type: str = "Custom"
+    replaces: bool = False
+    sticky: bool = False  # a deployment slot setting (stays with its slot on swap)
+
+
+@dataclass(frozen=True, slots=True)
+class RunStep:
+    id: str
+    stage: StageName
+    playbook: str
+    title: str
+    why: str
+    commands: tuple[str, ...]
+    action: str
+    check: str
+    undo: str
+    destructive: bool
+    slot: str | None = None
+    principal: str | None = None  # who a grant is for (the plan's principal name)
+    principal_id: str | None = None  # the plan's object id for it (may still be a <placeholder>)
+    scope: str | None = None
+    role_guid: str | None = None
+    settings: tuple[SettingWrite, ...] = ()
+
+    @property
+    def target(self) -> str:
+        if self.scope:
+            return self.scope
+        return f"slot {self.slot}" if self.slot else PRODUCTION
+
+
+@dataclass(frozen=True, slots=True)
+class AppTarget:
+    subscription: str
+    resource_group: str
+    name: str
+    cli: str
+
+
+def find_app(plan: Plan, app: str) -> AppPlan:
+    matches = [a for a in plan.apps if a.app == app or a.app.split("/")[-1] == app]
+    if not matches:
+        known = ", ".join(a.app.split("/")[-1] for a in plan.apps) or "none"
+        raise StepsError(f"the plan has no app {app!r} (apps: {known})")
+    if len(matches) > 1:
+        raise StepsError(f"{app!r} names {len(matches)} apps of the plan: give the full id")
+    return matches[0]
+
+
+def app_target(app: AppPlan) -> AppTarget:
+    parts = app.app.split("/")
+    if app.kind not in ("app-service", "function-app") or len(parts) != 3:
+        raise StepsError(f"{app.app}: only App Service and Functions apps of an estate scan can be migrated "
+                         "(repository projects: use `secretless emit`)")
+    return AppTarget(parts[0], parts[1], parts[2], "functionapp" if app.kind == "function-app" else "webapp")
+
+
+def fill(text: str, values: dict[str, str]) -> str:
+    """`text` with each `<placeholder>` the user gave a value for replaced by it."""
+    return _PLACEHOLDER_RE.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+
+
+def unfilled(text: str | None) -> list[str]:
+    return sorted(set(_PLACEHOLDER_RE.findall(text or "")))
+
+
+def _short(*parts: str) -> str:
+    return str(uuid.uuid5(_NAMESPACE, "|".join(parts)))[:8]
+
+
+def assignment_name(scope: str, principal_id: str, role_guid: str) -> str:
+    """The deterministic role assignment name (a GUID) of one grant: reruns find it again."""
+    return str(uuid.uuid5(_NAMESPACE, f"{scope.lower()}|{principal_id.lower()}|{role_guid.lower()}"))
+
+
+class _Fields(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+class _Builder:
+    def __init__(self, plan_app: AppPlan, target: AppTarget, books: dict[str, Playbook],
+                 values: dict[str, str]) -> None:
+        self.app = plan_app
+        self.target = target
+        self.books = books
+        self.values = {"target-subscription": target.subscription, "resource-group": target.resource_group,
+                       "app": target.name, **values}
+
+    def pick(self, service: str | None, stage: StageName, fallback: str) -> tuple[str, PlaybookStep]:
+        book = self.books.get(service or "")
+        if book is not None:
+            s = book.for_stage(stage)
+            if s is not None:
+                return book.name, s
+        shared = self.books["shared"]
+        s = shared.step(fallback)
+        if s is None:
+            raise StepsError(f"shared playbook has no step {fallback!r}")
+        return shared.name, s
+
+    def make(self, step_id: str, book: str, pb: PlaybookStep, fields: dict[str, str], **kw: object) -> RunStep:
+        f = _Fields(fields)
+        f.setdefault("cli", self.target.cli)
+        commands = []
+        for entry in pb.az:
+            text = resolve_command(entry).format_map(f)
+            if self.target.cli == "functionapp":
+                text = re.sub(r"^az webapp ", "az functionapp ", text)
+            commands.append(fill(text, self.values))
+        return RunStep(step_id, pb.stage, book, fill(pb.title.format_map(f), self.values), pb.why, tuple(commands),
+                       pb.action, pb.check, pb.undo, pb.destructive, **kw)  # type: ignore[arg-type]
+
+    def slot_flag(self, slot: str | None) -> str:
+        return f" --slot {shlex.quote(slot)}" if slot else ""
+
+    def identity(self) -> list[RunStep]:
+        ident = self.app.identity
+        out = []
+        if ident.kind is IdentityKind.USER_ASSIGNED:
+            book, pb = self.pick(None, StageName.ENABLE_IDENTITY, "user-assigned-identity")
+            return [self.make("identity/user-assigned", book, pb, {"name": ident.name, "slot": ""})]
+        book, pb = self.pick(None, StageName.ENABLE_IDENTITY, "enable-identity")
+        for slot in (None, *self.app.slots):
+            out.append(self.make(f"identity/{slot or PRODUCTION}", book, pb,
+                                 {"target": slot or PRODUCTION, "slot": self.slot_flag(slot)}, slot=slot))
+        return out
+
+    def grant(self, g: Grant) -> RunStep:
+        unit = next((u for u in self.app.units if u.unit == g.unit), None)
+        service = unit.service if unit else None
+        resource = unit.resource if unit else g.scope
+        arm = g.authorization in ("arm-rbac", "key-vault-rbac") and g.role_guid is not None
+        book, pb = self.pick(service, StageName.GRANT_ROLES, "grant-role" if arm else "grant-manual")
+        if pb.action == "grant-role" and not arm:
+            book, pb = self.pick(None, StageName.GRANT_ROLES, "grant-manual")
+        scope = fill(g.scope, self.values)
+        principal = next((p.object_id for p in self.app.identity.principals if p.name == g.principal),
+                         f"<principalId of {g.principal}>")
+        fields = {"role": g.role, "resource": resource, "guid": g.role_guid or g.role,
+                  "scope": shlex.quote(scope), "name": g.principal,
+                  "assignment": _short(scope, g.principal, g.role)}
+        step_id = f"grant/{re.sub(r'[^a-z0-9]+', '-', g.role.lower()).strip('-')}/{_short(g.scope, g.principal)}"
+        fields["principal"] = principal
+        return self.make(step_id, book, pb, fields, slot=g.slot, principal=g.principal, scope=scope,
+                         role_guid=g.role_guid, principal_id=fill(principal, self.values))
+
+    def settings(self) -> list[RunStep]:
+        groups: dict[tuple[str | None, str], list[SettingWrite]] = defaultdict(list)
+        by_hand: list[str] = []
+        for s in self.app.settings:
+            if s.action not in (SettingAction.ADD, SettingAction.REPLACE):
+                continue
+            if s.where not in ("app-setting", "connection-string"):
+                by_hand.append(f"{s.setting} ({s.where})")
+                continue
+            if s.value_template is None or not is_literal(s.value_template):
+                by_hand.append(s.setting)
+                continue
+            unit = next((u for u in self.app.units if u.unit == s.unit), None)
+            ctype = CONNECTION_STRING_TYPES.get(unit.service if unit else "", "Custom")
+            groups[(s.slot, s.where)].append(SettingWrite(s.where, s.setting, fill(s.value_template, self.values),
+                                                          ctype, s.action is SettingAction.REPLACE, s.sticky))
+        out: list[RunStep] = []
+        for (slot, kind), writes in sorted(groups.items(), key=lambda kv: (kv[0][0] or "", kv[0][1])):
+            book, pb = self.pick(None, StageName.CHANGE_IN_STAGING, "set-settings")
+            writes.sort(key=lambda w: w.name)
+            names = ", ".join(w.name for w in writes)
+            pairs = " ".join(
+                f"{flag} " + " ".join(shlex.quote(f"{w.name}={w.value}") for w in writes if w.sticky is sticky)
+                for flag, sticky in (("--settings", False), ("--slot-settings", True))
+                if any(w.sticky is sticky for w in writes))
+            kind_cli = "connection-string" if kind == "connection-string" else "appsettings"
+            flag = f" -t {writes[0].conn_type}" if kind == "connection-string" else ""
+            out.append(self.make(f"settings/{slot or PRODUCTION}/{kind}", book, pb,
+                                 {"kind": kind, "kind_cli": kind_cli, "names": names, "pairs": pairs,
+                                  "settings_flag": flag, "slot": self.slot_flag(slot), "target": slot or PRODUCTION},
+                                 slot=slot, settings=tuple(writes)))
+        if by_hand:
+            book, pb = self.pick(None, StageName.CHANGE_IN_STAGING, "set-by-hand")
+            out.append(self.make("settings/by-hand", book, pb, {"names": ", ".join(sorted(by_hand))}))
+        if self.app.code_changes:
+            book, pb = self.pick(None, StageName.CHANGE_IN_STAGING, "deploy-code")
+            first = self.app.slots[0] if self.app.slots else PRODUCTION
+            out.append(self.make("code/deploy", book, pb, {"target": first}))
+        return out
+
+    def verify(self) -> list[RunStep]:
+        shared = self.books["shared"]
+        out = []
+        for sid in ("verify-gates", "verify-app"):
+            pb = shared.step(sid)
+            if pb is not None:
+                out.append(self.make(f"verify/{sid.removeprefix('verify-')}", shared.name, pb, {}))
+        return out
+
+    def swap(self) -> list[RunStep]:
+        book, pb = self.pick(None, StageName.SWAP, "swap")
+        return [self.make(f"swap/{slot}", book, pb, {"slot": shlex.quote(slot), "slot_name": slot}, slot=slot)
+                for slot in self.app.slots]
+
+    def removals(self) -> list[RunStep]:
+        groups: dict[tuple[str | None, str], list[str]] = defaultdict(list)
+        for r in self.app.removals:
+            if r.stage is not StageName.REMOVE_SECRETS:
+                continue
+            m = _REMOVAL_WHERE.match(r.where)
+            if not m or r.what.startswith("the old secret value"):
+                continue  # overwritten by the settings stage, or a file (config.patch removes it)
+            slot = m.group("app").split("/slots/")[1] if "/slots/" in m.group("app") else None
+            groups[(slot, m.group("kind"))].append(m.group("name"))
+        out = []
+        for (slot, kind), names in sorted(groups.items(), key=lambda kv: (kv[0][0] or "", kv[0][1])):
+            book, pb = self.pick(None, StageName.REMOVE_SECRETS, "remove-settings")
+            names = sorted(set(names))
+            step = self.make(f"remove/{slot or PRODUCTION}/{kind}", book, pb,
+                             {"kind": kind, "names": ", ".join(names),
+                              "target": slot or PRODUCTION, "slot": self.slot_flag(slot)}, slot=slot,
+                             settings=tuple(SettingWrite(kind, n, None) for n in names))
+            if kind == "connection-string":
+                step = replace(step, commands=tuple(
+                    c.replace("config appsettings delete", "config connection-string delete") for c in step.commands))
+            out.append(step)
+        return out
+
+    def local_auth(self) -> list[RunStep]:
+        out = []
+        for la in self.app.local_auth:
+            book, pb = self.pick(la.service, StageName.DISABLE_LOCAL_AUTH, "local-auth-manual")
+            command = la.command if la.command and not la.blocked_reason else (
+                f"# NOT done: {la.blocked_reason or 'no command'}")
+            out.append(self.make(f"local-auth/{la.service}/{_short(la.resource)}", book, pb,
+                                 {"resource": la.resource, "property": la.property, "command": command}))
+        for r in self.app.removals:
+            if r.stage is StageName.DISABLE_LOCAL_AUTH and r.command:
+                book, pb = self.pick("entra-id", StageName.DISABLE_LOCAL_AUTH, "local-auth-manual")
+                out.append(self.make(f"credential/{_short(r.what, r.where)}", book, pb,
+                                     {"what": r.what, "resource": r.where, "property": "credential",
+                                      "command": r.command}))
+        return out
+
+
+def build_steps(plan_app: AppPlan, books: dict[str, Playbook], values: dict[str, str]) -> list[RunStep]:
+    """Every step of `plan_app`, in stage order (inventory has none)."""
+    b = _Builder(plan_app, app_target(plan_app), books, values)
+    by_stage = {
+        StageName.ENABLE_IDENTITY: b.identity,
+        StageName.GRANT_ROLES: lambda: [b.grant(g) for g in plan_app.grants],
+        StageName.CHANGE_IN_STAGING: b.settings,
+        StageName.VERIFY: b.verify,
+        StageName.SWAP: b.swap,
+        StageName.REMOVE_SECRETS: b.removals,
+        StageName.DISABLE_LOCAL_AUTH: b.local_auth,
+    }
+    out: list[RunStep] = []
+    for stage in STAGE_ORDER:
+        if stage in by_stage:
+            out.extend(by_stage[stage]())
+    ids = [s.id for s in out]
+    if len(ids) != len(set(ids)):
+        raise StepsError("two steps of the plan got the same id")
+    return out

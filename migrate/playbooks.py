@@ -1,0 +1,192 @@
+"""Playbooks: the declarative steps of a staged migration, one YAML file per service type plus
+`shared.yaml` for the stages every app goes through.
+
+A playbook is loaded with `yaml.safe_load` and validated into frozen records; every error names the
+file and the field.  Actions, checks and undos are names from the registries below (the runner
+implements each one); `az` entries are command templates shown to the user, `catalog:NAME` reuses a
+command of `migrate.catalog` instead of repeating it.
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from migrate import catalog as cat
+from migrate.errors import MigrateError
+from migrate.plan_records import StageName
+
+# name -> what it does (the runner has one implementation per entry; a test walks them).
+ACTIONS: dict[str, str] = {
+    "enable-identity": "turn on the system-assigned identity (user-assigned identities are kept)",
+    "grant-role": "create an Azure RBAC role assignment for the identity",
+    "set-settings": "read, change and write back app settings or connection strings",
+    "remove-settings": "delete secret app settings or connection strings",
+    "recheck": "read back every earlier change from Azure",
+    "manual": "show what to do by hand and wait for confirmation",
+}
+CHECKS: dict[str, str] = {
+    "identity-exists": "the identity exists and has a principal id",
+    "role-assignment-exists": "the role assignment exists at the planned scope",
+    "settings-present": "each planned setting has the planned value in the right slot",
+    "settings-absent": "each removed setting is gone from the right slot",
+    "recheck": "every earlier gate still passes",
+    "confirmed": "a person confirmed the step",
+}
+UNDOS: dict[str, str] = {
+    "disable-identity": "turn the system-assigned identity off again (user-assigned identities are kept)",
+    "delete-role-assignment": "delete the role assignment the step created",
+    "remove-added-settings": "delete the settings the step added; replaced values must be re-entered by hand",
+    "reenter-by-hand": "impossible to restore: old values are never stored, re-enter them by hand",
+    "manual": "undo by hand",
+    "none": "nothing to undo",
+}
+# Fields a command template or title may use.
+FIELDS = frozenset({
+    "target", "name", "role", "principal", "resource", "guid", "scope", "cli", "slot", "slot_name", "kind",
+    "kind_cli", "names", "pairs", "settings_flag", "command", "property", "what", "assignment",
+})
+_STEP_KEYS = {"id": str, "stage": str, "title": str, "why": str, "az": list, "action": str, "check": str,
+              "undo": str, "destructive": bool}
+
+
+class PlaybookError(MigrateError):
+    """A playbook file is not valid; the message names the file and the field."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlaybookStep:
+    id: str
+    stage: StageName
+    title: str
+    why: str
+    az: tuple[str, ...]
+    action: str
+    check: str
+    undo: str
+    destructive: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Playbook:
+    name: str
+    service: str
+    path: str
+    steps: tuple[PlaybookStep, ...]
+
+    def step(self, step_id: str) -> PlaybookStep | None:
+        return next((s for s in self.steps if s.id == step_id), None)
+
+    def for_stage(self, stage: StageName) -> PlaybookStep | None:
+        return next((s for s in self.steps if s.stage is stage), None)
+
+
+def resolve_command(template: str) -> str:
+    """The command template itself, or the `migrate.catalog` command a `catalog:NAME` entry names."""
+    if template.startswith("catalog:"):
+        value = getattr(cat, template.removeprefix("catalog:"), None)
+        if not isinstance(value, str):
+            raise KeyError(template)
+        return value
+    return template
+
+
+def _fields_of(text: str) -> set[str]:
+    return {f for _lit, f, _spec, _conv in string.Formatter().parse(text) if f}
+
+
+def _check_template(where: str, text: str) -> None:
+    try:
+        unknown = _fields_of(text) - FIELDS
+    except ValueError:
+        raise PlaybookError(f"{where}: unbalanced braces") from None
+    if unknown:
+        raise PlaybookError(f"{where}: unknown placeholder {{{sorted(unknown)[0]}}} (known: {', '.join(sorted(FIELDS))})")
+
+
+def _step(where: str, raw: Any) -> PlaybookStep:
+    if not isinstance(raw, dict):
+        raise PlaybookError(f"{where}: expected a mapping")
+    for key, typ in _STEP_KEYS.items():
+        if key not in raw:
+            raise PlaybookError(f"{where}.{key}: missing")
+        if not isinstance(raw[key], typ):
+            raise PlaybookError(f"{where}.{key}: expected {typ.__name__}")
+    extra = sorted(set(raw) - set(_STEP_KEYS))
+    if extra:
+        raise PlaybookError(f"{where}.{extra[0]}: unknown field")
+    try:
+        stage = StageName(raw["stage"])
+    except ValueError:
+        raise PlaybookError(f"{where}.stage: unknown stage (one of {', '.join(StageName)})") from None
+    for key, registry in (("action", ACTIONS), ("check", CHECKS), ("undo", UNDOS)):
+        if raw[key] not in registry:
+            raise PlaybookError(f"{where}.{key}: unknown {key} {raw[key]!r} (one of {', '.join(registry)})")
+    commands: list[str] = []
+    for i, entry in enumerate(raw["az"]):
+        if not isinstance(entry, str):
+            raise PlaybookError(f"{where}.az[{i}]: expected str")
+        try:
+            resolved = resolve_command(entry)
+        except KeyError:
+            raise PlaybookError(f"{where}.az[{i}]: {entry} is not a command of migrate.catalog") from None
+        _check_template(f"{where}.az[{i}]", resolved)
+        commands.append(entry)
+    _check_template(f"{where}.title", raw["title"])
+    return PlaybookStep(raw["id"], stage, raw["title"], raw["why"], tuple(commands), raw["action"], raw["check"],
+                        raw["undo"], raw["destructive"])
+
+
+def parse_playbook(text: str, path: str) -> Playbook:
+    import yaml
+
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" (line {mark.line + 1})" if mark is not None else ""
+        raise PlaybookError(f"{path}: not valid YAML{at}") from None
+    if not isinstance(raw, dict):
+        raise PlaybookError(f"{path}: expected a mapping with playbook, service and steps")
+    for key in ("playbook", "service"):
+        if not isinstance(raw.get(key), str):
+            raise PlaybookError(f"{path}: {key}: missing or not a string")
+    steps_raw = raw.get("steps")
+    if not isinstance(steps_raw, list) or not steps_raw:
+        raise PlaybookError(f"{path}: steps: missing or empty")
+    steps = tuple(_step(f"{path}: steps[{i}]", s) for i, s in enumerate(steps_raw))
+    seen: set[str] = set()
+    for i, s in enumerate(steps):
+        if s.id in seen:
+            raise PlaybookError(f"{path}: steps[{i}].id: duplicate id {s.id!r}")
+        seen.add(s.id)
+    return Playbook(raw["playbook"], raw["service"], path, steps)
+
+
+def load_playbook(path: Path) -> Playbook:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PlaybookError(f"{path}: cannot read ({type(exc).__name__})") from None
+    return parse_playbook(text, str(path))
+
+
+def bundled_paths() -> list[Path]:
+    from migrate.resources import playbooks_dir
+
+    return sorted(playbooks_dir().glob("*.yaml"))
+
+
+def load_bundled() -> dict[str, Playbook]:
+    """Every shipped playbook by service (`shared` for the common stages)."""
+    out: dict[str, Playbook] = {}
+    for path in bundled_paths():
+        pb = load_playbook(path)
+        if pb.service in out:
+            raise PlaybookError(f"{path}: service: {pb.service!r} is already covered by {out[pb.service].path}")
+        out[pb.service] = pb
+    if "shared" not in out:
+        raise PlaybookError("shared.yaml is missing from the bundled playbooks")
+    return out

@@ -1,0 +1,454 @@
+"""`secretless migrate`: the guided run of the bundled example's plan against the fake ARM, over
+HTTPS with the real async SDK clients (azure-mgmt-web, azure-mgmt-authorization)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from migrate import migration_state
+from migrate.azure_changes import AppServiceChanges
+from migrate.cli import main
+from migrate.migration_runner import Runner, RunOptions, RunOutcome
+from migrate.migration_steps import RunStep, build_steps, find_app
+from migrate.plan_reader import read_plan
+from migrate.playbooks import load_bundled
+from scanners.azure_arm import ArmTarget
+from tests.conftest import REPO
+from tests.fakearm import (
+    AsyncStaticTokenCredential,
+    Estate,
+    FakeArm,
+    FakeIdentity,
+    FakeSite,
+    FakeSlot,
+    LoopbackOnlyPolicy,
+    RecordedRequest,
+)
+
+SUB = "00000000-0000-0000-0000-00000000c0de"
+EXPORT = REPO / "examples" / "az-export"
+VALUES = {"target-resource-group": "rg-data", "application-insights component": "ai-orders"}
+STORAGE_SCOPE = f"/subscriptions/{SUB}/resourceGroups/rg-data/providers/Microsoft.Storage/storageAccounts/contosoorders"
+AI_SCOPE = f"/subscriptions/{SUB}/resourceGroups/rg-data/providers/Microsoft.Insights/components/ai-orders"
+UNTOUCHED = ("APPLICATIONINSIGHTS_CONNECTION_STRING", "AZURE_CLIENT_ID", "AZURE_TENANT_ID", "WEBSITE_RUN_FROM_PACKAGE")
+
+
+@pytest.fixture(scope="module")
+def plan_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = tmp_path_factory.mktemp("plan")
+    runner = CliRunner()
+    r = runner.invoke(main, ["scan", "--az-export", str(EXPORT), "-f", "json", "-o", str(d / "audit.json"),
+                             "--key-file", str(d / "key")])
+    assert r.exit_code in (0, 1), r.output
+    r = runner.invoke(main, ["plan", str(d / "audit.json"), "-f", "json", "-o", str(d / "plan.json")])
+    assert r.exit_code == 0, r.output
+    return d / "plan.json"
+
+
+def _estate(identity: FakeIdentity | None = None, sticky: tuple[str, ...] = ("Storage",)) -> Estate:
+    app = {x["name"]: x["value"] for x in json.loads((EXPORT / "web-orders.appsettings.json").read_text())}
+    conns = {x["name"]: (x["value"], x["type"])
+             for x in json.loads((EXPORT / "web-orders.connectionstrings.json").read_text())}
+    site = FakeSite(SUB, "rg-orders", "web-orders", kind="app,linux", identity=identity, app_settings=app,
+                    connection_strings=conns, sticky_app_settings=list(sticky), sticky_connection_strings=["Orders"])
+    return Estate(sites=[site])
+
+
+class _Ui:
+    def __init__(self, answer: bool = True) -> None:
+        self.lines: list[str] = []
+        self.asked: list[str] = []
+        self.answer = answer
+
+    def show(self, text: str) -> None:
+        self.lines.append(text)
+
+    def confirm(self, text: str) -> bool:
+        self.asked.append(text)
+        return self.answer
+
+
+def _steps(plan_path: Path) -> tuple[str, list[RunStep]]:
+    plan_app = find_app(read_plan(json.loads(plan_path.read_text())), "web-orders")
+    return plan_app.app, build_steps(plan_app, load_bundled(), VALUES)
+
+
+def _run(arm: FakeArm, plan_path: Path, state_path: Path, monkeypatch: pytest.MonkeyPatch,
+         options: RunOptions, *, undo: str | None = None, ui: _Ui | None = None,
+         only: tuple[str, ...] = ()) -> RunOutcome:
+    monkeypatch.setenv("SSL_CERT_FILE", arm.ca_path)
+    app_id, steps = _steps(plan_path)
+    if only:
+        steps = [s for s in steps if s.id in only]
+    state = migration_state.load(state_path, app_id)
+    runner = Runner(steps, state, state_path, ui or _Ui(), options, "web-orders")
+
+    async def go() -> RunOutcome:
+        async with AppServiceChanges(AsyncStaticTokenCredential(),
+                                     ArmTarget(arm.base_url, "https://management.azure.com/.default"),
+                                     SUB, "rg-orders", "web-orders", retry_total=0,
+                                     extra_policies=(LoopbackOnlyPolicy(),)) as azure:
+            return await (runner.undo(azure, undo) if undo else runner.execute(azure))
+
+    return asyncio.run(go())
+
+
+ALL = RunOptions(execute=True, yes=True, continue_manual=True)
+
+
+def _writes(arm: FakeArm) -> list[RecordedRequest]:
+    return [r for r in arm.requests if r.method in ("PUT", "PATCH", "DELETE")
+            or (r.method == "POST" and not r.path.endswith("/list"))]
+
+
+def test_dry_run_shows_every_stage_and_changes_nothing(plan_path: Path, fake_arm_factory: Any,
+                                                       tmp_path: Path) -> None:
+    arm = fake_arm_factory(_estate())
+    state = tmp_path / "state.json"
+    r = CliRunner().invoke(main, ["migrate", str(plan_path), "--app", "web-orders", "--state", str(state),
+                                  "--arm-endpoint", arm.base_url, "--set", "target-resource-group=rg-data"])
+    assert r.exit_code == 0, r.output
+    for text in ("enable-identity:", "grant-roles:", "remove-secrets:", "[DESTRUCTIVE]",
+                 "az webapp identity assign -g rg-orders -n web-orders", "resourceGroups/rg-data/providers",
+                 "az webapp config appsettings delete -g rg-orders -n web-orders --setting-names AZURE_CLIENT_SECRET",
+                 "dry run: nothing was changed"):
+        assert text in r.stdout
+    assert arm.requests == []
+    assert not state.exists()
+    assert "CANARY" not in r.output
+
+
+def test_full_run_reaches_the_end_state(plan_path: Path, fake_arm_factory: Any, tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    arm = fake_arm_factory(_estate(sticky=("KEEP_ME",)))
+    state = tmp_path / "state.json"
+    caplog.set_level(logging.INFO, logger="migrate")
+    out = _run(arm, plan_path, state, monkeypatch, ALL)
+    assert out.status == "completed", out
+    site = arm.estate.sites[0]
+    assert site.identity is not None and site.identity.principal_id
+    pid = site.identity.principal_id
+    grants = {(ra["scope"], ra["roleDefinitionId"].rsplit("/", 1)[1], ra["principalId"], ra["principalType"])
+              for ra in arm.role_assignments.values()}
+    assert grants == {(STORAGE_SCOPE, "ba92f5b4-2d11-453d-a403-e96b0029c9fe", pid, "ServicePrincipal"),
+                      (AI_SCOPE, "3913510d-42f4-4e42-8a64-420c390055eb", pid, "ServicePrincipal")}
+    assert site.app_settings["Storage"] == "https://contosoorders.blob.core.windows.net"
+    assert site.app_settings["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"] == "Authorization=AAD"
+    assert "AZURE_CLIENT_SECRET" not in site.app_settings
+    assert 'Authentication="Active Directory Default"' in site.connection_strings["Orders"][0]
+    for name in UNTOUCHED:
+        assert name in site.app_settings
+    assert sorted(site.sticky_app_settings) == ["KEEP_ME", "Storage"], "planned slot settings are sticky"
+    assert site.sticky_connection_strings == ["Orders"]
+    blob = json.dumps(site.app_settings) + json.dumps(site.connection_strings)
+    assert "CANARY" not in blob, "every secret is replaced or removed"
+    text = state.read_text()
+    doc = json.loads(text)
+    assert doc["schema_version"] == 1 and doc["principals"] == {"web-orders": pid}
+    assert doc["steps"]["grant/db-datareader/175bc078"]["status"] == "pending-manual"
+    assert doc["steps"]["remove/production/app-setting"]["status"] == "done"
+    assert "CANARY" not in text and "CANARY" not in caplog.text
+    actions = [r.getMessage() for r in caplog.records if r.name == "migrate.migration_runner"]
+    assert any("action=grant-role" in a and "result=ok" in a and "duration_ms=" in a for a in actions)
+    assert any("action=remove-settings" in a for a in actions)
+
+    # a rerun finds everything done and writes nothing
+    arm.clear_requests()
+    again = _run(arm, plan_path, state, monkeypatch, ALL)
+    assert again.status == "completed"
+    assert _writes(arm) == []
+
+
+def test_interrupted_run_resumes_without_redoing_steps(plan_path: Path, fake_arm_factory: Any, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    arm = fake_arm_factory(_estate())
+    state = tmp_path / "state.json"
+    rule = arm.faults.add("/providers/Microsoft.Authorization/roleAssignments/", 403, times=1, method="PUT")
+    first = _run(arm, plan_path, state, monkeypatch, ALL)
+    assert first.status == "failed" and first.step is not None and first.step.startswith("grant/")
+    assert "HTTP 403" in first.message and rule.hits == 1
+    site = arm.estate.sites[0]
+    assert "AZURE_CLIENT_SECRET" in site.app_settings, "nothing removed after a failure"
+    assert arm.requests_to("/config/appsettings", "PUT") == []
+    assert json.loads(state.read_text())["steps"]["identity/production"]["status"] == "done"
+
+    second = _run(arm, plan_path, state, monkeypatch, ALL)
+    assert second.status == "completed", second
+    assert len([r for r in arm.requests if r.method == "PATCH"]) == 1, "the identity was enabled once"
+    assert len(arm.role_assignments) == 2
+    assert "AZURE_CLIENT_SECRET" not in site.app_settings
+
+
+def test_work_done_outside_the_tool_is_detected_and_skipped(plan_path: Path, fake_arm_factory: Any,
+                                                            tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    arm = fake_arm_factory(_estate())
+    _run(arm, plan_path, tmp_path / "a.json", monkeypatch, ALL)
+    arm.clear_requests()
+    ui = _Ui()
+    out = _run(arm, plan_path, tmp_path / "fresh-state.json", monkeypatch, ALL, ui=ui)  # state file lost
+    assert out.status == "completed"
+    assert _writes(arm) == []
+    assert sum("already done in Azure" in line for line in ui.lines) >= 5
+
+
+def test_failed_gate_stops_the_run_and_removes_nothing(plan_path: Path, fake_arm_factory: Any, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    arm = fake_arm_factory(_estate())
+    arm.drop_writes.add("/config/appsettings")  # the write answers 200 but does not stick
+    state = tmp_path / "state.json"
+    out = _run(arm, plan_path, state, monkeypatch, ALL)
+    assert out.status == "failed" and out.step == "settings/production/app-setting"
+    assert "gate failed" in out.message and "nothing after it ran" in out.message
+    site = arm.estate.sites[0]
+    assert "AZURE_CLIENT_SECRET" in site.app_settings
+    assert arm.requests_to("/config/connectionstrings", "PUT") == [], "no later step ran"
+    assert json.loads(state.read_text())["steps"]["settings/production/app-setting"]["status"] == "failed"
+
+
+def test_a_setting_written_by_someone_else_between_read_and_write_survives(
+        plan_path: Path, fake_arm_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    arm = fake_arm_factory(_estate())
+    site = arm.estate.sites[0]
+    reads = {"n": 0}
+
+    def someone_else(req: RecordedRequest) -> None:
+        if req.method == "POST" and req.path.endswith("/config/appsettings/list"):
+            reads["n"] += 1
+            if reads["n"] == 2:  # after the runner's read, before its write
+                site.app_settings["ADDED_BY_OTHER"] = "1"
+
+    arm.after_request = someone_else
+    out = _run(arm, plan_path, tmp_path / "s.json", monkeypatch, ALL,
+               only=("identity/production", "settings/production/app-setting"))
+    assert out.status == "completed", out
+    assert site.app_settings["ADDED_BY_OTHER"] == "1"
+    assert site.app_settings["Storage"] == "https://contosoorders.blob.core.windows.net"
+    for name in UNTOUCHED:
+        assert name in site.app_settings
+
+
+def test_user_assigned_identities_are_kept(plan_path: Path, fake_arm_factory: Any, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    uai = f"/subscriptions/{SUB}/resourceGroups/rg-id/providers/Microsoft.ManagedIdentity/userAssignedIdentities/uai"
+    arm = fake_arm_factory(_estate(FakeIdentity("UserAssigned", None, user_assigned={uai: ("p-1", "c-1")})))
+    out = _run(arm, plan_path, tmp_path / "s.json", monkeypatch, ALL, only=("identity/production",))
+    assert out.status == "completed"
+    ident = arm.estate.sites[0].identity
+    assert ident is not None and ident.type == "SystemAssigned, UserAssigned" and ident.principal_id
+    assert ident.user_assigned == {uai: ("p-1", "c-1")}
+
+
+def test_manual_step_stops_a_yes_run_unless_continue_manual(plan_path: Path, fake_arm_factory: Any, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    arm = fake_arm_factory(_estate())
+    out = _run(arm, plan_path, tmp_path / "s.json", monkeypatch, RunOptions(execute=True, yes=True))
+    assert out.status == "stopped" and out.step == "grant/db-datareader/175bc078"
+    assert "by hand" in out.message and "--done grant/db-datareader/175bc078" in out.message
+    assert "AZURE_CLIENT_SECRET" in arm.estate.sites[0].app_settings
+    again = _run(arm, plan_path, tmp_path / "s.json", monkeypatch,
+                 RunOptions(execute=True, yes=True, confirmed=("grant/db-datareader/175bc078",)))
+    assert again.status == "stopped" and again.step == "grant/db-datawriter/175bc078"
+    doc = json.loads((tmp_path / "s.json").read_text())
+    assert doc["steps"]["grant/db-datareader/175bc078"]["status"] == "done"
+
+
+def test_declined_removal_removes_nothing(plan_path: Path, fake_arm_factory: Any, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    arm = fake_arm_factory(_estate())
+    state = tmp_path / "s.json"
+    _run(arm, plan_path, state, monkeypatch, RunOptions(execute=True, yes=True, continue_manual=True),
+         only=tuple(s.id for s in _steps(plan_path)[1] if not s.destructive))
+    ui = _Ui(answer=False)
+    out = _run(arm, plan_path, state, monkeypatch, RunOptions(execute=True, continue_manual=True), ui=ui,
+               only=("verify/gates", "remove/production/app-setting"))
+    assert out.status == "stopped"
+    assert any("Remove AZURE_CLIENT_SECRET from production" in q for q in ui.asked)
+    assert "AZURE_CLIENT_SECRET" in arm.estate.sites[0].app_settings
+
+
+def test_removal_refuses_before_verify(plan_path: Path, fake_arm_factory: Any, tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    arm = fake_arm_factory(_estate())
+    out = _run(arm, plan_path, tmp_path / "s.json", monkeypatch, ALL, only=("remove/production/app-setting",))
+    assert out.status == "failed" and "verify stage is not part of this run" in out.message
+    assert "AZURE_CLIENT_SECRET" in arm.estate.sites[0].app_settings
+    assert arm.requests_to("/config/appsettings", "PUT") == []
+
+
+def test_undo(plan_path: Path, fake_arm_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    arm = fake_arm_factory(_estate())
+    state = tmp_path / "s.json"
+    assert _run(arm, plan_path, state, monkeypatch, ALL).status == "completed"
+    site = arm.estate.sites[0]
+    grant = next(s.id for s in _steps(plan_path)[1] if s.id.startswith("grant/storage"))
+    out = _run(arm, plan_path, state, monkeypatch, ALL, undo=grant)
+    assert out.status == "completed"
+    assert {ra["scope"] for ra in arm.role_assignments.values()} == {AI_SCOPE}
+
+    out = _run(arm, plan_path, state, monkeypatch, ALL, undo="settings/production/app-setting")
+    assert out.status == "completed" and "Storage" in out.message and "re-enter" in out.message
+    assert "APPLICATIONINSIGHTS_AUTHENTICATION_STRING" not in site.app_settings
+    assert "Storage" in site.app_settings and "AZURE_TENANT_ID" in site.app_settings
+
+    out = _run(arm, plan_path, state, monkeypatch, ALL, undo="settings/production/connection-string")
+    assert out.status == "completed" and "Orders" in out.message and "re-enter" in out.message
+    assert "Orders" in site.connection_strings, "a replaced value is not deleted by undo"
+
+    out = _run(arm, plan_path, state, monkeypatch, ALL, undo="remove/production/app-setting")
+    assert out.status == "stopped" and "never stored" in out.message
+
+    out = _run(arm, plan_path, state, monkeypatch, ALL, undo="identity/production")
+    assert out.status == "completed" and site.identity is None
+    assert "CANARY" not in state.read_text()
+
+
+def test_cli_execute_logs_actions_without_secrets(plan_path: Path, fake_arm_factory: Any, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    arm = fake_arm_factory(_estate())
+    monkeypatch.setenv("SSL_CERT_FILE", arm.ca_path)
+    monkeypatch.setattr("scanners.azure_arm.build_credential", lambda name, client_id=None: AsyncStaticTokenCredential())
+    state = tmp_path / "state.json"
+    args = ["migrate", str(plan_path), "--app", "web-orders", "--execute", "--yes", "--continue-manual",
+            "--state", str(state), "--arm-endpoint", arm.base_url, "--set", "target-resource-group=rg-data",
+            "--set", "application-insights component=ai-orders"]
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 0, r.output
+    assert "action=enable-identity" in r.stderr and "action=grant-role" in r.stderr
+    assert "migrate: completed" in r.stderr
+    assert "CANARY" not in r.output and "CANARY" not in state.read_text()
+    assert "AZURE_CLIENT_SECRET" not in arm.estate.sites[0].app_settings
+
+    # a later dry run shows the state: statuses and the principal id found
+    r = CliRunner().invoke(main, ["migrate", str(plan_path), "--app", "web-orders", "--state", str(state)])
+    pid = arm.estate.sites[0].identity.principal_id
+    assert r.exit_code == 0 and f"--assignee-object-id {pid}" in r.stdout and "state: done" in r.stdout
+
+    r = CliRunner().invoke(main, ["migrate", str(plan_path), "--app", "nope"])
+    assert r.exit_code == 3 and "no app 'nope'" in r.stderr
+
+
+def _slot_plan(plan_path: Path, tmp_path: Path) -> Path:
+    """The example's plan as the planner writes it for an app with a staging slot: identities and
+    grants per slot, settings changed in staging first."""
+    doc = json.loads(plan_path.read_text())
+    app = doc["apps"][0]
+    app["slots"] = ["staging"]
+    app["identity"]["principals"].append({"name": "web-orders/slots/staging", "slot": "staging",
+                                          "object_id": "<principalId of web-orders/slots/staging>"})
+    extra = [dict(g, principal="web-orders/slots/staging", slot="staging") for g in app["grants"]
+             if g["authorization"] == "arm-rbac"]
+    app["grants"] += extra
+    for s in app["settings"]:
+        if s["where"] == "app-setting":
+            s["slot"] = "staging"
+    out = tmp_path / "slot-plan.json"
+    out.write_text(json.dumps(doc))
+    return out
+
+
+def _slot_estate() -> Estate:
+    estate = _estate()
+    site = estate.sites[0]
+    site.slots["staging"] = FakeSlot(app_settings={"Storage": "DefaultEndpointsProtocol=https;AccountName=x;"
+                                                   "AccountKey=CANARYslotKey==", "SLOT_ONLY": "1"})
+    return estate
+
+
+def test_slots_get_their_own_identity_and_removal_waits_for_the_swap(
+        plan_path: Path, fake_arm_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    slot_plan = _slot_plan(plan_path, tmp_path)
+    arm = fake_arm_factory(_slot_estate())
+    state = tmp_path / "s.json"
+    out = _run(arm, slot_plan, state, monkeypatch, ALL)
+    assert out.status == "failed" and out.step == "remove/production/app-setting"
+    assert "swap" in out.message
+    site = arm.estate.sites[0]
+    slot = site.slots["staging"]
+    assert slot.identity is not None and slot.identity.principal_id
+    assert site.identity is not None and site.identity.principal_id != slot.identity.principal_id
+    principals = {ra["principalId"] for ra in arm.role_assignments.values()}
+    assert principals == {site.identity.principal_id, slot.identity.principal_id}
+    assert slot.app_settings["Storage"] == "https://contosoorders.blob.core.windows.net"
+    assert slot.app_settings["SLOT_ONLY"] == "1"
+    assert "AZURE_CLIENT_SECRET" in site.app_settings, "no removal before the swap is confirmed"
+    assert "CANARY" in site.app_settings["Storage"], "production keeps its settings until the swap"
+
+    ui = _Ui(answer=True)  # a person confirms the swap (and the other manual steps) this time
+    out = _run(arm, slot_plan, state, monkeypatch, RunOptions(execute=True), ui=ui)
+    assert out.status == "completed", out
+    assert any("Swap staging into production" in q for q in ui.asked)
+    assert "AZURE_CLIENT_SECRET" not in site.app_settings
+
+
+def test_user_assigned_principal_must_be_known(plan_path: Path, fake_arm_factory: Any, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    doc = json.loads(plan_path.read_text())
+    app = doc["apps"][0]
+    for g in app["grants"]:
+        g["principal"] = "uai-orders"
+    uai_plan = tmp_path / "uai-plan.json"
+    uai_plan.write_text(json.dumps(doc))
+    arm = fake_arm_factory(_estate())
+    grant = next(s.id for s in _steps(uai_plan)[1] if s.id.startswith("grant/storage"))
+    out = _run(arm, uai_plan, tmp_path / "s.json", monkeypatch, ALL, only=(grant,))
+    assert out.status == "failed" and "principalId of uai-orders" in out.message
+    assert arm.role_assignments == {}
+
+
+class _CtrlC(_Ui):
+    """Ctrl-C right after the n-th step finished (its state is already saved)."""
+
+    def __init__(self, after: int) -> None:
+        super().__init__()
+        self.after = after
+        self.finished = 0
+
+    def show(self, text: str) -> None:
+        super().show(text)
+        if text.strip().startswith("->"):
+            self.finished += 1
+            if self.finished == self.after:
+                raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("after", range(1, 14))
+def test_interrupted_after_each_step_and_resumed(plan_path: Path, fake_arm_factory: Any, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch, after: int) -> None:
+    arm = fake_arm_factory(_estate())
+    state = tmp_path / "s.json"
+    with pytest.raises(KeyboardInterrupt):
+        _run(arm, plan_path, state, monkeypatch, ALL, ui=_CtrlC(after))
+    out = _run(arm, plan_path, state, monkeypatch, ALL)
+    assert out.status == "completed", out
+    assert len([r for r in arm.requests if r.method == "PATCH"]) == 1
+    assert len(arm.requests_to("/roleAssignments/", "PUT")) == 2
+    assert len(arm.requests_to("/config/appsettings", "PUT")) == 2  # the settings step and the removal
+    assert len(arm.requests_to("/config/connectionstrings", "PUT")) == 1
+    assert "AZURE_CLIENT_SECRET" not in arm.estate.sites[0].app_settings
+
+
+@pytest.mark.parametrize(("drop", "step"), [
+    ("/providers/Microsoft.Web/sites/web-orders", "identity/production"),
+    ("/roleAssignments/", "grant/monitoring-metrics-publisher/4cec9cae"),
+    ("/config/appsettings", "settings/production/app-setting"),
+    ("/config/connectionstrings", "settings/production/connection-string"),
+])
+def test_an_injected_failure_at_each_gate_stops_the_run(plan_path: Path, fake_arm_factory: Any, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch, drop: str, step: str) -> None:
+    arm = fake_arm_factory(_estate())
+    arm.drop_writes.add(drop)
+    state = tmp_path / "s.json"
+    out = _run(arm, plan_path, state, monkeypatch, ALL)
+    assert out.status == "failed" and out.step == step and "gate failed" in out.message, out
+    assert "AZURE_CLIENT_SECRET" in arm.estate.sites[0].app_settings, "no secret removed"
+    steps = [s.id for s in _steps(plan_path)[1]]
+    later = steps[steps.index(step) + 1:]
+    recorded = json.loads(state.read_text())["steps"]
+    assert not set(later) & set(recorded), "no later step ran"
