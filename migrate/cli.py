@@ -42,6 +42,17 @@ def _write_rendered(render: Callable[[Any], None], output: Path | None) -> None:
         render(out if out.is_terminal else Console(width=200))
 
 
+def _read_json(path: Path) -> Any:
+    """A JSON input document, or exit 3 with a message that names the file (never its content)."""
+    import json
+
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        click.echo(f"secretless: cannot read {path} as JSON ({type(exc).__name__})", err=True)
+        sys.exit(EXIT_INCOMPLETE)
+
+
 def _configure_logging(verbose: int) -> None:
     level = logging.WARNING - 10 * min(verbose, 2)
     handler = logging.StreamHandler(sys.stderr)
@@ -266,17 +277,12 @@ def report(document: Path, fmt: str, output: Path | None) -> None:
     Exit codes: 0 written, 2 usage error, 3 the document cannot be read (not a scan document,
     unknown schema version, or a plan document: plan reports are not supported yet).
     """
-    import json
 
     from migrate.reports import RENDERERS, load_report
     from scanners.errors import SecretlessError
 
     try:
-        try:
-            raw = json.loads(document.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            click.echo(f"secretless: cannot read {document} as JSON ({type(exc).__name__})", err=True)
-            sys.exit(EXIT_INCOMPLETE)
+        raw = _read_json(document)
         text = RENDERERS[fmt].render(load_report(raw))
     except SecretlessError as exc:
         click.echo(f"secretless: {document}: {exc}", err=True)
@@ -307,7 +313,6 @@ def plan_command(audit: Path, fmt: str | None, output: Path | None) -> None:
     Exit codes: 0 planned, 2 usage error, 3 AUDIT cannot be read (not JSON, not a scan
     document, unsupported schema_version).
     """
-    import json
 
     from migrate.plan_records import dumps
     from migrate.plan_view import render
@@ -316,11 +321,7 @@ def plan_command(audit: Path, fmt: str | None, output: Path | None) -> None:
 
     fmt = fmt or ("json" if output else "table")
     try:
-        try:
-            raw = json.loads(audit.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            click.echo(f"secretless: cannot read {audit} as JSON ({type(exc).__name__})", err=True)
-            sys.exit(EXIT_INCOMPLETE)
+        raw = _read_json(audit)
         result = make_plan(raw)
     except SecretlessError as exc:
         click.echo(f"secretless: {audit}: {exc}", err=True)
@@ -349,18 +350,13 @@ def emit_command(plan_file: Path, repo: Path | None, outdir: Path) -> None:
     Offline and deterministic.  Exit codes: 0 written, 2 usage error, 3 PLAN cannot be read or the
     artifacts cannot be written.
     """
-    import json
 
     from migrate.emit import emit_plan, write_outputs
     from migrate.plan_reader import read_plan
     from scanners.errors import SecretlessError
 
     try:
-        try:
-            raw = json.loads(plan_file.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            click.echo(f"secretless: cannot read {plan_file} as JSON ({type(exc).__name__})", err=True)
-            sys.exit(EXIT_INCOMPLETE)
+        raw = _read_json(plan_file)
         result = emit_plan(read_plan(raw), repo)
         written = write_outputs(result, outdir)
     except SecretlessError as exc:
@@ -442,7 +438,6 @@ def migrate_command(plan_file: Path, app: str, slot: str | None, dry_run: bool, 
     confirmation), 2 usage error, 3 a step or gate failed or the plan cannot be read.
     """
     import asyncio
-    import json
 
     from migrate import migration_state
     from migrate.migration_runner import Runner, RunOptions
@@ -459,11 +454,7 @@ def migrate_command(plan_file: Path, app: str, slot: str | None, dry_run: bool, 
         filled[name.strip("<>")] = value
     logging.getLogger("migrate.migration_runner").setLevel(logging.INFO)
     try:
-        try:
-            raw = json.loads(plan_file.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            click.echo(f"secretless: cannot read {plan_file} as JSON ({type(exc).__name__})", err=True)
-            sys.exit(EXIT_INCOMPLETE)
+        raw = _read_json(plan_file)
         plan_app = find_app(read_plan(raw), app)
         target = app_target(plan_app)
         path = state_file or migration_state.default_path(plan_app.app)
