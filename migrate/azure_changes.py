@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from scanners.azure_arm import ArmRetryPolicy, ArmTarget, tls_context
+from scanners.azure_arm import ArmTarget, client_kwargs, model_dict, open_http_session
 
 log = logging.getLogger(__name__)
 
@@ -31,14 +31,6 @@ class RoleAssignmentState:
     role_definition_id: str
     principal_id: str
 
-
-def _as_dict(model: Any) -> dict[str, Any]:
-    if model is None:
-        return {}
-    if isinstance(model, dict):
-        return model
-    as_dict = getattr(model, "as_dict", None)
-    return dict(as_dict()) if callable(as_dict) else dict(model)
 
 
 class AppServiceChanges:
@@ -58,10 +50,7 @@ class AppServiceChanges:
         self._auth: Any = None
 
     async def __aenter__(self) -> AppServiceChanges:
-        import aiohttp
-
-        self._http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=tls_context(), limit=4),
-                                           cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False)
+        self._http = open_http_session(4)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -72,15 +61,7 @@ class AppServiceChanges:
             await self._http.close()
 
     def _kwargs(self) -> dict[str, Any]:
-        from azure.core.pipeline.transport import AioHttpTransport
-
-        return {
-            "base_url": self.target.base_url,
-            "credential_scopes": [self.target.scope],
-            "transport": AioHttpTransport(session=self._http, session_owner=False),
-            "retry_policy": ArmRetryPolicy(retry_total=self.retry_total, retry_status=self.retry_total),
-            "per_call_policies": list(self.extra_policies),
-        }
+        return client_kwargs(self.target, self._http, retry_total=self.retry_total, policies=self.extra_policies)
 
     @property
     def web(self) -> Any:
@@ -104,7 +85,7 @@ class AppServiceChanges:
     async def identity(self, slot: str | None) -> IdentityState:
         rg, name = self.resource_group, self.site
         site = await (self.web.get_slot(rg, name, slot) if slot else self.web.get(rg, name))
-        ident = _as_dict(site).get("identity") or {}
+        ident = model_dict(site).get("identity") or {}
         return IdentityState(str(ident.get("type") or "None"), ident.get("principalId"),
                              tuple(sorted(ident.get("userAssignedIdentities") or {})))
 
@@ -161,12 +142,12 @@ class AppServiceChanges:
         if kind == "connection-string":
             raw = await (web.list_connection_strings_slot(rg, name, slot) if slot
                          else web.list_connection_strings(rg, name))
-            props = _as_dict(raw).get("properties") or {}
+            props = model_dict(raw).get("properties") or {}
             return {str(k): {"value": str((v or {}).get("value") or ""), "type": str((v or {}).get("type") or "Custom")}
                     for k, v in props.items()}
         raw = await (web.list_application_settings_slot(rg, name, slot) if slot
                      else web.list_application_settings(rg, name))
-        return {str(k): "" if v is None else str(v) for k, v in (_as_dict(raw).get("properties") or {}).items()}
+        return {str(k): "" if v is None else str(v) for k, v in (model_dict(raw).get("properties") or {}).items()}
 
     async def write_settings(self, slot: str | None, kind: str, props: dict[str, Any]) -> None:
         """Replace the whole set (ARM's PUT semantics): callers pass read-modify-write results only."""
@@ -184,7 +165,7 @@ class AppServiceChanges:
 
     async def sticky_names(self, kind: str) -> set[str]:
         """The slot-sticky ("deployment slot setting") names of this kind (site-wide)."""
-        raw = _as_dict(await self.web.list_slot_configuration_names(self.resource_group, self.site))
+        raw = model_dict(await self.web.list_slot_configuration_names(self.resource_group, self.site))
         props = raw.get("properties") or raw
         key = "connectionStringNames" if kind == "connection-string" else "appSettingNames"
         return {str(n) for n in props.get(key) or ()}
@@ -193,7 +174,7 @@ class AppServiceChanges:
         """Read-modify-write of slotConfigNames: add `names`, keep every other entry."""
         from azure.mgmt.web.models import SlotConfigNamesResource
 
-        raw = _as_dict(await self.web.list_slot_configuration_names(self.resource_group, self.site))
+        raw = model_dict(await self.web.list_slot_configuration_names(self.resource_group, self.site))
         props = dict(raw.get("properties") or raw)
         key = "connectionStringNames" if kind == "connection-string" else "appSettingNames"
         current = [str(n) for n in props.get(key) or ()]

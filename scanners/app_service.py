@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from scanners.azure_arm import ArmRetryPolicy, ArmTarget, RateLimitGuard, tls_context
+from scanners.azure_arm import ArmTarget, RateLimitGuard, client_kwargs, model_dict, open_http_session
 from scanners.estate_findings import items_for_site
 from scanners.estate_records import SiteIdentity, SiteInventory, SiteSnapshot, VaultInfo
 from scanners.fingerprint import Fingerprinter
@@ -45,14 +45,6 @@ class EstateResult:
     requests: int = 0
     throttle_pauses: int = 0
 
-
-def _as_dict(model: Any) -> dict[str, Any]:
-    if model is None:
-        return {}
-    if isinstance(model, dict):
-        return model
-    as_dict = getattr(model, "as_dict", None)
-    return dict(as_dict()) if callable(as_dict) else dict(model)
 
 
 def _parse_id(resource_id: str) -> tuple[str, str]:
@@ -96,11 +88,7 @@ class _Session:
         self._clients: dict[tuple[str, str], Any] = {}
 
     async def __aenter__(self) -> _Session:
-        import aiohttp
-
-        connector = aiohttp.TCPConnector(ssl=tls_context(), limit=max(1, self.options.concurrency))
-        self._http = aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar(),
-                                           auto_decompress=False)
+        self._http = open_http_session(self.options.concurrency)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -110,17 +98,9 @@ class _Session:
             await self._http.close()
 
     def _kwargs(self) -> dict[str, Any]:
-        from azure.core.pipeline.transport import AioHttpTransport
-
-        return {
-            "base_url": self.target.base_url,
-            "credential_scopes": [self.target.scope],
-            "transport": AioHttpTransport(session=self._http, session_owner=False),
-            "retry_policy": ArmRetryPolicy(max_retry_after=self.options.max_retry_after,
-                                           retry_total=self.options.retry_total,
-                                           retry_status=self.options.retry_total),
-            "per_call_policies": [self.guard, *self.options.extra_policies],
-        }
+        return client_kwargs(self.target, self._http, retry_total=self.options.retry_total,
+                             max_retry_after=self.options.max_retry_after,
+                             policies=(self.guard, *self.options.extra_policies))
 
     def web(self, subscription: str) -> Any:
         key = ("web", subscription)
@@ -161,7 +141,7 @@ async def _vaults(s: _Session, subscription: str, result: EstateResult) -> dict[
         return {}
     out: dict[str, VaultInfo] = {}
     for v in vaults:
-        d = _as_dict(v)
+        d = model_dict(v)
         props = d.get("properties") or {}
         sub, rg = _parse_id(str(d.get("id", "")))
         rbac = props.get("enableRbacAuthorization")
@@ -182,8 +162,8 @@ async def _settings(s: _Session, subscription: str, rg: str, site: str, slot: st
         app_call = s.call(lambda: web.list_application_settings(rg, site))
         conn_call = s.call(lambda: web.list_connection_strings(rg, site))
     app, conn = await asyncio.gather(app_call, conn_call)
-    app_props = _as_dict(app).get("properties") or {}
-    conn_props = _as_dict(conn).get("properties") or {}
+    app_props = model_dict(app).get("properties") or {}
+    conn_props = model_dict(conn).get("properties") or {}
     app_settings = tuple(sorted((str(k), "" if v is None else str(v)) for k, v in app_props.items()))
     conns = tuple(sorted(
         (str(k), str((v or {}).get("value") or ""), str((v or {}).get("type") or "Custom"))
@@ -193,7 +173,7 @@ async def _settings(s: _Session, subscription: str, rg: str, site: str, slot: st
 
 
 async def _sticky(s: _Session, subscription: str, rg: str, site: str) -> tuple[frozenset[str], frozenset[str]]:
-    raw = _as_dict(await s.call(lambda: s.web(subscription).web_apps.list_slot_configuration_names(rg, site)))
+    raw = model_dict(await s.call(lambda: s.web(subscription).web_apps.list_slot_configuration_names(rg, site)))
     props = raw.get("properties") or raw
     return (frozenset(props.get("appSettingNames") or ()), frozenset(props.get("connectionStringNames") or ()))
 
@@ -217,7 +197,7 @@ async def _scan_site(s: _Session, site_raw: dict[str, Any], vaults: dict[str, Va
         try:
             slots = await s.collect(s.web(sub).web_apps.list_slots(rg, name))
             for slot in slots:
-                d = _as_dict(slot)
+                d = model_dict(slot)
                 targets.append((str(d.get("name", "")).split("/")[-1], d))
         except Exception as exc:  # noqa: BLE001 - one bad site must not stop the estate
             reason, detail = _skip_reason(exc)
@@ -248,9 +228,9 @@ async def _scan_site(s: _Session, site_raw: dict[str, Any], vaults: dict[str, Va
 async def _list_sites(s: _Session, subscription: str, options: EstateScanOptions) -> list[dict[str, Any]]:
     web = s.web(subscription).web_apps
     if options.resource_group and options.site:
-        return [_as_dict(await s.call(lambda: web.get(options.resource_group, options.site)))]
+        return [model_dict(await s.call(lambda: web.get(options.resource_group, options.site)))]
     pager = web.list_by_resource_group(options.resource_group) if options.resource_group else web.list()
-    sites = [_as_dict(x) for x in await s.collect(pager)]
+    sites = [model_dict(x) for x in await s.collect(pager)]
     if options.site:
         sites = [x for x in sites if str(x.get("name", "")).lower() == options.site.lower()]
     return sites

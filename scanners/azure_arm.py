@@ -124,3 +124,37 @@ class RateLimitGuard(AsyncHTTPPolicy[Any, Any]):
             self._resume_at = max(self._resume_at, time.monotonic() + self.pause_s)
             log.info("ARM request budget low (%d left): pausing %.1fs", min(remaining), self.pause_s)
         return response
+
+
+def model_dict(model: Any) -> dict[str, Any]:
+    """An SDK model (or a dict) as the REST-shaped dict ARM returned."""
+    if model is None:
+        return {}
+    if isinstance(model, dict):
+        return model
+    as_dict = getattr(model, "as_dict", None)
+    return dict(as_dict()) if callable(as_dict) else dict(model)
+
+
+def open_http_session(limit: int) -> Any:
+    """One aiohttp session with one TLS context for every client of a run: connections are
+    reused (a context per request would force a TLS handshake per request)."""
+    import aiohttp
+
+    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=tls_context(), limit=max(1, limit)),
+                                 cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False)
+
+
+def client_kwargs(target: ArmTarget, session: Any, *, retry_total: int, max_retry_after: float = 30.0,
+                  policies: tuple[Any, ...] = ()) -> dict[str, Any]:
+    """Keyword arguments for any azure-mgmt-* async client built by secretless."""
+    from azure.core.pipeline.transport import AioHttpTransport
+
+    return {
+        "base_url": target.base_url,
+        "credential_scopes": [target.scope],
+        "transport": AioHttpTransport(session=session, session_owner=False),
+        "retry_policy": ArmRetryPolicy(max_retry_after=max_retry_after, retry_total=retry_total,
+                                       retry_status=retry_total),
+        "per_call_policies": list(policies),
+    }
