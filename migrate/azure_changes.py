@@ -1,6 +1,6 @@
 """The Azure writes of a guided migration, through the official async SDK clients (azure-mgmt-web,
 azure-mgmt-authorization): one app's identity, role assignments, app settings and connection
-strings.  A thin adapter: SDK objects never leave this module, only plain values do.
+strings, and its slot swap.  A thin adapter: SDK objects never leave this module, only plain values do.
 
 Setting values read here can be secrets: they stay in memory, are written back unchanged, and are
 never logged or returned to callers except as the dicts `set_settings` needs to merge.  The SDK's
@@ -37,7 +37,8 @@ class AppServiceChanges:
     """Reads and writes of one App Service / Functions app (and its slots) and of role assignments."""
 
     def __init__(self, credential: Any, target: ArmTarget, subscription: str, resource_group: str, site: str,
-                 *, retry_total: int = 3, extra_policies: tuple[Any, ...] = ()) -> None:
+                 *, retry_total: int = 3, extra_policies: tuple[Any, ...] = (),
+                 polling_interval: float = 5.0) -> None:
         self.credential = credential
         self.target = target
         self.subscription = subscription
@@ -45,6 +46,7 @@ class AppServiceChanges:
         self.site = site
         self.retry_total = retry_total
         self.extra_policies = extra_policies
+        self.polling_interval = polling_interval  # LRO polls when ARM sends no Retry-After
         self._http: Any = None
         self._web: Any = None
         self._auth: Any = None
@@ -185,3 +187,15 @@ class AppServiceChanges:
                 if k in ("appSettingNames", "connectionStringNames", "azureStorageConfigNames")}
         await self.web.update_slot_configuration_names(self.resource_group, self.site,
                                                        SlotConfigNamesResource({"properties": body}))
+
+    # ---- slot swap -----------------------------------------------------------------------------
+
+    async def swap(self, slot: str, target: str = "production") -> None:
+        """Swap `slot` into `target` (an ARM long-running operation; waits for it to finish).  App
+        settings and connection strings move except slot-sticky ones; identities never swap."""
+        from azure.mgmt.web.models import CsmSlotEntity
+
+        poller = await self.web.begin_swap_slot(self.resource_group, self.site, slot,
+                                                CsmSlotEntity(target_slot=target, preserve_vnet=True),
+                                                polling_interval=self.polling_interval)
+        await poller.result()

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from migrate import migration_state as st
 from migrate.errors import MigrateError
-from migrate.migration_steps import RunStep, assignment_name, unfilled
+from migrate.migration_steps import PRODUCTION, RunStep, SettingWrite, assignment_name, unfilled
 from migrate.plan_records import StageName
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,8 @@ class Azure(Protocol):
     async def sticky_names(self, kind: str) -> set[str]: ...
 
     async def make_sticky(self, kind: str, names: set[str]) -> None: ...
+
+    async def swap(self, slot: str, target: str = "production") -> None: ...
 
 
 class GateFailed(MigrateError):
@@ -90,6 +92,7 @@ class Runner:
         self.ui = ui
         self.options = options
         self.app_name = app_name
+        self._swapped: set[str] = set()  # swap steps performed by this run (for a gate with nothing to read)
 
     # ---- helpers -------------------------------------------------------------------------------
 
@@ -165,6 +168,8 @@ class Runner:
                     return False
             sticky = {w.name for w in step.settings if w.sticky and w.value is not None}
             return not sticky or sticky <= await azure.sticky_names(kind)
+        if step.check == "swap-done":
+            return await self._swap_done(azure, step)
         if step.check == "recheck":
             for earlier in self.steps:
                 if earlier is step:
@@ -175,6 +180,37 @@ class Runner:
                     raise GateFailed(f"verify: {earlier.id} no longer holds in Azure ({earlier.check})")
             return True
         return self.state.status(step.id) in st.FINISHED
+
+    def _planned_for_slot(self, slot: str | None) -> list[SettingWrite]:
+        """The identity-based settings this run's settings steps write into `slot`."""
+        return [w for s in self.steps if s.action == "set-settings" and s.slot == slot
+                for w in s.settings if w.value is not None]
+
+    async def _swap_done(self, azure: Azure, step: RunStep) -> bool:
+        """The swap of `step.slot` into production shows in Azure: the slot's planned settings that are
+        not slot-sticky are now in production, the sticky ones stayed in the slot.  When the plan sets
+        nothing in the slot, Azure cannot tell: only a swap done by this run (or recorded) counts."""
+        moving: list[SettingWrite] = []
+        staying: list[SettingWrite] = []
+        sticky_by_kind: dict[str, set[str]] = {}
+        for w in self._planned_for_slot(step.slot):
+            if w.kind not in sticky_by_kind:
+                sticky_by_kind[w.kind] = await azure.sticky_names(w.kind)
+            (staying if w.sticky or w.name in sticky_by_kind[w.kind] else moving).append(w)
+        if not moving:
+            return step.id in self._swapped or self.state.status(step.id) in st.FINISHED
+
+        def holds(current: dict[str, Any], w: SettingWrite) -> bool:
+            if w.kind == "connection-string":
+                return current.get(w.name) == {"value": w.value, "type": w.conn_type}
+            return current.get(w.name) == w.value
+
+        for where, writes in ((None, moving), (step.slot, staying)):
+            for kind in sorted({w.kind for w in writes}):
+                current = await azure.read_settings(where, kind)
+                if not all(holds(current, w) for w in writes if w.kind == kind):
+                    return False
+        return True
 
     # ---- actions -------------------------------------------------------------------------------
 
@@ -226,6 +262,11 @@ class Runner:
             return {"assignment": name, "principal_id": pid, "created": "yes" if created else "existed"}
         if step.action in ("set-settings", "remove-settings"):
             return {"added": await self._settings(azure, step)}
+        if step.action == "swap-slots":
+            assert step.slot is not None  # noqa: S101 - swap steps are built per slot
+            await azure.swap(step.slot, PRODUCTION)
+            self._swapped.add(step.id)
+            return {"swapped": f"{step.slot} -> {PRODUCTION}"}
         raise MigrateError(f"{step.id}: no implementation for action {step.action!r}")
 
     # ---- the run -------------------------------------------------------------------------------
@@ -237,17 +278,27 @@ class Runner:
         self.ui.show("dry run: nothing was changed; rerun with --execute to perform the steps")
         return RunOutcome("dry-run", f"{len(self.steps)} steps shown")
 
-    def _removal_allowed(self, step: RunStep) -> str | None:
+    def _verify_passed(self) -> str | None:
         if not any(s.stage is StageName.VERIFY and s.action != "manual" for s in self.steps):
             return "the verify stage is not part of this run"
         for s in self.steps:
             if s.stage is StageName.VERIFY and s.action != "manual" and self.state.status(s.id) not in st.FINISHED:
                 return f"{s.id} has not passed"
-            if s.stage in (StageName.VERIFY, StageName.SWAP) and s.action == "manual" \
+            if s.stage is StageName.VERIFY and s.action == "manual" \
+                    and self.state.status(s.id) not in st.FINISHED and not self.options.continue_manual:
+                return f"{s.id} is not confirmed"
+        return None
+
+    def _removal_allowed(self, step: RunStep) -> str | None:
+        why_not = self._verify_passed()
+        if why_not:
+            return why_not
+        for s in self.steps:
+            if s.stage is StageName.SWAP and s.action == "manual" \
                     and self.state.status(s.id) not in st.FINISHED and not self.options.continue_manual:
                 return f"{s.id} is not confirmed"
             if s.stage is StageName.SWAP and self.state.status(s.id) not in st.FINISHED:
-                return f"{s.id} (the swap) is not confirmed"
+                return f"{s.id} (the swap) has not been done"
         return None
 
     def _manual(self, step: RunStep) -> RunOutcome | None:
@@ -326,6 +377,14 @@ class Runner:
             text = f"Remove {names} from {step.target} of {self.app_name}? The old values are not kept anywhere."
             if not self.options.yes and not self.ui.confirm(text):
                 return RunOutcome("stopped", f"{step.id}: not confirmed; nothing removed", step.id)
+        elif step.action == "swap-slots":
+            why_not = self._verify_passed()
+            if why_not:
+                raise GateFailed(f"{step.id} changes production but {why_not}")
+            text = (f"{step.title} of {self.app_name}? Production gets the app settings and connection strings of "
+                    f"slot {step.slot} (slot settings and identities stay where they are).")
+            if not self.options.yes and not self.ui.confirm(text):
+                return RunOutcome("stopped", f"{step.id}: not confirmed; nothing swapped", step.id)
         elif not self.options.yes and not self.ui.confirm(f"Run: {step.title}?"):
             return RunOutcome("stopped", f"{step.id}: not confirmed", step.id)
         extra = await self._timed(step.action, step, lambda: self.act(azure, step))
@@ -362,6 +421,11 @@ class Runner:
             assert step.scope is not None  # noqa: S101 - grant steps have a scope
             name = str(entry.get("assignment", ""))
             await self._timed("undo-grant", step, lambda: azure.delete_role_assignment(step.scope or "", name))
+        elif step.undo == "swap-back":
+            assert step.slot is not None  # noqa: S101 - swap steps are built per slot
+            # a swap is an exchange: the same call again puts the old production back
+            await self._timed("undo-swap", step, lambda: azure.swap(step.slot or "", PRODUCTION))
+            note = f"; production runs what it ran before the swap, slot {step.slot} has the migrated settings again"
         elif step.undo == "remove-added-settings":
             added = set(entry.get("added") or [])
             kind = step.settings[0].kind

@@ -25,6 +25,7 @@ ACTIONS: dict[str, str] = {
     "set-settings": "read, change and write back app settings or connection strings",
     "remove-settings": "delete secret app settings or connection strings",
     "recheck": "read back every earlier change from Azure",
+    "swap-slots": "swap a deployment slot into production (settings move unless slot-sticky; identities never move)",
     "manual": "show what to do by hand and wait for confirmation",
 }
 CHECKS: dict[str, str] = {
@@ -33,12 +34,14 @@ CHECKS: dict[str, str] = {
     "settings-present": "each planned setting has the planned value in the right slot",
     "settings-absent": "each removed setting is gone from the right slot",
     "recheck": "every earlier gate still passes",
+    "swap-done": "the slot's planned settings are in production now; slot-sticky ones stayed in the slot",
     "confirmed": "a person confirmed the step",
 }
 UNDOS: dict[str, str] = {
     "disable-identity": "turn the system-assigned identity off again (user-assigned identities are kept)",
     "delete-role-assignment": "delete the role assignment the step created",
     "remove-added-settings": "delete the settings the step added; replaced values must be re-entered by hand",
+    "swap-back": "swap the slot and production again (a swap is an exchange), putting the old production back",
     "reenter-by-hand": "impossible to restore: old values are never stored, re-enter them by hand",
     "manual": "undo by hand",
     "none": "nothing to undo",

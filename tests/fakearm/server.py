@@ -675,6 +675,46 @@ class FakeArm:
             [],
         )
 
+    def _h_swap_slot(self, m: re.Match[str], path: str, query: dict[str, str], body: Any) -> Payload:
+        """POST {SITE}/slots/{slot}/slotsswap {"targetSlot": "production", ...}: exchange both slots' app
+        settings and connection strings, except slot-sticky names (slotConfigNames), which stay with
+        their slot; identities never swap.  Answers like an ARM LRO: 202 + Location (an operation
+        result that answers 200)."""
+        t = self._target(m)
+        if not isinstance(t[0], FakeSite):
+            return t  # type: ignore[return-value]
+        site, slot, source = t  # type: ignore[misc]
+        target_name = str((body or {}).get("targetSlot") or "")
+        if not target_name:
+            return _arm_error(400, "BadRequest", "targetSlot is required.")
+        target: FakeSite | FakeSlot | None
+        if target_name.lower() == "production":
+            target = site
+        else:
+            target = next((o for n, o in site.slots.items() if n.lower() == target_name.lower()), None)
+        if target is None:
+            return _arm_error(404, "ResourceNotFound", f"The slot '{target_name}' was not found.")
+        if target is source:
+            return _arm_error(400, "BadRequest", "Cannot swap a slot with itself.")
+        if not any(d.lower() in path.lower() for d in self.drop_writes):
+            for attr, sticky in (("app_settings", site.sticky_app_settings),
+                                 ("connection_strings", site.sticky_connection_strings)):
+                keep = {n.lower() for n in sticky}
+                a: dict[str, Any] = getattr(source, attr)
+                b: dict[str, Any] = getattr(target, attr)
+                new_a = {k: v for k, v in a.items() if k.lower() in keep}
+                new_a.update({k: v for k, v in b.items() if k.lower() not in keep})
+                new_b = {k: v for k, v in b.items() if k.lower() in keep}
+                new_b.update({k: v for k, v in a.items() if k.lower() not in keep})
+                setattr(source, attr, new_a)
+                setattr(target, attr, new_b)
+        op = f"{site.id}/slots/{slot}/operationresults/{uuid.uuid4()}"
+        return 202, None, [("Location", f"{self.base_url}{quote(op)}?api-version={query.get('api-version', '')}"),
+                           ("Retry-After", "0")]
+
+    def _h_operation_result(self, m: re.Match[str], path: str, query: dict[str, str], body: Any) -> Payload:
+        return 200, None, []
+
     def _h_list_vaults(self, m: re.Match[str], path: str, query: dict[str, str], body: Any) -> Payload:
         sub = m["sub"].lower()
         rg = (m.groupdict().get("rg") or "").lower()
@@ -771,6 +811,8 @@ FakeArm._routes = [
     ("PUT", _r(_SITE + _SLOT_OPT + r"/config/connectionstrings"), FakeArm._h_connstrings),
     ("GET", _r(_SITE + r"/config/slotconfignames"), FakeArm._h_slot_config_names),
     ("PUT", _r(_SITE + r"/config/slotconfignames"), FakeArm._h_slot_config_names),
+    ("POST", _r(_SITE + _SLOT_OPT + r"/slotsswap"), FakeArm._h_swap_slot),
+    ("GET", _r(_SITE + r"/slots/[^/]+/operationresults/[^/]+"), FakeArm._h_operation_result),
     ("GET", _r(_SUB + r"/providers/microsoft\.keyvault/vaults"), FakeArm._h_list_vaults),
     ("GET", _r(_RG + r"/providers/microsoft\.keyvault/vaults"), FakeArm._h_list_vaults),
 ]

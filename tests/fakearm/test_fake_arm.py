@@ -18,6 +18,8 @@ from tests.fakearm import (
     DEFAULT_SUBSCRIPTION,
     AsyncStaticTokenCredential,
     FakeArm,
+    FakeIdentity,
+    FakeSlot,
     Faults,
     LoopbackOnlyPolicy,
     StaticTokenCredential,
@@ -346,3 +348,29 @@ def test_role_assignments_create_get_list_delete(fake_arm: FakeArm) -> None:
         auth.role_assignments.get(scope, name)
     put = fake_arm.requests_to("/roleAssignments/", "PUT")[0]
     assert put.body["properties"]["principalType"] == "ServicePrincipal"
+
+
+def test_swap_slot_exchanges_settings_but_not_sticky_ones_or_identities(fake_arm: FakeArm) -> None:
+    from azure.mgmt.web.models import CsmSlotEntity
+
+    fs = fake_arm.estate.sites[0]
+    fs.app_settings = {"A": "prod-a", "STICKY": "prod-s", "PROD_ONLY": "1"}
+    fs.connection_strings = {"Db": ("prod-db", "SQLAzure"), "Pinned": ("prod-pin", "Custom")}
+    fs.sticky_app_settings, fs.sticky_connection_strings = ["STICKY"], ["Pinned"]
+    fs.identity = FakeIdentity("SystemAssigned", "p-prod")
+    fs.slots["staging"] = FakeSlot({"A": "slot-a", "STICKY": "slot-s", "SLOT_ONLY": "1"},
+                                   {"Db": ("slot-db", "SQLAzure")}, FakeIdentity("SystemAssigned", "p-slot"))
+    web = _web(fake_arm)
+    poller = web.web_apps.begin_swap_slot(fs.resource_group, fs.name, "staging",
+                                          CsmSlotEntity(target_slot="production", preserve_vnet=True),
+                                          polling_interval=0)
+    assert poller.result() is None and poller.status() == "Succeeded"
+    slot = fs.slots["staging"]
+    assert fs.app_settings == {"A": "slot-a", "STICKY": "prod-s", "SLOT_ONLY": "1"}
+    assert slot.app_settings == {"A": "prod-a", "STICKY": "slot-s", "PROD_ONLY": "1"}
+    assert fs.connection_strings == {"Db": ("slot-db", "SQLAzure"), "Pinned": ("prod-pin", "Custom")}
+    assert slot.connection_strings == {"Db": ("prod-db", "SQLAzure")}
+    assert fs.identity.principal_id == "p-prod" and slot.identity is not None and slot.identity.principal_id == "p-slot"
+    post = fake_arm.requests_to("/slots/staging/slotsswap", "POST")
+    assert len(post) == 1 and post[0].body == {"targetSlot": "production", "preserveVnet": True}
+    assert fake_arm.requests_to("/operationresults/", "GET"), "the SDK polled the Location of the 202"

@@ -361,30 +361,121 @@ def _slot_estate() -> Estate:
     return estate
 
 
-def test_slots_get_their_own_identity_and_removal_waits_for_the_swap(
+AI_AUTH = ("APPLICATIONINSIGHTS_AUTHENTICATION_STRING", "Authorization=AAD")
+STORAGE_ENDPOINT = "https://contosoorders.blob.core.windows.net"
+
+
+def test_slots_get_their_own_identity_and_the_swap_is_an_sdk_step(
         plan_path: Path, fake_arm_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     slot_plan = _slot_plan(plan_path, tmp_path)
     arm = fake_arm_factory(_slot_estate())
+    site = arm.estate.sites[0]
+    prod_storage = site.app_settings["Storage"]
     state = tmp_path / "s.json"
     out = _run(arm, slot_plan, state, monkeypatch, ALL)
-    assert out.status == "failed" and out.step == "remove/production/app-setting"
-    assert "swap" in out.message
-    site = arm.estate.sites[0]
+    assert out.status == "completed", out
     slot = site.slots["staging"]
     assert slot.identity is not None and slot.identity.principal_id
     assert site.identity is not None and site.identity.principal_id != slot.identity.principal_id
+    doc = json.loads(state.read_text())
+    assert doc["principals"] == {"web-orders": site.identity.principal_id,
+                                 "web-orders/slots/staging": slot.identity.principal_id}, "identities never swap"
     principals = {ra["principalId"] for ra in arm.role_assignments.values()}
     assert principals == {site.identity.principal_id, slot.identity.principal_id}
-    assert slot.app_settings["Storage"] == "https://contosoorders.blob.core.windows.net"
-    assert slot.app_settings["SLOT_ONLY"] == "1"
-    assert "AZURE_CLIENT_SECRET" in site.app_settings, "no removal before the swap is confirmed"
-    assert "CANARY" in site.app_settings["Storage"], "production keeps its settings until the swap"
 
-    ui = _Ui(answer=True)  # a person confirms the swap (and the other manual steps) this time
-    out = _run(arm, slot_plan, state, monkeypatch, RunOptions(execute=True), ui=ui)
-    assert out.status == "completed", out
-    assert any("Swap staging into production" in q for q in ui.asked)
+    swaps = arm.requests_to("/slots/staging/slotsswap", "POST")
+    assert len(swaps) == 1 and swaps[0].body == {"targetSlot": "production", "preserveVnet": True}
+    writes = _writes(arm)
+    assert writes[-1] == swaps[0], "the swap comes after every settings write"
+    # production now runs the staging settings; the slot-sticky ones stayed with their slot
+    assert site.app_settings[AI_AUTH[0]] == AI_AUTH[1] and site.app_settings["SLOT_ONLY"] == "1"
+    assert site.app_settings["Storage"] == prod_storage and slot.app_settings["Storage"] == STORAGE_ENDPOINT
+    assert 'Authentication="Active Directory Default"' in site.connection_strings["Orders"][0]
+    assert "Orders" not in slot.connection_strings
+    assert AI_AUTH[0] not in slot.app_settings
     assert "AZURE_CLIENT_SECRET" not in site.app_settings
+    entry = doc["steps"]["swap/staging"]
+    assert entry["status"] == "done" and entry["swapped"] == "staging -> production"
+    assert "CANARY" not in state.read_text()
+
+    # a rerun with the state file writes nothing; without it, the swap is found done in Azure
+    arm.clear_requests()
+    assert _run(arm, slot_plan, state, monkeypatch, ALL).status == "completed"
+    assert _writes(arm) == []
+    ui = _Ui()
+    again = _run(arm, slot_plan, tmp_path / "lost.json", monkeypatch, ALL, ui=ui)
+    assert again.status == "completed", again
+    assert arm.requests_to("/slotsswap") == [], "production already holds the planned settings: no second swap"
+    assert json.loads((tmp_path / "lost.json").read_text())["steps"]["swap/staging"]["status"] == "already-done"
+    assert site.app_settings[AI_AUTH[0]] == AI_AUTH[1]
+
+
+class _NoSwap(_Ui):
+    def confirm(self, text: str) -> bool:
+        self.asked.append(text)
+        return "Swap" not in text
+
+
+def test_the_swap_asks_first_and_removal_waits_for_it(
+        plan_path: Path, fake_arm_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    slot_plan = _slot_plan(plan_path, tmp_path)
+    arm = fake_arm_factory(_slot_estate())
+    site = arm.estate.sites[0]
+    before = dict(site.app_settings)
+    ui = _NoSwap()
+    out = _run(arm, slot_plan, tmp_path / "s.json", monkeypatch, RunOptions(execute=True), ui=ui)
+    assert out.status == "stopped" and out.step == "swap/staging" and "nothing swapped" in out.message
+    assert any("Swap staging into production of web-orders?" in q and "Production gets" in q for q in ui.asked)
+    assert arm.requests_to("/slotsswap") == []
+    assert site.app_settings == before, "production untouched: no swap, no removal"
+
+    ui = _Ui(answer=True)  # a person confirms the swap this time
+    out = _run(arm, slot_plan, tmp_path / "s.json", monkeypatch, RunOptions(execute=True), ui=ui)
+    assert out.status == "completed", out
+    assert site.app_settings[AI_AUTH[0]] == AI_AUTH[1]
+
+
+def test_a_failed_swap_stops_the_run_before_any_removal(
+        plan_path: Path, fake_arm_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    slot_plan = _slot_plan(plan_path, tmp_path)
+    arm = fake_arm_factory(_slot_estate())
+    site = arm.estate.sites[0]
+    before = dict(site.app_settings)
+    rule = arm.faults.add("/slotsswap", 500, times=1, method="POST")
+    state = tmp_path / "s.json"
+    out = _run(arm, slot_plan, state, monkeypatch, ALL)
+    assert out.status == "failed" and out.step == "swap/staging" and "HTTP 500" in out.message, out
+    assert rule.hits == 1
+    assert site.app_settings == before and "AZURE_CLIENT_SECRET" in site.app_settings
+    recorded = json.loads(state.read_text())["steps"]
+    assert recorded["swap/staging"]["status"] == "failed"
+    assert not any(k.startswith(("remove/", "local-auth/", "credential/")) for k in recorded), "nothing after it ran"
+
+    out = _run(arm, slot_plan, state, monkeypatch, ALL)  # resume
+    assert out.status == "completed", out
+    assert len(arm.requests_to("/slotsswap", "POST")) == 2 and site.app_settings[AI_AUTH[0]] == AI_AUTH[1]
+
+
+def test_undo_swaps_back(plan_path: Path, fake_arm_factory: Any, tmp_path: Path,
+                         monkeypatch: pytest.MonkeyPatch) -> None:
+    slot_plan = _slot_plan(plan_path, tmp_path)
+    arm = fake_arm_factory(_slot_estate())
+    site = arm.estate.sites[0]
+    before = dict(site.app_settings)
+    state = tmp_path / "s.json"
+    assert _run(arm, slot_plan, state, monkeypatch, ALL).status == "completed"
+    slot_after_settings = {"Storage": STORAGE_ENDPOINT, "SLOT_ONLY": "1", AI_AUTH[0]: AI_AUTH[1]}
+    assert site.app_settings != before
+    pids = (site.identity.principal_id, site.slots["staging"].identity.principal_id)
+
+    out = _run(arm, slot_plan, state, monkeypatch, ALL, undo="swap/staging")
+    assert out.status == "completed" and "undone" in out.message, out
+    swaps = arm.requests_to("/slots/staging/slotsswap", "POST")
+    assert len(swaps) == 2 and swaps[1].body == swaps[0].body, "the same call again"
+    assert site.app_settings == before, "production has its own settings back"
+    assert site.slots["staging"].app_settings == slot_after_settings
+    assert (site.identity.principal_id, site.slots["staging"].identity.principal_id) == pids
+    assert json.loads(state.read_text())["steps"]["swap/staging"]["status"] == "undone"
 
 
 def test_user_assigned_principal_must_be_known(plan_path: Path, fake_arm_factory: Any, tmp_path: Path,
