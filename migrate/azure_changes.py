@@ -50,13 +50,15 @@ class AppServiceChanges:
         self._http: Any = None
         self._web: Any = None
         self._auth: Any = None
+        self._resources: dict[str, Any] = {}  # subscription -> ResourceManagementClient
+        self._api_versions: dict[str, str] = {}  # "namespace/type" (lower) -> api-version
 
     async def __aenter__(self) -> AppServiceChanges:
         self._http = open_http_session(4)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        for client in (self._web, self._auth):
+        for client in (self._web, self._auth, *self._resources.values()):
             if client is not None:
                 await client.close()
         if self._http is not None:
@@ -81,6 +83,48 @@ class AppServiceChanges:
             # base_url by keyword: the third positional parameter is api_version
             self._auth = AuthorizationManagementClient(self.credential, self.subscription, **self._kwargs())
         return self._auth.role_assignments
+
+    def resource_client(self, subscription: str) -> Any:
+        if subscription not in self._resources:
+            from azure.mgmt.resource.resources.aio import ResourceManagementClient
+
+            self._resources[subscription] = ResourceManagementClient(self.credential, subscription, **self._kwargs())
+        return self._resources[subscription]
+
+    # ---- generic resources (local auth) --------------------------------------------------------
+
+    async def api_version_for(self, resource_id: str) -> str:
+        """The newest non-preview api-version the resource provider offers for the type of
+        `resource_id` (read from ARM, never guessed)."""
+        subscription, namespace, rtype = _parse_resource_id(resource_id)
+        key = f"{namespace}/{rtype}".lower()
+        if key not in self._api_versions:
+            provider = await self.resource_client(subscription).providers.get(namespace)
+            versions: list[str] = []
+            for t in provider.resource_types or ():
+                if str(t.resource_type or "").lower() == rtype.lower():
+                    versions = [str(v) for v in t.api_versions or ()]
+            ga = sorted((v for v in versions if "preview" not in v.lower()), reverse=True)
+            if not ga:
+                raise LookupError(f"{namespace}/{rtype}: the resource provider lists no non-preview api-version")
+            self._api_versions[key] = ga[0]
+        return self._api_versions[key]
+
+    async def resource_property(self, resource_id: str, api_version: str, name: str) -> Any:
+        """One value under `properties` of the resource (None when absent)."""
+        subscription = _parse_resource_id(resource_id)[0]
+        res = await self.resource_client(subscription).resources.get_by_id(resource_id, api_version)
+        return (res.properties or {}).get(name) if isinstance(res.properties, dict) else None
+
+    async def set_resource_property(self, resource_id: str, api_version: str, name: str, value: Any) -> None:
+        """PATCH only `properties.<name>` (ARM merges a PATCH: every other property is kept)."""
+        from azure.mgmt.resource.resources.models import GenericResource
+
+        subscription = _parse_resource_id(resource_id)[0]
+        poller = await self.resource_client(subscription).resources.begin_update_by_id(
+            resource_id, api_version, GenericResource(properties={name: value}),
+            polling_interval=self.polling_interval)
+        await poller.result()
 
     # ---- identity ------------------------------------------------------------------------------
 
@@ -199,3 +243,11 @@ class AppServiceChanges:
                                                 CsmSlotEntity(target_slot=target, preserve_vnet=True),
                                                 polling_interval=self.polling_interval)
         await poller.result()
+
+
+def _parse_resource_id(resource_id: str) -> tuple[str, str, str]:
+    """(subscription, provider namespace, resource type) of a top-level ARM resource id."""
+    parts = resource_id.strip("/").split("/")
+    if len(parts) != 8 or parts[0].lower() != "subscriptions" or parts[4].lower() != "providers":
+        raise ValueError("not the id of a top-level ARM resource")
+    return parts[1], parts[5], parts[6]

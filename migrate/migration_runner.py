@@ -51,6 +51,12 @@ class Azure(Protocol):
 
     async def swap(self, slot: str, target: str = "production") -> None: ...
 
+    async def api_version_for(self, resource_id: str) -> str: ...
+
+    async def resource_property(self, resource_id: str, api_version: str, name: str) -> Any: ...
+
+    async def set_resource_property(self, resource_id: str, api_version: str, name: str, value: Any) -> None: ...
+
 
 class GateFailed(MigrateError):
     """A step's read-back from Azure did not show the planned state."""
@@ -170,6 +176,10 @@ class Runner:
             return not sticky or sticky <= await azure.sticky_names(kind)
         if step.check == "swap-done":
             return await self._swap_done(azure, step)
+        if step.check == "local-auth-disabled":
+            rid, name, off = self._local_auth_target(step)
+            value = await azure.resource_property(rid, await azure.api_version_for(rid), name)
+            return value is off
         if step.check == "recheck":
             for earlier in self.steps:
                 if earlier is step:
@@ -211,6 +221,12 @@ class Runner:
                 if not all(holds(current, w) for w in writes if w.kind == kind):
                     return False
         return True
+
+    @staticmethod
+    def _local_auth_target(step: RunStep) -> tuple[str, str, bool]:
+        if step.resource_id is None or step.property_name is None or step.property_value is None:
+            raise MigrateError(f"{step.id}: a local-auth step without a resource id and property")
+        return step.resource_id, step.property_name, step.property_value
 
     # ---- actions -------------------------------------------------------------------------------
 
@@ -267,6 +283,11 @@ class Runner:
             await azure.swap(step.slot, PRODUCTION)
             self._swapped.add(step.id)
             return {"swapped": f"{step.slot} -> {PRODUCTION}"}
+        if step.action == "disable-local-auth":
+            rid, name, off = self._local_auth_target(step)
+            api = await azure.api_version_for(rid)
+            await azure.set_resource_property(rid, api, name, off)
+            return {"resource_id": rid, "api_version": api, "property": f"{name}={str(off).lower()}"}
         raise MigrateError(f"{step.id}: no implementation for action {step.action!r}")
 
     # ---- the run -------------------------------------------------------------------------------
@@ -289,7 +310,7 @@ class Runner:
                 return f"{s.id} is not confirmed"
         return None
 
-    def _removal_allowed(self, step: RunStep) -> str | None:
+    def _removal_allowed(self, step: RunStep | None) -> str | None:
         why_not = self._verify_passed()
         if why_not:
             return why_not
@@ -300,6 +321,19 @@ class Runner:
             if s.stage is StageName.SWAP and self.state.status(s.id) not in st.FINISHED:
                 return f"{s.id} (the swap) has not been done"
         return None
+
+    def _local_auth_allowed(self) -> str | None:
+        """Local auth goes off only after every secret of the app was removed (and all before that)."""
+        for s in self.steps:
+            if s.stage is not StageName.REMOVE_SECRETS:
+                continue
+            status = self.state.status(s.id)
+            if status in st.FINISHED:
+                continue
+            if s.action == "manual" and status == st.PENDING_MANUAL and self.options.continue_manual:
+                continue
+            return f"{s.id} (secrets removal) has not been done"
+        return self._removal_allowed(None)
 
     def _manual(self, step: RunStep) -> RunOutcome | None:
         if step.id in self.options.confirmed:
@@ -369,7 +403,16 @@ class Runner:
             self._save()
             self.ui.show("    -> already done in Azure: skipped")
             return None
-        if step.destructive:
+        if step.action == "disable-local-auth":
+            why_not = self._local_auth_allowed()
+            if why_not:
+                raise GateFailed(f"{step.id} turns off local auth but {why_not}")
+            rid, name, off = self._local_auth_target(step)
+            text = (f"Turn off key / local auth on {rid} ({name}={str(off).lower()})? Every client that still "
+                    "uses a key, SAS or connection string with a key loses access.")
+            if not self.options.yes and not self.ui.confirm(text):
+                return RunOutcome("stopped", f"{step.id}: not confirmed; local auth left on", step.id)
+        elif step.destructive:
             why_not = self._removal_allowed(step)
             if why_not:
                 raise GateFailed(f"{step.id} removes secrets but {why_not}")
@@ -426,6 +469,18 @@ class Runner:
             # a swap is an exchange: the same call again puts the old production back
             await self._timed("undo-swap", step, lambda: azure.swap(step.slot or "", PRODUCTION))
             note = f"; production runs what it ran before the swap, slot {step.slot} has the migrated settings again"
+        elif step.undo == "enable-local-auth":
+            rid, name, off = self._local_auth_target(step)
+            api = str(entry.get("api_version") or "") or await azure.api_version_for(rid)
+
+            async def turn_back_on() -> Any:
+                await azure.set_resource_property(rid, api, name, not off)
+                return await azure.resource_property(rid, api, name)
+
+            if await self._timed("undo-local-auth", step, turn_back_on) is not (not off):
+                return RunOutcome("failed", f"{step_id}: {name} does not read back as {str(not off).lower()} "
+                                            "after the undo", step_id)
+            note = f"; {name}={str(not off).lower()} again: keys work again (rotated keys stay rotated)"
         elif step.undo == "remove-added-settings":
             added = set(entry.get("added") or [])
             kind = step.settings[0].kind

@@ -23,6 +23,17 @@ _PLACEHOLDER_RE = re.compile(r"<([^<>]+)>")
 _NAMESPACE = uuid.UUID("2d8f9f3a-3b0e-4c1e-9a55-7f2a1c6e0b11")
 _REMOVAL_WHERE = re.compile(r"^(?P<app>.*?):(?P<kind>app-setting|connection-string):(?P<name>.+)$")
 PRODUCTION = "production"
+# service -> (ARM resource type, property under `properties`, its value when local auth is off): the
+# services whose local auth the runner turns off through ARM (api-version discovered at run time).
+SDK_LOCAL_AUTH: dict[str, tuple[str, str, bool]] = {
+    "storage": ("Microsoft.Storage/storageAccounts", "allowSharedKeyAccess", False),
+    "service-bus": ("Microsoft.ServiceBus/namespaces", "disableLocalAuth", True),
+    "event-hubs": ("Microsoft.EventHub/namespaces", "disableLocalAuth", True),
+    "cosmos-db": ("Microsoft.DocumentDB/databaseAccounts", "disableLocalAuth", True),
+    "app-configuration": ("Microsoft.AppConfiguration/configurationStores", "disableLocalAuth", True),
+}
+_RESOURCE_ID_RE = re.compile(r"^/subscriptions/[^/<>]+/resourceGroups/[^/<>]+/providers/[^/<>]+/[^/<>]+/[^/<>]+$",
+                             re.IGNORECASE)
 
 
 class StepsError(MigrateError):
@@ -57,9 +68,14 @@ class RunStep:
     scope: str | None = None
     role_guid: str | None = None
     settings: tuple[SettingWrite, ...] = ()
+    resource_id: str | None = None  # disable-local-auth: the full ARM id of the target resource
+    property_name: str | None = None  # ... the ARM property (under `properties`) that turns local auth off
+    property_value: bool | None = None  # ... and its value when local auth is off
 
     @property
     def target(self) -> str:
+        if self.resource_id:
+            return self.resource_id
         if self.scope:
             return self.scope
         return f"slot {self.slot}" if self.slot else PRODUCTION
@@ -259,14 +275,47 @@ class _Builder:
             out.append(step)
         return out
 
+    def sdk_local_auth(self, service: str, resource: str, prop: str) -> tuple[str, str, bool] | None:
+        """(resource id, property, value when off) when the runner can turn local auth off through ARM:
+        a supported service whose full ARM id the plan knows once the user's values are filled in."""
+        known = SDK_LOCAL_AUTH.get(service)
+        if known is None or prop.split("=", 1)[0] != known[1]:
+            return None
+        rid = fill(f"/subscriptions/<target-subscription>/resourceGroups/<target-resource-group>/providers/"
+                   f"{known[0]}/{resource}", self.values)
+        if unfilled(rid) or not _RESOURCE_ID_RE.match(rid):
+            return None
+        return rid, known[1], known[2]
+
     def local_auth(self) -> list[RunStep]:
         out = []
         for la in self.app.local_auth:
-            book, pb = self.pick(la.service, StageName.DISABLE_LOCAL_AUTH, "local-auth-manual")
             command = la.command if la.command and not la.blocked_reason else (
                 f"# NOT done: {la.blocked_reason or 'no command'}")
-            out.append(self.make(f"local-auth/{la.service}/{_short(la.resource)}", book, pb,
-                                 {"resource": la.resource, "property": la.property, "command": command}))
+            fields = {"resource": la.resource, "property": la.property, "command": command}
+            step_id = f"local-auth/{la.service}/{_short(la.resource)}"
+            # A resource other apps also use keeps its keys until they are migrated too: that is the
+            # operator's call, so the step stays a guided manual one (with the reason shown).
+            sdk = None if la.blocked_reason or not la.command or la.shared_with else self.sdk_local_auth(
+                la.service, la.resource, la.property)
+            if la.shared_with:
+                fields["command"] = (f"# also used by {', '.join(la.shared_with)}: turn local auth off only once "
+                                     f"they no longer use keys; then: {command}")
+            service_book = self.books.get(la.service)
+            auto = service_book.step("disable-local-auth") if service_book is not None else None
+            if service_book is not None and auto is not None and auto.action == "disable-local-auth" \
+                    and sdk is not None:
+                out.append(self.make(step_id, service_book.name, auto, fields, resource_id=sdk[0],
+                                     property_name=sdk[1], property_value=sdk[2]))
+                continue
+            manual = service_book.step("disable-local-auth-manual") if service_book is not None else None
+            if service_book is not None and manual is not None:
+                out.append(self.make(step_id, service_book.name, manual, fields))
+                continue
+            book_name, pb = self.pick(la.service, StageName.DISABLE_LOCAL_AUTH, "local-auth-manual")
+            if pb.action != "manual":
+                book_name, pb = self.pick(None, StageName.DISABLE_LOCAL_AUTH, "local-auth-manual")
+            out.append(self.make(step_id, book_name, pb, fields))
         for r in self.app.removals:
             if r.stage is StageName.DISABLE_LOCAL_AUTH and r.command:
                 book, pb = self.pick("entra-id", StageName.DISABLE_LOCAL_AUTH, "local-auth-manual")

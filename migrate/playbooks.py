@@ -26,6 +26,8 @@ ACTIONS: dict[str, str] = {
     "remove-settings": "delete secret app settings or connection strings",
     "recheck": "read back every earlier change from Azure",
     "swap-slots": "swap a deployment slot into production (settings move unless slot-sticky; identities never move)",
+    "disable-local-auth": "turn off key / local auth on the target resource through ARM (api-version read from the "
+                          "resource provider: its newest non-preview one)",
     "manual": "show what to do by hand and wait for confirmation",
 }
 CHECKS: dict[str, str] = {
@@ -35,6 +37,7 @@ CHECKS: dict[str, str] = {
     "settings-absent": "each removed setting is gone from the right slot",
     "recheck": "every earlier gate still passes",
     "swap-done": "the slot's planned settings are in production now; slot-sticky ones stayed in the slot",
+    "local-auth-disabled": "the resource, read back by id with the same api-version, has local auth off",
     "confirmed": "a person confirmed the step",
 }
 UNDOS: dict[str, str] = {
@@ -42,6 +45,7 @@ UNDOS: dict[str, str] = {
     "delete-role-assignment": "delete the role assignment the step created",
     "remove-added-settings": "delete the settings the step added; replaced values must be re-entered by hand",
     "swap-back": "swap the slot and production again (a swap is an exchange), putting the old production back",
+    "enable-local-auth": "set the local-auth property back (keys work again; rotated keys stay rotated)",
     "reenter-by-hand": "impossible to restore: old values are never stored, re-enter them by hand",
     "manual": "undo by hand",
     "none": "nothing to undo",

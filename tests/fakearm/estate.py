@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 DEFAULT_SUBSCRIPTION = "00000000-0000-0000-0000-000000000001"
 DEFAULT_TENANT = "72f988bf-0000-0000-0000-00000000beef"
@@ -88,10 +89,61 @@ class FakeVault:
         return f"https://{self.name}.vault.azure.net/"
 
 
+# provider namespace -> resource type -> api-versions the fake offers (a preview newer than the GA ones)
+FAKE_API_VERSIONS: dict[str, dict[str, list[str]]] = {
+    "Microsoft.Storage": {"storageAccounts": ["2023-01-01", "2099-01-01-preview", "2023-05-01"]},
+    "Microsoft.ServiceBus": {"namespaces": ["2021-11-01", "2099-01-01-preview", "2024-01-01"]},
+    "Microsoft.EventHub": {"namespaces": ["2021-11-01", "2099-01-01-preview", "2024-01-01"]},
+    "Microsoft.DocumentDB": {"databaseAccounts": ["2024-05-15", "2099-01-01-preview", "2024-08-15"]},
+    "Microsoft.AppConfiguration": {"configurationStores": ["2023-03-01", "2099-01-01-preview", "2024-05-01"]},
+}
+
+
+@dataclass
+class FakeResource:
+    """A generic ARM resource (storage account, Service Bus namespace, ...): GET/PATCH by id; PATCH
+    merges `properties`.  `api_versions_seen` records the api-version of every request to it."""
+
+    subscription: str
+    resource_group: str
+    namespace: str  # "Microsoft.Storage"
+    type: str  # "storageAccounts"
+    name: str
+    properties: dict[str, Any] = field(default_factory=dict)
+    location: str = "westeurope"
+    api_versions_seen: list[str] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return (f"/subscriptions/{self.subscription}/resourceGroups/{self.resource_group}/providers/"
+                f"{self.namespace}/{self.type}/{self.name}")
+
+
 @dataclass
 class Estate:
     sites: list[FakeSite] = field(default_factory=list)
     vaults: list[FakeVault] = field(default_factory=list)
+    resources: list[FakeResource] = field(default_factory=list)
+
+    def add_resource(self, subscription: str, resource_group: str, resource_type: str, name: str,
+                     **properties: Any) -> FakeResource:
+        """Register a generic resource, e.g. `add_resource(SUB, "rg", "Microsoft.Storage/storageAccounts",
+        "acct", allowSharedKeyAccess=True)`."""
+        namespace, typ = resource_type.split("/", 1)
+        if typ not in FAKE_API_VERSIONS.get(namespace, {}):
+            raise ValueError(f"the fake ARM does not serve {resource_type}")
+        res = FakeResource(subscription, resource_group, namespace, typ, name, dict(properties))
+        self.resources.append(res)
+        return res
+
+    def find_resource(self, subscription: str, resource_group: str, namespace: str, typ: str,
+                      name: str) -> FakeResource | None:
+        key = (subscription.lower(), resource_group.lower(), namespace.lower(), typ.lower(), name.lower())
+        for r in self.resources:
+            if (r.subscription.lower(), r.resource_group.lower(), r.namespace.lower(), r.type.lower(),
+                    r.name.lower()) == key:
+                return r
+        return None
 
     def find_site(self, subscription: str, resource_group: str, name: str) -> FakeSite | None:
         key = (subscription.lower(), resource_group.lower(), name.lower())

@@ -25,7 +25,16 @@ from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, quote, quote_plus, unquote, urlsplit
 
 from .creds import LoopbackOnlyPolicy, StaticTokenCredential
-from .estate import DEFAULT_TENANT, Estate, FakeIdentity, FakeSite, FakeSlot, FakeVault
+from .estate import (
+    DEFAULT_TENANT,
+    FAKE_API_VERSIONS,
+    Estate,
+    FakeIdentity,
+    FakeResource,
+    FakeSite,
+    FakeSlot,
+    FakeVault,
+)
 from .tls import TlsMaterial, make_tls
 
 # --------------------------------------------------------------------------------------------------
@@ -785,6 +794,48 @@ class FakeArm:
                  and (found is None or ra["principalId"] == found.group(1))]
         return self._page(path, query, items)
 
+    # ---- resource providers and generic resources (local auth) ----------------------------------
+
+    def _h_get_provider(self, m: re.Match[str], path: str, query: dict[str, str], body: Any) -> Payload:
+        ns = next((n for n in FAKE_API_VERSIONS if n.lower() == m.group("ns").lower()), None)
+        if ns is None:
+            return _arm_error(404, "InvalidResourceNamespace", f"The resource namespace '{m.group('ns')}' is invalid.")
+        types = [{"resourceType": t, "locations": ["West Europe"], "apiVersions": list(v)}
+                 for t, v in FAKE_API_VERSIONS[ns].items()]
+        return 200, {"id": f"/subscriptions/{m.group('sub')}/providers/{ns}", "namespace": ns,
+                     "registrationState": "Registered", "resourceTypes": types}, []
+
+    def _resource(self, m: re.Match[str], query: dict[str, str]) -> FakeResource | Payload:
+        res = self.estate.find_resource(m.group("sub"), m.group("rg"), m.group("ns"), m.group("type"), m.group("name"))
+        if res is None:
+            return _arm_error(404, "ResourceNotFound", f"The resource '{m.group('name')}' was not found.")
+        api = query.get("api-version", "")
+        res.api_versions_seen.append(api)
+        if api not in FAKE_API_VERSIONS[res.namespace][res.type]:
+            return _arm_error(400, "NoRegisteredProviderFound",
+                              f"No registered resource provider found for API version '{api}'.")
+        return res
+
+    @staticmethod
+    def _resource_json(res: FakeResource) -> dict[str, Any]:
+        return {"id": res.id, "name": res.name, "type": f"{res.namespace}/{res.type}", "location": res.location,
+                "properties": dict(res.properties)}
+
+    def _h_get_resource(self, m: re.Match[str], path: str, query: dict[str, str], body: Any) -> Payload:
+        res = self._resource(m, query)
+        if not isinstance(res, FakeResource):
+            return res
+        return 200, self._resource_json(res), []
+
+    def _h_patch_resource(self, m: re.Match[str], path: str, query: dict[str, str], body: Any) -> Payload:
+        res = self._resource(m, query)
+        if not isinstance(res, FakeResource):
+            return res
+        props = (body or {}).get("properties") or {}
+        if isinstance(props, dict) and not any(d.lower() in path.lower() for d in self.drop_writes):
+            res.properties.update(props)
+        return 200, self._resource_json(res), []
+
     _routes: list[tuple[str, re.Pattern[str], _RouteHandler]] = []
 
 
@@ -795,7 +846,13 @@ def _r(pattern: str) -> re.Pattern[str]:
 _ROLE_ASSIGNMENT = r"(?P<scope>/.+?)/providers/microsoft\.authorization/roleassignments/(?P<guid>[^/]+)"
 _ROLE_ASSIGNMENTS = r"(?P<scope>/.*?)/providers/microsoft\.authorization/roleassignments"
 
+_GENERIC = (_RG + r"/providers/(?P<ns>microsoft\.(?:storage|servicebus|eventhub|documentdb|appconfiguration))"
+            r"/(?P<type>[^/]+)/(?P<name>[^/]+)")
+
 FakeArm._routes = [
+    ("GET", _r(_SUB + r"/providers/(?P<ns>[^/]+)"), FakeArm._h_get_provider),
+    ("GET", _r(_GENERIC), FakeArm._h_get_resource),
+    ("PATCH", _r(_GENERIC), FakeArm._h_patch_resource),
     ("GET", _r(_ROLE_ASSIGNMENT), FakeArm._h_get_role_assignment),
     ("PUT", _r(_ROLE_ASSIGNMENT), FakeArm._h_put_role_assignment),
     ("DELETE", _r(_ROLE_ASSIGNMENT), FakeArm._h_delete_role_assignment),

@@ -374,3 +374,31 @@ def test_swap_slot_exchanges_settings_but_not_sticky_ones_or_identities(fake_arm
     post = fake_arm.requests_to("/slots/staging/slotsswap", "POST")
     assert len(post) == 1 and post[0].body == {"targetSlot": "production", "preserveVnet": True}
     assert fake_arm.requests_to("/operationresults/", "GET"), "the SDK polled the Location of the 202"
+
+
+def test_resource_providers_and_generic_resources_through_the_sdk() -> None:
+    from azure.mgmt.resource.resources import ResourceManagementClient
+    from azure.mgmt.resource.resources.models import GenericResource
+
+    from tests.fakearm import Estate
+
+    estate = Estate()
+    sb = estate.add_resource(SUB, "rg-msg", "Microsoft.ServiceBus/namespaces", "sb-orders", disableLocalAuth=False)
+    with FakeArm(estate) as arm:
+        rm = ResourceManagementClient(StaticTokenCredential(), SUB, **arm.client_kwargs())
+        provider = rm.providers.get("Microsoft.ServiceBus")
+        types = {t.resource_type: t.api_versions for t in provider.resource_types}
+        assert sorted(types["namespaces"]) == ["2021-11-01", "2024-01-01", "2099-01-01-preview"]
+        got = rm.resources.get_by_id(sb.id, "2024-01-01")
+        assert got.properties == {"disableLocalAuth": False} and got.type == "Microsoft.ServiceBus/namespaces"
+        rm.resources.begin_update_by_id(sb.id, "2024-01-01",
+                                        GenericResource(properties={"disableLocalAuth": True})).result()
+        assert sb.properties == {"disableLocalAuth": True}
+        assert sb.api_versions_seen == ["2024-01-01", "2024-01-01"]
+        with pytest.raises(HttpResponseError) as err:  # an api-version the provider does not offer
+            rm.resources.get_by_id(sb.id, "2015-01-01")
+        assert err.value.status_code == 400
+        with pytest.raises(ResourceNotFoundError):
+            rm.resources.get_by_id(sb.id.replace("sb-orders", "nope"), "2024-01-01")
+        with pytest.raises(ValueError, match="does not serve"):
+            estate.add_resource(SUB, "rg", "Microsoft.Sql/servers", "x")

@@ -58,7 +58,10 @@ def _estate(identity: FakeIdentity | None = None, sticky: tuple[str, ...] = ("St
              for x in json.loads((EXPORT / "web-orders.connectionstrings.json").read_text())}
     site = FakeSite(SUB, "rg-orders", "web-orders", kind="app,linux", identity=identity, app_settings=app,
                     connection_strings=conns, sticky_app_settings=list(sticky), sticky_connection_strings=["Orders"])
-    return Estate(sites=[site])
+    estate = Estate(sites=[site])
+    estate.add_resource(SUB, "rg-data", "Microsoft.Storage/storageAccounts", "contosoorders",
+                        allowSharedKeyAccess=True, minimumTlsVersion="TLS1_2")
+    return estate
 
 
 class _Ui:
@@ -181,7 +184,7 @@ def test_interrupted_run_resumes_without_redoing_steps(plan_path: Path, fake_arm
 
     second = _run(arm, plan_path, state, monkeypatch, ALL)
     assert second.status == "completed", second
-    assert len([r for r in arm.requests if r.method == "PATCH"]) == 1, "the identity was enabled once"
+    assert len(arm.requests_to("/Microsoft.Web/sites/", "PATCH")) == 1, "the identity was enabled once"
     assert len(arm.role_assignments) == 2
     assert "AZURE_CLIENT_SECRET" not in site.app_settings
 
@@ -386,7 +389,9 @@ def test_slots_get_their_own_identity_and_the_swap_is_an_sdk_step(
     swaps = arm.requests_to("/slots/staging/slotsswap", "POST")
     assert len(swaps) == 1 and swaps[0].body == {"targetSlot": "production", "preserveVnet": True}
     writes = _writes(arm)
-    assert writes[-1] == swaps[0], "the swap comes after every settings write"
+    assert writes[-1].path.endswith("/storageAccounts/contosoorders"), "local auth goes off last"
+    assert [w for w in writes if "/storageAccounts/" not in w.path][-1] == swaps[0], \
+        "the swap comes after every settings write"
     # production now runs the staging settings; the slot-sticky ones stayed with their slot
     assert site.app_settings[AI_AUTH[0]] == AI_AUTH[1] and site.app_settings["SLOT_ONLY"] == "1"
     assert site.app_settings["Storage"] == prod_storage and slot.app_settings["Storage"] == STORAGE_ENDPOINT
@@ -518,7 +523,8 @@ def test_interrupted_after_each_step_and_resumed(plan_path: Path, fake_arm_facto
         _run(arm, plan_path, state, monkeypatch, ALL, ui=_CtrlC(after))
     out = _run(arm, plan_path, state, monkeypatch, ALL)
     assert out.status == "completed", out
-    assert len([r for r in arm.requests if r.method == "PATCH"]) == 1
+    assert len(arm.requests_to("/Microsoft.Web/sites/", "PATCH")) == 1
+    assert len(arm.requests_to("/storageAccounts/", "PATCH")) == 1
     assert len(arm.requests_to("/roleAssignments/", "PUT")) == 2
     assert len(arm.requests_to("/config/appsettings", "PUT")) == 2  # the settings step and the removal
     assert len(arm.requests_to("/config/connectionstrings", "PUT")) == 1
@@ -543,3 +549,96 @@ def test_an_injected_failure_at_each_gate_stops_the_run(plan_path: Path, fake_ar
     later = steps[steps.index(step) + 1:]
     recorded = json.loads(state.read_text())["steps"]
     assert not set(later) & set(recorded), "no later step ran"
+
+
+LOCAL_AUTH = "local-auth/storage/b19e040a"
+
+
+def test_local_auth_is_turned_off_through_arm_with_the_newest_ga_api_version(
+        plan_path: Path, fake_arm_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    arm = fake_arm_factory(_estate())
+    account = arm.estate.resources[0]
+    step = next(s for s in _steps(plan_path)[1] if s.id == LOCAL_AUTH)
+    assert step.action == "disable-local-auth" and step.resource_id == STORAGE_SCOPE
+    assert (step.property_name, step.property_value) == ("allowSharedKeyAccess", False)
+    state = tmp_path / "s.json"
+    out = _run(arm, plan_path, state, monkeypatch, ALL)
+    assert out.status == "completed", out
+    assert account.properties == {"allowSharedKeyAccess": False, "minimumTlsVersion": "TLS1_2"}, "only that key"
+    patches = arm.requests_to("/storageAccounts/contosoorders", "PATCH")
+    assert len(patches) == 1 and patches[0].body == {"properties": {"allowSharedKeyAccess": False}}
+    assert set(account.api_versions_seen) == {"2023-05-01"}, "newest GA, never the preview"
+    assert arm.requests_to(f"/subscriptions/{SUB}/providers/Microsoft.Storage", "GET")
+    entry = json.loads(state.read_text())["steps"][LOCAL_AUTH]
+    assert entry["status"] == "done" and entry["api_version"] == "2023-05-01"
+    assert entry["resource_id"] == STORAGE_SCOPE and entry["property"] == "allowSharedKeyAccess=false"
+
+    # already off: a rerun without the state file finds it so in Azure and writes nothing
+    arm.clear_requests()
+    again = _run(arm, plan_path, tmp_path / "lost.json", monkeypatch, ALL)
+    assert again.status == "completed" and _writes(arm) == []
+    assert json.loads((tmp_path / "lost.json").read_text())["steps"][LOCAL_AUTH]["status"] == "already-done"
+
+    out = _run(arm, plan_path, state, monkeypatch, ALL, undo=LOCAL_AUTH)
+    assert out.status == "completed" and "allowSharedKeyAccess=true again" in out.message, out
+    assert account.properties["allowSharedKeyAccess"] is True
+    assert json.loads(state.read_text())["steps"][LOCAL_AUTH]["status"] == "undone"
+
+
+def test_a_failed_local_auth_patch_stops_the_run(plan_path: Path, fake_arm_factory: Any, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    arm = fake_arm_factory(_estate())
+    rule = arm.faults.add("/storageAccounts/contosoorders", 500, times=1, method="PATCH")
+    state = tmp_path / "s.json"
+    out = _run(arm, plan_path, state, monkeypatch, ALL)
+    assert out.status == "failed" and out.step == LOCAL_AUTH, out
+    assert "HTTP 500" in out.message and "nothing after it ran" in out.message and rule.hits == 1
+    assert arm.estate.resources[0].properties["allowSharedKeyAccess"] is True
+    assert json.loads(state.read_text())["steps"][LOCAL_AUTH]["status"] == "failed"
+    assert _run(arm, plan_path, state, monkeypatch, ALL).status == "completed"  # resume
+    assert arm.estate.resources[0].properties["allowSharedKeyAccess"] is False
+
+
+class _NoLocalAuth(_Ui):
+    def confirm(self, text: str) -> bool:
+        self.asked.append(text)
+        return "Turn off key / local auth" not in text
+
+
+def test_local_auth_asks_first_and_waits_for_the_removal(plan_path: Path, fake_arm_factory: Any, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    arm = fake_arm_factory(_estate())
+    app_id, steps = _steps(plan_path)
+    early = migration_state.RunState(app_id)
+    for s in steps:
+        if s.stage.value in ("verify", "swap"):
+            early.record(s.id, migration_state.DONE)
+    why_not = Runner(steps, early, tmp_path / "x.json", _Ui(), ALL, "web-orders")._local_auth_allowed()
+    assert why_not == "remove/production/app-setting (secrets removal) has not been done"
+    ui = _NoLocalAuth()
+    state = tmp_path / "b.json"
+    assert _run(arm, plan_path, state, monkeypatch, ALL,
+                only=tuple(s.id for s in steps if s.id != LOCAL_AUTH)).status == "completed"
+    out = _run(arm, plan_path, state, monkeypatch, RunOptions(execute=True, continue_manual=True), ui=ui)
+    assert out.status == "stopped" and "local auth left on" in out.message, out
+    assert any("Turn off key / local auth on " + STORAGE_SCOPE in q for q in ui.asked)
+    assert arm.estate.resources[0].properties["allowSharedKeyAccess"] is True
+    assert arm.requests_to("/storageAccounts/", "PATCH") == []
+
+
+def test_local_auth_stays_manual_without_a_full_resource_id(plan_path: Path) -> None:
+    plan_app = find_app(read_plan(json.loads(plan_path.read_text())), "web-orders")
+    steps = build_steps(plan_app, load_bundled(), {})  # <target-resource-group> left open
+    step = next(s for s in steps if s.id == LOCAL_AUTH)
+    assert step.action == "manual" and step.resource_id is None and step.destructive
+
+
+def test_local_auth_on_a_resource_other_apps_use_stays_manual(plan_path: Path) -> None:
+    from dataclasses import replace
+
+    plan_app = find_app(read_plan(json.loads(plan_path.read_text())), "web-orders")
+    shared = replace(plan_app, local_auth=tuple(replace(la, shared_with=("other-app",)) for la in plan_app.local_auth))
+    steps = build_steps(shared, load_bundled(), {"target-resource-group": "rg-data", "target-subscription": SUB})
+    step = next(s for s in steps if s.id == LOCAL_AUTH)
+    assert step.action == "manual" and step.resource_id is None
+    assert any("also used by other-app" in c for c in step.commands)
