@@ -23,6 +23,16 @@ class IdentityState:
     type: str  # None | SystemAssigned | UserAssigned | "SystemAssigned, UserAssigned"
     principal_id: str | None
     user_assigned: tuple[str, ...]
+    # (resource id, principal id, client id) of each user-assigned identity on the site or slot
+    user_assigned_ids: tuple[tuple[str, str | None, str | None], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class UserIdentity:
+    id: str
+    principal_id: str | None
+    client_id: str | None
+    created: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +60,7 @@ class AppServiceChanges:
         self._http: Any = None
         self._web: Any = None
         self._auth: Any = None
+        self._msi: Any = None
         self._resources: dict[str, Any] = {}  # subscription -> ResourceManagementClient
         self._api_versions: dict[str, str] = {}  # "namespace/type" (lower) -> api-version
 
@@ -58,7 +69,7 @@ class AppServiceChanges:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        for client in (self._web, self._auth, *self._resources.values()):
+        for client in (self._web, self._auth, self._msi, *self._resources.values()):
             if client is not None:
                 await client.close()
         if self._http is not None:
@@ -83,6 +94,15 @@ class AppServiceChanges:
             # base_url by keyword: the third positional parameter is api_version
             self._auth = AuthorizationManagementClient(self.credential, self.subscription, **self._kwargs())
         return self._auth.role_assignments
+
+    @property
+    def msi(self) -> Any:
+        if self._msi is None:
+            from azure.mgmt.msi.aio import ManagedServiceIdentityClient
+
+            # base_url by keyword: the third positional parameter is api_version
+            self._msi = ManagedServiceIdentityClient(self.credential, self.subscription, **self._kwargs())
+        return self._msi.user_assigned_identities
 
     def resource_client(self, subscription: str) -> Any:
         if subscription not in self._resources:
@@ -132,8 +152,53 @@ class AppServiceChanges:
         rg, name = self.resource_group, self.site
         site = await (self.web.get_slot(rg, name, slot) if slot else self.web.get(rg, name))
         ident = model_dict(site).get("identity") or {}
-        return IdentityState(str(ident.get("type") or "None"), ident.get("principalId"),
-                             tuple(sorted(ident.get("userAssignedIdentities") or {})))
+        uais = ident.get("userAssignedIdentities") or {}
+        return IdentityState(str(ident.get("type") or "None"), ident.get("principalId"), tuple(sorted(uais)),
+                             tuple((str(rid), (v or {}).get("principalId"), (v or {}).get("clientId"))
+                                   for rid, v in sorted(uais.items())))
+
+    async def site_location(self) -> str:
+        return str((await self.web.get(self.resource_group, self.site)).location)
+
+    def user_identity_id(self, name: str) -> str:
+        return (f"/subscriptions/{self.subscription}/resourceGroups/{self.resource_group}/providers/"
+                f"Microsoft.ManagedIdentity/userAssignedIdentities/{name}")
+
+    async def ensure_user_identity(self, name: str) -> UserIdentity:
+        """The user-assigned identity `name` in the app's resource group, created (in the app's
+        location) when it does not exist yet."""
+        from azure.core.exceptions import ResourceNotFoundError
+        from azure.mgmt.msi.models import Identity
+
+        created = False
+        try:
+            uai = await self.msi.get(self.resource_group, name)
+        except ResourceNotFoundError:
+            uai = await self.msi.create_or_update(self.resource_group, name,
+                                                  Identity(location=await self.site_location()))
+            created = True
+        return UserIdentity(str(uai.id or self.user_identity_id(name)), uai.principal_id and str(uai.principal_id),
+                            uai.client_id and str(uai.client_id), created)
+
+    async def set_user_identity(self, slot: str | None, resource_id: str, assigned: bool) -> IdentityState:
+        """Assign (or unassign) one user-assigned identity, keeping the system-assigned identity and
+        every other user-assigned one."""
+        from azure.mgmt.web.models import ManagedServiceIdentity, SitePatchResource
+
+        current = await self.identity(slot)
+        others = [rid for rid in current.user_assigned if rid.lower() != resource_id.lower()]
+        uais = others + ([resource_id] if assigned else [])
+        system = "SystemAssigned" in current.type
+        typ = ", ".join((["SystemAssigned"] if system else []) + (["UserAssigned"] if uais else [])) or "None"
+        kwargs: dict[str, Any] = {"type": typ}
+        if uais:
+            # ARM merges userAssignedIdentities on PATCH: an identity is removed by sending it as null
+            removed = {rid: None for rid in current.user_assigned if rid.lower() == resource_id.lower()}
+            kwargs["user_assigned_identities"] = {**{rid: {} for rid in uais}, **removed}
+        patch = SitePatchResource(identity=ManagedServiceIdentity(**kwargs))
+        rg, name = self.resource_group, self.site
+        await (self.web.update_slot(rg, name, slot, patch) if slot else self.web.update(rg, name, patch))
+        return await self.identity(slot)
 
     async def set_identity_type(self, slot: str | None, system: bool) -> IdentityState:
         """Turn the system-assigned identity on or off, keeping every user-assigned identity."""

@@ -418,6 +418,8 @@ class _ClickUi:
               help="A manual step (by id) that has been done by hand; repeatable.")
 @click.option("--set", "values", multiple=True, metavar="NAME=VALUE",
               help="Fill a <placeholder> of the plan, e.g. --set target-resource-group=rg-data; repeatable.")
+@click.option("--health-url", metavar="URL",
+              help="The verify stage's gate also GETs URL (e.g. the staging slot) and needs a 2xx answer.")
 @click.option("--subscription", metavar="ID", help="Subscription of the app (default: from the plan).")
 @click.option("--credential", type=click.Choice(CREDENTIAL_CHOICES), default="azure-cli", show_default=True,
               help="The azure-identity credential to sign in with (--execute / --undo).")
@@ -427,7 +429,7 @@ class _ClickUi:
 @click.option("--arm-endpoint", metavar="URL", help="ARM endpoint override (https only).")
 def migrate_command(plan_file: Path, app: str, slot: str | None, dry_run: bool, yes: bool, continue_manual: bool,
                     state_file: Path | None, undo_step: str | None, done_steps: tuple[str, ...],
-                    values: tuple[str, ...],
+                    values: tuple[str, ...], health_url: str | None,
                     subscription: str | None, credential: str, client_id: str | None, cloud: str,
                     arm_endpoint: str | None) -> None:
     """Walk one app through its plan, stage by stage: identity, grants, settings (read-modify-write,
@@ -440,12 +442,15 @@ def migrate_command(plan_file: Path, app: str, slot: str | None, dry_run: bool, 
     import asyncio
 
     from migrate import migration_state
+    from migrate.health import check_url
     from migrate.migration_runner import Runner, RunOptions
     from migrate.migration_steps import app_target, build_steps, find_app
     from migrate.plan_reader import read_plan
     from migrate.playbooks import load_bundled
     from scanners.errors import SecretlessError
 
+    if health_url and check_url(health_url):
+        raise click.UsageError(str(check_url(health_url)))
     filled: dict[str, str] = {}
     for v in values:
         name, sep, value = v.partition("=")
@@ -465,7 +470,7 @@ def migrate_command(plan_file: Path, app: str, slot: str | None, dry_run: bool, 
             steps = [s for s in steps if s.slot in (None, slot)]
         runner = Runner(steps, state, path, _ClickUi(),
                         RunOptions(execute=not dry_run, yes=yes, continue_manual=continue_manual,
-                                   confirmed=done_steps), target.name)
+                                   confirmed=done_steps, health_url=health_url), target.name)
         if dry_run and not undo_step:
             outcome = runner.dry_run()
         else:

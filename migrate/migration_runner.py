@@ -35,6 +35,12 @@ class Azure(Protocol):
 
     async def set_identity_type(self, slot: str | None, system: bool) -> Any: ...
 
+    def user_identity_id(self, name: str) -> str: ...
+
+    async def ensure_user_identity(self, name: str) -> Any: ...
+
+    async def set_user_identity(self, slot: str | None, resource_id: str, assigned: bool) -> Any: ...
+
     async def role_assignment(self, scope: str, name: str) -> Any: ...
 
     async def create_role_assignment(self, scope: str, name: str, role_guid: str, principal_id: str) -> bool: ...
@@ -68,6 +74,7 @@ class RunOptions:
     yes: bool = False
     continue_manual: bool = False
     confirmed: tuple[str, ...] = ()  # manual step ids the user says are done (--done STEP)
+    health_url: str | None = None  # --health-url: the verify stage's gate also GETs it and needs a 2xx
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +159,15 @@ class Runner:
             if "SystemAssigned" in ident.type and ident.principal_id:
                 self.state.principals[self._principal_name(step.slot)] = str(ident.principal_id)
                 return True
+            return False
+        if step.check == "user-identity-assigned":
+            assert step.principal is not None  # noqa: S101 - built so by migration_steps
+            rid = azure.user_identity_id(step.principal).lower()
+            ident = await azure.identity(step.slot)
+            for uid, pid, cid in ident.user_assigned_ids:
+                if uid.lower() == rid and pid and cid:
+                    self.state.principals[step.principal] = str(pid)
+                    return True
             return False
         if step.check == "role-assignment-exists":
             assert step.scope is not None and step.role_guid is not None  # noqa: S101 - built so by migration_steps
@@ -270,6 +286,12 @@ class Runner:
         if step.action == "enable-identity":
             ident = await azure.set_identity_type(step.slot, True)
             return {"principal_id": str(ident.principal_id or "")}
+        if step.action == "create-user-identity":
+            assert step.principal is not None  # noqa: S101 - built so by migration_steps
+            uai = await azure.ensure_user_identity(step.principal)
+            await azure.set_user_identity(step.slot, uai.id, True)
+            return {"identity_id": uai.id, "principal_id": str(uai.principal_id or ""),
+                    "client_id": str(uai.client_id or ""), "created": "yes" if uai.created else "existed"}
         if step.action == "grant-role":
             assert step.scope is not None and step.role_guid is not None  # noqa: S101 - built so by migration_steps
             pid = await self._principal_id(azure, step)
@@ -393,9 +415,11 @@ class Runner:
     async def _automated(self, azure: Azure, step: RunStep) -> RunOutcome | None:
         if step.action == "recheck":
             await self._timed("recheck", step, lambda: self.check(azure, step))
+            self.ui.show("    -> every earlier change reads back from Azure as planned")
+            if self.options.health_url:
+                await self._health(step, self.options.health_url)
             self.state.record(step.id, st.DONE)
             self._save()
-            self.ui.show("    -> every earlier change reads back from Azure as planned")
             return None
         self._require_filled(step)
         if await self._timed("check", step, lambda: self.check(azure, step)):
@@ -438,6 +462,18 @@ class Runner:
         self.ui.show("    -> done and verified")
         return None
 
+    async def _health(self, step: RunStep, url: str) -> None:
+        from migrate.health import health_check, shown
+
+        start = time.monotonic()
+        result = await health_check(url)
+        log.info("action=health-check step=%s target=%s result=%s duration_ms=%d", step.id, shown(url),
+                 "ok" if result.ok else "gate-failed", int((time.monotonic() - start) * 1000))
+        if not result.ok:
+            raise GateFailed(f"{step.id}: health check GET {shown(url)} answered {result.detail} (needs 2xx); "
+                             "nothing is removed or swapped")
+        self.ui.show(f"    -> health check GET {shown(url)}: {result.detail}")
+
     # ---- undo ----------------------------------------------------------------------------------
 
     async def undo(self, azure: Azure, step_id: str) -> RunOutcome:
@@ -460,6 +496,10 @@ class Runner:
         note = ""
         if step.undo == "disable-identity":
             await self._timed("undo-identity", step, lambda: azure.set_identity_type(step.slot, False))
+        elif step.undo == "unassign-user-identity":
+            rid = str(entry.get("identity_id") or "") or azure.user_identity_id(step.principal or "")
+            await self._timed("undo-user-identity", step, lambda: azure.set_user_identity(step.slot, rid, False))
+            note = f"; the identity {step.principal} itself is kept (delete it by hand if nothing else uses it)"
         elif step.undo == "delete-role-assignment":
             assert step.scope is not None  # noqa: S101 - grant steps have a scope
             name = str(entry.get("assignment", ""))

@@ -169,6 +169,13 @@ class _Builder:
     def identity(self) -> list[RunStep]:
         ident = self.app.identity
         out = []
+        if ident.kind is IdentityKind.USER_ASSIGNED and not ident.existing:
+            # a new identity: created in the app's resource group and assigned to every slot
+            book, pb = self.pick(None, StageName.ENABLE_IDENTITY, "create-user-assigned-identity")
+            return [self.make(f"identity/user-assigned/{slot or PRODUCTION}", book, pb,
+                              {"name": ident.name, "target": slot or PRODUCTION, "slot": self.slot_flag(slot)},
+                              slot=slot, principal=ident.name)
+                    for slot in (None, *self.app.slots)]
         if ident.kind is IdentityKind.USER_ASSIGNED:
             book, pb = self.pick(None, StageName.ENABLE_IDENTITY, "user-assigned-identity")
             return [self.make("identity/user-assigned", book, pb, {"name": ident.name, "slot": ""})]

@@ -21,6 +21,8 @@ from migrate.plan_records import StageName
 # name -> what it does (the runner has one implementation per entry; a test walks them).
 ACTIONS: dict[str, str] = {
     "enable-identity": "turn on the system-assigned identity (user-assigned identities are kept)",
+    "create-user-identity": "create the user-assigned identity when missing (azure-mgmt-msi) and assign it to the "
+                            "site or slot (the system-assigned and other user-assigned identities are kept)",
     "grant-role": "create an Azure RBAC role assignment for the identity",
     "set-settings": "read, change and write back app settings or connection strings",
     "remove-settings": "delete secret app settings or connection strings",
@@ -32,6 +34,7 @@ ACTIONS: dict[str, str] = {
 }
 CHECKS: dict[str, str] = {
     "identity-exists": "the identity exists and has a principal id",
+    "user-identity-assigned": "the site or slot shows the user-assigned identity with principal and client ids",
     "role-assignment-exists": "the role assignment exists at the planned scope",
     "settings-present": "each planned setting has the planned value in the right slot",
     "settings-absent": "each removed setting is gone from the right slot",
@@ -42,6 +45,7 @@ CHECKS: dict[str, str] = {
 }
 UNDOS: dict[str, str] = {
     "disable-identity": "turn the system-assigned identity off again (user-assigned identities are kept)",
+    "unassign-user-identity": "take the user-assigned identity off the site or slot again (it is not deleted)",
     "delete-role-assignment": "delete the role assignment the step created",
     "remove-added-settings": "delete the settings the step added; replaced values must be re-entered by hand",
     "swap-back": "swap the slot and production again (a swap is an exchange), putting the old production back",

@@ -124,6 +124,8 @@ class Estate:
     sites: list[FakeSite] = field(default_factory=list)
     vaults: list[FakeVault] = field(default_factory=list)
     resources: list[FakeResource] = field(default_factory=list)
+    # user-assigned identities: lower-case resource id -> {"id", "name", "location", "principalId", "clientId"}
+    user_identities: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def add_resource(self, subscription: str, resource_group: str, resource_type: str, name: str,
                      **properties: Any) -> FakeResource:

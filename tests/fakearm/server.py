@@ -601,9 +601,13 @@ class FakeArm:
             new = FakeIdentity(typ, cur.principal_id if cur else None, DEFAULT_TENANT, {})
             if "SystemAssigned" in typ and not new.principal_id:
                 new.principal_id = str(uuid.uuid4())
-            for rid in ident.get("userAssignedIdentities") or {}:
+            for rid, value in (ident.get("userAssignedIdentities") or {}).items():
+                if value is None:
+                    continue  # ARM: null removes the identity
                 prev = cur.user_assigned.get(rid) if cur else None
-                new.user_assigned[rid] = prev or (str(uuid.uuid4()), str(uuid.uuid4()))
+                uai = self.estate.user_identities.get(rid.lower())
+                known = (uai["principalId"], uai["clientId"]) if uai else None
+                new.user_assigned[rid] = prev or known or (str(uuid.uuid4()), str(uuid.uuid4()))
             owner.identity = None if typ == "None" else new
         props = (body or {}).get("properties") or {}
         if "keyVaultReferenceIdentity" in props:
@@ -836,6 +840,30 @@ class FakeArm:
             res.properties.update(props)
         return 200, self._resource_json(res), []
 
+    # ---- user-assigned identities (Microsoft.ManagedIdentity) ----------------------------------------
+
+    def _uai_json(self, uai: dict[str, str]) -> dict[str, Any]:
+        return {"id": uai["id"], "name": uai["name"], "location": uai["location"], "tags": {},
+                "type": "Microsoft.ManagedIdentity/userAssignedIdentities",
+                "properties": {"tenantId": DEFAULT_TENANT, "principalId": uai["principalId"],
+                               "clientId": uai["clientId"]}}
+
+    def _h_get_uai(self, m: re.Match[str], path: str, query: dict[str, str], body: Any) -> Payload:
+        uai = self.estate.user_identities.get(path.rstrip("/").lower())
+        if uai is None:
+            return _arm_error(404, "ResourceNotFound", f"The Resource '{m.group('uai')}' was not found.")
+        return 200, self._uai_json(uai), []
+
+    def _h_put_uai(self, m: re.Match[str], path: str, query: dict[str, str], body: Any) -> Payload:
+        key = path.rstrip("/").lower()
+        cur = self.estate.user_identities.get(key)
+        if cur is None:
+            cur = {"id": path.rstrip("/"), "name": m.group("uai"), "principalId": str(uuid.uuid4()),
+                   "clientId": str(uuid.uuid4()), "location": str((body or {}).get("location") or "westeurope")}
+            self.estate.user_identities[key] = cur
+            return 201, self._uai_json(cur), []
+        return 200, self._uai_json(cur), []
+
     _routes: list[tuple[str, re.Pattern[str], _RouteHandler]] = []
 
 
@@ -849,7 +877,11 @@ _ROLE_ASSIGNMENTS = r"(?P<scope>/.*?)/providers/microsoft\.authorization/roleass
 _GENERIC = (_RG + r"/providers/(?P<ns>microsoft\.(?:storage|servicebus|eventhub|documentdb|appconfiguration))"
             r"/(?P<type>[^/]+)/(?P<name>[^/]+)")
 
+_UAI = _RG + r"/providers/microsoft\.managedidentity/userassignedidentities/(?P<uai>[^/]+)"
+
 FakeArm._routes = [
+    ("GET", _r(_UAI), FakeArm._h_get_uai),
+    ("PUT", _r(_UAI), FakeArm._h_put_uai),
     ("GET", _r(_SUB + r"/providers/(?P<ns>[^/]+)"), FakeArm._h_get_provider),
     ("GET", _r(_GENERIC), FakeArm._h_get_resource),
     ("PATCH", _r(_GENERIC), FakeArm._h_patch_resource),

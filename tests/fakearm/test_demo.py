@@ -1,0 +1,15 @@
+"""The README's `--execute --yes` session comes from `python -m tests.fakearm.demo`: it must keep working."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.fakearm.demo import main_demo
+
+
+def test_demo_session_completes(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main_demo() == 0
+    out = capsys.readouterr().out
+    assert "action=health-check" in out and "HTTP 200" in out
+    assert "migrate: completed: all 14 steps done or recorded" in out
+    assert "CANARY" not in out
