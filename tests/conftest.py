@@ -50,3 +50,11 @@ def scan_text(path: str, text: str, generic: bool = False) -> list[ConnectionStr
 
 
 pytest_plugins = ["tests.fakearm.conftest_fixtures"]
+
+
+def find_item(items: list[ConnectionStringAuditItem], line: int, **kw: object) -> ConnectionStringAuditItem:
+    """The first item on `line` whose attributes equal `kw`; fails with what was found instead."""
+    found = [i for i in items if getattr(i.location, "line", None) == line
+             and all(getattr(i, k) == v for k, v in kw.items())]
+    assert found, f"nothing on line {line} with {kw}: {[(getattr(i.location, 'line', None), i.detector) for i in items]}"
+    return found[0]

@@ -6,6 +6,7 @@ import json
 
 from scanners.handlers.env_properties import parse_dotenv, parse_ini, parse_properties
 from scanners.records import CredentialKind, EvidenceRole, ServiceType, ValueClass
+from tests.conftest import find_item as _find
 from tests.conftest import scan_text
 
 ENV_KEY = "Q2FuYXJ5RW52S2V5Q2FuYXJ5RW52S2V5Q2FuYXJ5RW52S2V5Q2FuYXJ5RW52S2V5Q2FuYXJ5RW52S2V5Q2FuYXJ5RW52Sw=="
@@ -36,12 +37,6 @@ spring.cloud.azure.servicebus.connection-string=Endpoint=sb://ns2.servicebus.win
 spring.cloud.azure.credential.client-secret=${{AZURE_CLIENT_SECRET}}
 spring.datasource.azure.passwordless-enabled=true
 """
-
-
-def _find(items, line, **kw):
-    found = [i for i in items if i.location.line == line and all(getattr(i, k) == v for k, v in kw.items())]
-    assert found, f"nothing on line {line} with {kw}: {[(i.location.line, i.detector) for i in items]}"
-    return found[0]
 
 
 def test_parse_dotenv_quotes_comments_multiline():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from scanners.records import CredentialKind, EvidenceRole, ServiceType, ValueClass
+from tests.conftest import find_item as _find
 from tests.conftest import scan_text
 
 STORAGE_KEY = "Q2FuYXJ5SmF2YVN0b3JhZ2VLZXlDYW5hcnlKYXZhU3RvcmFnZUtleUNhbmFyeUphdmFTdG9yYWdlS2V5Q2FuYXJ5SmF2YQ=="
@@ -48,12 +49,6 @@ public class Clients {{
 
 def _items():
     return scan_text("src/main/java/com/contoso/orders/Clients.java", SOURCE)
-
-
-def _find(items, line, **kw):
-    found = [i for i in items if i.location.line == line and all(getattr(i, k) == v for k, v in kw.items())]
-    assert found, f"nothing on line {line} with {kw}: {[(i.location.line, i.detector) for i in items]}"
-    return found[0]
 
 
 def test_canaries_never_serialised():

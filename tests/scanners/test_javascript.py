@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from scanners.records import CredentialKind, EvidenceRole, ServiceType, ValueClass
+from tests.conftest import find_item as _find
 from tests.conftest import scan_text
 
 SB_KEY = "Q2FuYXJ5SnNTZXJ2aWNlQnVzS2V5Q2FuYXJ5MTIzNDU="
@@ -32,12 +33,6 @@ const cosmosMi = new CosmosClient({{ endpoint, aadCredentials: new DefaultAzureC
 
 def _items():
     return scan_text("src/clients.ts", SOURCE)
-
-
-def _find(items, line, **kw):
-    found = [i for i in items if i.location.line == line and all(getattr(i, k) == v for k, v in kw.items())]
-    assert found, f"nothing on line {line} with {kw}: {[(i.location.line, i.detector) for i in items]}"
-    return found[0]
 
 
 def test_canaries_never_serialised():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from scanners.records import CredentialKind, EvidenceRole, ServiceType, ValueClass
+from tests.conftest import find_item as _find
 from tests.conftest import scan_text
 
 SB_KEY = "Q2FuYXJ5UHlTZXJ2aWNlQnVzS2V5Q2FuYXJ5MTIzNDU="
@@ -45,12 +46,6 @@ queue = QueueServiceClient.from_connection_string(settings.QUEUE_CONNECTION)
 
 def _items():
     return scan_text("app/clients.py", SOURCE)
-
-
-def _find(items, line, **kw):
-    found = [i for i in items if i.location.line == line and all(getattr(i, k) == v for k, v in kw.items())]
-    assert found, f"nothing on line {line} with {kw}: {[(i.location.line, i.detector) for i in items]}"
-    return found[0]
 
 
 def test_canaries_never_serialised():

@@ -10,6 +10,7 @@ from scanners.file_scan import scan_bytes
 from scanners.fingerprint import Fingerprinter
 from scanners.records import CredentialKind, EvidenceRole, ServiceType, SkipReason, ValueClass
 from tests.conftest import TEST_KEY, scan_text
+from tests.conftest import find_item as _find
 
 K8S_STORAGE_KEY = base64.b64encode(b"CanaryK8sStorageKey!" * 4).decode()[:86] + "=="
 K8S_CONN = f"DefaultEndpointsProtocol=https;AccountName=k8sacct;AccountKey={K8S_STORAGE_KEY};EndpointSuffix=core.windows.net"
@@ -17,12 +18,6 @@ ENTRA_SECRET = "ymlX8Q~CanaryYamlSecretCanaryYamlSecretC12"[0:3] + "8Q~CanaryYam
 REDIS_PW = "CanaryRedisInK8s1"
 OPENAI_KEY = "feedfacefeedfacefeedfacefeedface"
 SPRING_PW = "CanarySpringYamlPw"
-
-
-def _find(items, line, **kw):
-    found = [i for i in items if i.location.line == line and all(getattr(i, k) == v for k, v in kw.items())]
-    assert found, f"nothing on line {line} with {kw}: {[(i.location.line, i.detector) for i in items]}"
-    return found[0]
 
 
 def _dump(items):
