@@ -13,19 +13,9 @@ from scanners.records import ConnectionStringAuditItem
 REPO = Path(__file__).resolve().parents[1]
 
 
-def shared_dir() -> Path:
-    """The read-only `shared/` folder (reference facts, SARIF schema) that sits beside the
-    checkout, locally and in CI; `SECRETLESS_SHARED_DIR` overrides."""
-    import os
-
-    override = os.environ.get("SECRETLESS_SHARED_DIR")
-    if override:
-        return Path(override)
-    for parent in REPO.parents:
-        candidate = parent / "shared"
-        if (candidate / "reference").is_dir():
-            return candidate
-    return REPO.parent / "shared"
+DATA = REPO / "tests" / "data"
+"""Facts and schemas the tests pin the code against, copied with their sources named
+(tests/data/README.md): the tests need nothing outside the repository."""
 
 
 TEST_KEY = bytes.fromhex("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff")

@@ -1,70 +1,135 @@
-"""Check `az` command lines against the azure-cli 2.91.0 command table snapshot in
-`shared/tools/azcheck/` without installing azure-cli: the command exists (and is not deprecated),
-every flag exists (long or short form), literal enum values are allowed, required flags are given.
+"""Check `az` command lines against a snapshot of azure-cli 2.91.0's command table, without
+installing azure-cli: the command exists (and is not deprecated), every flag exists (long or short
+form), literal enum values are allowed, required flags are given.
 
-Extraction of command lines from scripts reuses `azcheck.extract_az_commands` (pure Python, no
-azure-cli import); PowerShell lines are first reduced to the command (`$x = az ... 2>$null`).
+The snapshot is `tests/data/az-command-table-2.91.0.json.gz`, written by
+`tests/data/dump_az_command_table.py` from azure-cli's own command loader (see tests/data/README.md).
+Command lines are taken out of bash and PowerShell scripts here: comment lines are dropped, line
+continuations joined, `$(...)` substitutions searched on their own, and each line split into simple
+commands at `;`, `|`, `&&`, `||`, parentheses and braces with `shlex`; redirections are dropped.
 """
 
 from __future__ import annotations
 
 import gzip
-import importlib.util
 import json
 import re
-import sys
+import shlex
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
-from tests.conftest import shared_dir
-
-TABLE = "az-command-table-2.91.0.json.gz"
-
-
-def azcheck_dir() -> Path:
-    return shared_dir() / "tools" / "azcheck"
-
-
-@lru_cache(maxsize=1)
-def azcheck() -> ModuleType:
-    path = azcheck_dir() / "azcheck.py"
-    spec = importlib.util.spec_from_file_location("azcheck", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["azcheck"] = module
-    spec.loader.exec_module(module)
-    return module
+DATA = Path(__file__).resolve().parents[2] / "data"
+TABLE = DATA / "az-command-table-2.91.0.json.gz"
 
 
 @lru_cache(maxsize=1)
 def table() -> dict[str, Any]:
-    with gzip.open(azcheck_dir() / TABLE, "rt", encoding="utf-8") as fh:
+    with gzip.open(TABLE, "rt", encoding="utf-8") as fh:
         data: dict[str, Any] = json.load(fh)["commands"]
     return data
 
 
-_PS_ASSIGN = re.compile(r"^\s*\$[A-Za-z_][A-Za-z0-9_]*\s*=\s*(?=az\s)")
-_PS_REDIRECT = re.compile(r"\s+2>\$null\s*$")
+_PS_ASSIGN = re.compile(r"^\$[A-Za-z_][A-Za-z0-9_:]*$")
+_SEPARATORS = {";", "|", "||", "&&", "&", "(", ")", "{", "}", "then", "else", "do", "try", "catch"}
+_REDIRECT = re.compile(r"^[0-9]*>{1,2}&?$|^<$")
+
+
+def _join_continuations(text: str, powershell: bool) -> list[str]:
+    mark = "`" if powershell else "\\"
+    lines: list[str] = []
+    pending = ""
+    for raw in text.splitlines():
+        if raw.lstrip().startswith("#"):
+            raw = ""
+        if raw.rstrip().endswith(mark):
+            pending += raw.rstrip()[:-1] + " "
+            continue
+        lines.append(pending + raw)
+        pending = ""
+    if pending:
+        lines.append(pending)
+    return lines
+
+
+def _substitutions(line: str) -> tuple[str, list[str]]:
+    """The line with every `$(...)` replaced by a placeholder word, and the inner texts."""
+    out: list[str] = []
+    inner: list[str] = []
+    i = 0
+    while i < len(line):
+        if line.startswith("$(", i):
+            depth, j = 1, i + 2
+            quote = ""
+            while j < len(line) and depth:
+                ch = line[j]
+                if quote:
+                    quote = "" if ch == quote else quote
+                elif ch in "'\"":
+                    quote = ch
+                elif ch == "(":
+                    depth += 1
+                elif ch == ")":
+                    depth -= 1
+                j += 1
+            body = line[i + 2 : j - 1]
+            nested_outer, nested = _substitutions(body)
+            inner += [nested_outer, *nested]
+            out.append("SUBSTITUTION")
+            i = j
+        else:
+            out.append(line[i])
+            i += 1
+    return "".join(out), inner
+
+
+_PLACEHOLDER = re.compile(r"<[A-Za-z][^<>\n]*>")
+
+
+def _simple_commands(text: str) -> list[list[str]]:
+    # `<resource-group>` placeholders of command templates are words, not redirections.
+    placeholders: list[str] = []
+
+    def protect(match: re.Match[str]) -> str:
+        placeholders.append(match.group(0))
+        return f"PLACEHOLDER{len(placeholders) - 1}END"
+
+    text = _PLACEHOLDER.sub(protect, text)
+    lexer = shlex.shlex(text, posix=True, punctuation_chars="();<>|&")
+    lexer.whitespace_split = True
+    lexer.commenters = ""
+    words = list(lexer)
+    commands: list[list[str]] = [[]]
+    skip_next = False
+    for word in words:
+        if skip_next:
+            skip_next = False
+            continue
+        if word in _SEPARATORS or word in {"{", "}"}:
+            commands.append([])
+        elif _REDIRECT.match(word):
+            current = commands[-1]
+            if current and current[-1].isdigit():
+                current.pop()
+            skip_next = True
+        else:
+            commands[-1].append(word)
+    restore = re.compile(r"PLACEHOLDER([0-9]+)END")
+    return [[restore.sub(lambda m: placeholders[int(m.group(1))], w) for w in c] for c in commands if c]
 
 
 def extract(text: str, powershell: bool = False) -> list[list[str]]:
-    """argv (without `az`) of every az command line in a script."""
-    if powershell:
-        lines = []
-        for line in text.splitlines():
-            if line.lstrip().startswith("#"):
-                lines.append("")
-                continue
-            line = _PS_REDIRECT.sub("", _PS_ASSIGN.sub("", line))
-            lines.append(line)
-        text = "\n".join(lines)
-    out = []
-    for item in azcheck().extract_az_commands(text):
-        assert item.get("argv") is not None, f"cannot split: {item.get('text')}"
-        out.append(list(item["argv"]))
+    """argv (without `az`) of every az command line in a bash (or PowerShell) script."""
+    out: list[list[str]] = []
+    for line in _join_continuations(text, powershell):
+        outer, inner = _substitutions(line)
+        for segment in (outer, *inner):
+            for words in _simple_commands(segment):
+                if powershell and len(words) > 2 and _PS_ASSIGN.match(words[0]) and words[1] == "=":
+                    words = words[2:]
+                if words[0] == "az":
+                    out.append(words[1:])
     return out
 
 
