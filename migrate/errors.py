@@ -10,4 +10,9 @@ class MigrateError(SecretlessError):
 
 
 class AuditInputError(MigrateError):
-    """The audit document given to `secretless plan` is not a scan document this version reads."""
+    """The audit document given to `secretless plan` is not a scan document this version reads (the
+    planner's form of `scanners.errors.ScanDocumentError`)."""
+
+
+class UnknownAppError(MigrateError):
+    """`--app` names no app of the plan that can be migrated: a usage error, not a failed run."""

@@ -11,11 +11,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from scanners.azure_arm import ArmTarget, RateLimitGuard, client_kwargs, model_dict, open_http_session
+from scanners.azure_arm import RateLimitGuard, client_kwargs, model_dict, open_http_session
 from scanners.estate_findings import items_for_site
 from scanners.estate_records import SiteIdentity, SiteInventory, SiteSnapshot, VaultInfo
 from scanners.fingerprint import Fingerprinter
 from scanners.records import ConnectionStringAuditItem, SkippedItem, SkipReason
+from scanners.sign_in import ArmTarget
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

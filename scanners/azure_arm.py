@@ -12,58 +12,41 @@ import logging
 import os
 import ssl
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.policies import AsyncHTTPPolicy, AsyncRetryPolicy
 
-from scanners.errors import ConfigError
+from scanners.errors import ConfigError, SignInError
+from scanners.sign_in import CREDENTIALS, ArmTarget, sign_in_error
 
 log = logging.getLogger(__name__)
-
-CLOUDS: dict[str, str] = {
-    "public": "https://management.azure.com",
-    "china": "https://management.chinacloudapi.cn",
-    "usgov": "https://management.usgovcloudapi.net",
-}
-CREDENTIALS = ("azure-cli", "managed-identity", "workload-identity", "environment", "default")
-
-
-@dataclass(frozen=True, slots=True)
-class ArmTarget:
-    base_url: str
-    scope: str
-
-
-def arm_target(cloud: str = "public", arm_endpoint: str | None = None, scope: str | None = None) -> ArmTarget:
-    if cloud not in CLOUDS:
-        raise ConfigError(f"unknown cloud {cloud!r}: choose one of {', '.join(CLOUDS)}")
-    base = (arm_endpoint or CLOUDS[cloud]).rstrip("/")
-    if not base.startswith("https://"):
-        raise ConfigError("the ARM endpoint must use https:// (bearer tokens are never sent in clear text)")
-    default_scope = CLOUDS[cloud] + "/.default"
-    return ArmTarget(base_url=base, scope=scope or default_scope)
-
 
 def build_credential(name: str, client_id: str | None = None) -> Any:
     """An async azure-identity credential, chosen deliberately rather than by a chain's accident."""
     from azure.identity import aio as identity
 
-    if name == "azure-cli":
-        return identity.AzureCliCredential()
-    if name == "managed-identity":
-        return identity.ManagedIdentityCredential(client_id=client_id) if client_id else identity.ManagedIdentityCredential()
-    if name == "workload-identity":
-        return identity.WorkloadIdentityCredential(client_id=client_id) if client_id else identity.WorkloadIdentityCredential()
-    if name == "environment":
-        return identity.EnvironmentCredential()
-    if name == "default":
-        kwargs: dict[str, Any] = {}
-        if client_id:
-            kwargs["managed_identity_client_id"] = client_id
-        return identity.DefaultAzureCredential(**kwargs)
-    raise ConfigError(f"unknown credential {name!r}: choose one of {', '.join(CREDENTIALS)}")
+    choice = CREDENTIALS.get(name)
+    if choice is None:
+        raise ConfigError(f"unknown credential {name!r}: choose one of {', '.join(CREDENTIALS)}")
+    kwargs: dict[str, Any] = {}
+    if client_id and choice.client_id_keyword:
+        kwargs[choice.client_id_keyword] = client_id
+    try:
+        return getattr(identity, choice.identity_class)(**kwargs)
+    except ValueError:  # e.g. workload identity without its environment: say how, not the SDK's text
+        raise SignInError(f"cannot sign in with the {name} credential: {choice.sign_in}") from None
+
+
+async def check_sign_in(credential: Any, name: str, target: ArmTarget) -> None:
+    """Get one token before any change is made, so a missing sign-in stops a run before its first step."""
+    try:
+        await credential.get_token(target.scope)
+    except Exception as exc:
+        error = sign_in_error(exc, name)
+        if error is None:
+            raise
+        raise error from None
 
 
 def tls_context() -> ssl.SSLContext:

@@ -47,8 +47,15 @@ class ParsedConnection:
 _KV_KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9 _.\-]{0,60}$")
 
 
+def _at_value_start(buf: list[str]) -> bool:
+    """`buf` holds `key=` and nothing of the value yet: only there does a quote or brace open one."""
+    _, eq, rest = "".join(buf).partition("=")
+    return bool(eq) and not rest.strip()
+
+
 def _split_kv(text: str, sep: str) -> list[str] | None:
-    """Split on `sep`, honouring "double", 'single' quotes and {ODBC braces}."""
+    """Split on `sep`, honouring "double", 'single' quotes and {ODBC braces}, each escaped inside by
+    doubling it (`""`, `''`, `}}`)."""
     parts: list[str] = []
     buf: list[str] = []
     quote: str | None = None
@@ -59,15 +66,15 @@ def _split_kv(text: str, sep: str) -> list[str] | None:
         if quote:
             buf.append(ch)
             if ch == quote:
-                if quote != "}" and i + 1 < n and text[i + 1] == quote:  # doubled quote escape
+                if i + 1 < n and text[i + 1] == quote:  # doubled quote escape
                     buf.append(text[i + 1])
                     i += 1
                 else:
                     quote = None
-        elif ch in "\"'" and (not buf or "".join(buf).rstrip().endswith("=")):
+        elif ch in "\"'" and (not buf or _at_value_start(buf)):
             quote = ch
             buf.append(ch)
-        elif ch == "{" and "".join(buf).rstrip().endswith("="):
+        elif ch == "{" and _at_value_start(buf):
             quote = "}"
             buf.append(ch)
         elif ch == sep:

@@ -13,3 +13,11 @@ class ScanError(SecretlessError):
 
 class ConfigError(SecretlessError):
     """A setting, key file or option is wrong."""
+
+
+class ScanDocumentError(SecretlessError):
+    """A document given as a scan document is not one this version reads."""
+
+
+class SignInError(ConfigError):
+    """Signing in to Azure failed; the message says how to sign in with the chosen credential."""

@@ -178,3 +178,14 @@ def scan_file(root: str, rel: str, key: bytes, max_size: int = DEFAULT_MAX_FILE_
         return FileOutcome(rel, skipped=(SkippedItem(rel, SkipReason.ERROR,
                                                     f"internal error ({type(exc).__name__}); file not scanned"),),
                            bytes_read=len(data))
+
+
+def secret_line_numbers(rel: str, text: str) -> frozenset[int]:
+    """The line numbers of `text` (the file `rel`) that hold a value the scan classes as a secret: for
+    callers that must not show those lines (the emitters' review diffs).  Ids are keyed with a
+    throw-away key: only the line numbers leave this function."""
+    import secrets
+
+    outcome = scan_bytes(rel, text.encode("utf-8"), Fingerprinter(secrets.token_bytes(32)), generic=True)
+    return frozenset(i.location.line for i in outcome.items
+                     if isinstance(i.location, FileLocation) and i.value_class is ValueClass.SECRET)

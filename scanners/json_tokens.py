@@ -33,13 +33,18 @@ _TOKEN_RE = re.compile(
     re.DOTALL | re.VERBOSE,
 )
 
-_ESCAPE_RE = re.compile(r"\\(u[0-9a-fA-F]{4}|.)", re.DOTALL)
+# A UTF-16 surrogate pair (`\ud83d\ude00`, as `json.dumps` writes any character past U+FFFF) is
+# one escape: decoded half by half it would leave two lone surrogates, which no encoder accepts.
+_ESCAPE_RE = re.compile(r"\\(u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|.)", re.DOTALL)
 _SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "/": "/", "\\": "\\",
                    '"': '"', "'": "'"}
 
 
 def _unescape_one(m: re.Match[str]) -> str:
     esc = m.group(1)
+    if esc[0] == "u" and len(esc) == 11:
+        high, low = int(esc[1:5], 16), int(esc[7:], 16)
+        return chr(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
     if esc[0] == "u" and len(esc) == 5:
         return chr(int(esc[1:], 16))
     return _SIMPLE_ESCAPES.get(esc, esc)

@@ -8,6 +8,7 @@ and a keyed fingerprint.
 from __future__ import annotations
 
 import enum
+import posixpath
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -274,3 +275,15 @@ class ScanResult:
     stats: dict[str, int] = field(default_factory=dict)
     sites: tuple[SiteInventory, ...] = ()
     credential: str | None = None
+
+
+def app_of(item: ConnectionStringAuditItem) -> str:
+    """The app an item belongs to, the one grouping the planner and the reports share: an estate
+    site `subscription/resource_group/site` (its slots included), or the project directory of a
+    repository item (its unit's project, else its file's folder; "." for the root)."""
+    loc = item.location
+    if isinstance(loc, AppServiceLocation):
+        return f"{loc.subscription}/{loc.resource_group}/{loc.site}"
+    if item.unit and "::" in item.unit:
+        return item.unit.split("::", 1)[0]
+    return posixpath.dirname(loc.path) or "."

@@ -24,6 +24,12 @@ def _invoke(*args: str) -> Result:
     return CliRunner().invoke(main, list(args), env=ENV, catch_exceptions=False)
 
 
+def _planted_found(doc: dict[str, Any]) -> bool:
+    """The scan document reports the key planted in `secret_tree` (.env line 1) as a secret."""
+    return any(i["ValueClass"] == "secret" and i["Location"].get("path") == ".env" and i["Location"].get("line") == 1
+               for i in doc["items"])
+
+
 @pytest.fixture
 def key_file(tmp_path: Path) -> Path:
     path = tmp_path / "fingerprint.key"
@@ -125,8 +131,7 @@ def test_no_command_shows_usage() -> None:
 def test_clean_tree_exits_0_with_only_the_table_on_stdout(clean_tree: Path, key_file: Path) -> None:
     result = _scan(clean_tree, key_file)
     assert result.exit_code == EXIT_CLEAN
-    assert "secretless scan" in result.stdout
-    assert "0 items" in result.stdout
+    assert result.stdout.startswith("secretless scan: no findings in 2 files")
     # The one-line run summary and any logs go to stderr, never into the table output.
     assert "failing" not in result.stdout
     assert "failing" in result.stderr
@@ -179,6 +184,7 @@ def test_json_goes_to_stdout_and_summary_to_stderr(secret_tree: Path, key_file: 
     doc = _doc(result)  # stdout is exactly one JSON document
     assert doc["schema_version"] == 1
     assert set(doc) >= {"schema_version", "items", "skipped", "summary"}
+    assert _planted_found(doc)
     assert "failing" in result.stderr
     assert not result.stderr.lstrip().startswith("{")
     assert FAKE_ACCOUNT_KEY not in result.stdout + result.stderr
@@ -193,13 +199,13 @@ def test_output_file_is_written_and_stdout_stays_empty(secret_tree: Path, key_fi
     assert result.stdout == ""
     assert out.is_file()
     text = out.read_text(encoding="utf-8")
-    assert FAKE_ACCOUNT_KEY not in text
-    assert "failing" in result.stderr
     if fmt == "json":
-        assert json.loads(text)["summary"]["secrets"] >= 1
+        assert _planted_found(json.loads(text))
     else:
         assert "secretless scan" in text
-        assert "storage" in text
+        assert ".env:1" in text and "storage" in text and "secret" in text
+    assert FAKE_ACCOUNT_KEY not in text
+    assert "failing" in result.stderr
 
 
 def test_json_file_matches_json_stdout(secret_tree: Path, key_file: Path, tmp_path: Path) -> None:
@@ -221,7 +227,7 @@ def test_secrets_only_hides_other_classes(reference_tree: Path, key_file: Path) 
 def test_verbose_logs_go_to_stderr_only(secret_tree: Path, key_file: Path) -> None:
     result = _invoke("-v", "-v", "scan", str(secret_tree), "--key-file", str(key_file), "-f", "json")
     assert result.exit_code == EXIT_FINDINGS
-    _doc(result)  # logging must not corrupt the JSON on stdout
+    assert _planted_found(_doc(result))  # logging must not corrupt the JSON on stdout
     assert FAKE_ACCOUNT_KEY not in result.stdout + result.stderr
 
 
@@ -234,7 +240,7 @@ def test_default_key_is_created_outside_the_tree(secret_tree: Path, tmp_path: Pa
 
 
 def test_every_value_class_has_a_table_style() -> None:
-    from migrate.terminal_report import _CLASS_STYLE
+    from migrate.reports.terminal import _CLASS_STYLE
     from scanners.records import ValueClass
 
     assert set(_CLASS_STYLE) == set(ValueClass)

@@ -18,7 +18,7 @@ from migrate.emit.code_patch import CodePatchEmitter
 from migrate.emit.config_patch import ConfigPatchEmitter
 from migrate.emit.model import AppContext, Artifact, Emitter, Note, context
 from migrate.emit.templating import render
-from migrate.plan_records import Plan
+from migrate.plan.records import Plan
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """`az` scripts per stage (bash and PowerShell twins) and the SQL grant files, from the plan.
 
-Command shapes come from `migrate.catalog` (the service facts table); this module only chooses
+Command shapes come from `migrate.plan.catalog` (the service facts table); this module only chooses
 which command a plan record needs and which values fill it.  Placeholders become checked
 variables (`migrate.emit.shell`); secret values never reach a script: settings carry the plan's
 endpoint-only value templates.
@@ -14,19 +14,15 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from migrate import catalog as cat
-from migrate.catalog import AuthorizationSystem
 from migrate.emit.model import AppContext, Artifact, EmitOutput, Note
 from migrate.emit.shell import Command, Variable, var_name
 from migrate.emit.templating import render
-from migrate.plan_records import Grant, IdentityKind, SettingAction, SettingChange, StageName
+from migrate.plan import catalog as cat
+from migrate.plan.catalog import AuthorizationSystem
+from migrate.plan.records import Grant, IdentityKind, SettingAction, SettingChange, StageName
 from scanners.records import ServiceType
 
 # App Service connection-string types (`az webapp config connection-string set -t`) per service.
-CONNECTION_STRING_TYPES = {
-    "azure-sql": "SQLAzure", "mysql": "MySql", "postgresql": "PostgreSQL", "cosmos-db": "DocDb",
-    "service-bus": "ServiceBus", "event-hubs": "EventHub", "redis": "RedisCache",
-}
 SQL_AUTHORIZATIONS = (AuthorizationSystem.SQL_CONTAINED_USER, AuthorizationSystem.POSTGRES_ENTRA_ROLE,
                       AuthorizationSystem.MYSQL_AAD_USER)
 _NAMESPACE = uuid.UUID("6c1b1f0e-5d0c-4a57-9f3e-2f4b8a3e5a10")
@@ -225,7 +221,7 @@ class _Builder:
             if s.where not in ("app-setting", "connection-string") or s.action not in (
                     SettingAction.ADD, SettingAction.REPLACE):
                 continue
-            if s.value_template is None or not is_literal(s.value_template):
+            if s.value_template is None or not cat.is_literal(s.value_template):
                 self.notes.append(Note(self.ctx.app.app, f"set {s.setting} ({s.where}) by hand: "
                                                          f"{s.value_template or 'no value template'}"))
                 steps.append(Step(f"set {s.setting} by hand", notes=(s.value_template or "",)))
@@ -233,7 +229,7 @@ class _Builder:
             ctype = ""
             if s.where == "connection-string":
                 unit = self.ctx.unit(s.unit)
-                ctype = CONNECTION_STRING_TYPES.get(unit.service if unit else "", "Custom")
+                ctype = cat.CONNECTION_STRING_TYPES.get(unit.service if unit else "", "Custom")
             groups[(s.where, s.slot, s.sticky, ctype)].append(s)
         for (where, slot, sticky, ctype), items in sorted(groups.items(), key=lambda kv: (
                 kv[0][0], kv[0][1] or "", kv[0][2], kv[0][3])):
@@ -337,14 +333,6 @@ def _service(value: str) -> ServiceType | None:
         return None
 
 
-_LITERAL_BAD = re.compile(r"^the |\(")
-
-
-def is_literal(value: str) -> bool:
-    """True for a value template that is a value (with <placeholders>), not a sentence."""
-    return not _LITERAL_BAD.search(value)
-
-
 def scripts(ctx: AppContext) -> tuple[list[Script], _Builder]:
     b = _Builder(ctx)
     gates = {s.name: s.gate for s in ctx.app.stages}
@@ -385,4 +373,4 @@ class AzScriptEmitter:
         return EmitOutput(tuple(artifacts), tuple(b.notes))
 
 
-__all__ = ["AzScriptEmitter", "SCRIPT_NAMES", "Script", "Step", "is_literal", "scripts", "var_name"]
+__all__ = ["AzScriptEmitter", "SCRIPT_NAMES", "Script", "Step", "scripts", "var_name"]

@@ -9,11 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from migrate.catalog import AuthorizationSystem
-from migrate.emit.az_scripts import is_literal
 from migrate.emit.model import AppContext, Artifact, EmitOutput
 from migrate.emit.templating import render
-from migrate.plan_records import IdentityKind, SettingAction
+from migrate.plan.catalog import AuthorizationSystem, is_literal
+from migrate.plan.records import IdentityKind, SettingAction
 
 # API versions of the target resource types the catalog names (used only for `existing` references).
 TARGET_API = {

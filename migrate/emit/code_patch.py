@@ -18,7 +18,7 @@ from migrate.emit.config_patch import patch_artifacts, secret_lines
 from migrate.emit.diffs import binary_patch, review_diff
 from migrate.emit.model import AppContext, Artifact, EmitOutput, Note
 from migrate.emit.templating import render
-from migrate.plan_records import CodeChange, IdentityKind
+from migrate.plan.records import CodeChange, IdentityKind
 
 NO_CHANGE_PREFIXES = ("no code change", "none in code")
 AZURE_IDENTITY = "Azure.Identity"

@@ -18,13 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from migrate.emit.az_scripts import is_literal
 from migrate.emit.diffs import binary_patch, join, review_diff
 from migrate.emit.model import AppContext, Artifact, EmitOutput, Note
-from migrate.plan_records import SettingAction, SettingChange
+from migrate.plan.catalog import is_literal
+from migrate.plan.records import SettingAction, SettingChange
 from scanners import json_tokens
 from scanners.evidence import MalformedInput
-from scanners.records import FileLocation, ValueClass
 
 _STRING = r'"(?:[^"\\\n]|\\.)*"'
 
@@ -347,14 +346,9 @@ def mask_values(path: str) -> Callable[[int, str], str | None]:
 
 def secret_lines(path: str, text: str) -> Callable[[int, str], str | None]:
     """Code review diffs: lines whose value the scanner classes as a secret are not shown."""
-    import secrets
+    from scanners.file_scan import secret_line_numbers
 
-    from scanners.file_scan import scan_bytes
-    from scanners.fingerprint import Fingerprinter
-
-    outcome = scan_bytes(path, text.encode("utf-8"), Fingerprinter(secrets.token_bytes(32)), generic=True)
-    flagged = {i.location.line for i in outcome.items
-               if isinstance(i.location, FileLocation) and i.value_class is ValueClass.SECRET}
+    flagged = secret_line_numbers(path, text)
 
     def redact(line_no: int, _line: str) -> str | None:
         return f"[line {line_no}: secret-bearing line, value not shown]" if line_no in flagged else None

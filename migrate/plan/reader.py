@@ -1,4 +1,4 @@
-"""Read a plan document (`secretless plan -f json`) back into `migrate.plan_records` records.
+"""Read a plan document (`secretless plan -f json`) back into `migrate.plan.records` records.
 
 The reader is generic over the record dataclasses: every field is converted by its annotated type
 (enums by value, tuples item by item, nested records recursively), so a new plan field needs no
@@ -15,7 +15,7 @@ import typing
 from typing import Any
 
 from migrate.errors import MigrateError
-from migrate.plan_records import PLAN_SCHEMA_VERSION, Plan
+from migrate.plan.records import PLAN_SCHEMA_VERSION, Plan
 
 
 class PlanInputError(MigrateError):

@@ -37,6 +37,14 @@ class IdentityKind(enum.StrEnum):
     USER_ASSIGNED = "user-assigned"
 
 
+class AppKind(enum.StrEnum):
+    """What an application of the plan is: only estate apps can be migrated by `secretless migrate`."""
+
+    APP_SERVICE = "app-service"
+    FUNCTION_APP = "function-app"
+    REPOSITORY_PROJECT = "repository-project"
+
+
 class Access(enum.StrEnum):
     READ = "read"
     WRITE = "write"
@@ -195,7 +203,7 @@ class UnitPlan(_Record):
 @dataclass(frozen=True, slots=True)
 class AppPlan(_Record):
     app: str
-    kind: str  # app-service | function-app | repository-project
+    kind: AppKind
     slots: tuple[str, ...]
     identity: IdentityDecision
     units: tuple[UnitPlan, ...]

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from migrate.plan_records import AppPlan, Plan
+from migrate.plan.records import AppPlan, Plan
 
 
 def _table(title: str, *columns: str) -> Table:

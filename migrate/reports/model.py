@@ -12,18 +12,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from migrate.audit_reader import read_audit
-from migrate.errors import AuditInputError
-from scanners.errors import SecretlessError
+from scanners.errors import ScanDocumentError, SecretlessError
 from scanners.records import (
-    AppServiceLocation,
     ConnectionStringAuditItem,
     FileLocation,
     Location,
     SkippedItem,
     ValueClass,
+    app_of,
 )
-from scanners.serialization import SCHEMA_VERSION
+from scanners.serialization import SCHEMA_VERSION, read_audit
 
 ROOT_APPLICATION = "(repository root)"
 
@@ -111,11 +109,10 @@ def location_text(loc: Location) -> str:
 
 
 def application_of(item: ConnectionStringAuditItem) -> str:
-    loc = item.location
-    if isinstance(loc, AppServiceLocation):
-        return f"{loc.resource_group}/{loc.site}" + (f"/{loc.slot}" if loc.slot else "")
-    project = item.unit.split("::", 1)[0] if item.unit else loc.path.rpartition("/")[0]
-    return ROOT_APPLICATION if project in ("", ".") else project
+    """The app of `item` as the plan names it (`scanners.records.app_of`, so a report and a plan of
+    the same scan count the same apps); the repository root reads as ROOT_APPLICATION."""
+    app = app_of(item)
+    return ROOT_APPLICATION if app == "." else app
 
 
 def _counts(counter: Counter[str], order: tuple[str, ...] = ()) -> tuple[Count, ...]:
@@ -139,7 +136,7 @@ def load_report(document: Any) -> Report:
         raise ReportError("not a secretless scan document (no 'tool': 'secretless' and 'items')")
     try:
         audit = read_audit(document)
-    except AuditInputError as exc:
+    except ScanDocumentError as exc:
         raise ReportError(f"malformed scan document: {exc}") from None
     items = sorted(audit.items, key=lambda i: i.sort_key())
     skipped = sorted(audit.skipped, key=lambda s: s.sort_key())

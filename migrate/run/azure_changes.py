@@ -13,7 +13,8 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from scanners.azure_arm import ArmTarget, client_kwargs, model_dict, open_http_session
+from scanners.azure_arm import client_kwargs, model_dict, open_http_session
+from scanners.sign_in import ArmTarget
 
 log = logging.getLogger(__name__)
 

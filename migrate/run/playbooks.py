@@ -2,57 +2,102 @@
 `shared.yaml` for the stages every app goes through.
 
 A playbook is loaded with `yaml.safe_load` and validated into frozen records; every error names the
-file and the field.  Actions, checks and undos are names from the registries below (the runner
-implements each one); `az` entries are command templates shown to the user, `catalog:NAME` reuses a
-command of `migrate.catalog` instead of repeating it.
+file and the field.  Actions, checks and undos are members of the enums below (the runner
+dispatches each one through a table); `az` entries are command templates shown to the user,
+`catalog:NAME` reuses a command of `migrate.plan.catalog` instead of repeating it.
 """
 
 from __future__ import annotations
 
+import enum
 import string
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from migrate import catalog as cat
 from migrate.errors import MigrateError
-from migrate.plan_records import StageName
+from migrate.plan import catalog as cat
+from migrate.plan.records import StageName
 
-# name -> what it does (the runner has one implementation per entry; a test walks them).
-ACTIONS: dict[str, str] = {
-    "enable-identity": "turn on the system-assigned identity (user-assigned identities are kept)",
-    "create-user-identity": "create the user-assigned identity when missing (azure-mgmt-msi) and assign it to the "
-                            "site or slot (the system-assigned and other user-assigned identities are kept)",
-    "grant-role": "create an Azure RBAC role assignment for the identity",
-    "set-settings": "read, change and write back app settings or connection strings",
-    "remove-settings": "delete secret app settings or connection strings",
-    "recheck": "read back every earlier change from Azure",
-    "swap-slots": "swap a deployment slot into production (settings move unless slot-sticky; identities never move)",
-    "disable-local-auth": "turn off key / local auth on the target resource through ARM (api-version read from the "
-                          "resource provider: its newest non-preview one)",
-    "manual": "show what to do by hand and wait for confirmation",
+
+class Action(enum.StrEnum):
+    """What a step does (the runner dispatches each one through a table; a test walks them)."""
+
+    ENABLE_IDENTITY = "enable-identity"
+    CREATE_USER_IDENTITY = "create-user-identity"
+    GRANT_ROLE = "grant-role"
+    SET_SETTINGS = "set-settings"
+    REMOVE_SETTINGS = "remove-settings"
+    RECHECK = "recheck"
+    SWAP_SLOTS = "swap-slots"
+    DISABLE_LOCAL_AUTH = "disable-local-auth"
+    MANUAL = "manual"
+
+
+class Check(enum.StrEnum):
+    """How a step's result is read back from Azure (its gate)."""
+
+    IDENTITY_EXISTS = "identity-exists"
+    USER_IDENTITY_ASSIGNED = "user-identity-assigned"
+    ROLE_ASSIGNMENT_EXISTS = "role-assignment-exists"
+    SETTINGS_PRESENT = "settings-present"
+    SETTINGS_ABSENT = "settings-absent"
+    RECHECK = "recheck"
+    SWAP_DONE = "swap-done"
+    LOCAL_AUTH_DISABLED = "local-auth-disabled"
+    CONFIRMED = "confirmed"
+
+
+class Undo(enum.StrEnum):
+    """How a step is undone."""
+
+    DISABLE_IDENTITY = "disable-identity"
+    UNASSIGN_USER_IDENTITY = "unassign-user-identity"
+    DELETE_ROLE_ASSIGNMENT = "delete-role-assignment"
+    REMOVE_ADDED_SETTINGS = "remove-added-settings"
+    SWAP_BACK = "swap-back"
+    ENABLE_LOCAL_AUTH = "enable-local-auth"
+    REENTER_BY_HAND = "reenter-by-hand"
+    MANUAL = "manual"
+    NONE = "none"
+
+
+# member -> what it does, shown by `secretless playbooks` and checked against the enums by a test.
+ACTIONS: dict[Action, str] = {
+    Action.ENABLE_IDENTITY: "turn on the system-assigned identity (user-assigned identities are kept)",
+    Action.CREATE_USER_IDENTITY: "create the user-assigned identity when missing (azure-mgmt-msi) and assign it to "
+                                 "the site or slot (the system-assigned and other user-assigned identities are kept)",
+    Action.GRANT_ROLE: "create an Azure RBAC role assignment for the identity",
+    Action.SET_SETTINGS: "read, change and write back app settings or connection strings",
+    Action.REMOVE_SETTINGS: "delete secret app settings or connection strings",
+    Action.RECHECK: "read back every earlier change from Azure",
+    Action.SWAP_SLOTS: "swap a deployment slot into production (settings move unless slot-sticky; identities never "
+                       "move)",
+    Action.DISABLE_LOCAL_AUTH: "turn off key / local auth on the target resource through ARM (api-version read from "
+                               "the resource provider: its newest non-preview one)",
+    Action.MANUAL: "show what to do by hand and wait for confirmation",
 }
-CHECKS: dict[str, str] = {
-    "identity-exists": "the identity exists and has a principal id",
-    "user-identity-assigned": "the site or slot shows the user-assigned identity with principal and client ids",
-    "role-assignment-exists": "the role assignment exists at the planned scope",
-    "settings-present": "each planned setting has the planned value in the right slot",
-    "settings-absent": "each removed setting is gone from the right slot",
-    "recheck": "every earlier gate still passes",
-    "swap-done": "the slot's planned settings are in production now; slot-sticky ones stayed in the slot",
-    "local-auth-disabled": "the resource, read back by id with the same api-version, has local auth off",
-    "confirmed": "a person confirmed the step",
+CHECKS: dict[Check, str] = {
+    Check.IDENTITY_EXISTS: "the identity exists and has a principal id",
+    Check.USER_IDENTITY_ASSIGNED: "the site or slot shows the user-assigned identity with principal and client ids",
+    Check.ROLE_ASSIGNMENT_EXISTS: "the role assignment exists at the planned scope",
+    Check.SETTINGS_PRESENT: "each planned setting has the planned value in the right slot",
+    Check.SETTINGS_ABSENT: "each removed setting is gone from the right slot",
+    Check.RECHECK: "every earlier gate still passes",
+    Check.SWAP_DONE: "the slot's planned settings are in production now; slot-sticky ones stayed in the slot",
+    Check.LOCAL_AUTH_DISABLED: "the resource, read back by id with the same api-version, has local auth off",
+    Check.CONFIRMED: "a person confirmed the step",
 }
-UNDOS: dict[str, str] = {
-    "disable-identity": "turn the system-assigned identity off again (user-assigned identities are kept)",
-    "unassign-user-identity": "take the user-assigned identity off the site or slot again (it is not deleted)",
-    "delete-role-assignment": "delete the role assignment the step created",
-    "remove-added-settings": "delete the settings the step added; replaced values must be re-entered by hand",
-    "swap-back": "swap the slot and production again (a swap is an exchange), putting the old production back",
-    "enable-local-auth": "set the local-auth property back (keys work again; rotated keys stay rotated)",
-    "reenter-by-hand": "impossible to restore: old values are never stored, re-enter them by hand",
-    "manual": "undo by hand",
-    "none": "nothing to undo",
+UNDOS: dict[Undo, str] = {
+    Undo.DISABLE_IDENTITY: "turn the system-assigned identity off again (user-assigned identities are kept)",
+    Undo.UNASSIGN_USER_IDENTITY: "take the user-assigned identity off the site or slot again (it is not deleted)",
+    Undo.DELETE_ROLE_ASSIGNMENT: "delete the role assignment the step created",
+    Undo.REMOVE_ADDED_SETTINGS: "delete the settings the step added; replaced values must be re-entered by hand",
+    Undo.SWAP_BACK: "swap the slot and production again (a swap is an exchange), putting the old production back",
+    Undo.ENABLE_LOCAL_AUTH: "set the local-auth property back (keys work again; rotated keys stay rotated)",
+    Undo.REENTER_BY_HAND: "impossible to restore: old values are never stored, re-enter them by hand",
+    Undo.MANUAL: "undo by hand",
+    Undo.NONE: "nothing to undo",
 }
 # Fields a command template or title may use.
 FIELDS = frozenset({
@@ -74,9 +119,9 @@ class PlaybookStep:
     title: str
     why: str
     az: tuple[str, ...]
-    action: str
-    check: str
-    undo: str
+    action: Action
+    check: Check
+    undo: Undo
     destructive: bool
 
 
@@ -95,7 +140,7 @@ class Playbook:
 
 
 def resolve_command(template: str) -> str:
-    """The command template itself, or the `migrate.catalog` command a `catalog:NAME` entry names."""
+    """The command template itself, or the `migrate.plan.catalog` command a `catalog:NAME` entry names."""
     if template.startswith("catalog:"):
         value = getattr(cat, template.removeprefix("catalog:"), None)
         if not isinstance(value, str):
@@ -142,12 +187,12 @@ def _step(where: str, raw: Any) -> PlaybookStep:
         try:
             resolved = resolve_command(entry)
         except KeyError:
-            raise PlaybookError(f"{where}.az[{i}]: {entry} is not a command of migrate.catalog") from None
+            raise PlaybookError(f"{where}.az[{i}]: {entry} is not a command of migrate.plan.catalog") from None
         _check_template(f"{where}.az[{i}]", resolved)
         commands.append(entry)
     _check_template(f"{where}.title", raw["title"])
-    return PlaybookStep(raw["id"], stage, raw["title"], raw["why"], tuple(commands), raw["action"], raw["check"],
-                        raw["undo"], raw["destructive"])
+    return PlaybookStep(raw["id"], stage, raw["title"], raw["why"], tuple(commands), Action(raw["action"]),
+                        Check(raw["check"]), Undo(raw["undo"]), raw["destructive"])
 
 
 def parse_playbook(text: str, path: str) -> Playbook:

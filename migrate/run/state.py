@@ -34,8 +34,12 @@ def now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def default_path(app: str) -> Path:
-    return Path(f".secretless-migrate-{app.split('/')[-1]}.json")
+STATE_DIR = Path(".secretless") / "state"
+
+
+def default_path(app: str, state_dir: Path = STATE_DIR) -> Path:
+    """`.secretless/state/<resource-group>.<site>.json` (under the current folder) for `sub/rg/site`."""
+    return state_dir / f"{'.'.join(app.split('/')[-2:])}.json"
 
 
 @dataclass(slots=True)
@@ -79,6 +83,7 @@ def load(path: Path, app: str) -> RunState:
 def save(state: RunState, path: Path) -> None:
     text = json.dumps(state.to_json(), indent=2, sort_keys=True) + "\n"
     directory = path.parent if str(path.parent) else Path(".")
+    directory.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:

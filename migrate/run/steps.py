@@ -14,24 +14,24 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
-from migrate.emit.az_scripts import CONNECTION_STRING_TYPES, is_literal
-from migrate.errors import MigrateError
-from migrate.plan_records import STAGE_ORDER, AppPlan, Grant, IdentityKind, Plan, SettingAction, StageName
-from migrate.playbooks import Playbook, PlaybookStep, resolve_command
+from migrate.errors import MigrateError, UnknownAppError
+from migrate.plan import catalog as cat
+from migrate.plan.records import (
+    STAGE_ORDER,
+    AppKind,
+    AppPlan,
+    Grant,
+    IdentityKind,
+    Plan,
+    SettingAction,
+    StageName,
+)
+from migrate.run.playbooks import Action, Check, Playbook, PlaybookStep, Undo, resolve_command
 
 _PLACEHOLDER_RE = re.compile(r"<([^<>]+)>")
 _NAMESPACE = uuid.UUID("2d8f9f3a-3b0e-4c1e-9a55-7f2a1c6e0b11")
 _REMOVAL_WHERE = re.compile(r"^(?P<app>.*?):(?P<kind>app-setting|connection-string):(?P<name>.+)$")
 PRODUCTION = "production"
-# service -> (ARM resource type, property under `properties`, its value when local auth is off): the
-# services whose local auth the runner turns off through ARM (api-version discovered at run time).
-SDK_LOCAL_AUTH: dict[str, tuple[str, str, bool]] = {
-    "storage": ("Microsoft.Storage/storageAccounts", "allowSharedKeyAccess", False),
-    "service-bus": ("Microsoft.ServiceBus/namespaces", "disableLocalAuth", True),
-    "event-hubs": ("Microsoft.EventHub/namespaces", "disableLocalAuth", True),
-    "cosmos-db": ("Microsoft.DocumentDB/databaseAccounts", "disableLocalAuth", True),
-    "app-configuration": ("Microsoft.AppConfiguration/configurationStores", "disableLocalAuth", True),
-}
 _RESOURCE_ID_RE = re.compile(r"^/subscriptions/[^/<>]+/resourceGroups/[^/<>]+/providers/[^/<>]+/[^/<>]+/[^/<>]+$",
                              re.IGNORECASE)
 
@@ -58,9 +58,9 @@ class RunStep:
     title: str
     why: str
     commands: tuple[str, ...]
-    action: str
-    check: str
-    undo: str
+    action: Action
+    check: Check
+    undo: Undo
     destructive: bool
     slot: str | None = None
     principal: str | None = None  # who a grant is for (the plan's principal name)
@@ -89,22 +89,33 @@ class AppTarget:
     cli: str
 
 
+MIGRATABLE_KINDS = (AppKind.APP_SERVICE, AppKind.FUNCTION_APP)
+
+
 def find_app(plan: Plan, app: str) -> AppPlan:
-    matches = [a for a in plan.apps if a.app == app or a.app.split("/")[-1] == app]
+    """The estate app `app` names (its name or full id); `UnknownAppError` (a usage error) otherwise."""
+    estate = [a for a in plan.apps if a.kind in MIGRATABLE_KINDS]
+    if not estate:
+        raise UnknownAppError("the plan has no App Service or Functions app to migrate (a plan of a repository "
+                              "scan has none): scan the estate with `secretless scan --subscription ID` or "
+                              "`--az-export DIR`, plan that scan and migrate its apps; for repository projects "
+                              "use `secretless emit`")
+    matches = [a for a in estate if a.app == app or a.app.split("/")[-1] == app]
     if not matches:
-        known = ", ".join(a.app.split("/")[-1] for a in plan.apps) or "none"
-        raise StepsError(f"the plan has no app {app!r} (apps: {known})")
+        known = ", ".join(sorted(a.app.split("/")[-1] for a in estate))
+        raise UnknownAppError(f"the plan has no app {app!r} (apps: {known})")
     if len(matches) > 1:
-        raise StepsError(f"{app!r} names {len(matches)} apps of the plan: give the full id")
+        raise UnknownAppError(f"{app!r} names {len(matches)} apps of the plan "
+                              f"({', '.join(a.app for a in matches)}): give the full id")
     return matches[0]
 
 
 def app_target(app: AppPlan) -> AppTarget:
     parts = app.app.split("/")
-    if app.kind not in ("app-service", "function-app") or len(parts) != 3:
+    if app.kind not in MIGRATABLE_KINDS or len(parts) != 3:
         raise StepsError(f"{app.app}: only App Service and Functions apps of an estate scan can be migrated "
                          "(repository projects: use `secretless emit`)")
-    return AppTarget(parts[0], parts[1], parts[2], "functionapp" if app.kind == "function-app" else "webapp")
+    return AppTarget(parts[0], parts[1], parts[2], "functionapp" if app.kind is AppKind.FUNCTION_APP else "webapp")
 
 
 def fill(text: str, values: dict[str, str]) -> str:
@@ -191,7 +202,7 @@ class _Builder:
         resource = unit.resource if unit else g.scope
         arm = g.authorization in ("arm-rbac", "key-vault-rbac") and g.role_guid is not None
         book, pb = self.pick(service, StageName.GRANT_ROLES, "grant-role" if arm else "grant-manual")
-        if pb.action == "grant-role" and not arm:
+        if pb.action is Action.GRANT_ROLE and not arm:
             book, pb = self.pick(None, StageName.GRANT_ROLES, "grant-manual")
         scope = fill(g.scope, self.values)
         principal = next((p.object_id for p in self.app.identity.principals if p.name == g.principal),
@@ -213,11 +224,11 @@ class _Builder:
             if s.where not in ("app-setting", "connection-string"):
                 by_hand.append(f"{s.setting} ({s.where})")
                 continue
-            if s.value_template is None or not is_literal(s.value_template):
+            if s.value_template is None or not cat.is_literal(s.value_template):
                 by_hand.append(s.setting)
                 continue
             unit = next((u for u in self.app.units if u.unit == s.unit), None)
-            ctype = CONNECTION_STRING_TYPES.get(unit.service if unit else "", "Custom")
+            ctype = cat.CONNECTION_STRING_TYPES.get(unit.service if unit else "", "Custom")
             groups[(s.slot, s.where)].append(SettingWrite(s.where, s.setting, fill(s.value_template, self.values),
                                                           ctype, s.action is SettingAction.REPLACE, s.sticky))
         out: list[RunStep] = []
@@ -285,7 +296,7 @@ class _Builder:
     def sdk_local_auth(self, service: str, resource: str, prop: str) -> tuple[str, str, bool] | None:
         """(resource id, property, value when off) when the runner can turn local auth off through ARM:
         a supported service whose full ARM id the plan knows once the user's values are filled in."""
-        known = SDK_LOCAL_AUTH.get(service)
+        known = cat.arm_local_auth(service)  # api-version discovered at run time
         if known is None or prop.split("=", 1)[0] != known[1]:
             return None
         rid = fill(f"/subscriptions/<target-subscription>/resourceGroups/<target-resource-group>/providers/"
@@ -310,7 +321,7 @@ class _Builder:
                                      f"they no longer use keys; then: {command}")
             service_book = self.books.get(la.service)
             auto = service_book.step("disable-local-auth") if service_book is not None else None
-            if service_book is not None and auto is not None and auto.action == "disable-local-auth" \
+            if service_book is not None and auto is not None and auto.action is Action.DISABLE_LOCAL_AUTH \
                     and sdk is not None:
                 out.append(self.make(step_id, service_book.name, auto, fields, resource_id=sdk[0],
                                      property_name=sdk[1], property_value=sdk[2]))
@@ -320,7 +331,7 @@ class _Builder:
                 out.append(self.make(step_id, service_book.name, manual, fields))
                 continue
             book_name, pb = self.pick(la.service, StageName.DISABLE_LOCAL_AUTH, "local-auth-manual")
-            if pb.action != "manual":
+            if pb.action is not Action.MANUAL:
                 book_name, pb = self.pick(None, StageName.DISABLE_LOCAL_AUTH, "local-auth-manual")
             out.append(self.make(step_id, book_name, pb, fields))
         for r in self.app.removals:

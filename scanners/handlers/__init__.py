@@ -1,62 +1,56 @@
 """Structured file handlers, one per family of files, in one explicit registry.
 
 Each handler is a small class with `name`, `matches(path)` and `scan(source)`.  Every file that
-passes the prefilter is read by every handler that matches it, and then by the generic line
-scanner (`scanners.line_scanner`), which catches what structured parsing cannot see.
+passes the prefilter is read by every handler that matches it, in the order of `registry()`, and
+then by the generic line scanner (`scanners.line_scanner`), which catches what structured
+parsing cannot see.  The handler modules are imported on first use rather than with this
+package, so that commands that scan no files never load the YAML and XML parsers.
 """
 
 from __future__ import annotations
 
+import functools
 from pathlib import PurePosixPath
 
 from scanners.evidence import FileHandler
 
-HANDLERS: dict[str, FileHandler] = {}
 
+@functools.cache
+def registry() -> tuple[FileHandler, ...]:
+    """Every handler, in the order in which they read a file."""
+    from scanners.handlers.arm_templates import ArmTemplateHandler
+    from scanners.handlers.bicep import BicepHandler
+    from scanners.handlers.csharp import CSharpHandler
+    from scanners.handlers.env_properties import EnvPropertiesHandler
+    from scanners.handlers.java import JavaHandler
+    from scanners.handlers.javascript import JavaScriptHandler
+    from scanners.handlers.json_config import JsonConfigHandler
+    from scanners.handlers.python_code import PythonCodeHandler
+    from scanners.handlers.scripts import ScriptHandler
+    from scanners.handlers.terraform import TerraformHandler
+    from scanners.handlers.xml_config import XmlConfigHandler
+    from scanners.handlers.yaml_files import YamlHandler
 
-def register(handler: FileHandler) -> FileHandler:
-    if handler.name in HANDLERS:
-        raise ValueError(f"handler {handler.name!r} registered twice")
-    HANDLERS[handler.name] = handler
-    return handler
+    return (
+        JsonConfigHandler(),
+        ArmTemplateHandler(),
+        XmlConfigHandler(),
+        CSharpHandler(),
+        PythonCodeHandler(),
+        JavaScriptHandler(),
+        JavaHandler(),
+        EnvPropertiesHandler(),
+        YamlHandler(),
+        BicepHandler(),
+        TerraformHandler(),
+        ScriptHandler(),
+    )
 
 
 def handlers_for(path: PurePosixPath) -> list[FileHandler]:
-    _load()
-    return [h for h in HANDLERS.values() if h.matches(path)]
-
-
-_LOADED = False
-
-
-def _load() -> None:
-    """Import every handler module once (each registers itself)."""
-    global _LOADED
-    if _LOADED:
-        return
-    _LOADED = True
-    import importlib
-
-    for module in _MODULES:
-        importlib.import_module(f"scanners.handlers.{module}")
+    return [h for h in registry() if h.matches(path)]
 
 
 def all_handlers() -> dict[str, FileHandler]:
-    _load()
-    return dict(HANDLERS)
-
-
-_MODULES: tuple[str, ...] = (
-    "json_config",
-    "arm_templates",
-    "xml_config",
-    "csharp",
-    "python_code",
-    "javascript",
-    "java",
-    "env_properties",
-    "yaml_files",
-    "bicep",
-    "terraform",
-    "scripts",
-)
+    """The handlers by name."""
+    return {h.name: h for h in registry()}

@@ -16,7 +16,7 @@ from pathlib import PurePosixPath
 
 from scanners.classifier import classify
 from scanners.evidence import Evidence, SourceFile
-from scanners.handlers import register
+from scanners.handlers.azure_resource_types import provider_for
 from scanners.handlers.json_config import MAX_VALUE, is_arm_text
 from scanners.json_tokens import JArr, JObj, JStr, JValue, parse
 from scanners.placeholders import is_placeholder
@@ -32,38 +32,11 @@ LIST_FUNC_RE = re.compile(
 RESOURCE_TYPE_RE = re.compile(r"Microsoft\.[A-Za-z]+(?:/[A-Za-z]+)*", re.I)
 VARIABLE_RE = re.compile(r"\b(variables|parameters)\s*\(\s*'([^']{1,200})'\s*\)", re.I)
 
-# Provider prefix (lower case) → service and the kind of key a list* call returns.
-PROVIDERS: tuple[tuple[str, ServiceType, CredentialKind], ...] = (
-    ("microsoft.storage", S.STORAGE, K.ACCOUNT_KEY),
-    ("microsoft.servicebus", S.SERVICE_BUS, K.SHARED_ACCESS_KEY),
-    ("microsoft.eventhub", S.EVENT_HUBS, K.SHARED_ACCESS_KEY),
-    ("microsoft.documentdb", S.COSMOS_DB, K.ACCOUNT_KEY),
-    ("microsoft.cache", S.REDIS, K.ACCESS_KEY),
-    ("microsoft.search", S.AI_SEARCH, K.API_KEY),
-    ("microsoft.cognitiveservices", S.COGNITIVE_SERVICES, K.API_KEY),
-    ("microsoft.containerregistry", S.CONTAINER_REGISTRY, K.ADMIN_PASSWORD),
-    ("microsoft.signalrservice/webpubsub", S.WEB_PUBSUB, K.ACCESS_KEY),
-    ("microsoft.signalrservice", S.SIGNALR, K.ACCESS_KEY),
-    ("microsoft.appconfiguration", S.APP_CONFIGURATION, K.ACCESS_KEY),
-    ("microsoft.eventgrid", S.EVENT_GRID, K.ACCESS_KEY),
-    ("microsoft.insights", S.APPLICATION_INSIGHTS, K.API_KEY),
-    ("microsoft.notificationhubs", S.GENERIC, K.SHARED_ACCESS_KEY),
-    ("microsoft.web", S.GENERIC, K.API_KEY),
-)
-
 # Keys whose string values are structure, never configuration.
 STRUCTURAL_KEYS = frozenset({"type", "apiversion", "location", "kind", "$schema", "contentversion",
                              "dependson", "condition", "comments", "metadata", "scope"})
 SECURE_TYPES = frozenset({"securestring", "secureobject"})
 SETTING_ARRAYS = frozenset({"appsettings", "connectionstrings"})
-
-
-def provider_for(resource_type: str) -> tuple[ServiceType, CredentialKind] | None:
-    rt = resource_type.lower()
-    for prefix, service, kind in PROVIDERS:
-        if rt.startswith(prefix):
-            return service, kind
-    return None
 
 
 class ArmTemplateHandler:
@@ -285,5 +258,3 @@ class _Scan:
             method="secure-default",
         )
 
-
-register(ArmTemplateHandler())

@@ -5,21 +5,26 @@ key-fetching call (`sa.listKeys()`, `listKeys(sa.id, ...)`, `listKeys(resourceId
 `cosmos.listConnectionStrings()`, `acr.listCredentials()`, `search.listAdminKeys()` ...) becomes
 evidence that a key is materialised into an app setting, a variable or a deployment output.
 No literal value is ever copied into a preview: previews are built from identifiers only.
-
-The brace helpers at the bottom (`enclosing_objects`, `direct_keys`) are shared with the Terraform
-handler.
 """
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from scanners.evidence import Evidence, SourceFile
-from scanners.handlers import register
+from scanners.handlers.azure_resource_types import LIST_KEYS_KINDS, service_for_type, service_from_identifier
+from scanners.handlers.lexing import (
+    BICEP,
+    Statement,
+    direct_matches,
+    enclosing_objects,
+    object_end,
+    statement_at,
+    statements,
+)
 from scanners.placeholders import is_placeholder, is_reference
 from scanners.records import Confidence, CredentialKind, EvidenceRole, ServiceType, ValueClass
 from scanners.setting_names import IDENTITY_SUFFIXES, identity_suffix, leaf, rule_for, service_hint
@@ -31,179 +36,6 @@ OUTPUT_NOTE = ("deployment outputs are stored in the deployment history in clear
                "do not output keys")
 SECURE_OUTPUT_NOTE = "output is marked @secure(): not kept in deployment history, but the key still exists"
 VAULT_COPY_NOTE = "key copied into a Key Vault secret: the key itself still exists"
-
-# Resource provider (lower-case prefix of the type) -> service.
-_PROVIDERS: tuple[tuple[str, ServiceType], ...] = (
-    ("microsoft.storage/", S.STORAGE),
-    ("microsoft.servicebus/", S.SERVICE_BUS),
-    ("microsoft.eventhub/", S.EVENT_HUBS),
-    ("microsoft.documentdb/", S.COSMOS_DB),
-    ("microsoft.cache/", S.REDIS),
-    ("microsoft.search/", S.AI_SEARCH),
-    ("microsoft.cognitiveservices/", S.COGNITIVE_SERVICES),
-    ("microsoft.containerregistry/", S.CONTAINER_REGISTRY),
-    ("microsoft.signalrservice/webpubsub", S.WEB_PUBSUB),
-    ("microsoft.signalrservice/", S.SIGNALR),
-    ("microsoft.appconfiguration/", S.APP_CONFIGURATION),
-    ("microsoft.eventgrid/", S.EVENT_GRID),
-    ("microsoft.insights/components", S.APPLICATION_INSIGHTS),
-    ("microsoft.dbforpostgresql/", S.POSTGRESQL),
-    ("microsoft.dbformysql/", S.MYSQL),
-    ("microsoft.sql/", S.SQL),
-)
-
-_KIND_BY_SERVICE: dict[ServiceType, CredentialKind] = {
-    S.STORAGE: K.ACCOUNT_KEY,
-    S.SERVICE_BUS: K.SHARED_ACCESS_KEY,
-    S.EVENT_HUBS: K.SHARED_ACCESS_KEY,
-    S.COSMOS_DB: K.ACCOUNT_KEY,
-    S.COSMOS_MONGO: K.ACCOUNT_KEY,
-    S.REDIS: K.ACCESS_KEY,
-    S.AI_SEARCH: K.API_KEY,
-    S.COGNITIVE_SERVICES: K.API_KEY,
-    S.OPENAI: K.API_KEY,
-    S.CONTAINER_REGISTRY: K.ADMIN_PASSWORD,
-    S.SIGNALR: K.ACCESS_KEY,
-    S.WEB_PUBSUB: K.ACCESS_KEY,
-    S.APP_CONFIGURATION: K.ACCESS_KEY,
-    S.EVENT_GRID: K.ACCESS_KEY,
-    S.APPLICATION_INSIGHTS: K.INSTRUMENTATION_KEY,
-}
-
-# Words in a symbol name that hint at a service, when its type is not declared in this file.
-_NAME_HINTS: tuple[tuple[re.Pattern[str], ServiceType], ...] = (
-    (re.compile(r"storage|blob|(^|_)sa($|_)|stg", re.I), S.STORAGE),
-    (re.compile(r"service_?bus|(^|_)sb", re.I), S.SERVICE_BUS),
-    (re.compile(r"event_?hub", re.I), S.EVENT_HUBS),
-    (re.compile(r"cosmos|documentdb", re.I), S.COSMOS_DB),
-    (re.compile(r"redis|cache", re.I), S.REDIS),
-    (re.compile(r"search", re.I), S.AI_SEARCH),
-    (re.compile(r"openai|aoai", re.I), S.OPENAI),
-    (re.compile(r"cognitive|speech|vision|language|translator", re.I), S.COGNITIVE_SERVICES),
-    (re.compile(r"registry|acr", re.I), S.CONTAINER_REGISTRY),
-    (re.compile(r"signalr", re.I), S.SIGNALR),
-    (re.compile(r"pubsub", re.I), S.WEB_PUBSUB),
-    (re.compile(r"app_?config", re.I), S.APP_CONFIGURATION),
-    (re.compile(r"event_?grid|topic", re.I), S.EVENT_GRID),
-)
-
-
-def service_for_type(rtype: str) -> ServiceType | None:
-    t = rtype.lower()
-    for prefix, service in _PROVIDERS:
-        if t.startswith(prefix):
-            return service
-    return None
-
-
-def service_from_identifier(name: str) -> ServiceType | None:
-    for pattern, service in _NAME_HINTS:
-        if pattern.search(name):
-            return service
-    return None
-
-
-# ------------------------------------------------------------------------- shared helpers
-
-_BRACE_RE = re.compile(r"[{}]")
-
-
-def enclosing_objects(text: str, pos: int, limit: int = 6000, levels: int = 4) -> list[int]:
-    """Offsets of the `{` of the objects enclosing `pos`, innermost first.
-
-    Interpolation braces (`${`) are skipped, so a position inside `'...${expr}...'` belongs to
-    the object that holds the string.
-    """
-    lo = max(0, pos - limit)
-    depth = 0
-    out: list[int] = []
-    braces = [m.start() for m in _BRACE_RE.finditer(text, lo, pos)]
-    for i in reversed(braces):
-        if text[i] == "}":
-            depth += 1
-            continue
-        if depth > 0:
-            depth -= 1
-            continue
-        if i > 0 and text[i - 1] == "$":
-            continue  # the interpolation we are in
-        out.append(i)
-        if len(out) >= levels:
-            break
-    return out
-
-
-def object_end(text: str, start: int, limit: int = 20000) -> int:
-    """Offset just past the `}` that closes the object opened at `start` (or a bounded guess)."""
-    depth = 0
-    hi = min(len(text), start + limit)
-    for m in _BRACE_RE.finditer(text, start, hi):
-        if m.group(0) == "{":
-            depth += 1
-        else:
-            depth -= 1
-            if depth == 0:
-                return m.end()
-    return hi
-
-
-def direct_matches(text: str, start: int, end: int, pattern: re.Pattern[str]) -> list[re.Match[str]]:
-    """Matches of `pattern` in the object `text[start:end]` that sit at its own level."""
-    out = []
-    for m in pattern.finditer(text, start + 1, end):
-        seg = text[start + 1 : m.start()]
-        opened = seg.count("{")
-        closed = seg.count("}")
-        if opened == closed:
-            out.append(m)
-    return out
-
-
-@dataclass(frozen=True, slots=True)
-class Statement:
-    start: int
-    end: int
-    keyword: str
-    name: str
-    decorators: str
-
-
-def statements(text: str, pattern: re.Pattern[str]) -> list[Statement]:
-    """Top-level statements: each runs from its keyword to the next top-level keyword."""
-    found = list(pattern.finditer(text))
-    out: list[Statement] = []
-    for i, m in enumerate(found):
-        end = found[i + 1].start() if i + 1 < len(found) else len(text)
-        out.append(Statement(m.start(), end, m.group("kw"), m.group("name") or "", m.group("dec") or ""))
-    return out
-
-
-def statement_at(stmts: list[Statement], starts: list[int], pos: int) -> Statement | None:
-    i = bisect.bisect_right(starts, pos) - 1
-    if i < 0:
-        return None
-    st = stmts[i]
-    return st if st.start <= pos < st.end else None
-
-
-_COMMENT_OR_STRING_RE = re.compile(
-    r"'''.*?'''|'(?:[^'\\\n]|\\.)*'|//[^\n]*|/\*.*?\*/", re.S
-)
-
-
-def mask_comments(text: str, pattern: re.Pattern[str] = _COMMENT_OR_STRING_RE) -> str:
-    """`text` with comments blanked (same length, newlines kept); strings left as they are."""
-
-    def repl(m: re.Match[str]) -> str:
-        s = m.group(0)
-        if s.startswith(("//", "/*", "#")):
-            return re.sub(r"[^\n]", " ", s)
-        return s
-
-    return pattern.sub(repl, text)
-
-
-# ------------------------------------------------------------------------------- Bicep
 
 _RESOURCE_RE = re.compile(
     r"^[ \t]*resource\s+([A-Za-z_]\w*)\s+'([^'@]+)(?:@[^']*)?'\s+(?:existing\s*)?=", re.M
@@ -277,7 +109,7 @@ class BicepHandler:
 
     def scan(self, source: SourceFile) -> Iterator[Evidence]:
         raw = source.text
-        text = mask_comments(raw)
+        text = BICEP.mask_comments(raw)
         types = self._resource_types(text)
         stmts = statements(text, _TOP_RE)
         starts = [s.start for s in stmts]
@@ -289,7 +121,7 @@ class BicepHandler:
                 continue
             seen.add(key)
             service = fetch.service or S.GENERIC
-            kind = _KIND_BY_SERVICE.get(service, K.ACCESS_KEY)
+            kind = LIST_KEYS_KINDS.get(service, K.ACCESS_KEY)
             if fetch.func in ("listAccountSas", "listServiceSas"):
                 kind = K.SAS
             yield self._materialised(source, text, stmts, starts, fetch.pos, service, kind,
@@ -340,8 +172,6 @@ class BicepHandler:
         yield from self._parameters(source, text)
         yield from self._literals(source, text)
         yield from self._identity_settings(source, text, types)
-
-    # ------------------------------------------------------------------ pieces
 
     @staticmethod
     def _resource_types(text: str) -> dict[str, str]:
@@ -531,5 +361,3 @@ class BicepHandler:
                                preview=f"parameter {name} is set to a literal value",
                                confidence=Confidence.MEDIUM, method="bicepparam")
 
-
-register(BicepHandler())

@@ -16,8 +16,7 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 
 from scanners.evidence import Evidence, SourceFile
-from scanners.handlers import register
-from scanners.handlers.python_code import literal_evidence
+from scanners.handlers.code_evidence import literal_evidence
 from scanners.records import Confidence, CredentialKind, EvidenceRole, ServiceType, ValueClass
 
 S = ServiceType
@@ -315,5 +314,3 @@ class EnvPropertiesHandler:
         out = [ev for line, key, value in entries if (ev := entry_evidence(line, key, value, db)) is not None]
         return iter(out)
 
-
-register(EnvPropertiesHandler())

@@ -1,6 +1,6 @@
 """Java / Kotlin: Azure SDK client builders, credentials, JDBC and setting lookups.
 
-Regex-based, sharing the bracket-aware argument reader of the JavaScript handler.  Builder
+Regex-based, sharing the bracket-aware argument reader (`call_reader`) with the JavaScript handler.  Builder
 chains (`new BlobServiceClientBuilder().connectionString(x)`) are tied to their builder by
 looking back within the same statement.  `System.getenv("X")` and Spring `@Value("${x.y}")`
 are setting lookups (method "lookup").
@@ -13,16 +13,16 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 
 from scanners.evidence import Evidence, SourceFile
-from scanners.handlers import register
-from scanners.handlers.javascript import Arg, CallReader, Language, Reporter, service_from_setting, split_args
-from scanners.handlers.python_code import key_kind, service_for_class
+from scanners.handlers.call_reader import Arg, CallReader, Language, Reporter, service_from_setting
+from scanners.handlers.lexing import JAVA, statement_start
 from scanners.records import CredentialKind, ServiceType
+from scanners.sdk_clients import JAVA_KEY_CREDENTIALS, JAVA_PASSWORDLESS_CREDENTIALS, service_for_class
 
 S = ServiceType
 K = CredentialKind
 
 _JAVA = Language(
-    quotes='"\'',
+    syntax=JAVA,
     env_patterns=(
         re.compile(r"""^System\s*\.\s*getenv\s*\(\s*"(?P<name>[^"]+)"\s*\)"""),
         re.compile(r"""^System\s*\.\s*getProperty\s*\(\s*"(?P<name>[^"]+)"\s*\)"""),
@@ -41,10 +41,7 @@ _BUILDER_RE = re.compile(r"(?:\bnew\s+)?\b(?P<cls>[A-Z]\w*Builder)\s*\(\s*\)")
 _METHOD_RE = re.compile(
     r"\.\s*(?P<m>connectionString|key|credential|clientSecret|sasToken|password)\s*\("
 )
-_NEW_RE = re.compile(
-    r"(?:\bnew\s+)?\b(?P<cls>AzureKeyCredential|AzureNamedKeyCredential|AzureSasCredential|"
-    r"StorageSharedKeyCredential)\s*\("
-)
+_NEW_RE = re.compile(r"(?:\bnew\s+)?\b(?P<cls>" + "|".join(JAVA_KEY_CREDENTIALS) + r")\s*\(")
 _CREDENTIAL_VAR_RE = re.compile(r"\.\s*credential\s*\(\s*(\w+)\s*\)")
 _DRIVER_RE = re.compile(r"\bDriverManager\s*\.\s*getConnection\s*\(")
 _GETENV_RE = re.compile(r"""\bSystem\s*\.\s*getenv\s*\(\s*"([^"]+)"\s*\)""")
@@ -53,14 +50,6 @@ _VALUE_FIELD_RE = re.compile(
     r"""@Value\s*\(\s*"\$\{([^}:"]+)(?::[^}"]*)?\}"\s*\)\s*(?:(?:private|protected|public|final|lateinit|var|val)\s+)*"""
     r"""(?:[\w<>?.]+\s+)?(\w+)"""
 )
-_PASSWORDLESS_BUILDERS = frozenset(
-    {"DefaultAzureCredentialBuilder", "ManagedIdentityCredentialBuilder", "WorkloadIdentityCredentialBuilder",
-     "AzureCliCredentialBuilder", "AzureDeveloperCliCredentialBuilder", "ChainedTokenCredentialBuilder",
-     "AzurePowerShellCredentialBuilder", "InteractiveBrowserCredentialBuilder"}
-)
-_PASSWORDLESS_CREDS = frozenset(b[: -len("Builder")] for b in _PASSWORDLESS_BUILDERS)
-
-
 def _builder_service(cls: str) -> ServiceType | None:
     base = cls[: -len("Builder")] if cls.endswith("Builder") else cls
     if base == "ConfigurationClient":
@@ -68,26 +57,6 @@ def _builder_service(cls: str) -> ServiceType | None:
     if base.endswith("Client") or base.endswith("AsyncClient"):
         return service_for_class(base)
     return None
-
-
-def _statement_start(text: str, offset: int) -> int:
-    """Start of the statement holding `offset`: after the previous `;`, `{` or `}` at depth 0."""
-    depth = 0
-    i = offset - 1
-    lo = max(0, offset - 3000)
-    while i >= lo:
-        c = text[i]
-        if c in ")]":
-            depth += 1
-        elif c in "([":
-            if depth == 0:
-                pass
-            else:
-                depth -= 1
-        elif c in ";{}" and depth == 0:
-            return i + 1
-        i -= 1
-    return lo
 
 
 class _JavaScan:
@@ -108,13 +77,13 @@ class _JavaScan:
         return arg
 
     def args(self, paren: int) -> list[Arg] | None:
-        parsed = split_args(self.text, paren, _JAVA.quotes)
+        parsed = JAVA.split_args(self.text, paren)
         if parsed is None:
             return None
         return [self.parse(off, raw) for off, raw in parsed[0]]
 
     def builder_before(self, offset: int) -> str | None:
-        start = _statement_start(self.text, offset)
+        start = statement_start(self.text, offset)
         last = None
         for m in _BUILDER_RE.finditer(self.text, start, offset):
             last = m.group("cls")
@@ -164,7 +133,7 @@ class _JavaScan:
         elif meth == "credential":
             for a in args:
                 cred = self._credential_class(a)
-                if cred in _PASSWORDLESS_CREDS:
+                if cred in JAVA_PASSWORDLESS_CREDENTIALS:
                     self.rep.passwordless(line, service,
                                           f"new {builder}().credential(new {cred}Builder().build())", "builder")
                     return
@@ -180,24 +149,14 @@ class _JavaScan:
     def key_credential(self, m: re.Match[str]) -> None:
         cls = m.group("cls")
         args = self.args(m.end() - 1)
-        if not args:
-            return
-        idx = 1 if cls in ("AzureNamedKeyCredential", "StorageSharedKeyCredential") else 0
-        if len(args) <= idx:
-            return
-        arg = args[idx]
-        line = self.reader.line(m.start())
-        if cls == "StorageSharedKeyCredential":
-            service: ServiceType | None = S.STORAGE
-        else:
-            builder = self.builder_before(m.start())
-            service = _builder_service(builder) if builder else None
-            if service is None:
-                service = self._service_by_variable(m.start())
-        service = service or service_from_setting(arg)
-        kind = K.SAS if cls == "AzureSasCredential" else key_kind(service)
-        pre = "..., " if idx else ""
-        self.rep.value(arg, line, lambda s: f"new {cls}({pre}{s})", service, kind, "ctor")
+        if args:
+            self.rep.key_credential(cls, args, self.reader.line(m.start()), JAVA_KEY_CREDENTIALS[cls],
+                                    lambda: self._key_service(m.start()))
+
+    def _key_service(self, offset: int) -> ServiceType | None:
+        builder = self.builder_before(offset)
+        service = _builder_service(builder) if builder else None
+        return service if service is not None else self._service_by_variable(offset)
 
     def _service_by_variable(self, offset: int) -> ServiceType | None:
         head = self.text[max(0, offset - 200): offset]
@@ -244,5 +203,3 @@ class JavaHandler:
             return iter(())
         return iter(_JavaScan(source).run())
 
-
-register(JavaHandler())

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 
 from scanners.evidence import Evidence, SourceFile
-from scanners.handlers import register
 from scanners.json_tokens import JArr, JObj, JStr, JValue, parse
 from scanners.records import EvidenceRole
 
@@ -94,5 +93,3 @@ class JsonConfigHandler:
                 method="json",
             )
 
-
-register(JsonConfigHandler())

@@ -20,7 +20,6 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 
 from scanners.evidence import Evidence, SourceFile
-from scanners.handlers import register
 from scanners.placeholders import is_placeholder, is_reference
 from scanners.records import Confidence, CredentialKind, EvidenceRole, ServiceType, ValueClass
 from scanners.setting_names import rule_for
@@ -285,5 +284,3 @@ class ScriptHandler:
             return
         yield Evidence(line=line, role=ROLE, name=name, value=value, method="env-assignment")
 
-
-register(ScriptHandler())

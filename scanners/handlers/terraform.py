@@ -17,12 +17,11 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 
 from scanners.evidence import Evidence, SourceFile
-from scanners.handlers import register
-from scanners.handlers.bicep import (
+from scanners.handlers.lexing import (
+    HCL,
     Statement,
     direct_matches,
     enclosing_objects,
-    mask_comments,
     object_end,
     statement_at,
     statements,
@@ -91,7 +90,6 @@ _HINT_BY_RESOURCE: tuple[tuple[re.Pattern[str], ServiceType], ...] = (
     (re.compile(r"azuread_"), S.ENTRA_ID),
 )
 
-_HCL_MASK_RE = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*|//[^\n]*|/\*.*?\*/', re.S)
 _TOP_RE = re.compile(
     r'(?P<dec>)^(?P<kw>resource|data|output|variable|locals|module|provider|terraform|moved|import|check)\b'
     r'(?:\s+"(?P<name>[^"\n]*)")?(?:\s+"(?P<label2>[^"\n]*)")?',
@@ -130,7 +128,7 @@ class TerraformHandler:
         return path.suffix.lower() in (".tf", ".tfvars")
 
     def scan(self, source: SourceFile) -> Iterator[Evidence]:
-        text = mask_comments(source.text, _HCL_MASK_RE)
+        text = HCL.mask_comments(source.text)
         stmts = statements(text, _TOP_RE)
         starts = [s.start for s in stmts]
         labels = {m.start(): (m.group("name") or "", m.group("label2") or "") for m in _TOP_RE.finditer(text)}
@@ -146,8 +144,6 @@ class TerraformHandler:
                            value_class=V.SECRET,
                            preview=f"{st.name}.{labels[st.start][1]} admin user enabled",
                            confidence=Confidence.HIGH, method="acr-admin-user")
-
-    # ------------------------------------------------------------------ references
 
     def _references(self, source: SourceFile, text: str, stmts: list[Statement], starts: list[int],
                     labels: dict[int, tuple[str, str]]) -> Iterator[Evidence]:
@@ -226,8 +222,6 @@ class TerraformHandler:
         m = _TRAILING_IDENT_RE.search(head[-120:])
         return m.group(0) if m else None
 
-    # -------------------------------------------------------------------- literals
-
     def _literals(self, source: SourceFile, text: str, stmts: list[Statement], starts: list[int],
                   labels: dict[int, tuple[str, str]]) -> Iterator[Evidence]:
         tfvars = source.path.suffix.lower() == ".tfvars"
@@ -284,5 +278,3 @@ class TerraformHandler:
                                preview=f"sensitive variable {st.name} has a default value",
                                confidence=Confidence.HIGH, method="variable-default")
 
-
-register(TerraformHandler())

@@ -24,7 +24,6 @@ import defusedxml
 import defusedxml.sax
 
 from scanners.evidence import Evidence, HostileInput, MalformedInput, SourceFile
-from scanners.handlers import register
 from scanners.records import EvidenceRole
 
 MAX_TEXT = 16384
@@ -168,5 +167,3 @@ class XmlConfigHandler:
             return  # e.g. an INI-style *.config: left to the line scanner
         yield from parse_evidence(source)
 
-
-register(XmlConfigHandler())

@@ -29,7 +29,6 @@ import yaml
 from scanners import setting_names
 from scanners.evidence import Evidence, MalformedInput, SourceFile
 from scanners.file_roles import is_ci_file
-from scanners.handlers import register
 from scanners.handlers.env_properties import Entry, datasource_service, entry_evidence
 from scanners.records import Confidence, CredentialKind, EvidenceRole, ServiceType, ValueClass
 
@@ -287,5 +286,3 @@ class YamlHandler:
             raise MalformedInput(f"not valid YAML{where}") from None
         return iter(walk.evidence())
 
-
-register(YamlHandler())

@@ -21,7 +21,7 @@ from click.testing import CliRunner
 
 from migrate.cli import main
 from tests.fakearm import AsyncStaticTokenCredential, FakeArm
-from tests.migrate.test_migrate_runner import EXPORT, _estate
+from tests.migrate.run.test_migrate_runner import EXPORT, _estate
 
 
 class _Ok(BaseHTTPRequestHandler):

@@ -1,7 +1,7 @@
 """A fake Azure Resource Manager over real HTTPS on 127.0.0.1, serving an in-memory :class:`Estate`.
 
-Implements the REST surface the installed azure-mgmt-web / azure-mgmt-keyvault SDKs emit (see
-/work/shared/reference/fake-arm.md, section 3), ARM-style absolute nextLinks, ARM error bodies,
+Implements the REST surface the installed azure-mgmt-web / azure-mgmt-keyvault SDKs emit (the
+operations and api-versions of azure-rest-api-specs that those SDK versions call), ARM-style absolute nextLinks, ARM error bodies,
 fault injection (status rules, Retry-After, latency) and ratelimit-remaining headers.
 """
 

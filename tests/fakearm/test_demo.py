@@ -12,4 +12,7 @@ def test_demo_session_completes(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "action=health-check" in out and "HTTP 200" in out
     assert "migrate: completed: all 14 steps done or recorded" in out
+    # the session acted on each setting that held a planted CANARY value, so their absence means something
+    for planted in ("--slot-settings Storage=", "--slot-settings 'Orders=", "--setting-names AZURE_CLIENT_SECRET"):
+        assert planted in out
     assert "CANARY" not in out

@@ -105,7 +105,7 @@ def test_report_renders_in_headless_chromium(served: tuple[str, _OneFileServer, 
     assert dom.returncode == 0, dom.stderr[-2000:]
     assert "Uncaught" not in dom.stderr
     assert 'id="summary"' in dom.stdout
-    assert "Findings by value class" in dom.stdout and "Findings by application" in dom.stdout
+    assert "Findings by value class" in dom.stdout and "Findings by app" in dom.stdout
     assert "<svg" in dom.stdout and "<script" not in dom.stdout
     assert "src/Contoso.Web" in dom.stdout
 

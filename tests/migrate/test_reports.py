@@ -18,11 +18,11 @@ from migrate.reports import RENDERERS, ReportError, UnsupportedDocumentError, lo
 from migrate.reports.csv_table import COLUMNS, safe_cell
 from migrate.reports.model import Report
 from migrate.reports.templating import markdown_cell
-from tests.conftest import shared_dir
+from tests.conftest import DATA
 from tests.migrate.estate_audit import az_export_document, estate_document
-from tests.test_example_estate import _canaries, _leaks
+from tests.test_example_estate import _canaries, _leaks, _manifest
 
-SARIF_SCHEMA = shared_dir() / "reference" / "schemas" / "sarif-schema-2.1.0.json"
+SARIF_SCHEMA = DATA / "sarif-schema-2.1.0.json"
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +70,10 @@ def test_every_renderer_renders_both_example_inputs(fmt: str, estate_report: Rep
 
 @pytest.mark.parametrize("fmt", sorted(RENDERERS))
 def test_no_canary_reaches_any_report(fmt: str, estate_report: Report) -> None:
+    planted = {(e["path"], e["line"]) for e in _manifest() if e["value_class"] == "secret"}
+    reported = {(getattr(f.item.location, "path", None), getattr(f.item.location, "line", None))
+                for f in estate_report.findings if f.item.value_class == "secret"}
+    assert planted and planted <= reported, sorted(planted - reported)  # the report holds every planted secret
     text = RENDERERS[fmt].render(estate_report)
     leaks = _leaks(text, _canaries())
     assert not leaks, leaks
@@ -143,7 +147,8 @@ def test_model_groups_by_application_and_counts(estate_report: Report, doc: dict
 def test_app_service_locations_read_as_site_and_setting(app_report: Report) -> None:
     wheres = {f.where for f in app_report.findings}
     assert any(w.endswith("/rg-orders/web-orders:AZURE_CLIENT_SECRET") for w in wheres)
-    assert {a.name for a in app_report.applications} == {"rg-orders/web-orders"}
+    # named and grouped as the plan names apps (slots included): a report and a plan count the same apps
+    assert [a.name.split("/", 1)[1] for a in app_report.applications] == ["rg-orders/web-orders"]
 
 
 # ----------------------------------------------------------------------------- SARIF

@@ -6,6 +6,7 @@ import json
 
 from scanners.records import CredentialKind, EvidenceRole, ServiceType, ValueClass
 from tests.conftest import scan_text
+from tests.planted import assert_planted_found
 
 CANARY_PW = "Vq7-Canary-Pa55word-K2m"
 CANARY_KEY = "Qw3rTy7UiOp1AsDfGh2JkLzXcVbNm4QwErTyUiOp5AsDfGhJkL6ZxCvBnMqWeRtY8uIoPaSdFgHjKlZx9CvBnMa=="
@@ -118,7 +119,9 @@ def test_securestring_defaults() -> None:
 
 
 def test_no_secret_in_output() -> None:
-    out = json.dumps([i.to_json() for i in _items()])
+    items = _items()
+    assert_planted_found(items, TEMPLATE, CANARY_PW, CANARY_KEY)
+    out = json.dumps([i.to_json() for i in items])
     for canary in (CANARY_PW, CANARY_KEY, CANARY_KEY[:16]):
         assert canary not in out
 

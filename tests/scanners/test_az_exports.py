@@ -61,4 +61,6 @@ def test_cli_az_export(tmp_path: Path) -> None:
     assert res.exit_code == 1
     doc = json.loads(res.stdout)
     assert doc["sites"][0]["site"] == "web-orders"
+    secrets = {i["Location"]["setting"] for i in doc["items"] if i["ValueClass"] == "secret"}
+    assert secrets == {"Storage", "Orders", "AZURE_CLIENT_SECRET"}  # every planted CANARY value, found
     assert "CANARY" not in res.stdout + res.stderr

@@ -88,6 +88,7 @@ def test_skip_records_never_quote_content(tmp_path: Path) -> None:
     (tmp_path / "appsettings.json").write_text('{"AZURE_CLIENT_SECRET": "abc8Q~CANARYdefghijklmnopqrstuvwxyz01234", ')
     items, skipped = _scan(tmp_path)
     assert any(i.value_class is ValueClass.SECRET for i in items)  # found line by line
+    assert _reasons(skipped) == {"appsettings.json": SkipReason.MALFORMED}  # the record whose text is checked
     assert "CANARY" not in repr([s.to_json() for s in skipped])
 
 

@@ -6,6 +6,7 @@ import base64
 import json
 
 from tests.conftest import scan_text
+from tests.planted import assert_planted_found
 
 PASS_CANARY = "Canary-Bicep-Pass-9931!"
 KEY_CANARY = base64.b64encode(b"canary-bicep-storage-key-".ljust(64, b"#")).decode()
@@ -180,6 +181,7 @@ def test_literal_storage_key_found_and_canaries_never_leak():
     legacy = [i for i in items if i.setting_name == "Legacy"]
     assert legacy and str(legacy[0].value_class) == "secret"
     assert str(legacy[0].service_type) == "storage"
+    assert_planted_found(items, MAIN, PASS_CANARY, KEY_CANARY)
     dumped = json.dumps([i.to_json() for i in items])
     assert PASS_CANARY not in dumped
     assert KEY_CANARY not in dumped

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 
-from scanners.handlers.csharp import mask_comments, split_args
+from scanners.handlers.csharp_arguments import mask_comments, split_args
 from scanners.records import CredentialKind, EvidenceRole, ServiceType, ValueClass
 from tests.conftest import scan_text
+from tests.planted import assert_planted_found, lines_holding
 
 CANARY_PW = "Canary-Sql-Pa55-4471"
 CANARY_SEARCH = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
@@ -136,6 +137,10 @@ def test_function_bindings() -> None:
 
 def test_previews_never_hold_literals() -> None:
     items = _items()
+    assert_planted_found(items, CODE, CANARY_PW, CANARY_SEARCH, CANARY_ENTRA)
+    literal_lines = lines_holding(CODE, "orders-bus.servicebus") | lines_holding(CODE, "$Default")
+    assert len(literal_lines) == 2
+    assert literal_lines <= {i.location.line for i in items if i.detector == "csharp:ctor"}
     out = json.dumps([i.to_json() for i in items])
     for canary in (CANARY_PW, CANARY_SEARCH, CANARY_ENTRA, "orders-bus.servicebus", "$Default"):
         assert canary not in out

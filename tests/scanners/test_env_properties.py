@@ -8,6 +8,7 @@ from scanners.handlers.env_properties import parse_dotenv, parse_ini, parse_prop
 from scanners.records import CredentialKind, EvidenceRole, ServiceType, ValueClass
 from tests.conftest import find_item as _find
 from tests.conftest import scan_text
+from tests.planted import assert_planted_found
 
 ENV_KEY = "Q2FuYXJ5RW52S2V5Q2FuYXJ5RW52S2V5Q2FuYXJ5RW52S2V5Q2FuYXJ5RW52S2V5Q2FuYXJ5RW52S2V5Q2FuYXJ5RW52Sw=="
 ENTRA_SECRET = "nvX8Q~CanaryEnvSecretCanaryEnvSecretCan1"
@@ -64,6 +65,7 @@ def test_parse_ini_sections():
 
 def test_dotenv_items():
     items = scan_text(".env", DOTENV)
+    assert_planted_found(items, DOTENV, ENV_KEY, ENTRA_SECRET, REDIS_PW)
     assert ENV_KEY not in json.dumps([i.to_json() for i in items])
     for canary in (ENTRA_SECRET, REDIS_PW):
         assert canary not in json.dumps([i.to_json() for i in items])
@@ -86,6 +88,8 @@ def test_env_file_variants_match():
 
 def test_spring_properties_items():
     items = scan_text("src/main/resources/application.properties", PROPERTIES)
+    assert_planted_found(items, PROPERTIES, DB_PW, PROP_KEY)
+    assert _find(items, 6, service_type=ServiceType.SERVICE_BUS).value_class is ValueClass.SECRET  # SB_KEY, continued
     dumped = json.dumps([i.to_json() for i in items])
     for canary in (DB_PW, PROP_KEY, SB_KEY):
         assert canary not in dumped

@@ -7,6 +7,7 @@ import json
 from scanners.records import CredentialKind, EvidenceRole, ServiceType, ValueClass
 from tests.conftest import find_item as _find
 from tests.conftest import scan_text
+from tests.planted import assert_planted_found
 
 STORAGE_KEY = "Q2FuYXJ5SmF2YVN0b3JhZ2VLZXlDYW5hcnlKYXZhU3RvcmFnZUtleUNhbmFyeUphdmFTdG9yYWdlS2V5Q2FuYXJ5SmF2YQ=="
 ENTRA_SECRET = "jvX8Q~CanaryJavaSecretCanaryJavaSecretCan1"
@@ -52,7 +53,9 @@ def _items():
 
 
 def test_canaries_never_serialised():
-    blob = json.dumps([i.to_json() for i in _items()])
+    items = _items()
+    assert_planted_found(items, SOURCE, STORAGE_KEY, ENTRA_SECRET, JDBC_PASSWORD)
+    blob = json.dumps([i.to_json() for i in items])
     for canary in (STORAGE_KEY, ENTRA_SECRET, JDBC_PASSWORD):
         assert canary not in blob
 

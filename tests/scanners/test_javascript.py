@@ -7,6 +7,7 @@ import json
 from scanners.records import CredentialKind, EvidenceRole, ServiceType, ValueClass
 from tests.conftest import find_item as _find
 from tests.conftest import scan_text
+from tests.planted import assert_planted_found
 
 SB_KEY = "Q2FuYXJ5SnNTZXJ2aWNlQnVzS2V5Q2FuYXJ5MTIzNDU="
 COSMOS_KEY = "CanaryJsCosmosKeyCanaryJsCosmosKey0123456789=="
@@ -36,7 +37,9 @@ def _items():
 
 
 def test_canaries_never_serialised():
-    blob = json.dumps([i.to_json() for i in _items()])
+    items = _items()
+    assert_planted_found(items, SOURCE, SB_KEY, COSMOS_KEY, SEARCH_KEY, SHARED_KEY)
+    blob = json.dumps([i.to_json() for i in items])
     for canary in (SB_KEY, COSMOS_KEY, SEARCH_KEY, SHARED_KEY):
         assert canary not in blob
 

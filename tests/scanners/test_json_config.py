@@ -13,6 +13,7 @@ from scanners.fingerprint import Fingerprinter
 from scanners.json_tokens import JObj, JStr, iter_strings, parse
 from scanners.records import EvidenceRole, ServiceType, SkipReason, ValueClass
 from tests.conftest import TEST_KEY, scan_text
+from tests.planted import assert_planted_found
 
 # Made-up key of the right shape (86 chars + "=="): the canary that must never be printed.
 CANARY_KEY = "Qw3rTy7UiOp1AsDfGh2JkLzXcVbNm4QwErTyUiOp5AsDfGhJkL6ZxCvBnMqWeRtY8uIoPaSdFgHjKlZx9CvBnMa=="
@@ -67,7 +68,9 @@ def test_commented_out_key_is_still_found() -> None:
 
 
 def test_canaries_never_in_output() -> None:
-    out = _dump(scan_text("src/Api/appsettings.json", APPSETTINGS))
+    items = scan_text("src/Api/appsettings.json", APPSETTINGS)
+    assert_planted_found(items, APPSETTINGS, CANARY_KEY, CANARY_KEY_2, CANARY_SB)
+    out = _dump(items)
     for canary in (CANARY_KEY, CANARY_KEY_2, CANARY_SB, CANARY_KEY[:20], CANARY_SB[:16]):
         assert canary not in out
 

@@ -7,6 +7,7 @@ import json
 from scanners.records import CredentialKind, EvidenceRole, ServiceType, ValueClass
 from tests.conftest import find_item as _find
 from tests.conftest import scan_text
+from tests.planted import assert_planted_found, lines_holding
 
 SB_KEY = "Q2FuYXJ5UHlTZXJ2aWNlQnVzS2V5Q2FuYXJ5MTIzNDU="
 ENTRA_SECRET = "pyX8Q~CanaryPythonSecretCanaryPythonSecre1"
@@ -49,7 +50,9 @@ def _items():
 
 
 def test_canaries_never_serialised():
-    blob = json.dumps([i.to_json() for i in _items()])
+    items = _items()
+    assert_planted_found(items, SOURCE, SB_KEY, ENTRA_SECRET, SEARCH_KEY, PG_PASSWORD, SQL_PASSWORD)
+    blob = json.dumps([i.to_json() for i in items])
     for canary in (SB_KEY, ENTRA_SECRET, SEARCH_KEY, PG_PASSWORD, SQL_PASSWORD):
         assert canary not in blob
 
@@ -123,9 +126,10 @@ def test_settings_attribute_names_the_setting():
 
 
 def test_previews_hold_no_string_literals():
-    for item in _items():
-        if item.evidence_role is EvidenceRole.CODE_CONSUMER:
-            assert "https://" not in item.redacted_preview
+    consumers = [i for i in _items() if i.evidence_role is EvidenceRole.CODE_CONSUMER]
+    assert {i.location.line for i in consumers} & lines_holding(SOURCE, "https://")  # a consumer with a URL literal
+    for item in consumers:
+        assert "https://" not in item.redacted_preview
 
 
 def test_openai_without_key_reads_environment():

@@ -6,6 +6,7 @@ import base64
 import json
 
 from tests.conftest import scan_text
+from tests.planted import assert_planted_found
 
 SP_CANARY = "abc8Q~CanaryShellSecret0123456789abcdefgh"
 EXPORT_CANARY = "xyz8Q~CanaryExportSecret0123456789abcdef"
@@ -91,6 +92,7 @@ def test_literal_values_are_secrets():
 
 def test_canaries_never_leak():
     items = scan_text("deploy/deploy.sh", DEPLOY_SH, generic=True)
+    assert_planted_found(items, DEPLOY_SH, SP_CANARY, EXPORT_CANARY, KEY_CANARY, PG_CANARY)
     dumped = json.dumps([i.to_json() for i in items])
     for canary in (SP_CANARY, EXPORT_CANARY, KEY_CANARY, PG_CANARY, KEY_CANARY[3:30]):
         assert canary not in dumped

@@ -6,9 +6,9 @@ import pytest
 
 from scanners.records import ServiceType
 from scanners.service_catalog import ROLE_GUIDS, SERVICES, service_for_host
-from tests.conftest import shared_dir
+from tests.conftest import DATA
 
-REFERENCE = shared_dir() / "reference" / "azure-services.md"
+REFERENCE = DATA / "azure-services.md"
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,7 @@ import base64
 import json
 
 from tests.conftest import scan_text
+from tests.planted import assert_planted_found
 
 VAR_CANARY = "Canary-Tf-Var-Pass-7781!"
 PG_CANARY = "Canary-Pg-Pass-4412!"
@@ -156,6 +157,7 @@ def test_sensitive_variable_default_and_acr_admin():
 
 def test_canaries_never_leak():
     items = scan_text("infra/main.tf", MAIN, generic=True)
+    assert_planted_found(items, MAIN, VAR_CANARY, PG_CANARY, SQL_CANARY, KEY_CANARY)
     dumped = json.dumps([i.to_json() for i in items])
     for canary in (VAR_CANARY, PG_CANARY, SQL_CANARY, KEY_CANARY, KEY_CANARY[5:35]):
         assert canary not in dumped

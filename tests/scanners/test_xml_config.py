@@ -14,6 +14,7 @@ from scanners.fingerprint import Fingerprinter
 from scanners.handlers.xml_config import XmlConfigHandler
 from scanners.records import EvidenceRole, ServiceType, SkipReason, ValueClass
 from tests.conftest import TEST_KEY, scan_text
+from tests.planted import assert_planted_found
 
 CANARY_KEY = "Qw3rTy7UiOp1AsDfGh2JkLzXcVbNm4QwErTyUiOp5AsDfGhJkL6ZxCvBnMqWeRtY8uIoPaSdFgHjKlZx9CvBnMa=="
 CANARY_PW = "Tr0ub4dor-Canary-77x"
@@ -77,7 +78,9 @@ def test_connection_strings_app_settings_and_settings() -> None:
 
 
 def test_no_secret_in_output() -> None:
-    out = json.dumps([i.to_json() for i in scan_text("app.config", WEB_CONFIG)])
+    items = scan_text("app.config", WEB_CONFIG)
+    assert_planted_found(items, WEB_CONFIG, CANARY_KEY, CANARY_PW, CANARY_SB)
+    out = json.dumps([i.to_json() for i in items])
     for canary in (CANARY_KEY, CANARY_PW, CANARY_SB, CANARY_KEY[:16]):
         assert canary not in out
 

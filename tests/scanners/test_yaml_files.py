@@ -11,6 +11,7 @@ from scanners.fingerprint import Fingerprinter
 from scanners.records import CredentialKind, EvidenceRole, ServiceType, SkipReason, ValueClass
 from tests.conftest import TEST_KEY, scan_text
 from tests.conftest import find_item as _find
+from tests.planted import assert_planted_found
 
 K8S_STORAGE_KEY = base64.b64encode(b"CanaryK8sStorageKey!" * 4).decode()[:86] + "=="
 K8S_CONN = f"DefaultEndpointsProtocol=https;AccountName=k8sacct;AccountKey={K8S_STORAGE_KEY};EndpointSuffix=core.windows.net"
@@ -51,6 +52,7 @@ spec:
                 secretKeyRef: {{name: app-secrets, key: sb}}
 """
     items = scan_text("deploy/secret.yaml", text)
+    assert_planted_found(items, text, encoded, ENTRA_SECRET, REDIS_PW)
     dumped = _dump(items)
     for canary in (K8S_STORAGE_KEY, encoded[:40], ENTRA_SECRET, REDIS_PW):
         assert canary not in dumped
@@ -78,9 +80,9 @@ def test_docker_compose_environment_list_and_mapping():
       SERVICEBUS_CONNECTION: "Endpoint=sb://ns3.servicebus.windows.net/;SharedAccessKeyName=x;SharedAccessKey=${{SB_KEY}}"
 """
     items = scan_text("docker-compose.yml", text)
-    assert OPENAI_KEY not in _dump(items)
     ai = _find(items, 4, detector="yaml-files:setting-name")
     assert ai.setting_name == "AZURE_OPENAI_API_KEY" and ai.value_class is ValueClass.SECRET
+    assert OPENAI_KEY not in _dump(items)
     cosmos = _find(items, 5, service_type=ServiceType.COSMOS_DB)
     assert cosmos.value_class is ValueClass.DEV_EMULATOR and cosmos.setting_name == "COSMOS_CONNECTION"
     sb = _find(items, 8, service_type=ServiceType.SERVICE_BUS)
@@ -121,9 +123,9 @@ def test_azure_login_with_literal_creds_json():
                         "tenantId": "66666666-7777-8888-9999-000000000000"})
     text = f"steps:\n  - uses: azure/login@v1\n    with:\n      creds: '{creds}'\n"
     items = scan_text(".github/workflows/ci.yml", text)
-    assert ENTRA_SECRET not in _dump(items)
     secret = _find(items, 4, value_class=ValueClass.SECRET)
     assert secret.service_type is ServiceType.ENTRA_ID
+    assert ENTRA_SECRET not in _dump(items)
 
 
 def test_azure_pipelines_variables():
@@ -136,7 +138,7 @@ steps:
 """
     items = scan_text("azure-pipelines.yml", text)
     item = _find(items, 3, detector="yaml-files:setting-name")
-    assert item.setting_name == "REDIS_PASSWORD"
+    assert item.setting_name == "REDIS_PASSWORD" and item.value_class is ValueClass.SECRET
     assert item.evidence_role is EvidenceRole.CI_SCRIPT
     assert REDIS_PW not in _dump(items)
 
@@ -152,9 +154,9 @@ def test_spring_application_yaml_paths():
         key: ${{COSMOS_KEY}}
 """
     items = scan_text("src/main/resources/application.yml", text)
-    assert SPRING_PW not in _dump(items)
     pw = _find(items, 4, setting_name="spring.datasource.password")
     assert pw.service_type is ServiceType.SQL and pw.value_class is ValueClass.SECRET
+    assert SPRING_PW not in _dump(items)
     key = _find(items, 8, setting_name="spring.cloud.azure.cosmos.key")
     assert key.service_type is ServiceType.COSMOS_DB and key.value_class is ValueClass.PLACEHOLDER
 

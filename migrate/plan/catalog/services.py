@@ -1,163 +1,34 @@
-"""The service facts the planner uses, in one table: how each service authorizes a managed
+"""The service facts the planner uses, as data in one table: how each service authorizes a managed
 identity, which built-in role (or data-plane statement) reads and which writes, the identity-based
 setting forms, how to turn key/local auth off afterwards and the known exceptions.
 
 Every fact comes from `shared/reference/azure-services.md`.  Role names and GUIDs come from
 `scanners.service_catalog.ROLE_GUIDS` (pinned by tests against the reference); setting names and
-role pairs used here are pinned again by `tests/migrate/test_catalog.py` against a fixture written
+role pairs used here are pinned again by `tests/migrate/plan/test_catalog.py` against a fixture written
 by hand from the reference.  Anything the reference marks [U] carries an `unverified` text that the
 plan repeats as "unverified: check before use".
 """
 
 from __future__ import annotations
 
-import enum
-from dataclasses import dataclass
-
+from migrate.plan.catalog.entries import (
+    AuthorizationSystem,
+    DataRoles,
+    Facet,
+    LocalAuth,
+    Role,
+    ServiceEntry,
+    arm_role,
+)
+from migrate.plan.catalog.forms import (
+    OSSRDBMS_SCOPE,
+    SQL_CONNECTION_SYSTEM,
+    SUFFIX_ACCOUNT_ENDPOINT,
+    SUFFIX_FULLY_QUALIFIED_NAMESPACE,
+    SUFFIX_SERVICE_URI,
+)
 from scanners.records import ServiceType
 from scanners.service_catalog import ROLE_GUIDS
-
-UNVERIFIED = "unverified: check before use"
-
-
-class AuthorizationSystem(enum.StrEnum):
-    ARM_RBAC = "arm-rbac"
-    COSMOS_SQL_RBAC = "cosmos-sql-rbac"
-    SQL_CONTAINED_USER = "sql-contained-user"
-    POSTGRES_ENTRA_ROLE = "postgres-entra-role"
-    MYSQL_AAD_USER = "mysql-aad-user"
-    REDIS_ACCESS_POLICY = "redis-access-policy"
-    KEY_VAULT_RBAC = "key-vault-rbac"
-    NONE = "none"
-
-
-class Facet(enum.StrEnum):
-    """The part of a service a grant is for (Storage has three data planes)."""
-
-    DEFAULT = "default"
-    BLOB = "blob"
-    QUEUE = "queue"
-    TABLE = "table"
-    FUNCTIONS_HOST = "functions-host"
-
-
-@dataclass(frozen=True, slots=True)
-class Role:
-    """A built-in ARM role (with GUID) or a data-plane role/statement (no GUID)."""
-
-    name: str
-    guid: str | None = None
-    unverified: str | None = None
-
-
-def _arm(name: str) -> Role:
-    return Role(name, ROLE_GUIDS[name])
-
-
-@dataclass(frozen=True, slots=True)
-class DataRoles:
-    facet: Facet
-    read: tuple[Role, ...]
-    write: tuple[Role, ...]
-    endpoint: str | None = None  # endpoint-only value template, e.g. https://<account>.blob.core.windows.net
-    functions_suffixes: tuple[str, ...] = ()  # identity-based setting forms for Functions
-    note: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class LocalAuth:
-    """How to turn key/local auth off once nothing uses keys any more."""
-
-    property: str
-    command: str
-    exceptions: tuple[str, ...] = ()
-    unverified: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ServiceEntry:
-    service: ServiceType
-    display_name: str
-    authorization: AuthorizationSystem
-    resource_type: str | None  # ARM resource type for the scope, when the reference names it
-    name_field: str  # Endpoint field that names the target resource
-    roles: tuple[DataRoles, ...] = ()
-    settings_value: str | None = None  # new value of the setting (no secret), non-Functions apps
-    code_change: str | None = None
-    precondition: str | None = None
-    local_auth: LocalAuth | None = None
-    rotation: str | None = None
-    unverified: tuple[str, ...] = ()
-    review_reason: str | None = None  # set when the planner must not plan this service
-
-    def roles_for(self, facet: Facet) -> DataRoles | None:
-        for r in self.roles:
-            if r.facet is facet:
-                return r
-        return self.roles[0] if self.roles and facet is Facet.DEFAULT else None
-
-
-# Setting names and forms ([DOC]/[SRC] facts of §0.1, §0.2, §1.3).
-SUFFIX_SERVICE_URI = "__serviceUri"
-SUFFIX_BLOB_SERVICE_URI = "__blobServiceUri"
-SUFFIX_QUEUE_SERVICE_URI = "__queueServiceUri"
-SUFFIX_FULLY_QUALIFIED_NAMESPACE = "__fullyQualifiedNamespace"
-SUFFIX_ACCOUNT_ENDPOINT = "__accountEndpoint"
-SUFFIX_CREDENTIAL = "__credential"
-SUFFIX_CLIENT_ID = "__clientId"
-CREDENTIAL_MANAGED_IDENTITY = "managedidentity"
-HOST_STORAGE_ACCOUNT_NAME = "AzureWebJobsStorage__accountName"
-HOST_STORAGE = "AzureWebJobsStorage"
-CONTENT_SHARE_SETTING = "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING"
-AI_AUTH_SETTING = "APPLICATIONINSIGHTS_AUTHENTICATION_STRING"
-AI_AUTH_SYSTEM = "Authorization=AAD"
-AI_AUTH_USER = "Authorization=AAD;ClientId=<uami-client-id>"
-AZURE_CLIENT_ID = "AZURE_CLIENT_ID"
-SP_CREDENTIAL_SETTINGS = (
-    "AZURE_CLIENT_SECRET",
-    "AZURE_CLIENT_CERTIFICATE_PATH",
-    "AZURE_CLIENT_CERTIFICATE_PASSWORD",
-    "AZURE_USERNAME",
-    "AZURE_PASSWORD",
-)
-SQL_CONNECTION_SYSTEM = (
-    "Server=tcp:<server>.database.windows.net,1433;Initial Catalog=<database>;Encrypt=True;"
-    'TrustServerCertificate=False;Connection Timeout=30;Authentication="Active Directory Default";'
-)
-SQL_CONNECTION_USER = (
-    "Server=tcp:<server>.database.windows.net,1433;Initial Catalog=<database>;Encrypt=True;"
-    'TrustServerCertificate=False;Connection Timeout=30;Authentication="Active Directory Default";'
-    "User Id=<uami-client-id>;"
-)
-OSSRDBMS_SCOPE = "https://ossrdbms-aad.database.windows.net/.default"
-
-# Commands of the staged skeleton (§1.4, [CLI]).  Never `identity assign --scope`: with a scope it
-# grants Contributor (§0.4).
-IDENTITY_ASSIGN_SYSTEM = "az {cli} identity assign -g <resource-group> -n <app>{slot}"
-IDENTITY_CREATE_USER = "az identity create -g <resource-group> -n {name}"
-IDENTITY_ASSIGN_USER = "az {cli} identity assign -g <resource-group> -n <app>{slot} --identities <{name} resource id>"
-ARM_GRANT = (
-    "az role assignment create --assignee-object-id {principal} --assignee-principal-type "
-    "ServicePrincipal --role {guid} --scope {scope}"
-)
-COSMOS_GRANT = (
-    'az cosmosdb sql role assignment create --account-name {resource} -g <target-resource-group> '
-    '--scope "/" --principal-id {principal} --role-definition-id {guid}'
-)
-SQL_CREATE_USER = "CREATE USER [{name}] FROM EXTERNAL PROVIDER;"
-SQL_ADD_ROLE = "ALTER ROLE {role} ADD MEMBER [{name}];"
-PG_CREATE_PRINCIPAL = "select * from pgaadauth_create_principal('{name}', false, false);"
-MYSQL_CREATE_USER = (
-    "SET aad_auth_validate_oids_in_tenant = OFF; CREATE AADUSER '{name}' IDENTIFIED BY '<client-id of {name}>';"
-)
-REDIS_GRANT = (
-    'az redis access-policy-assignment create -g <target-resource-group> -n {resource} --access-policy-name "{role}" '
-    "--policy-assignment-name {assignment} --object-id {principal} --object-id-alias {alias}"
-)
-SETTINGS_DELETE = "az webapp config appsettings delete -g <resource-group> -n <app> --setting-names {names}{slot}"
-SWAP_PREVIEW = "az webapp deployment slot swap -g <resource-group> -n <app> --slot {slot} --action preview"
-SWAP = "az webapp deployment slot swap -g <resource-group> -n <app> --slot {slot} --action swap"
-ENTRA_CREDENTIAL_DELETE = "az ad app credential delete"
 
 _STORAGE_DISABLE = LocalAuth(
     "allowSharedKeyAccess=false",
@@ -168,6 +39,7 @@ _STORAGE_DISABLE = LocalAuth(
         "shared keys.",
         "Blocks SAS tokens too.",
     ),
+    arm_off_value=False,
 )
 
 CATALOG: dict[ServiceType, ServiceEntry] = {
@@ -177,15 +49,15 @@ CATALOG: dict[ServiceType, ServiceEntry] = {
             ServiceType.STORAGE, "Azure Storage", AuthorizationSystem.ARM_RBAC,
             "Microsoft.Storage/storageAccounts", "account",
             roles=(
-                DataRoles(Facet.BLOB, (_arm("Storage Blob Data Reader"),), (_arm("Storage Blob Data Contributor"),),
+                DataRoles(Facet.BLOB, (arm_role("Storage Blob Data Reader"),), (arm_role("Storage Blob Data Contributor"),),
                           "https://<account>.blob.core.windows.net", (SUFFIX_SERVICE_URI,)),
-                DataRoles(Facet.QUEUE, (_arm("Storage Queue Data Reader"), _arm("Storage Queue Data Message Processor")),
-                          (_arm("Storage Queue Data Message Sender"),),
+                DataRoles(Facet.QUEUE, (arm_role("Storage Queue Data Reader"), arm_role("Storage Queue Data Message Processor")),
+                          (arm_role("Storage Queue Data Message Sender"),),
                           "https://<account>.queue.core.windows.net", (SUFFIX_SERVICE_URI,),
                           "queue trigger: Queue Data Reader + Message Processor; output: Message Sender"),
-                DataRoles(Facet.TABLE, (_arm("Storage Table Data Reader"),), (_arm("Storage Table Data Contributor"),),
+                DataRoles(Facet.TABLE, (arm_role("Storage Table Data Reader"),), (arm_role("Storage Table Data Contributor"),),
                           "https://<account>.table.core.windows.net", ()),
-                DataRoles(Facet.FUNCTIONS_HOST, (_arm("Storage Blob Data Owner"),), (_arm("Storage Blob Data Owner"),),
+                DataRoles(Facet.FUNCTIONS_HOST, (arm_role("Storage Blob Data Owner"),), (arm_role("Storage Blob Data Owner"),),
                           None, (),
                           "Functions host storage needs Storage Blob Data Owner (more if AzureWebJobsStorage is "
                           "reused for triggers or queues)"),
@@ -200,21 +72,22 @@ CATALOG: dict[ServiceType, ServiceEntry] = {
         ServiceEntry(
             ServiceType.SERVICE_BUS, "Azure Service Bus", AuthorizationSystem.ARM_RBAC,
             "Microsoft.ServiceBus/namespaces", "namespace",
-            roles=(DataRoles(Facet.DEFAULT, (_arm("Azure Service Bus Data Receiver"),),
-                             (_arm("Azure Service Bus Data Sender"),),
+            roles=(DataRoles(Facet.DEFAULT, (arm_role("Azure Service Bus Data Receiver"),),
+                             (arm_role("Azure Service Bus Data Sender"),),
                              "<namespace>.servicebus.windows.net", (SUFFIX_FULLY_QUALIFIED_NAMESPACE,)),),
             settings_value="<namespace>.servicebus.windows.net",
             code_change="build ServiceBusClient from the fully qualified namespace and a TokenCredential",
             local_auth=LocalAuth("disableLocalAuth",
                                  "az servicebus namespace update -g <target-resource-group> -n {resource} "
-                                 "--disable-local-auth true"),
+                                 "--disable-local-auth true",
+                                 arm_off_value=True),
             rotation="regenerate the shared access policy keys that were in use",
         ),
         ServiceEntry(
             ServiceType.EVENT_HUBS, "Azure Event Hubs", AuthorizationSystem.ARM_RBAC,
             "Microsoft.EventHub/namespaces", "namespace",
-            roles=(DataRoles(Facet.DEFAULT, (_arm("Azure Event Hubs Data Receiver"),),
-                             (_arm("Azure Event Hubs Data Sender"),),
+            roles=(DataRoles(Facet.DEFAULT, (arm_role("Azure Event Hubs Data Receiver"),),
+                             (arm_role("Azure Event Hubs Data Sender"),),
                              "<namespace>.servicebus.windows.net", (SUFFIX_FULLY_QUALIFIED_NAMESPACE,),
                              "event processors also need blob roles on the checkpoint store"),),
             settings_value="<namespace>.servicebus.windows.net",
@@ -222,7 +95,8 @@ CATALOG: dict[ServiceType, ServiceEntry] = {
                         "and a TokenCredential",
             local_auth=LocalAuth("disableLocalAuth",
                                  "az eventhubs namespace update -g <target-resource-group> -n {resource} "
-                                 "--disable-local-auth true"),
+                                 "--disable-local-auth true",
+                                 arm_off_value=True),
             rotation="regenerate the shared access policy keys that were in use",
         ),
         ServiceEntry(
@@ -238,7 +112,8 @@ CATALOG: dict[ServiceType, ServiceEntry] = {
             code_change="build CosmosClient from the account endpoint and a TokenCredential",
             local_auth=LocalAuth("disableLocalAuth",
                                  "az cosmosdb update -g <target-resource-group> -n {resource} --disable-local-auth true",
-                                 ("disableLocalAuth is allowed only for SQL (NoSQL) API accounts.",)),
+                                 ("disableLocalAuth is allowed only for SQL (NoSQL) API accounts.",),
+                                 arm_off_value=True),
             rotation="regenerate the account keys that were in use",
         ),
         ServiceEntry(
@@ -305,17 +180,18 @@ CATALOG: dict[ServiceType, ServiceEntry] = {
         ServiceEntry(
             ServiceType.APP_CONFIGURATION, "Azure App Configuration", AuthorizationSystem.ARM_RBAC,
             "Microsoft.AppConfiguration/configurationStores", "account",
-            roles=(DataRoles(Facet.DEFAULT, (_arm("App Configuration Data Reader"),),
-                             (_arm("App Configuration Data Owner"),), "https://<account>.azconfig.io", ()),),
+            roles=(DataRoles(Facet.DEFAULT, (arm_role("App Configuration Data Reader"),),
+                             (arm_role("App Configuration Data Owner"),), "https://<account>.azconfig.io", ()),),
             settings_value="https://<account>.azconfig.io",
             code_change="connect with the endpoint and a TokenCredential",
             local_auth=LocalAuth("disableLocalAuth",
-                                 "az appconfig update -g <target-resource-group> -n {resource} --disable-local-auth true"),
+                                 "az appconfig update -g <target-resource-group> -n {resource} --disable-local-auth true",
+                                 arm_off_value=True),
             rotation="regenerate the access keys that were in use",
         ),
         ServiceEntry(
             ServiceType.SIGNALR, "Azure SignalR Service", AuthorizationSystem.ARM_RBAC, None, "account",
-            roles=(DataRoles(Facet.DEFAULT, (_arm("SignalR App Server"),), (_arm("SignalR App Server"),), None, ()),),
+            roles=(DataRoles(Facet.DEFAULT, (arm_role("SignalR App Server"),), (arm_role("SignalR App Server"),), None, ()),),
             settings_value="Endpoint=https://<account>.service.signalr.net;AuthType=azure.msi;Version=1.0;",
             code_change="no code change: the connection string switches to AuthType=azure.msi",
             local_auth=LocalAuth("disableLocalAuth",
@@ -337,7 +213,7 @@ CATALOG: dict[ServiceType, ServiceEntry] = {
         ServiceEntry(
             ServiceType.EVENT_GRID, "Azure Event Grid", AuthorizationSystem.ARM_RBAC, "Microsoft.EventGrid/topics",
             "account",
-            roles=(DataRoles(Facet.DEFAULT, (_arm("EventGrid Data Sender"),), (_arm("EventGrid Data Sender"),),
+            roles=(DataRoles(Facet.DEFAULT, (arm_role("EventGrid Data Sender"),), (arm_role("EventGrid Data Sender"),),
                              None, ()),),
             code_change="build EventGridPublisherClient(endpoint, credential) with a TokenCredential",
             local_auth=LocalAuth("disableLocalAuth",
@@ -360,8 +236,8 @@ CATALOG: dict[ServiceType, ServiceEntry] = {
         ServiceEntry(
             ServiceType.OPENAI, "Azure OpenAI", AuthorizationSystem.ARM_RBAC, "Microsoft.CognitiveServices/accounts",
             "account",
-            roles=(DataRoles(Facet.DEFAULT, (_arm("Cognitive Services OpenAI User"),),
-                             (_arm("Cognitive Services OpenAI User"),), None, (),
+            roles=(DataRoles(Facet.DEFAULT, (arm_role("Cognitive Services OpenAI User"),),
+                             (arm_role("Cognitive Services OpenAI User"),), None, (),
                              "inference needs only Cognitive Services OpenAI User"),),
             code_change="use azure_ad_token_provider=get_bearer_token_provider(credential, "
                         "\"https://cognitiveservices.azure.com/.default\") instead of api_key",
@@ -381,7 +257,7 @@ CATALOG: dict[ServiceType, ServiceEntry] = {
         ),
         ServiceEntry(
             ServiceType.AI_SEARCH, "Azure AI Search", AuthorizationSystem.ARM_RBAC, None, "account",
-            roles=(DataRoles(Facet.DEFAULT, (_arm("Search Index Data Reader"),), (_arm("Search Index Data Contributor"),),
+            roles=(DataRoles(Facet.DEFAULT, (arm_role("Search Index Data Reader"),), (arm_role("Search Index Data Contributor"),),
                              None, ()),),
             code_change="build SearchClient(endpoint, index_name, credential) instead of AzureKeyCredential",
             precondition="enable RBAC on the search service first: az search service update -g <target-resource-group> "
@@ -396,7 +272,7 @@ CATALOG: dict[ServiceType, ServiceEntry] = {
         ),
         ServiceEntry(
             ServiceType.CONTAINER_REGISTRY, "Azure Container Registry", AuthorizationSystem.ARM_RBAC, None, "account",
-            roles=(DataRoles(Facet.DEFAULT, (_arm("AcrPull"),), (_arm("AcrPush"),), None, ()),),
+            roles=(DataRoles(Facet.DEFAULT, (arm_role("AcrPull"),), (arm_role("AcrPush"),), None, ()),),
             code_change="pull with the app's identity: az webapp config set -g <resource-group> -n <app> --acr-use-identity true "
                         "--acr-identity '[system]' (or the user-assigned identity's resource id)",
             local_auth=LocalAuth("adminUserEnabled=false", "az acr update -n {resource} --admin-enabled false"),
@@ -412,7 +288,7 @@ CATALOG: dict[ServiceType, ServiceEntry] = {
         ),
         ServiceEntry(
             ServiceType.KEY_VAULT, "Azure Key Vault", AuthorizationSystem.KEY_VAULT_RBAC, None, "account",
-            roles=(DataRoles(Facet.DEFAULT, (_arm("Key Vault Secrets User"),), (_arm("Key Vault Secrets Officer"),),
+            roles=(DataRoles(Facet.DEFAULT, (arm_role("Key Vault Secrets User"),), (arm_role("Key Vault Secrets Officer"),),
                              "https://<account>.vault.azure.net/", ()),),
             code_change="read the secret with SecretClient(vault_url, credential)",
             precondition="the vault must use the RBAC permission model; if it uses access policies move it to "
@@ -465,35 +341,8 @@ ROTATION_COMMANDS: dict[ServiceType, tuple[str, ...]] = {
 }
 
 # Functions blob trigger: blob data role plus a queue data role (the trigger uses queues) [DOC §1.3].
-BLOB_TRIGGER_ROLES: tuple[Role, ...] = (_arm("Storage Blob Data Contributor"), _arm("Storage Queue Data Contributor"))
+BLOB_TRIGGER_ROLES: tuple[Role, ...] = (arm_role("Storage Blob Data Contributor"), arm_role("Storage Queue Data Contributor"))
 
 # Roles that hand out keys (or everything): the planner never proposes them.
 KEY_GRANTING_ROLES = ("Storage Account Contributor", "Contributor", "Owner", "Reader and Data Access",
                       "Cognitive Services Contributor", "Cognitive Services User")
-
-
-def entry(service: ServiceType) -> ServiceEntry:
-    return CATALOG[service]
-
-
-def roles_used() -> list[Role]:
-    """Every role the catalog can put into a plan, in a stable order."""
-    seen: dict[tuple[str, str | None], Role] = {(r.name, r.guid): r for r in BLOB_TRIGGER_ROLES}
-    for e in CATALOG.values():
-        for dr in e.roles:
-            for role in (*dr.read, *dr.write):
-                seen.setdefault((role.name, role.guid), role)
-    return [seen[k] for k in sorted(seen, key=lambda k: (k[0], k[1] or ""))]
-
-
-def setting_names_used() -> list[str]:
-    """Every setting name or setting form the catalog can put into a plan."""
-    names = {
-        SUFFIX_SERVICE_URI, SUFFIX_BLOB_SERVICE_URI, SUFFIX_QUEUE_SERVICE_URI, SUFFIX_FULLY_QUALIFIED_NAMESPACE,
-        SUFFIX_ACCOUNT_ENDPOINT, SUFFIX_CREDENTIAL, SUFFIX_CLIENT_ID, HOST_STORAGE_ACCOUNT_NAME,
-        CONTENT_SHARE_SETTING, AI_AUTH_SETTING, AZURE_CLIENT_ID, *SP_CREDENTIAL_SETTINGS,
-    }
-    for e in CATALOG.values():
-        for dr in e.roles:
-            names.update(dr.functions_suffixes)
-    return sorted(names)

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from migrate.emit import EmitResult, emit_plan
-from migrate.plan_reader import read_plan
-from migrate.plan_records import Plan
-from migrate.planner import plan as make_plan
+from migrate.plan.planner import plan as make_plan
+from migrate.plan.reader import read_plan
+from migrate.plan.records import Plan
 from scanners.fingerprint import Fingerprinter
 from scanners.repository import RepositoryScanOptions
 from scanners.scan_job import run_scan

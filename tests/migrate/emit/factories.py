@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from migrate import catalog as cat
-from migrate.catalog import AuthorizationSystem
-from migrate.plan_records import (
+from migrate.plan import catalog as cat
+from migrate.plan.catalog import AuthorizationSystem
+from migrate.plan.records import (
     Access,
     AppPlan,
     Basis,

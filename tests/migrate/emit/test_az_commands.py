@@ -7,8 +7,8 @@ import string
 
 import pytest
 
-from migrate import catalog as cat
 from migrate.emit import EmitResult
+from migrate.plan import catalog as cat
 from tests.migrate.emit.az_table import check, extract
 
 
@@ -34,12 +34,16 @@ def test_every_emitted_az_command_passes_the_table(which: str, request: pytest.F
 @pytest.mark.parametrize("which", ["example_emitted", "az_export_emitted"])
 def test_bash_and_powershell_twins_run_the_same_commands(which: str, request: pytest.FixtureRequest) -> None:
     result: EmitResult = request.getfixturevalue(which)
+    pairs = commands = 0
     for path, artifact in result.files.items():
         if path.endswith(".sh"):
             twin = result.files[path[:-3] + ".ps1"]
             bash = [[w.split("$")[0] for w in argv] for argv in extract(artifact.text)]
             ps = [[w.split("$")[0] for w in argv] for argv in extract(twin.text, powershell=True)]
             assert bash == ps, path
+            pairs += 1
+            commands += len(bash)
+    assert pairs > 0 and commands > 10, (pairs, commands)  # twins were compared, and they hold commands
 
 
 def test_expected_command_shapes(az_export_emitted: EmitResult) -> None:
@@ -103,3 +107,29 @@ def test_catalog_az_templates_pass_the_table(template: str) -> None:
         assert argvs, text
         for argv in argvs:
             assert check(argv) == [], text
+
+
+def test_extraction_reads_substitutions_continuations_and_redirections() -> None:
+    bash = """# az role assignment delete --ids x (a comment, not a command)
+RG="${RG:?set RG (az group list)}"
+if [ -n "$(az identity show -g "${RG}" -n id-a --query id -o tsv 2>/dev/null || true)" ]; then
+  echo '    already in place: skipped'
+else
+  az identity create -g "${RG}" \\
+    -n id-a && az webapp identity assign -g <resource-group> -n app --identities "$(az identity show -n id-a --query id -o tsv)"
+fi
+"""
+    assert extract(bash) == [
+        ["identity", "show", "-g", "${RG}", "-n", "id-a", "--query", "id", "-o", "tsv"],
+        ["identity", "create", "-g", "${RG}", "-n", "id-a"],
+        ["webapp", "identity", "assign", "-g", "<resource-group>", "-n", "app", "--identities", "SUBSTITUTION"],
+        ["identity", "show", "-n", "id-a", "--query", "id", "-o", "tsv"],
+    ]
+    powershell = """$found = az role assignment list --scope "/x/${Y}" --query '[0].id' -o tsv 2>$null
+az webapp config appsettings set -g rg -n app `
+  --settings A=1
+"""
+    assert extract(powershell, powershell=True) == [
+        ["role", "assignment", "list", "--scope", "/x/${Y}", "--query", "[0].id", "-o", "tsv"],
+        ["webapp", "config", "appsettings", "set", "-g", "rg", "-n", "app", "--settings", "A=1"],
+    ]

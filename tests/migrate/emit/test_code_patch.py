@@ -137,7 +137,7 @@ def _project(root: Path, name: str, refs: str) -> None:
 def test_csproj_gets_azure_identity_only_with_a_known_version(tmp_path: Path, identity_elsewhere: bool) -> None:
     from migrate.emit.code_patch import CodePatchEmitter
     from migrate.emit.model import context
-    from migrate.plan_records import CodeChange
+    from migrate.plan.records import CodeChange
     from tests.migrate.emit.factories import app, plan
 
     blobs = '    <PackageReference Include="Azure.Storage.Blobs" Version="12.21.2" />\n'

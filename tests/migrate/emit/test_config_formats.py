@@ -11,7 +11,7 @@ import yaml
 
 from migrate.emit.config_patch import ConfigPatchEmitter
 from migrate.emit.model import context
-from migrate.plan_records import Removal, SettingAction, SettingChange, StageName, UnitPlan
+from migrate.plan.records import Removal, SettingAction, SettingChange, StageName, UnitPlan
 from tests.migrate.emit.factories import app, plan
 from tests.migrate.emit.gitpatch import git
 

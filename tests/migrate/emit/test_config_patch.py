@@ -11,9 +11,9 @@ import pytest
 import yaml
 
 from migrate.emit import EmitResult
-from migrate.emit.az_scripts import is_literal
 from migrate.emit.config_patch import file_kind
-from migrate.plan_records import Plan, SettingAction
+from migrate.plan.catalog import is_literal
+from migrate.plan.records import Plan, SettingAction
 from scanners import json_tokens
 from scanners.records import ValueClass
 from tests.conftest import scan_text
@@ -97,12 +97,21 @@ def test_rescan_shows_no_secret_for_migrated_settings(example_plan: Plan, exampl
 
 
 def test_no_secret_anywhere_in_the_output(example_emitted: EmitResult, az_export_emitted: EmitResult) -> None:
+    # First, the output acts on the planted secrets (an empty scan would emit nothing to check):
+    # config patches for the example's files, and az commands for every CANARY setting of the export.
+    assert sum(p.endswith("config.patch") for p in example_emitted.files) >= 4
+    scripts = "\n".join(a.text for p, a in az_export_emitted.files.items() if p.endswith(".sh"))
+    assert all(f" {name}" in scripts for name in ("Storage", "Orders", "AZURE_CLIENT_SECRET"))
+    inserted = 0
     for result in (example_emitted, az_export_emitted):
+        assert result.files
         for path, artifact in result.files.items():
             assert "CANARY" not in artifact.text, path
             if path.endswith(".patch"):
                 for data in inserted_bytes(artifact.text):
+                    inserted += 1
                     assert b"CANARY" not in data, path
+    assert inserted > 0, "no inserted line was looked at"
 
 
 def test_review_diff_redacts_removed_secret_lines(example_emitted: EmitResult) -> None:

@@ -11,7 +11,7 @@ import pytest
 from migrate.emit.code_patch import CodePatchEmitter
 from migrate.emit.diffs import binary_patch, review_diff
 from migrate.emit.model import context
-from migrate.plan_records import CodeChange
+from migrate.plan.records import CodeChange
 from tests.migrate.emit.factories import app, plan
 from tests.migrate.emit.gitpatch import git, inserted_bytes
 

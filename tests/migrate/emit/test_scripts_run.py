@@ -30,7 +30,9 @@ def _scripts(result: EmitResult) -> list[tuple[str, str]]:
 
 def test_every_script_parses(example_emitted: EmitResult, az_export_emitted: EmitResult, tmp_path: Path) -> None:
     for result in (example_emitted, az_export_emitted):
-        for path, text in _scripts(result):
+        scripts = _scripts(result)
+        assert scripts, "no bash script emitted: nothing to parse"
+        for path, text in scripts:
             f = tmp_path / "s.sh"
             f.write_text(text, encoding="utf-8")
             r = subprocess.run(["bash", "-n", str(f)], capture_output=True, text=True, check=False)

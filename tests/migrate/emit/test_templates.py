@@ -4,6 +4,7 @@ well-formed; output is deterministic; the CLI writes OUTDIR and reports on stder
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -14,11 +15,12 @@ from click.testing import CliRunner
 from migrate.cli import main
 from migrate.emit import EMITTERS, EmitResult, emit_plan, write_outputs
 from migrate.emit.az_scripts import SCRIPT_NAMES
-from migrate.plan_records import IdentityKind
+from migrate.plan.records import IdentityKind
 from scanners.records import ServiceType
 from tests.conftest import REPO
 from tests.migrate.emit.az_table import check, extract
 from tests.migrate.emit.factories import plan, planned_services, service_app
+from tests.test_example_estate import _missing
 
 GOLDEN = REPO / "tests" / "fixtures" / "golden" / "emit"
 
@@ -129,6 +131,7 @@ def test_cli_emit(tmp_path: Path) -> None:
     key = tmp_path / "k"
     r = runner.invoke(main, ["scan", str(EXAMPLE), "-f", "json", "-o", str(audit), "--key-file", str(key)])
     assert r.exit_code == 1, r.output
+    assert not _missing(json.loads(audit.read_text(encoding="utf-8")))  # every planted value was found
     assert runner.invoke(main, ["plan", str(audit), "-o", str(plan_file)]).exit_code == 0
     r = runner.invoke(main, ["emit", str(plan_file), "--repo", str(EXAMPLE), "-o", str(out)])
     assert r.exit_code == 0
@@ -159,7 +162,7 @@ def test_families_select_emitters() -> None:
 def test_slot_settings_and_functionapp_commands() -> None:
     from dataclasses import replace
 
-    from migrate.plan_records import SettingAction, SettingChange, StageName
+    from migrate.plan.records import SettingAction, SettingChange, StageName
 
     base = service_app(ServiceType.STORAGE)
     settings = (SettingChange(base.units[0].unit, "app-setting", "staging", "Blob__serviceUri", SettingAction.ADD,

@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from migrate import catalog as cat
+from migrate.plan import catalog as cat
 from scanners.records import ServiceType
 from scanners.service_catalog import ROLE_GUIDS
-from tests.conftest import shared_dir
+from tests.conftest import DATA
 
-REFERENCE = shared_dir() / "reference" / "azure-services.md"
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "reference_facts.json"
+REFERENCE = DATA / "azure-services.md"
+FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "reference_facts.json"
 
 
 @pytest.fixture(scope="module")

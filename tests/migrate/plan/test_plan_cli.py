@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -18,6 +19,15 @@ def _invoke(*args: str) -> Result:
     return CliRunner().invoke(main, list(args), env=ENV, catch_exceptions=False)
 
 
+# The settings of the az-export document that hold a planted CANARY value.
+PLANTED = {"Storage", "Orders", "AZURE_CLIENT_SECRET"}
+
+
+def _planned_settings(plan: dict[str, Any]) -> set[str]:
+    """The setting names behind the units of a plan document."""
+    return {loc.rsplit(":", 1)[1] for app in plan["apps"] for unit in app["units"] for loc in unit["locations"]}
+
+
 @pytest.fixture
 def audit(tmp_path: Path) -> Path:
     path = tmp_path / "audit.json"
@@ -30,6 +40,7 @@ def test_json_to_stdout_summary_to_stderr(audit: Path) -> None:
     assert result.exit_code == EXIT_CLEAN
     data = json.loads(result.stdout)
     assert data["schema_version"] == 1 and data["apps"]
+    assert PLANTED <= _planned_settings(data)  # the secrets planted in the input are planned
     assert "plan:" in result.stderr and "plan:" not in result.stdout
     assert "CANARY" not in result.stdout + result.stderr
 
@@ -48,6 +59,8 @@ def test_table_view(audit: Path) -> None:
     assert result.exit_code == EXIT_CLEAN
     assert "Identity: system-assigned" in result.stdout
     assert "Storage Blob Data Contributor" in result.stdout
+    assert all(f"web-orders::{unit}" in result.stdout for unit in ("storage", "connectionstrings_orders",
+                                                                    "azure_client_secret"))  # PLANTED
     assert "CANARY" not in result.stdout
 
 

@@ -11,9 +11,9 @@ import pytest
 from rich.console import Console
 
 from migrate.errors import AuditInputError, MigrateError
-from migrate.plan_records import AppPlan, IdentityKind, Plan, ReviewReason, StageName, dumps
-from migrate.plan_view import render
-from migrate.planner import plan
+from migrate.plan.planner import plan
+from migrate.plan.records import AppPlan, IdentityKind, Plan, ReviewReason, StageName, dumps
+from migrate.plan.view import render
 from scanners.errors import SecretlessError
 from scanners.linking import unit_name
 from scanners.records import ServiceType as S
@@ -433,6 +433,9 @@ def test_no_secret_reaches_the_plan(example_documents: list[dict[str, Any]], tmp
     for document in example_documents:
         p = plan(document)
         assert p.apps
+        secret_ids = {i["Id"] for i in document["items"] if i["ValueClass"] == "secret"}
+        planned_ids = {item_id for app in p.apps for unit in app.units for item_id in unit.item_ids}
+        assert secret_ids & planned_ids, "the plan acts on the planted secrets"
         text = dumps(p)
         assert "CANARY" not in text
         out = tmp_path / "view.txt"

@@ -14,10 +14,10 @@ import pytest
 from click.testing import CliRunner
 
 from migrate.cli import main
-from migrate.health import health_check, shown
-from migrate.migration_runner import RunOptions
+from migrate.run.health import health_check, shown
+from migrate.run.runner import RunOptions
 from tests.fakearm import AsyncStaticTokenCredential
-from tests.migrate.test_migrate_runner import _estate, _run, plan_path  # noqa: F401 - fixture
+from tests.migrate.run.test_migrate_runner import _estate, _run, plan_path  # noqa: F401 - fixture
 
 
 class _Health:

@@ -12,14 +12,14 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from migrate import migration_state
-from migrate.azure_changes import AppServiceChanges
 from migrate.cli import main
-from migrate.migration_runner import Runner, RunOptions, RunOutcome
-from migrate.migration_steps import RunStep, build_steps, find_app
-from migrate.plan_reader import read_plan
-from migrate.playbooks import load_bundled
-from scanners.azure_arm import ArmTarget
+from migrate.plan.reader import read_plan
+from migrate.run import state as migration_state
+from migrate.run.azure_changes import AppServiceChanges
+from migrate.run.playbooks import load_bundled
+from migrate.run.runner import Runner, RunOptions, RunOutcome
+from migrate.run.steps import RunStep, build_steps, find_app
+from scanners.sign_in import ArmTarget
 from tests.conftest import REPO
 from tests.fakearm import (
     AsyncStaticTokenCredential,
@@ -131,6 +131,10 @@ def test_dry_run_shows_every_stage_and_changes_nothing(plan_path: Path, fake_arm
 def test_full_run_reaches_the_end_state(plan_path: Path, fake_arm_factory: Any, tmp_path: Path,
                                         monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
     arm = fake_arm_factory(_estate(sticky=("KEEP_ME",)))
+    before = arm.estate.sites[0]
+    planted = {k for k, v in before.app_settings.items() if "CANARY" in v} | {
+        k for k, (v, _) in before.connection_strings.items() if "CANARY" in v}
+    assert planted == {"Storage", "AZURE_CLIENT_SECRET", "Orders"}  # the secrets the run must take away
     state = tmp_path / "state.json"
     caplog.set_level(logging.INFO, logger="migrate")
     out = _run(arm, plan_path, state, monkeypatch, ALL)
@@ -158,7 +162,7 @@ def test_full_run_reaches_the_end_state(plan_path: Path, fake_arm_factory: Any, 
     assert doc["steps"]["grant/db-datareader/175bc078"]["status"] == "pending-manual"
     assert doc["steps"]["remove/production/app-setting"]["status"] == "done"
     assert "CANARY" not in text and "CANARY" not in caplog.text
-    actions = [r.getMessage() for r in caplog.records if r.name == "migrate.migration_runner"]
+    actions = [r.getMessage() for r in caplog.records if r.name == "migrate.run.runner"]
     assert any("action=grant-role" in a and "result=ok" in a and "duration_ms=" in a for a in actions)
     assert any("action=remove-settings" in a for a in actions)
 
@@ -334,7 +338,7 @@ def test_cli_execute_logs_actions_without_secrets(plan_path: Path, fake_arm_fact
     assert r.exit_code == 0 and f"--assignee-object-id {pid}" in r.stdout and "state: done" in r.stdout
 
     r = CliRunner().invoke(main, ["migrate", str(plan_path), "--app", "nope"])
-    assert r.exit_code == 3 and "no app 'nope'" in r.stderr
+    assert r.exit_code == 2 and "no app 'nope' (apps: web-orders)" in r.stderr
 
 
 def _slot_plan(plan_path: Path, tmp_path: Path) -> Path:

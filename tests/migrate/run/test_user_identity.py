@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.fakearm import FakeIdentity
-from tests.migrate.test_migrate_runner import ALL, SUB, _estate, _run, _steps, plan_path  # noqa: F401 - fixture
+from tests.migrate.run.test_migrate_runner import ALL, SUB, _estate, _run, _steps, plan_path  # noqa: F401 - fixture
 
 UAI = f"/subscriptions/{SUB}/resourceGroups/rg-orders/providers/Microsoft.ManagedIdentity/userAssignedIdentities/uai-orders"
 OTHER = f"/subscriptions/{SUB}/resourceGroups/rg-x/providers/Microsoft.ManagedIdentity/userAssignedIdentities/other"

@@ -1,0 +1,155 @@
+"""The catalog of Azure facts the planner (and the emitters and the guided migration) ask: one
+place, three parts.  `entries` holds the record types, `services` the table of services as data,
+`forms` the setting names, value forms and command templates; this module adds the lookups and is
+the one name the rest of the code imports (`from migrate.plan import catalog as cat`).
+"""
+
+from __future__ import annotations
+
+from migrate.plan.catalog.entries import (
+    AuthorizationSystem,
+    DataRoles,
+    Facet,
+    LocalAuth,
+    Role,
+    ServiceEntry,
+    arm_role,
+)
+from migrate.plan.catalog.forms import (
+    AI_AUTH_SETTING,
+    AI_AUTH_SYSTEM,
+    AI_AUTH_USER,
+    ARM_GRANT,
+    AZURE_CLIENT_ID,
+    CONNECTION_STRING_TYPES,
+    CONTENT_SHARE_SETTING,
+    COSMOS_GRANT,
+    CREDENTIAL_MANAGED_IDENTITY,
+    ENTRA_CREDENTIAL_DELETE,
+    HOST_STORAGE,
+    HOST_STORAGE_ACCOUNT_NAME,
+    IDENTITY_ASSIGN_SYSTEM,
+    IDENTITY_ASSIGN_USER,
+    IDENTITY_CREATE_USER,
+    MYSQL_CREATE_USER,
+    OSSRDBMS_SCOPE,
+    PG_CREATE_PRINCIPAL,
+    REDIS_GRANT,
+    SETTINGS_DELETE,
+    SP_CREDENTIAL_SETTINGS,
+    SQL_ADD_ROLE,
+    SQL_CONNECTION_SYSTEM,
+    SQL_CONNECTION_USER,
+    SQL_CREATE_USER,
+    SUFFIX_ACCOUNT_ENDPOINT,
+    SUFFIX_BLOB_SERVICE_URI,
+    SUFFIX_CLIENT_ID,
+    SUFFIX_CREDENTIAL,
+    SUFFIX_FULLY_QUALIFIED_NAMESPACE,
+    SUFFIX_QUEUE_SERVICE_URI,
+    SUFFIX_SERVICE_URI,
+    SWAP,
+    SWAP_PREVIEW,
+    UNVERIFIED,
+    is_literal,
+)
+from migrate.plan.catalog.services import (
+    BLOB_TRIGGER_ROLES,
+    CATALOG,
+    KEY_GRANTING_ROLES,
+    ROTATION_COMMANDS,
+)
+from scanners.records import ServiceType
+
+__all__ = [
+    "AI_AUTH_SETTING",
+    "AI_AUTH_SYSTEM",
+    "AI_AUTH_USER",
+    "ARM_GRANT",
+    "AZURE_CLIENT_ID",
+    "AuthorizationSystem",
+    "BLOB_TRIGGER_ROLES",
+    "CATALOG",
+    "CONNECTION_STRING_TYPES",
+    "CONTENT_SHARE_SETTING",
+    "COSMOS_GRANT",
+    "CREDENTIAL_MANAGED_IDENTITY",
+    "DataRoles",
+    "ENTRA_CREDENTIAL_DELETE",
+    "Facet",
+    "HOST_STORAGE",
+    "HOST_STORAGE_ACCOUNT_NAME",
+    "IDENTITY_ASSIGN_SYSTEM",
+    "IDENTITY_ASSIGN_USER",
+    "IDENTITY_CREATE_USER",
+    "KEY_GRANTING_ROLES",
+    "LocalAuth",
+    "MYSQL_CREATE_USER",
+    "OSSRDBMS_SCOPE",
+    "PG_CREATE_PRINCIPAL",
+    "REDIS_GRANT",
+    "ROTATION_COMMANDS",
+    "Role",
+    "SETTINGS_DELETE",
+    "SP_CREDENTIAL_SETTINGS",
+    "SQL_ADD_ROLE",
+    "SQL_CONNECTION_SYSTEM",
+    "SQL_CONNECTION_USER",
+    "SQL_CREATE_USER",
+    "SUFFIX_ACCOUNT_ENDPOINT",
+    "SUFFIX_BLOB_SERVICE_URI",
+    "SUFFIX_CLIENT_ID",
+    "SUFFIX_CREDENTIAL",
+    "SUFFIX_FULLY_QUALIFIED_NAMESPACE",
+    "SUFFIX_QUEUE_SERVICE_URI",
+    "SUFFIX_SERVICE_URI",
+    "SWAP",
+    "SWAP_PREVIEW",
+    "ServiceEntry",
+    "UNVERIFIED",
+    "arm_local_auth",
+    "arm_role",
+    "entry",
+    "is_literal",
+    "roles_used",
+    "setting_names_used",
+]
+
+
+def entry(service: ServiceType) -> ServiceEntry:
+    return CATALOG[service]
+
+
+def roles_used() -> list[Role]:
+    """Every role the catalog can put into a plan, in a stable order."""
+    seen: dict[tuple[str, str | None], Role] = {(r.name, r.guid): r for r in BLOB_TRIGGER_ROLES}
+    for e in CATALOG.values():
+        for dr in e.roles:
+            for role in (*dr.read, *dr.write):
+                seen.setdefault((role.name, role.guid), role)
+    return [seen[k] for k in sorted(seen, key=lambda k: (k[0], k[1] or ""))]
+
+
+def setting_names_used() -> list[str]:
+    """Every setting name or setting form the catalog can put into a plan."""
+    names = {
+        SUFFIX_SERVICE_URI, SUFFIX_BLOB_SERVICE_URI, SUFFIX_QUEUE_SERVICE_URI, SUFFIX_FULLY_QUALIFIED_NAMESPACE,
+        SUFFIX_ACCOUNT_ENDPOINT, SUFFIX_CREDENTIAL, SUFFIX_CLIENT_ID, HOST_STORAGE_ACCOUNT_NAME,
+        CONTENT_SHARE_SETTING, AI_AUTH_SETTING, AZURE_CLIENT_ID, *SP_CREDENTIAL_SETTINGS,
+    }
+    for e in CATALOG.values():
+        for dr in e.roles:
+            names.update(dr.functions_suffixes)
+    return sorted(names)
+
+
+def arm_local_auth(service: str) -> tuple[str, str, bool] | None:
+    """(ARM resource type, property under `properties`, its value when local auth is off) for a service
+    whose local auth the guided migration can turn off through ARM; None for the others."""
+    try:
+        e = CATALOG[ServiceType(service)]
+    except (ValueError, KeyError):
+        return None
+    if e.local_auth is None or e.local_auth.arm_off_value is None or e.resource_type is None:
+        return None
+    return e.resource_type, e.local_auth.property.split("=", 1)[0], e.local_auth.arm_off_value
