@@ -20,8 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from scanners.app_service import EstateScanOptions, scan_estate  # noqa: E402
-from scanners.azure_arm import ArmTarget  # noqa: E402
 from scanners.fingerprint import Fingerprinter  # noqa: E402
+from scanners.sign_in import ArmTarget  # noqa: E402
 from tests.fakearm import AsyncStaticTokenCredential, FakeArm, FakeSlot, Faults, make_estate  # noqa: E402
 
 SUB = "00000000-0000-0000-0000-000000000001"
