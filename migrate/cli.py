@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -52,7 +53,9 @@ class InputError(SecretlessError):
 
 
 def _fail(message: str, code: int) -> NoReturn:
-    click.echo(f"secretless: {message}", err=True)
+    from migrate.reports.terminal import printable  # a name in the message may come from the input
+
+    click.echo(f"secretless: {printable(message, keep_newlines=True)}", err=True)
     sys.exit(code)
 
 
@@ -203,10 +206,19 @@ def _read_json(path: Path) -> Any:
         raise InputError(f"cannot read {path} as JSON ({type(exc).__name__})") from None
 
 
+class _PrintableFormatter(logging.Formatter):
+    """Log lines with control characters escaped: file and setting names come from the input."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from migrate.reports.terminal import printable
+
+        return printable(super().format(record), keep_newlines=True)
+
+
 def _configure_logging(verbose: int) -> None:
     level = logging.WARNING - 10 * min(verbose, 2)
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(_PrintableFormatter("%(levelname)s %(name)s: %(message)s"))
     for name in ("scanners", "migrate"):
         logger = logging.getLogger(name)
         logger.setLevel(level)
@@ -295,7 +307,7 @@ def scan(path: Path | None, fmt: str, output: Path | None, fail_on: str, key_fil
     from scanners.fingerprint import load_key
     from scanners.records import ValueClass
     from scanners.repository import RepositoryScanOptions
-    from scanners.scan_job import EstateRequest, is_incomplete, run_scan
+    from scanners.scan_job import EstateRequest, is_incomplete, may_hold_secrets, run_scan
     from scanners.serialization import dumps, summary
     from scanners.walker import WalkOptions
 
@@ -375,12 +387,14 @@ def scan(path: Path | None, fmt: str, output: Path | None, fail_on: str, key_fil
                "none": set()}[fail_on]
     n_failing = sum(1 for i in result.items if i.value_class in failing)
     incomplete = is_incomplete(result)
+    suspect = may_hold_secrets(result)
     counts = summary(result)
     classes = ", ".join(f"{k}: {v}" for k, v in counts["by_value_class"].items())
     read = f"{result.files_scanned} files" + (f" and {len(result.sites)} apps and slots" if result.sites else "")
     err.print(f"{len(result.items)} items{' new since the baseline' if accepted_baseline else ''}"
               f"{f' ({classes})' if classes else ''} in {read}, "
               f"{n_failing} failing ({fail_on}); {len(result.skipped)} skipped"
+              + (f" ({suspect} skipped may hold secrets: see skipped)" if suspect else "")
               + (f"; {n_accepted} accepted in the baseline" if accepted_baseline else "")
               + ("; INCOMPLETE: some apps could not be read" if incomplete else ""),
               markup=False, highlight=False, soft_wrap=True)
@@ -430,7 +444,10 @@ PLAN_FORMATS = ("table", "json")
 @click.option("-f", "--format", "fmt", type=click.Choice(PLAN_FORMATS), default=None,
               help="Output format: a readable view or versioned plan JSON (default: json with -o, else table).")
 @output_option("Write the plan to FILE instead of stdout (its folder must exist).")
-def plan_command(audit: Path, fmt: str | None, output: Path | None) -> None:
+@click.option("--share-identity", is_flag=True, default=False,
+              help="Give apps that use the same target resources one user-assigned identity (default: one "
+                   "identity per app; a shared identity holds the grants of every app that shares it).")
+def plan_command(audit: Path, fmt: str | None, output: Path | None, share_identity: bool) -> None:
     """Turn a scan into a migration plan, per app.
 
     AUDIT is a scan document (secretless scan -f json -o audit.json).  The plan holds per app the
@@ -452,7 +469,7 @@ def plan_command(audit: Path, fmt: str | None, output: Path | None) -> None:
     fmt = fmt or ("json" if output else "table")
     raw = _read_json(audit)
     with _about(audit):
-        result = make_plan(raw)
+        result = make_plan(raw, share_identity=True) if share_identity else make_plan(raw)
         with_findings = len({app_of(i) for i in read_audit(raw).items})
     if fmt == "json":
         _write_text(dumps(result), output)
@@ -460,7 +477,8 @@ def plan_command(audit: Path, fmt: str | None, output: Path | None) -> None:
         _write_rendered(lambda console: render(result, console), output)
     summary = result.summary()
     click.echo(f"plan: {summary['apps']} apps to migrate (of {with_findings} apps with findings), "
-               f"{summary['units']} units, {summary['grants']} grants, "
+               f"{summary['units']} units, {summary['grants']} grants, {summary['setting_changes']} setting changes, "
+               f"{summary['code_changes']} code changes, {summary['removals']} removals, {summary['risks']} risks, "
                f"{summary['needs_review']} need review, {summary['already_passwordless']} already passwordless"
                + (f"; wrote {output}" if output else ""), err=True)
 
@@ -516,9 +534,26 @@ def playbooks_validate(paths: tuple[Path, ...]) -> None:
         click.echo(f"{len(bundled_paths())} bundled playbooks valid", err=True)
 
 
+_NO_VALUE = frozenset({"", "null", "none", "nil", "undefined", "<none>", '""', "''"})
+_GUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def _set_value(name: str, value: str) -> str:
+    """A `--set` value: never empty or a null word; a client, principal, object or tenant id is a GUID."""
+    if value.strip().lower() in _NO_VALUE:
+        raise click.UsageError(f"--set {name}: {value.strip() or 'an empty value'} is no value; give the real one")
+    if re.search(r"(client|principal|object|tenant)[-_ ]?id", name, re.IGNORECASE) and not _GUID_RE.fullmatch(
+            value.strip()):
+        raise click.UsageError(f"--set {name}: not a GUID (a client, principal, object or tenant id is one, "
+                               "e.g. 00000000-0000-0000-0000-000000000000)")
+    return value.strip()
+
+
 class _ClickUi:
     def show(self, text: str) -> None:
-        click.echo(text)
+        from migrate.reports.terminal import printable  # setting and app names come from the plan
+
+        click.echo(printable(text, keep_newlines=True))
 
     def confirm(self, text: str) -> bool:
         return click.confirm(text, default=False, err=True)
@@ -576,7 +611,7 @@ def migrate_command(plan_file: Path, app: str, slot: str | None, dry_run: bool, 
         name, sep, value = v.partition("=")
         if not sep or not name:
             raise click.UsageError(f"--set needs NAME=VALUE, got {v!r}")
-        filled[name.strip("<>")] = value
+        filled[name.strip("<>")] = _set_value(name, value)
     logging.getLogger("migrate.run").setLevel(logging.INFO)
     raw = _read_json(plan_file)
     with _about(plan_file):

@@ -7,11 +7,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from scanners.azure_arm import RateLimitGuard, client_kwargs, model_dict, open_http_session
+from scanners.azure_arm import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    RateLimitGuard,
+    ResponseTooLarge,
+    client_kwargs,
+    model_dict,
+    open_http_session,
+)
 from scanners.estate_findings import items_for_site
 from scanners.estate_records import SiteIdentity, SiteInventory, SiteSnapshot, VaultInfo
 from scanners.fingerprint import Fingerprinter
@@ -36,6 +44,13 @@ class EstateScanOptions:
     throttle_low_water: int = 10  # slow down when ARM says fewer requests than this remain
     throttle_pause_s: float = 1.0
     extra_policies: tuple[Any, ...] = ()
+    # Bounds for a broken or hostile endpoint: each call (retries included) or page gets at most
+    # `request_timeout_s`, each socket read `read_timeout_s`; no body is read past
+    # `max_response_bytes`; a listing follows at most `max_pages` nextLinks, and never one twice.
+    request_timeout_s: float = 120.0
+    read_timeout_s: float = 60.0
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    max_pages: int = 1000
 
 
 @dataclass(slots=True)
@@ -56,12 +71,48 @@ def _parse_id(resource_id: str) -> tuple[str, str]:
     return sub, rg
 
 
-def _skip_reason(exc: BaseException) -> tuple[SkipReason, str]:
-    from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
+_ERROR_CODE_RE = re.compile(r"[A-Za-z][A-Za-z0-9._\-]{0,79}")
 
-    if isinstance(exc, HttpResponseError):
-        status = exc.status_code or 0
-        code = getattr(getattr(exc, "error", None), "code", None) or ""
+
+def _error_code(exc: BaseException) -> str:
+    """ARM's error `code`, when it is one (a short identifier); never the server's message, and
+    nothing a hostile server could use to write to a terminal."""
+    code = getattr(getattr(exc, "error", None), "code", None)
+    return code if isinstance(code, str) and _ERROR_CODE_RE.fullmatch(code) else ""
+
+
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        if isinstance(cur, kind):
+            return True
+        seen.add(id(cur))
+        cur = cur.__cause__ or cur.__context__
+    return False
+
+
+def _skip_reason(exc: BaseException) -> tuple[SkipReason, str]:
+    """The reason and a detail for a failed call; never raises, never quotes the server."""
+    try:
+        return _classify(exc)
+    except Exception:  # noqa: BLE001 - an odd exception must not turn a skip into a crash
+        return SkipReason.ERROR, type(exc).__name__
+
+
+def _classify(exc: BaseException) -> tuple[SkipReason, str]:
+    from azure.core.exceptions import (
+        HttpResponseError,
+        ServiceRequestError,
+        ServiceResponseError,
+        ServiceResponseTimeoutError,
+    )
+
+    if _caused_by(exc, ResponseTooLarge):
+        return SkipReason.RESPONSE_TOO_LARGE, "ARM answered with a body over the size cap; not read"
+    if isinstance(exc, HttpResponseError) and exc.status_code:
+        status = exc.status_code
+        code = _error_code(exc)
         detail = f"HTTP {status}{' ' + code if code else ''}"
         if status in (401, 403):
             return SkipReason.ACCESS_DENIED, detail + " (listing settings needs Microsoft.Web/sites/config/list/action, which Reader lacks)"
@@ -70,7 +121,9 @@ def _skip_reason(exc: BaseException) -> tuple[SkipReason, str]:
         if status == 429:
             return SkipReason.THROTTLED, detail + " (still throttled after retries)"
         return SkipReason.SERVICE_ERROR, detail
-    if isinstance(exc, (ServiceRequestError, ServiceResponseError, asyncio.TimeoutError)):
+    if isinstance(exc, (asyncio.TimeoutError, ServiceResponseTimeoutError)):
+        return SkipReason.TIMEOUT, "no complete answer in time (hung or trickled response)"
+    if isinstance(exc, (ServiceRequestError, ServiceResponseError)):
         return SkipReason.SERVICE_ERROR, f"{type(exc).__name__}: no usable response"
     return SkipReason.ERROR, f"{type(exc).__name__}"
 
@@ -89,7 +142,7 @@ class _Session:
         self._clients: dict[tuple[str, str], Any] = {}
 
     async def __aenter__(self) -> _Session:
-        self._http = open_http_session(self.options.concurrency)
+        self._http = open_http_session(self.options.concurrency, self.options.max_response_bytes)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -101,7 +154,8 @@ class _Session:
     def _kwargs(self) -> dict[str, Any]:
         return client_kwargs(self.target, self._http, retry_total=self.options.retry_total,
                              max_retry_after=self.options.max_retry_after,
-                             policies=(self.guard, *self.options.extra_policies))
+                             policies=(self.guard, *self.options.extra_policies),
+                             read_timeout_s=self.options.read_timeout_s)
 
     def web(self, subscription: str) -> Any:
         key = ("web", subscription)
@@ -122,19 +176,49 @@ class _Session:
     async def call(self, make: Callable[[], Awaitable[T]]) -> T:
         async with self.sem:
             self.requests += 1
-            return await make()
+            return await asyncio.wait_for(make(), self.options.request_timeout_s)
 
-    async def collect(self, pager: Any) -> list[Any]:
+    async def collect(self, pager: Any, what: str, result: EstateResult, *, partial: bool = False) -> list[Any]:
+        """Every item of a paged listing, each page within the time bound.  A `nextLink` seen
+        before, or more than `max_pages` pages, ends the listing with a `paging-loop` record for
+        `what`; items repeated by a repeated page are kept once."""
         out: list[Any] = []
+        ids: set[str] = set()
+        tokens: set[str] = set()
+        pages = pager.by_page()
+        limit = max(1, self.options.max_pages)
         async with self.sem:
-            async for item in pager:
-                out.append(item)
+            for n in range(1, limit + 1):
+                try:
+                    page = await asyncio.wait_for(pages.__anext__(), self.options.request_timeout_s)
+                except StopAsyncIteration:
+                    return out
+                self.requests += 1
+                async for item in page:
+                    rid = getattr(item, "id", None)
+                    if isinstance(rid, str):
+                        if rid.lower() in ids:
+                            continue
+                        ids.add(rid.lower())
+                    out.append(item)
+                token = pages.continuation_token
+                if not token:
+                    return out
+                if token in tokens:
+                    result.skipped.append(SkippedItem(what, SkipReason.PAGING_LOOP,
+                                                      f"ARM repeated a nextLink after {n} pages; listing stopped there",
+                                                      partial=partial))
+                    return out
+                tokens.add(token)
+        result.skipped.append(SkippedItem(what, SkipReason.PAGING_LOOP,
+                                          f"more than {limit} pages; listing stopped there", partial=partial))
         return out
 
 
 async def _vaults(s: _Session, subscription: str, result: EstateResult) -> dict[str, VaultInfo]:
     try:
-        vaults = await s.collect(s.keyvault(subscription).vaults.list_by_subscription())
+        vaults = await s.collect(s.keyvault(subscription).vaults.list_by_subscription(), f"{subscription}/key-vaults",
+                                 result, partial=True)
     except Exception as exc:  # noqa: BLE001 - vault facts are optional: record and go on
         reason, detail = _skip_reason(exc)
         result.skipped.append(SkippedItem(f"{subscription}/key-vaults", reason,
@@ -196,7 +280,7 @@ async def _scan_site(s: _Session, site_raw: dict[str, Any], vaults: dict[str, Va
         sticky_app, sticky_conn = frozenset(), frozenset()
     if s.options.include_slots:
         try:
-            slots = await s.collect(s.web(sub).web_apps.list_slots(rg, name))
+            slots = await s.collect(s.web(sub).web_apps.list_slots(rg, name), f"{base_target}/slots", result)
             for slot in slots:
                 d = model_dict(slot)
                 targets.append((str(d.get("name", "")).split("/")[-1], d))
@@ -226,12 +310,24 @@ async def _scan_site(s: _Session, site_raw: dict[str, Any], vaults: dict[str, Va
     await asyncio.gather(*(one(slot, raw) for slot, raw in targets))
 
 
-async def _list_sites(s: _Session, subscription: str, options: EstateScanOptions) -> list[dict[str, Any]]:
+async def _guarded_site(s: _Session, site_raw: dict[str, Any], vaults: dict[str, VaultInfo], fp: Fingerprinter,
+                        result: EstateResult) -> None:
+    """One site, whatever ARM answered: an unexpected shape is a skipped site, not a failed scan."""
+    try:
+        await _scan_site(s, site_raw, vaults, fp, result)
+    except Exception as exc:  # noqa: BLE001 - one odd site must not stop the estate
+        sub, rg = _parse_id(str(site_raw.get("id", "")))
+        reason, detail = _skip_reason(exc)
+        result.skipped.append(SkippedItem(f"{sub}/{rg}/{site_raw.get('name', '')}", reason, detail))
+
+
+async def _list_sites(s: _Session, subscription: str, options: EstateScanOptions,
+                      result: EstateResult) -> list[dict[str, Any]]:
     web = s.web(subscription).web_apps
     if options.resource_group and options.site:
         return [model_dict(await s.call(lambda: web.get(options.resource_group, options.site)))]
     pager = web.list_by_resource_group(options.resource_group) if options.resource_group else web.list()
-    sites = [model_dict(x) for x in await s.collect(pager)]
+    sites = [model_dict(x) for x in await s.collect(pager, subscription, result)]
     if options.site:
         sites = [x for x in sites if str(x.get("name", "")).lower() == options.site.lower()]
     return sites
@@ -243,13 +339,13 @@ async def scan_estate_async(credential: Any, target: ArmTarget, options: EstateS
     async with _Session(credential, target, options) as s:
         for subscription in options.subscriptions:
             try:
-                sites = await _list_sites(s, subscription, options)
+                sites = await _list_sites(s, subscription, options, result)
             except Exception as exc:  # noqa: BLE001 - report the subscription, go on with the next
                 reason, detail = _skip_reason(exc)
                 result.skipped.append(SkippedItem(subscription, reason, f"{detail}; sites not listed"))
                 continue
             vaults = await _vaults(s, subscription, result)
-            await asyncio.gather(*(_scan_site(s, site, vaults, fp, result) for site in sites))
+            await asyncio.gather(*(_guarded_site(s, site, vaults, fp, result) for site in sites))
         result.requests = s.requests
         result.throttle_pauses = s.guard.pauses
     result.items.sort(key=lambda i: i.sort_key())

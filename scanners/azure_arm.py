@@ -119,24 +119,58 @@ def model_dict(model: Any) -> dict[str, Any]:
     return dict(as_dict()) if callable(as_dict) else dict(model)
 
 
-def open_http_session(limit: int) -> Any:
+DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+
+
+class ResponseTooLarge(Exception):
+    """ARM answered with a body over the cap; it was not read whole."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"response body over {limit} bytes")
+        self.limit = limit
+
+
+def open_http_session(limit: int, max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES) -> Any:
     """One aiohttp session with one TLS context for every client of a run: connections are
-    reused (a context per request would force a TLS handshake per request)."""
+    reused (a context per request would force a TLS handshake per request).  No response body is
+    read past `max_response_bytes` (a 300 MB settings body would be held whole, then parsed)."""
     import aiohttp
 
+    class CappedResponse(aiohttp.ClientResponse):
+        async def read(self) -> bytes:
+            if self._body is None:
+                declared = self.content_length
+                if declared is not None and declared > max_response_bytes:
+                    self.close()
+                    raise ResponseTooLarge(max_response_bytes)
+                buf = bytearray()
+                try:
+                    while chunk := await self.content.read(65536):
+                        buf += chunk
+                        if len(buf) > max_response_bytes:
+                            raise ResponseTooLarge(max_response_bytes)
+                except BaseException:
+                    self.close()
+                    raise
+                self._body = bytes(buf)
+            return await super().read()
+
     return aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=tls_context(), limit=max(1, limit)),
-                                 cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False)
+                                 cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False,
+                                 response_class=CappedResponse)
 
 
 def client_kwargs(target: ArmTarget, session: Any, *, retry_total: int, max_retry_after: float = 30.0,
-                  policies: tuple[Any, ...] = ()) -> dict[str, Any]:
-    """Keyword arguments for any azure-mgmt-* async client built by secretless."""
+                  policies: tuple[Any, ...] = (), read_timeout_s: float = 60.0) -> dict[str, Any]:
+    """Keyword arguments for any azure-mgmt-* async client built by secretless.  `read_timeout_s`
+    bounds the wait for each read of the socket (azure-core's default is 300 s)."""
     from azure.core.pipeline.transport import AioHttpTransport
 
     return {
         "base_url": target.base_url,
         "credential_scopes": [target.scope],
-        "transport": AioHttpTransport(session=session, session_owner=False),
+        "transport": AioHttpTransport(session=session, session_owner=False, read_timeout=read_timeout_s,
+                                      connection_timeout=min(read_timeout_s, 30.0)),
         "retry_policy": ArmRetryPolicy(max_retry_after=max_retry_after, retry_total=retry_total,
                                        retry_status=retry_total),
         "per_call_policies": list(policies),

@@ -22,6 +22,14 @@ class UserAssignedIdentity:
         return self.resource_id.rstrip("/").rsplit("/", 1)[-1]
 
 
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _field(value: Any, name: str) -> Any:
+    return value.get(name) if isinstance(value, dict) else None
+
+
 @dataclass(frozen=True, slots=True)
 class SiteIdentity:
     """`type` is as ARM says: None, SystemAssigned, UserAssigned, or 'SystemAssigned, UserAssigned'."""
@@ -37,13 +45,17 @@ class SiteIdentity:
         if not isinstance(raw, dict) or not raw:
             return cls()
         uais = raw.get("userAssignedIdentities") or {}
+        if isinstance(uais, list):  # a hand-edited or odd export: resource ids without their details
+            uais = {rid: None for rid in uais if isinstance(rid, str)}
+        if not isinstance(uais, dict):
+            uais = {}
         return cls(
             type=str(raw.get("type") or "None"),
-            principal_id=raw.get("principalId"),
-            tenant_id=raw.get("tenantId"),
+            principal_id=_text(raw.get("principalId")),
+            tenant_id=_text(raw.get("tenantId")),
             user_assigned=tuple(
-                UserAssignedIdentity(rid, (v or {}).get("principalId"), (v or {}).get("clientId"))
-                for rid, v in sorted(uais.items())
+                UserAssignedIdentity(str(rid), _text(_field(v, "principalId")), _text(_field(v, "clientId")))
+                for rid, v in sorted(uais.items(), key=lambda kv: str(kv[0]))
             ),
         )
 

@@ -19,6 +19,10 @@ class HostileInput(MalformedInput):
     """The file tries to attack its parser (XML entity bombs, external entities, alias bombs)."""
 
 
+class OverTimeBudget(Exception):
+    """A file's scan ran past its time budget.  The message says where, never what."""
+
+
 @dataclass(slots=True)
 class SourceFile:
     """One decoded text file.  `path` is relative to the scan root, POSIX style."""

@@ -8,11 +8,13 @@ import codecs
 import errno
 import logging
 import os
+import stat
+import time
 from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
 from scanners import line_scanner
-from scanners.evidence import HostileInput, MalformedInput, SourceFile
+from scanners.evidence import HostileInput, MalformedInput, OverTimeBudget, SourceFile
 from scanners.fingerprint import Fingerprinter
 from scanners.handlers import handlers_for
 from scanners.items import item_from_evidence
@@ -29,6 +31,7 @@ from scanners.records import (
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_FILE_SIZE = 8 * 1024 * 1024
+DEFAULT_TIME_BUDGET_S = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,35 +43,76 @@ class FileOutcome:
     parsed: bool = False
 
 
-def _decode(data: bytes) -> tuple[str, str | None]:
-    """Text and, when it was not UTF-8, the encoding used instead."""
-    if data.startswith(codecs.BOM_UTF8):
-        return data[3:].decode("utf-8", errors="replace"), None
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16", errors="replace"), "utf-16"
+_BOMS = (  # UTF-32 first: the UTF-32-LE mark begins with the UTF-16-LE one
+    (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"), (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+HEAD = 8192
+_TEXT_CONTROLS = frozenset(b"\t\n\r\f\v\x1b")
+
+
+def _decode(data: bytes) -> tuple[str, str | None] | None:
+    """Text and, when it was not UTF-8, the encoding used instead; None for binary content.
+
+    Decided by content: a byte-order mark names the encoding (UTF-8, UTF-16, UTF-32); UTF-16
+    without one shows as NULs in every other byte; a stray NUL in otherwise valid UTF-8 text does
+    not make it binary (it used to hide the file, secrets and all)."""
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom):].decode(codec, errors="replace"), None if codec == "utf-8" else codec
+    head = data[:HEAD]
+    if b"\x00" in head:
+        utf16 = _utf16_without_bom(head)
+        if utf16 is not None:
+            return data.decode(utf16, errors="replace"), utf16
+        if not _mostly_text(head):
+            return None
     try:
         return data.decode("utf-8"), None
     except UnicodeDecodeError:
         return data.decode("cp1252", errors="replace"), "cp1252"
 
 
-def _is_binary(data: bytes) -> bool:
-    head = data[:8192]
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+def _utf16_without_bom(head: bytes) -> str | None:
+    even, odd = head[0::2], head[1::2]
+    if len(odd) < 8:
+        return None
+    if odd.count(0) >= 0.4 * len(odd) and even.count(0) <= 0.05 * len(even):
+        return "utf-16-le"
+    if even.count(0) >= 0.4 * len(even) and odd.count(0) <= 0.05 * len(odd):
+        return "utf-16-be"
+    return None
+
+
+def _mostly_text(head: bytes) -> bool:
+    """A few NULs and control bytes in what otherwise decodes as UTF-8."""
+    controls = sum(1 for b in head if b < 0x20 and b not in _TEXT_CONTROLS)
+    if controls > max(2, len(head) // 100):
         return False
-    return b"\x00" in head
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        decoder.decode(head, final=False)  # a character cut at the end of the head is fine
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def read_file(root: str, rel: str, max_size: int) -> tuple[bytes | None, SkippedItem | None]:
+    """The bytes of a regular file, never more than `max_size`.  Opened without following a link
+    and without blocking, then checked to be a regular file: a file swapped for a FIFO or a link
+    after the walk saw it is refused, not waited on."""
     full = os.path.join(root, rel)
     try:
-        st = os.stat(full)
-        if st.st_size > max_size:
-            return None, SkippedItem(
-                rel, SkipReason.TOO_LARGE,
-                f"{st.st_size} bytes is over the {max_size}-byte limit (raise it with --max-file-size)",
-            )
-        with open(full, "rb") as fh:
+        fd = os.open(full, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "rb") as fh:
+            st = os.fstat(fh.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                return None, SkippedItem(rel, SkipReason.UNREADABLE, "not a regular file")
+            if st.st_size > max_size:
+                return None, SkippedItem(
+                    rel, SkipReason.TOO_LARGE,
+                    f"{st.st_size} bytes is over the {max_size}-byte limit (raise it with --max-file-size)",
+                )
             data = fh.read(max_size + 1)
     except PermissionError:
         return None, SkippedItem(rel, SkipReason.UNREADABLE, "permission denied")
@@ -80,20 +124,52 @@ def read_file(root: str, rel: str, max_size: int) -> tuple[bytes | None, Skipped
     return data, None
 
 
-def scan_bytes(rel: str, data: bytes, fp: Fingerprinter, *, generic: bool = True) -> FileOutcome:
-    if _is_binary(data):
+def scan_bytes(rel: str, data: bytes, fp: Fingerprinter, *, generic: bool = True,
+               time_budget_s: float | None = DEFAULT_TIME_BUDGET_S) -> FileOutcome:
+    """Findings of one file.  Past `time_budget_s` seconds the scan of the file stops and says so
+    (a `timeout` record, partial); every pattern is linear, so this is a safety net."""
+    deadline = None if time_budget_s is None else time.monotonic() + time_budget_s
+    decoded = _decode(data)
+    if decoded is None:
+        if worth_reading(data):
+            return FileOutcome(rel, skipped=(SkippedItem(
+                rel, SkipReason.BINARY_WITH_KEYWORDS,
+                "binary content holding Azure keywords: may hold secrets; not scanned, check it by hand"),),
+                bytes_read=len(data))
         return FileOutcome(rel, skipped=(SkippedItem(rel, SkipReason.BINARY, "binary content"),),
                            bytes_read=len(data))
-    if not worth_reading(data):
+    text, encoding = decoded
+    if not worth_reading(data if encoding in (None, "cp1252") else text.encode("utf-8", errors="replace")):
         return FileOutcome(rel, bytes_read=len(data))
-    text, encoding = _decode(data)
     skipped: list[SkippedItem] = []
     if encoding == "cp1252":
-        skipped.append(SkippedItem(rel, SkipReason.NOT_UTF8,
-                                   "not valid UTF-8: scanned as cp1252", partial=True))
+        skipped.append(SkippedItem(rel, SkipReason.NOT_UTF8, "not valid UTF-8: scanned as cp1252", partial=True))
     source = SourceFile(PurePosixPath(rel), text)
+    found: list[ConnectionStringAuditItem] = []
+    try:
+        _scan_text(source, fp, generic, deadline, found, skipped)
+    except OverTimeBudget as exc:
+        skipped.append(SkippedItem(
+            rel, SkipReason.TIMEOUT,
+            f"scan stopped after the {time_budget_s:g}-second budget per file ({exc}); what was found before "
+            "is reported, the rest of the file was not read", partial=True))
+    return FileOutcome(rel, items=tuple(_with_ids(found, fp)), skipped=tuple(skipped),
+                       bytes_read=len(data), parsed=True)
+
+
+def _check(deadline: float | None, where: str) -> None:
+    if deadline is not None and time.monotonic() >= deadline:
+        raise OverTimeBudget(where)
+
+
+def _scan_text(source: SourceFile, fp: Fingerprinter, generic: bool, deadline: float | None,
+               found: list[ConnectionStringAuditItem], skipped: list[SkippedItem]) -> None:
+    """The handlers, the line scanner and the generic detector, adding to `found` and `skipped` as
+    they go (so what was found before a time-out is kept)."""
+    rel = str(source.path)
     structured: list[ConnectionStringAuditItem] = []
     for handler in handlers_for(source.path):
+        _check(deadline, f"before the {handler.name} handler")
         try:
             for ev in handler.scan(source):
                 item = item_from_evidence(ev, rel, handler.name, fp)
@@ -116,8 +192,8 @@ def scan_bytes(rel: str, data: bytes, fp: Fingerprinter, *, generic: bool = True
     # A structured handler that understood a line speaks for it: the line scanner adds nothing
     # there about the same service (it would only re-read the same text less precisely).
     understood = {(_line(i), i.service_type) for i in structured}
-    found = list(structured)
-    for ev in line_scanner.scan_lines(source):
+    found.extend(structured)
+    for ev in line_scanner.scan_lines(source, deadline=deadline):
         item = item_from_evidence(ev, rel, "line", fp)
         if item is None:
             continue
@@ -129,10 +205,9 @@ def scan_bytes(rel: str, data: bytes, fp: Fingerprinter, *, generic: bool = True
     if generic:
         from scanners import generic_secrets
 
+        _check(deadline, "before the generic detector")
         explained = {_line(i) for i in found}
         found.extend(generic_secrets.scan(source, fp, explained))
-    return FileOutcome(rel, items=tuple(_with_ids(found, fp)), skipped=tuple(skipped),
-                       bytes_read=len(data), parsed=True)
 
 
 def _drop_shadowed(items: list[ConnectionStringAuditItem]) -> list[ConnectionStringAuditItem]:
@@ -166,13 +241,13 @@ def _with_ids(items: list[ConnectionStringAuditItem], fp: Fingerprinter) -> list
 
 
 def scan_file(root: str, rel: str, key: bytes, max_size: int = DEFAULT_MAX_FILE_SIZE,
-              generic: bool = True) -> FileOutcome:
+              generic: bool = True, time_budget_s: float | None = DEFAULT_TIME_BUDGET_S) -> FileOutcome:
     """Worker entry point: never raises for bad input; reports it as skipped instead."""
     data, skipped = read_file(root, rel, max_size)
     if data is None:
         return FileOutcome(rel, skipped=(skipped,) if skipped else ())
     try:
-        return scan_bytes(rel, data, Fingerprinter(key), generic=generic)
+        return scan_bytes(rel, data, Fingerprinter(key), generic=generic, time_budget_s=time_budget_s)
     except Exception as exc:  # noqa: BLE001 - one bad file must not stop the scan
         log.debug("unexpected error scanning %s: %s", rel, type(exc).__name__)
         return FileOutcome(rel, skipped=(SkippedItem(rel, SkipReason.ERROR,

@@ -9,24 +9,29 @@ needs a file to be well formed.
 
 from __future__ import annotations
 
+import bisect
 import re
+import time
 from collections.abc import Iterator
 
-from scanners.evidence import Evidence, SourceFile
+from scanners.evidence import Evidence, OverTimeBudget, SourceFile
 from scanners.file_roles import is_code, role_for
 from scanners.keywords import LINE_KEYWORDS
 from scanners.records import EvidenceRole
 
-_QUOTED_RE = re.compile(r"\"((?:[^\"\\\n]|\\.){3,4096})\"|'((?:[^'\\\n]|\\.){3,4096})'")
+# Every pattern here runs in time linear in the line: possessive quantifiers and atomic groups
+# (Python 3.11) where a run could be re-read, and no pattern that can start inside a run of spaces
+# and scan to its end (a `.env` line of 20,000 spaces made the old ones quadratic).
+MIN_QUOTED, MAX_QUOTED = 3, 4096  # characters (an escape pair counts as one) of a quoted value
 _XML_NAME_RE = re.compile(r"""\b(?:key|name)\s*=\s*["']([^"']{1,200})["']""", re.I)
 _XML_VALUE_ATTRS = re.compile(r"\b(?:value|connectionString)\s*=\s*$", re.I)
 _ASSIGN_RE = re.compile(
-    r"""^\s*(?:export\s+|set\s+|ENV\s+|ARG\s+|-\s+|\$env:)?["']?([A-Za-z_][\w.\-:\[\]]{0,120})["']?\s*[:=]\s*(?!["'\s])(.+?)\s*$""",
+    r"""^\s*+(?:export\s+|set\s+|ENV\s+|ARG\s+|-\s+|\$env:)?["']?([A-Za-z_][\w.\-:\[\]]{0,120})["']?\s*+[:=]\s*+(?!["'\s])(.*\S)""",
 )
 _URL_RE = re.compile(r"(?:jdbc:)?[A-Za-z][A-Za-z0-9+.\-]{1,20}://[^\s\"'<>`]+")
 _ENTRA_RE = re.compile(r"(?<![A-Za-z0-9_~.\-])[A-Za-z0-9_~.\-]{3}[78]Q~[A-Za-z0-9_~.\-]{31,34}(?![A-Za-z0-9_~.\-])")
-_TRAILING_COMMENT_RE = re.compile(r"\s+#.*$")
-_INI_COMMENT_RE = re.compile(r"\s+[;#].*$")
+_TRAILING_COMMENT_RE = re.compile(r"(?<!\s)\s++#.*")  # starts only where a run of spaces starts
+_INI_COMMENT_RE = re.compile(r"(?<!\s)\s++[;#].*")
 
 UNQUOTED_OK_SUFFIXES = frozenset(
     {".env", ".properties", ".yml", ".yaml", ".ini", ".cfg", ".conf", ".sh", ".bash", ".ps1",
@@ -123,11 +128,14 @@ def candidate_lines(source: SourceFile, keywords: tuple[str, ...] = LINE_KEYWORD
     return sorted(lines)
 
 
-def scan_lines(source: SourceFile, handler: str = "line") -> Iterator[Evidence]:
-    """Candidate values on every anchored line of `source`."""
+def scan_lines(source: SourceFile, handler: str = "line", deadline: float | None = None) -> Iterator[Evidence]:
+    """Candidate values on every anchored line of `source`; raises `OverTimeBudget` once
+    `time.monotonic()` passes `deadline`."""
     role = role_for(source.path)
     unquoted = _allows_unquoted(source)
     for line_no in candidate_lines(source):
+        if deadline is not None and time.monotonic() >= deadline:
+            raise OverTimeBudget(f"line scanner at line {line_no}")
         full = source.line_text(line_no)
         if len(full) <= WINDOW:
             yield from _scan_line(full, line_no, role, unquoted, source, handler)
@@ -136,14 +144,65 @@ def scan_lines(source: SourceFile, handler: str = "line") -> Iterator[Evidence]:
             yield from _scan_line(full[start:start + WINDOW], line_no, role, False, source, handler)
 
 
+def _unescaped(line: str, quote: str) -> list[int]:
+    """Offsets of the `quote` characters not escaped by an odd run of backslashes before them.
+    Whether a quote is escaped does not depend on where a string started (the run before it
+    starts after the opening quote), so one pass serves every start."""
+    out: list[int] = []
+    pos = line.find(quote)
+    while pos != -1:
+        run = 0
+        while pos - run - 1 >= 0 and line[pos - run - 1] == "\\":
+            run += 1
+        if run % 2 == 0:
+            out.append(pos)
+        pos = line.find(quote, pos + 1)
+    return out
+
+
+def _quoted_spans(line: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each `"..."` / `'...'` string of 3 to 4096 characters, leftmost first,
+    as the regex `"((?:[^"\\]|\\.){3,4096})"` would find them, in time linear in the line (that
+    regex re-read up to 4096 characters from every quote of a line of `\\"\\"\\"...`)."""
+    closers = {q: _unescaped(line, q) for q in "\"'"}
+    pos = 0
+    n = len(line)
+    while pos < n:
+        dq, sq = line.find('"', pos), line.find("'", pos)
+        starts = [p for p in (dq, sq) if p != -1]
+        if not starts:
+            return
+        start = min(starts)
+        ends = closers[line[start]]
+        i = bisect.bisect_right(ends, start)
+        if i < len(ends):
+            end = ends[i]
+            body = line[start + 1:end]
+            units = len(body) - _escape_pairs(body) if len(body) > MAX_QUOTED or len(body) < 2 * MIN_QUOTED \
+                else len(body)
+            if MIN_QUOTED <= units <= MAX_QUOTED:
+                yield start, end + 1
+                pos = end + 1
+                continue
+        pos = start + 1
+
+
+def _escape_pairs(body: str) -> int:
+    pairs = 0
+    i = body.find("\\")
+    while i != -1:
+        pairs += 1
+        i = body.find("\\", i + 2)
+    return pairs
+
+
 def _scan_line(line: str, line_no: int, role: EvidenceRole, unquoted: bool, source: SourceFile,
                handler: str) -> Iterator[Evidence]:
     spans: list[tuple[int, int]] = []
-    for m in _QUOTED_RE.finditer(line):
-        raw = m.group(1) if m.group(1) is not None else m.group(2)
-        spans.append(m.span())
-        yield Evidence(line=line_no, role=role, name=_name_before(line, m.start()),
-                       value=_unescape(raw), method=handler)
+    for start, end in _quoted_spans(line):
+        spans.append((start, end))
+        yield Evidence(line=line_no, role=role, name=_name_before(line, start),
+                       value=_unescape(line[start + 1:end - 1]), method=handler)
     if unquoted:
         am = _ASSIGN_RE.match(line)
         if am and not any(s <= am.start(2) < e for s, e in spans):

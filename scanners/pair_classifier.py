@@ -58,6 +58,12 @@ def _storage(p: ParsedConnection, value: str) -> Classification | None:
         vc, notes = secret_state(sig, local)
         return classified(S.STORAGE, K.SAS, vc, endpoint, preview, "conn-string:storage-sas", sig,
                        notes=notes)
+    for name in ("blobendpoint", "queueendpoint", "tableendpoint", "fileendpoint"):
+        signature = _sas_signature(p.get(name) or "")  # `BlobEndpoint=https://...?sv=...&sig=...`: a SAS
+        if signature:
+            vc, notes = secret_state(signature, local)
+            return classified(S.STORAGE, K.SAS, vc, endpoint, preview, "conn-string:storage-sas", signature,
+                           notes=notes)
     return None
 
 

@@ -242,6 +242,10 @@ class SkipReason(enum.StrEnum):
     THROTTLED = "throttled"
     SERVICE_ERROR = "service-error"
     UNSUPPORTED = "unsupported"
+    TIMEOUT = "timeout"
+    BINARY_WITH_KEYWORDS = "binary-with-keywords"
+    PAGING_LOOP = "paging-loop"
+    RESPONSE_TOO_LARGE = "response-too-large"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,11 +1,14 @@
 """Redacted previews: the shape of a value with every secret part replaced by `***`.
 
 Previews are built from an allow-list: only parts known to be non-secret (protocol, account
-name, host, database, user name, options) are shown; every other value is masked.
+name, host, database, user name, options) are shown; every other value is masked.  A shown value is
+itself cleaned: a userinfo password and every query part not on the list (`sig=`) are masked,
+whatever the setting's name.
 """
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 from scanners.connection_strings import ParsedConnection
@@ -37,10 +40,31 @@ def _clip(text: str) -> str:
     return text if len(text) <= MAX_PREVIEW else text[: MAX_PREVIEW - 1] + "…"
 
 
+_USERINFO_PASSWORD_RE = re.compile(r"(//[^/?#@:\s]*):\S*@")  # to the last `@`: a password may hold `/?#`
+_KEY_RUN_RE = re.compile(r"[A-Za-z0-9+/_-]{32,}={0,2}")
+_INNER_PAIR_RE = re.compile(r"(^|[?&;])([^?&;=]*)=([^&;]*)")
+
+
+def _without_credentials(value: str) -> str:
+    """A shown value (an endpoint, a host) with any password in its userinfo and every query or
+    inner `name=value` whose name is not shown masked: `https://u:***@host/?sv=2022-11-02&sig=***`."""
+    value = _USERINFO_PASSWORD_RE.sub(lambda m: f"{m.group(1)}:{MASK}@", value)
+    return _INNER_PAIR_RE.sub(lambda m: m.group(0) if m.group(2).strip().lower().replace(" ", "") in SHOWN_KEYS
+                              else f"{m.group(1)}{m.group(2)}={MASK if m.group(3) else ''}", value)
+
+
+def _looks_like_a_key(value: str) -> bool:
+    """A run of 32 or more base64 characters mixing upper case, lower case and digits."""
+    return any(len(run) >= 32 and re.search("[A-Z]", run) and re.search("[a-z]", run) and re.search("[0-9]", run)
+               for run in _KEY_RUN_RE.findall(value))
+
+
 def _show(key: str, value: str) -> str:
     k = key.lower().replace(" ", "")
     if k in SHOWN_KEYS and len(value) <= 120:
-        return value
+        shown = _without_credentials(value)
+        if not _looks_like_a_key(shown):
+            return shown
     return MASK if value else ""
 
 

@@ -10,7 +10,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 from scanners.errors import ScanError
-from scanners.file_scan import DEFAULT_MAX_FILE_SIZE, FileOutcome, scan_file
+from scanners.file_scan import DEFAULT_MAX_FILE_SIZE, DEFAULT_TIME_BUDGET_S, FileOutcome, scan_file
 from scanners.linking import link
 from scanners.records import ConnectionStringAuditItem, ScanResult
 from scanners.walker import WalkOptions, walk
@@ -28,22 +28,24 @@ class RepositoryScanOptions:
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     jobs: int = 0  # 0: one worker per core
     generic: bool = True
+    time_budget_s: float | None = DEFAULT_TIME_BUDGET_S  # per file; past it the file is skipped (partial)
 
 
-def _scan_batch(args: tuple[str, list[str], bytes, int, bool]) -> list[FileOutcome]:
-    root, rels, key, max_size, generic = args
-    return [scan_file(root, rel, key, max_size, generic) for rel in rels]
+def _scan_batch(args: tuple[str, list[str], bytes, int, bool, float | None]) -> list[FileOutcome]:
+    root, rels, key, max_size, generic, budget = args
+    return [scan_file(root, rel, key, max_size, generic, budget) for rel in rels]
 
 
 def _outcomes(root: str, files: list[str], key: bytes, options: RepositoryScanOptions) -> Iterator[FileOutcome]:
     jobs = options.jobs or os.cpu_count() or 1
     if jobs <= 1 or len(files) <= IN_PROCESS_LIMIT:
         for rel in files:
-            yield scan_file(root, rel, key, options.max_file_size, options.generic)
+            yield scan_file(root, rel, key, options.max_file_size, options.generic, options.time_budget_s)
         return
     batches = [files[i:i + BATCH] for i in range(0, len(files), BATCH)]
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for batch in pool.map(_scan_batch, [(root, b, key, options.max_file_size, options.generic) for b in batches]):
+        for batch in pool.map(_scan_batch, [(root, b, key, options.max_file_size, options.generic,
+                                                       options.time_budget_s) for b in batches]):
             yield from batch
 
 

@@ -11,8 +11,12 @@ from scanners.repository import ProgressCallback, RepositoryScanOptions, scan_re
 
 # Skip reasons that mean part of a live estate was not read (a deleted site is not a gap).
 INCOMPLETE_REASONS = frozenset(
-    {SkipReason.ACCESS_DENIED, SkipReason.THROTTLED, SkipReason.SERVICE_ERROR, SkipReason.ERROR}
+    {SkipReason.ACCESS_DENIED, SkipReason.THROTTLED, SkipReason.SERVICE_ERROR, SkipReason.ERROR,
+     SkipReason.TIMEOUT, SkipReason.PAGING_LOOP, SkipReason.RESPONSE_TOO_LARGE}
 )
+# Skip reasons of what was not (fully) read although it may hold secrets: the summary line counts
+# them, so they cannot pass unnoticed with exit code 0.
+MAY_HOLD_SECRETS_REASONS = frozenset({SkipReason.BINARY_WITH_KEYWORDS, SkipReason.TIMEOUT})
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +80,12 @@ def merge(parts: list[ScanResult]) -> ScanResult:
         root=next((p.root for p in parts if p.root), ""),
         credential=next((p.credential for p in parts if p.credential), None), stats=stats,
     )
+
+
+def may_hold_secrets(result: ScanResult) -> int:
+    """How many skipped records may hide secrets: binary content with Azure keywords, a file whose
+    scan ran out of time, an app whose settings did not arrive in time."""
+    return sum(1 for s in result.skipped if s.reason in MAY_HOLD_SECRETS_REASONS)
 
 
 def is_incomplete(result: ScanResult) -> bool:

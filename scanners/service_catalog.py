@@ -206,14 +206,17 @@ def first_label(host: str | None) -> str | None:
     return host.split(".", 1)[0].lower() or None
 
 
+# `(localdb)` is SQL Server Express LocalDB and `(local)` / `.` the local default instance (SqlClient
+# data source names): never an Azure resource [tests/data/azure-services.md, detection notes].
 _LOCAL_HOST_RE = re.compile(
-    r"^(?:localhost|127\.\d+\.\d+\.\d+|\[?::1\]?|0\.0\.0\.0|host\.docker\.internal|"
+    r"^(?:localhost|127\.\d+\.\d+\.\d+|\[?::1\]?|0\.0\.0\.0|host\.docker\.internal|\(localdb\)|\(local\)|\.|"
     r"[A-Za-z][A-Za-z0-9_\-]*)$"
 )
 
 
 def is_local_host(host: str | None) -> bool:
-    """Loopback, Docker's host alias, or a single-label name (a compose service such as `db`)."""
+    """Loopback, Docker's host alias, SQL Server LocalDB or the local instance, or a single-label name
+    (a compose service such as `db`)."""
     if not host:
         return False
     h = host.lower().strip("[]")

@@ -3,12 +3,17 @@ never follows symbolic links (so link loops cannot trap it), and reports all it 
 
 from __future__ import annotations
 
+import logging
 import os
+import re
+import shutil
 import stat
-from collections.abc import Iterator
+import subprocess
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import pathspec
+from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
 
 from scanners.records import SkippedItem, SkipReason
 
@@ -49,6 +54,97 @@ class WalkOptions:
     excludes: tuple[str, ...] = ()
 
 
+log = logging.getLogger(__name__)
+
+GIT_TIMEOUT_S = 30.0
+
+# A `*` of a gitignore pattern becomes `[^/]*` in pathspec's regex.  Several of them in one path
+# segment (`*a*a*a*a*b`) backtrack exponentially on a long name that does not match.  Every star
+# but the last of a segment is made atomic and lazy, `(?>[^/]*?CHUNK)`: it commits to the leftmost
+# place where the fixed-length chunk after it matches, which is always a valid choice (as
+# CPython's fnmatch does since 3.9), and matching becomes polynomial.
+_STAR = "[^/]*"
+# One character of a chunk: an escape, a class (`?` is `[^/]`), or any character that is no regex
+# syntax (letters of any script included).
+_ATOM_RE = re.compile(r"\\.|\[\^/\]|\[(?:\\.|[^\]\\])+\]|[^()\[\]{}|*+?.^$\\/]")
+
+
+def _bound_stars(regex: str) -> str:
+    out: list[str] = []
+    i, n = 0, len(regex)
+    while i < n:
+        if not regex.startswith(_STAR, i):
+            out.append(regex[i])
+            i += 1
+            continue
+        while regex.startswith(_STAR * 2, i):  # `**` inside a segment is one `*`
+            i += len(_STAR)
+        j = i + len(_STAR)
+        chunk: list[str] = []
+        while j < n and not regex.startswith(_STAR, j):
+            m = _ATOM_RE.match(regex, j)
+            if m is None:
+                break
+            atom = m.group(0)
+            # A class that would match `/` (`[!a]` becomes `[^a]`) cannot in git (wildmatch with
+            # WM_PATHNAME); saying so keeps the leftmost choice valid.
+            chunk.append(f"(?!/){atom}" if re.fullmatch(atom, "/") else atom)
+            j = m.end()
+        if chunk and regex.startswith(_STAR, j):  # a star with another star after it in its segment
+            out.append(f"(?>{_STAR[:-1]}*?{''.join(chunk)})")
+        else:
+            out.append(_STAR + "".join(chunk))
+        i = j
+    return "".join(out)
+
+
+class _BoundedPattern(GitIgnoreSpecPattern):
+    """pathspec's gitignore pattern, with stars that cannot backtrack exponentially."""
+
+    @classmethod
+    def pattern_to_regex(cls, pattern: str) -> tuple[str | None, bool | None]:  # type: ignore[override]
+        regex, include = super().pattern_to_regex(pattern)
+        return (_bound_stars(regex) if isinstance(regex, str) else regex), include
+
+
+def bounded_gitignore_spec(lines: Iterable[str]) -> pathspec.GitIgnoreSpec:
+    """A `GitIgnoreSpec` whose matching cost is polynomial in the path, whatever the patterns."""
+    return pathspec.GitIgnoreSpec.from_lines(lines, _BoundedPattern, backend="simple")
+
+
+def tracked_files(root: str) -> frozenset[str] | None:
+    """Paths (relative to `root`, POSIX) that git tracks under `root`, or None when `root` is not in
+    a git work tree or git cannot answer (missing, refused, too slow).  Runs git without a shell,
+    with a time limit, and with the repository's fsmonitor hook disabled (a hostile work tree
+    could name a command there)."""
+    git = shutil.which("git")
+    if git is None:
+        return None
+    try:
+        proc = subprocess.run(  # noqa: S603 - fixed argv, no shell; git found on PATH like any tool
+            [git, "-c", "core.fsmonitor=false", "-c", "core.quotePath=false", "ls-files", "-z", "--cached"],
+            cwd=root, capture_output=True, timeout=GIT_TIMEOUT_S, check=False,
+            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0"},
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        log.info("git ls-files gave no answer (%s): tracked files ignored by .gitignore are not scanned",
+                 type(exc).__name__)
+        return None
+    if proc.returncode != 0:  # not a work tree, or git refused it (e.g. owned by another user)
+        log.info("git ls-files exited with %d: tracked files ignored by .gitignore are not scanned", proc.returncode)
+        return None
+    return frozenset(p.decode("utf-8", errors="surrogateescape") for p in proc.stdout.split(b"\0") if p)
+
+
+def _ancestors(paths: frozenset[str]) -> frozenset[str]:
+    dirs: set[str] = set()
+    for p in paths:
+        parts = p.split("/")[:-1]
+        for k in range(1, len(parts) + 1):
+            dirs.add("/".join(parts[:k]))
+    return frozenset(dirs)
+
+
 def _read_ignore(path: str) -> list[str]:
     try:
         with open(path, encoding="utf-8", errors="replace") as fh:
@@ -60,15 +156,20 @@ def _read_ignore(path: str) -> list[str]:
 class _IgnoreStack:
     """Nested .gitignore files, each applying below its own directory."""
 
-    def __init__(self) -> None:
+    def __init__(self, tracked: frozenset[str] = frozenset()) -> None:
         self._specs: list[tuple[str, pathspec.GitIgnoreSpec]] = []
+        self._tracked = tracked
+        self._tracked_dirs = _ancestors(tracked)
 
     def push(self, rel_dir: str, lines: list[str]) -> None:
         lines = [ln for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
         if lines:
-            self._specs.append((rel_dir, pathspec.GitIgnoreSpec.from_lines(lines)))
+            self._specs.append((rel_dir, bounded_gitignore_spec(lines)))
 
     def ignored(self, rel: str, is_dir: bool) -> bool:
+        """Ignored by a .gitignore and not tracked by git (tracked files are always scanned)."""
+        if rel in (self._tracked_dirs if is_dir else self._tracked):
+            return False
         verdict = False
         for base, spec in self._specs:
             if base and not (rel == base or rel.startswith(base + "/")):
@@ -87,8 +188,9 @@ def walk(root: str, options: WalkOptions = WalkOptions()) -> WalkResult:
     if os.path.isfile(root):
         result.files.append(os.path.basename(root))
         return result
-    ignores = _IgnoreStack()
-    excludes = pathspec.GitIgnoreSpec.from_lines(options.excludes) if options.excludes else None
+    tracked = tracked_files(root) if options.respect_gitignore else None
+    ignores = _IgnoreStack(tracked or frozenset())
+    excludes = bounded_gitignore_spec(options.excludes) if options.excludes else None
     if options.respect_gitignore:
         ignores.push("", _read_ignore(os.path.join(root, ".git", "info", "exclude")))
     for rel in _walk_dir(root, "", ignores, excludes, options, result):

@@ -8,7 +8,7 @@ import pytest
 
 from scanners.file_scan import scan_bytes
 from scanners.fingerprint import Fingerprinter
-from scanners.records import ConnectionStringAuditItem
+from scanners.records import AppServiceLocation, ConnectionStringAuditItem, FileLocation
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -19,6 +19,14 @@ DATA = REPO / "tests" / "data"
 
 
 TEST_KEY = bytes.fromhex("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff")
+
+
+@pytest.fixture
+def key_file(tmp_path: Path) -> Path:
+    """A fingerprint key file holding TEST_KEY, for CLI runs with `--key-file`."""
+    path = tmp_path / "fingerprint.key"
+    path.write_text(TEST_KEY.hex() + "\n", encoding="ascii")
+    return path
 
 
 @pytest.fixture
@@ -40,6 +48,18 @@ def scan_text(path: str, text: str, generic: bool = False) -> list[ConnectionStr
 
 
 pytest_plugins = ["tests.fakearm.conftest_fixtures"]
+
+
+def file_location(item: ConnectionStringAuditItem) -> FileLocation:
+    """The location of an item found in a file; fails on an App Service setting."""
+    assert isinstance(item.location, FileLocation), item.location
+    return item.location
+
+
+def app_service_location(item: ConnectionStringAuditItem) -> AppServiceLocation:
+    """The location of an item found in App Service settings; fails on a file."""
+    assert isinstance(item.location, AppServiceLocation), item.location
+    return item.location
 
 
 def find_item(items: list[ConnectionStringAuditItem], line: int, **kw: object) -> ConnectionStringAuditItem:

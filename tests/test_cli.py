@@ -12,7 +12,6 @@ from click.testing import CliRunner, Result
 
 from migrate.cli import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, main
 
-KEY = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 ENV = {"COLUMNS": "300", "NO_COLOR": "1", "TERM": "dumb"}
 
 # Built at run time so this file holds no whole key-shaped literal.
@@ -28,13 +27,6 @@ def _planted_found(doc: dict[str, Any]) -> bool:
     """The scan document reports the key planted in `secret_tree` (.env line 1) as a secret."""
     return any(i["ValueClass"] == "secret" and i["Location"].get("path") == ".env" and i["Location"].get("line") == 1
                for i in doc["items"])
-
-
-@pytest.fixture
-def key_file(tmp_path: Path) -> Path:
-    path = tmp_path / "fingerprint.key"
-    path.write_text(KEY + "\n", encoding="ascii")
-    return path
 
 
 @pytest.fixture
@@ -73,7 +65,8 @@ def _scan(tree: Path, key_file: Path, *extra: str) -> Result:
 
 
 def _doc(result: Result) -> dict[str, Any]:
-    return json.loads(result.stdout)
+    doc: dict[str, Any] = json.loads(result.stdout)
+    return doc
 
 
 # ------------------------------------------------------------------------------ --help

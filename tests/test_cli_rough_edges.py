@@ -23,7 +23,6 @@ from migrate.cli import (
 from scanners import azure_arm, sign_in
 from scanners.errors import SignInError
 
-KEY = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 FAKE_ACCOUNT_KEY = ("EDGETEST" + "AbCdEfGh1234" * 7)[:86] + "=="
 DEEP_PATH = "services/orders-api/src/Contoso.Orders.Infrastructure/Configuration/Production/appsettings.json"
 AZ_EXPORT = Path(__file__).resolve().parents[1] / "examples" / "az-export"
@@ -32,13 +31,6 @@ AZ_EXPORT = Path(__file__).resolve().parents[1] / "examples" / "az-export"
 def _invoke(*args: str, env: dict[str, str] | None = None) -> Result:
     return CliRunner().invoke(main, list(args), env={"NO_COLOR": "1", "TERM": "dumb", **(env or {})},
                               catch_exceptions=False)
-
-
-@pytest.fixture
-def key_file(tmp_path: Path) -> Path:
-    path = tmp_path / "fingerprint.key"
-    path.write_text(KEY + "\n", encoding="ascii")
-    return path
 
 
 @pytest.fixture

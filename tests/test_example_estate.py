@@ -84,7 +84,8 @@ def _scan_json(key_file: Path, *extra: str) -> tuple[int, dict[str, Any], str]:
 
 
 def _manifest() -> list[dict[str, Any]]:
-    return json.loads(MANIFEST.read_text(encoding="utf-8"))
+    manifest: list[dict[str, Any]] = json.loads(MANIFEST.read_text(encoding="utf-8"))
+    return manifest
 
 
 def _where(item: dict[str, Any]) -> tuple[str, int]:

@@ -19,7 +19,15 @@ from migrate.emit.shell import Command, Variable, var_name
 from migrate.emit.templating import render
 from migrate.plan import catalog as cat
 from migrate.plan.catalog import AuthorizationSystem
-from migrate.plan.records import Grant, IdentityKind, SettingAction, SettingChange, StageName
+from migrate.plan.records import (
+    AppKind,
+    Grant,
+    IdentityKind,
+    SettingAction,
+    SettingChange,
+    SharedAccessRule,
+    StageName,
+)
 from scanners.records import ServiceType
 
 # App Service connection-string types (`az webapp config connection-string set -t`) per service.
@@ -34,6 +42,7 @@ class Step:
     command: Command | None = None
     check: Command | None = None  # prints something when the step is already done
     notes: tuple[str, ...] = ()
+    capture: str | None = None  # the variable the command's output (one value) fills; empty output stops
 
 
 @dataclass(slots=True)
@@ -67,6 +76,7 @@ class _Builder:
         self.notes: list[Note] = []
         self.sql: dict[str, list[str]] = defaultdict(list)
         self.sql_titles: dict[str, tuple[str, str]] = {}
+        self.principals_read: dict[str, tuple[str, str | None]] = {}  # placeholder -> (principal, slot)
 
     # -- helpers --------------------------------------------------------------------------
     def cmd(self, text: str) -> Command:
@@ -80,13 +90,37 @@ class _Builder:
         return re.sub(r"^az webapp ", f"az {self.ctx.cli} ", text)
 
     def principal_id(self, name: str, slot: str | None = None) -> str:
-        for p in self.ctx.app.identity.principals:
-            if p.name == name and p.slot == slot:
-                return p.object_id
-        for p in self.ctx.app.identity.principals:
-            if p.name == name:
-                return p.object_id
-        return f"<principalId of {name}>"
+        """The principal id when the scan knows it, else a placeholder that a preceding step of the
+        same script fills from Azure (`principal_reads`): one word, never a nested placeholder."""
+        found = next((p for p in self.ctx.app.identity.principals if p.name == name and p.slot == slot), None) \
+            or next((p for p in self.ctx.app.identity.principals if p.name == name), None)
+        if found is not None and not found.object_id.startswith("<"):
+            return found.object_id
+        slot = found.slot if found is not None else slot
+        # a repository app's name is itself a placeholder (`<app name of src/Web>`): it is <app> here
+        who = name if "<" not in name else "app" + (f"/slots/{slot}" if slot else "")
+        placeholder = f"<principalId of {who}>"
+        self.principals_read.setdefault(placeholder, (name, slot))
+        return placeholder
+
+    def principal_reads(self) -> list[Step]:
+        """Steps that fill each principal id placeholder used so far from Azure (stage 1 made it)."""
+        ident = self.ctx.app.identity
+        steps: list[Step] = []
+        for placeholder, (name, slot) in sorted(self.principals_read.items()):
+            if ident.kind is IdentityKind.USER_ASSIGNED and name == ident.name:
+                text = f"az identity show -g <resource-group> -n {shlex.quote(name)} --query principalId -o tsv"
+            else:
+                text = (f"az {self.ctx.cli} identity show -g <resource-group> -n <app>{self.slot_flag(slot)} "
+                        "--query principalId -o tsv")
+            steps.append(Step(f"read the principal id of {name} (enabled in stage 1)", self.cmd(text),
+                              capture=var_name(placeholder[1:-1])))
+        return steps
+
+    def grants(self) -> list[Step]:
+        self.principals_read.clear()
+        steps = [s for g in self.ctx.app.grants for s in self.grant(g)]
+        return [*self.principal_reads(), *steps]
 
     def hint(self, v: Variable) -> str:
         text = v.hint
@@ -114,6 +148,7 @@ class _Builder:
             for c in (s.command, s.check):
                 if c is not None:
                     used.update(c.variables())
+        used -= {s.capture for s in steps if s.capture}  # filled by the script itself
         defaults = {"RESOURCE_GROUP": self.ctx.resource_group, "APP_NAME": self.ctx.app_name}
         out = []
         for name in sorted(used, key=lambda n: (n not in defaults, n)):
@@ -146,6 +181,10 @@ class _Builder:
                 f"create the user-assigned identity {ident.name}",
                 self.cmd(cat.IDENTITY_CREATE_USER.format(name=name)),
                 self.cmd(f"az identity show -g <resource-group> -n {name} --query id -o tsv")))
+        # the resource id exists only once the identity does: read it here, never ask for it up front
+        steps.append(Step(f"read the resource id of {ident.name}",
+                          self.cmd(f"az identity show -g <resource-group> -n {name} --query id -o tsv"),
+                          capture=var_name(f"{ident.name} resource id")))
         for slot in slots:
             where = f" (slot {slot})" if slot else ""
             steps.append(Step(
@@ -187,7 +226,8 @@ class _Builder:
             return [Step(
                 title,
                 self.cmd(cat.REDIS_GRANT.format(resource=shlex.quote(resource), role=g.role, assignment=assignment,
-                                                principal=principal, alias=shlex.quote(g.principal))),
+                                                principal=principal,
+                                                alias="<app>" if "<" in g.principal else shlex.quote(g.principal))),
                 self.cmd(f"az redis access-policy-assignment show -g <target-resource-group> -n "
                          f"{shlex.quote(resource)} --policy-assignment-name {assignment} --query id -o tsv"),
                 notes)]
@@ -212,12 +252,19 @@ class _Builder:
         return [cat.MYSQL_CREATE_USER.format(name=name),
                 f"-- TODO: GRANT the privileges the app needs ({g.access}) ON ... TO '{name}';"]
 
-    def settings(self) -> list[Step]:
+    def settings(self, stage: StageName = StageName.CHANGE_IN_STAGING) -> list[Step]:
+        """The live settings `stage` writes, then the ones it deletes, per slot (a slot's deletions follow
+        its writes: a service principal's id gives way to the identity's client id in the same stage);
+        for the change stage also the configuration files (config.patch)."""
         groups: dict[tuple[str, str | None, bool, str], list[SettingChange]] = defaultdict(list)
+        deletes: dict[tuple[str, str | None], list[str]] = defaultdict(list)
         steps: list[Step] = []
-        file_settings = sorted({s.where for s in self.ctx.app.settings
-                                if s.where not in ("app-setting", "connection-string")})
-        for s in self.ctx.app.settings:
+        changes = [s for s in self.ctx.app.settings if s.stage is stage]
+        file_settings = sorted({s.where for s in changes if s.where not in ("app-setting", "connection-string")})
+        for s in changes:
+            if s.where in ("app-setting", "connection-string") and s.action is SettingAction.REMOVE:
+                deletes[(s.where, s.slot)].append(s.setting)
+                continue
             if s.where not in ("app-setting", "connection-string") or s.action not in (
                     SettingAction.ADD, SettingAction.REPLACE):
                 continue
@@ -246,9 +293,24 @@ class _Builder:
                                     f"{self.slot_flag(slot)} {flag} {pairs}")
                 title = f"set app {kind}(s) {names}"
             steps.append(Step(title, self.cmd(text)))
+        for (kind, slot), deleted in sorted(deletes.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+            step = self.delete_step(kind, slot, deleted, "in the slot under test" if slot else "in production")
+            if (kind, slot) in {(w, s) for w, s, _sticky, _ctype in groups}:
+                step = Step(step.title, step.command, step.check, (
+                    "one change with the settings set above: the app restarts after each command, so token "
+                    "requests can fail in between (`secretless migrate` makes both in one write)",))
+            steps.append(step)
         for path in file_settings:
             steps.append(Step(f"configuration file {path}: apply config.patch (git apply)"))
         return steps
+
+    def delete_step(self, kind: str, slot: str | None, names: list[str], where: str) -> Step:
+        quoted = " ".join(shlex.quote(n) for n in sorted(set(names)))
+        if kind == "app-setting":
+            text = self.app_cmd(cat.SETTINGS_DELETE.format(names=quoted, slot=self.slot_flag(slot)))
+        else:  # `az functionapp` has no connection-string group: `az webapp` serves both
+            text = cat.CONNECTION_STRINGS_DELETE.format(names=quoted, slot=self.slot_flag(slot))
+        return Step(f"delete {kind} {', '.join(sorted(set(names)))} {where}", self.cmd(text))
 
     def swap(self) -> list[Step]:
         if not self.ctx.app.slots:
@@ -266,8 +328,13 @@ class _Builder:
         return steps
 
     def removals(self) -> list[Step]:
+        """Stage 6: the old secrets leave production and every slot (a swap moves settings between them),
+        after the settings this stage writes (a user-assigned identity's client id in place of a service
+        principal's); then the app is verified again, with how to go back."""
         by_slot: dict[tuple[str, str | None], list[str]] = defaultdict(list)
-        steps: list[Step] = []
+        steps = [Step(f"deploy the new build to slot {slot} again first: after the swap it runs the previous "
+                      "production build, which still reads the old secrets") for slot in self.ctx.app.slots[:1]]
+        steps += self.settings(StageName.REMOVE_SECRETS)
         for r in self.ctx.app.removals:
             if r.stage is not StageName.REMOVE_SECRETS:
                 continue
@@ -275,48 +342,95 @@ class _Builder:
             if not m:
                 steps.append(Step(f"remove {r.what}", notes=(f"{r.where}: config.patch removes it", r.why)))
                 continue
-            if r.what.startswith("the old secret value"):
-                steps.append(Step(f"{r.what}: overwritten in stage 3", notes=(r.why,)))
-                continue
             slot = m.group("app").split("/slots/")[1] if "/slots/" in m.group("app") else None
-            by_slot[(m.group("kind"), slot)].append(m.group("name"))
+            by_slot[(m.group("kind"), slot)].append(m.group("name") if r.what.startswith("the old secret value")
+                                                    else r.what)
         for (kind, slot), names in sorted(by_slot.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
-            quoted = " ".join(shlex.quote(n) for n in sorted(names))
-            if kind == "app-setting":
-                text = self.app_cmd(cat.SETTINGS_DELETE.format(names=quoted, slot=self.slot_flag(slot)))
-            else:
-                text = (f"az webapp config connection-string delete -g <resource-group> -n <app> "
-                        f"--setting-names {quoted}{self.slot_flag(slot)}")
-            steps.append(Step(f"delete {kind} {', '.join(sorted(names))}", self.cmd(text)))
+            steps.append(self.delete_step(kind, slot, names, f"from slot {slot}" if slot else "from production"))
+        if steps:
+            steps.append(Step(
+                "verify again in production and every slot: the old secrets are gone, the identity serves every "
+                "request",
+                notes=("to go back: restore a setting from the resource's current keys (until 07 rotates them), or "
+                       f"issue a new client secret ({cat.ENTRA_CREDENTIAL_RESET}) until 07 deletes the app "
+                       "credential",)))
         return steps
 
     def local_auth(self) -> list[Step]:
         steps: list[Step] = []
         for la in self.ctx.app.local_auth:
             notes = tuple(x for x in (*la.exceptions, la.unverified,
-                                      f"also used by: {', '.join(la.shared_with)}" if la.shared_with else None) if x)
+                                      f"also used by: {', '.join(la.shared_with)} (in this plan): run this only after "
+                                      "they finished 06-remove-secrets" if la.shared_with else None) if x)
             title = f"{la.service} {la.resource}: {la.property}"
             if la.command is None or la.blocked_reason:
-                steps.append(Step(f"{title}: NOT done", notes=(la.blocked_reason or "no command", *notes)))
-            elif not la.command.startswith("az "):
+                remaining = tuple(f"still uses a key: {c}" for c in la.remaining_consumers)
+                steps.append(Step(f"{title}: NOT done, and its keys are not rotated",
+                                  notes=(la.blocked_reason or "no command", *remaining, *notes)))
+                continue
+            if not la.command.startswith("az "):
                 steps.append(Step(f"{title}: by hand", notes=(la.command, *notes)))
             else:
                 steps.append(Step(title, self.cmd(la.command), notes=notes))
             service = _service(la.service)
             rotations = cat.ROTATION_COMMANDS.get(service, ()) if service else ()
-            if la.command is not None and not la.blocked_reason and rotations and "<" not in la.resource:
+            rules = self.access_rules(service, la.resource) if service else ()
+            if rules and service and "<" not in la.resource:
+                steps += self.rule_renewals(service, la.resource, rules)
+            elif rotations and "<" not in la.resource:
                 for text in rotations:
                     steps.append(Step(f"{la.resource}: rotate the keys that were in use",
                                       self.cmd(text.format(resource=shlex.quote(la.resource)))))
             elif la.rotation:
                 steps.append(Step(f"{la.resource}: rotate", notes=(la.rotation,)))
+        seen: set[str] = set()
         for r in self.ctx.app.removals:
             if r.stage is StageName.DISABLE_LOCAL_AUTH and r.command and cat.ENTRA_CREDENTIAL_DELETE in r.command:
+                # one credential per unit (setting): its own application id and key id
+                label = r.unit.rsplit("::", 1)[-1] if r.unit else r.what
+                if label in seen:
+                    continue
+                seen.add(label)
+                if self.ctx.app.kind is AppKind.REPOSITORY_PROJECT:
+                    steps.append(Step(f"delete {r.what} ({label}): NOT done", notes=(
+                        "review: repository-only plan: the deployed app's settings are not known and may still "
+                        "hold this secret; scan the estate (secretless scan --subscription) and plan again first",
+                        r.why)))
+                    continue
                 steps.append(Step(
-                    f"delete {r.what}",
-                    self.cmd(f"{cat.ENTRA_CREDENTIAL_DELETE} --id <application id of the service principal> "
-                             "--key-id <key id of the client secret>"),
+                    f"delete {r.what} ({label})",
+                    self.cmd(f"{cat.ENTRA_CREDENTIAL_DELETE} --id <application id for {label}> "
+                             f"--key-id <key id of {label}>"),
                     notes=(r.why, "list the key ids with: az ad app credential list --id <application id>")))
+        return steps
+
+    def access_rules(self, service: ServiceType, resource: str) -> list[SharedAccessRule]:
+        """The shared access rules of `resource` whose keys this app's units held."""
+        rules = {r for u in self.ctx.app.units if u.service == service and u.resource.lower() == resource.lower()
+                 for r in u.access_rules}
+        return sorted(rules, key=lambda r: (r.level, r.entity or "", r.name))
+
+    def rule_renewals(self, service: ServiceType, resource: str, rules: list[SharedAccessRule]) -> list[Step]:
+        """Both keys of each rule, renewed where the rule lives (namespace or entity)."""
+        steps: list[Step] = []
+        q = shlex.quote
+        for r in rules:
+            template = cat.RULE_RENEW_COMMANDS.get((service, cat.RuleLevel(r.level)))
+            where = f"{r.level} {r.entity}" if r.entity else "namespace"
+            if template is None:
+                steps.append(Step(f"{resource}: renew the keys of rule {r.name} ({where}) by hand"))
+                continue
+            notes: tuple[str, ...] = ()
+            namespace_level = cat.RULE_RENEW_COMMANDS.get((service, cat.RuleLevel.NAMESPACE))
+            if r.assumed and namespace_level:
+                notes = (f"{r.name} is taken to be a rule of {where} (the connection string names EntityPath="
+                         f"{r.entity}); if it is a namespace rule, renew it with: "
+                         + namespace_level.format(resource=resource, rule=r.name, key="PrimaryKey|SecondaryKey"),)
+            for n, key in enumerate(cat.RULE_KEYS):
+                steps.append(Step(
+                    f"{resource}: renew {key} of shared access rule {r.name} ({where})",
+                    self.cmd(template.format(resource=q(resource), entity=q(r.entity or ""), rule=q(r.name), key=key)),
+                    notes=notes if n == 0 else ()))
         return steps
 
     def verify(self) -> list[Step]:
@@ -338,7 +452,7 @@ def scripts(ctx: AppContext) -> tuple[list[Script], _Builder]:
     gates = {s.name: s.gate for s in ctx.app.stages}
     build = {
         StageName.ENABLE_IDENTITY: b.identity,
-        StageName.GRANT_ROLES: lambda: [s for g in ctx.app.grants for s in b.grant(g)],
+        StageName.GRANT_ROLES: b.grants,
         StageName.CHANGE_IN_STAGING: b.settings,
         StageName.VERIFY: b.verify,
         StageName.SWAP: b.swap,

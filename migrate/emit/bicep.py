@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from migrate.emit.model import AppContext, Artifact, EmitOutput
 from migrate.emit.templating import render
 from migrate.plan.catalog import AuthorizationSystem, is_literal
-from migrate.plan.records import IdentityKind, SettingAction
+from migrate.plan.records import IdentityKind, SettingAction, StageName
 
 # API versions of the target resource types the catalog names (used only for `existing` references).
 TARGET_API = {
@@ -102,7 +102,8 @@ def model(ctx: AppContext) -> dict[str, object]:
     settings: list[AppSetting] = []
     site_settings = ctx.app.kind in ("app-service", "function-app")
     for s in ctx.app.settings:
-        if not site_settings or s.where != "app-setting" or s.slot is not None:
+        if not site_settings or s.where != "app-setting" or s.slot is not None \
+                or s.stage is not StageName.CHANGE_IN_STAGING:
             continue
         if s.action not in (SettingAction.ADD, SettingAction.REPLACE) or not s.value_template \
                 or not is_literal(s.value_template):

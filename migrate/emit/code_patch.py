@@ -15,8 +15,9 @@ from pathlib import Path, PurePosixPath
 
 from migrate.emit import csharp_rewrite, python_rewrite
 from migrate.emit.config_patch import patch_artifacts, secret_lines
-from migrate.emit.diffs import binary_patch, review_diff
+from migrate.emit.diffs import review_diff
 from migrate.emit.model import AppContext, Artifact, EmitOutput, Note
+from migrate.emit.patch_safety import safe_patch
 from migrate.emit.templating import render
 from migrate.plan.records import CodeChange, IdentityKind
 
@@ -106,8 +107,14 @@ class CodePatchEmitter:
             if suffix == ".py":
                 lines = [ln for c in items if c.detector in ("python-code:from-connection-string", "python-code:ctor")
                          for ln in [_location(c)[1]] if ln]
-                result = python_rewrite.rewrite(source, lines, "AZURE_CLIENT_ID" if user_assigned else None)
+                try:
+                    result = python_rewrite.rewrite(source, lines, "AZURE_CLIENT_ID" if user_assigned else None)
+                except python_rewrite.UnparsableSource as exc:
+                    suggestions += [Suggestion(c.location, c.evidence, c.detector, c.change, str(exc)) for c in items]
+                    notes.append(Note(ctx.app.app, f"{path}: {exc}; its calls are in suggestions.md"))
+                    continue
                 done = result.rewritten
+                reasons = dict(result.skipped)
                 if done:
                     files.write(path, result.text)
                     req = _find_up(files.repo, PurePosixPath(path).parent, "requirements.txt")
@@ -158,8 +165,12 @@ class CodePatchEmitter:
         patches, reviews = [], []
         for path in sorted(files.new):
             old, new = files.old[path], files.new[path]
-            patches.append(binary_patch(path, old.encode("utf-8"), new.encode("utf-8")))
-            reviews.append(review_diff(path, old, new, secret_lines(path, old)))
+            decision = safe_patch(path, old, new, text_allowed=True)
+            patches.append(decision.patch)
+            if decision.review:
+                reviews.append(review_diff(path, old, new, secret_lines(path, old)))
+            if decision.note:
+                notes.append(Note(ctx.app.app, decision.note))
         for path in sorted(new_files):
             patches.append(new_file_diff(path, new_files[path]))
             reviews.append(new_file_diff(path, new_files[path]))

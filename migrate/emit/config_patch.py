@@ -12,14 +12,16 @@ Written as `config.patch` (git binary delta: applies with `git apply`, holds no 
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from migrate.emit.diffs import binary_patch, join, review_diff
+from migrate.emit.diffs import join, review_diff
 from migrate.emit.model import AppContext, Artifact, EmitOutput, Note
+from migrate.emit.patch_safety import safe_patch
 from migrate.plan.catalog import is_literal
 from migrate.plan.records import SettingAction, SettingChange
 from scanners import json_tokens
@@ -74,12 +76,16 @@ class _JsonFile:
         self.local_settings = PurePosixPath(path).name.lower() == "local.settings.json"
         try:
             self.root = json_tokens.parse(text)
-        except MalformedInput:
+        except (MalformedInput, RecursionError):
             self.root = None
         self.keys: dict[tuple[str, ...], int] = {}
         self.first_pair: dict[tuple[str, ...], int] = {}
         self.array_names: dict[str, int] = {}
-        self._walk(self.root, ())
+        try:
+            self._walk(self.root, ())
+        except RecursionError:  # nested too deep to edit safely: every setting is left for a person
+            self.root = None
+            self.keys, self.first_pair, self.array_names = {}, {}, {}
 
     def _walk(self, node: json_tokens.JValue | None, path: tuple[str, ...]) -> None:
         if isinstance(node, json_tokens.JObj):
@@ -202,6 +208,21 @@ class _LineFile:
         return f"{indent}{setting}={value}\n"
 
 
+def _in_secret_data(lines: list[str], at: int) -> bool:
+    """Whether line `at` is an entry of the `data:` map of a Kubernetes Secret (values in base64)."""
+    if not 0 <= at < len(lines):
+        return False
+    start = next((i + 1 for i in range(at - 1, -1, -1) if lines[i].startswith("---")), 0)
+    end = next((i for i in range(at + 1, len(lines)) if lines[i].startswith("---")), len(lines))
+    if not any(re.match(r"""^kind:\s*["']?Secret["']?\s*$""", line) for line in lines[start:end]):
+        return False
+    indent = len(_indent(lines[at]))
+    for line in reversed(lines[start:at]):
+        if line.strip() and not line.lstrip().startswith("#") and len(_indent(line)) < indent:
+            return re.match(r"^\s*data:\s*(#.*)?$", line.rstrip("\r\n")) is not None
+    return False
+
+
 def _anchor(ctx: AppContext, path: str, unit_id: str) -> int | None:
     unit = ctx.unit(unit_id)
     for loc in unit.locations if unit else ():
@@ -251,6 +272,8 @@ def patch_file(ctx: AppContext, path: str, text: str, changes: list[SettingChang
             continue
         if c.action is SettingAction.REPLACE:
             at = locate(c.setting, _anchor(ctx, path, c.unit))
+            if at is not None and kind == "yaml" and _in_secret_data(lines, at):
+                value = base64.b64encode(value.encode("utf-8")).decode("ascii")  # `data:` holds base64
             new = handler.replace_value(edits.lines[at], c.setting, value) if at is not None else None
             if at is None or new is None:
                 todo.append(f"{path}: replace the value of {c.setting} by hand")
@@ -265,13 +288,15 @@ def patch_file(ctx: AppContext, path: str, text: str, changes: list[SettingChang
         if at is None:
             todo.append(f"{path}: add {c.setting} by hand")
             continue
+        if kind == "yaml" and _in_secret_data(lines, at):
+            value = base64.b64encode(value.encode("utf-8")).decode("ascii")
         edits.insert.setdefault(at, []).append(handler.new_line(_indent(lines[at]), c.setting, value))
     new_lines = edits.result()
     if kind == "json":
         try:
             json.loads(text)
             new_lines = _fix_commas(new_lines)
-        except ValueError:
+        except (ValueError, RecursionError):
             pass  # JSON with comments or trailing commas: the tolerant style stays
     return "".join(new_lines), todo
 
@@ -313,8 +338,12 @@ class ConfigPatchEmitter:
                 continue
             new, todo = patch_file(ctx, path, text, by_file.get(path, []), removals.get(path, []))
             notes.extend(Note(ctx.app.app, t) for t in todo)
-            patches.append(binary_patch(path, text.encode("utf-8"), new.encode("utf-8")))
-            reviews.append(review_diff(path, text, new, mask_values(path)))
+            decision = safe_patch(path, text, new, text_allowed=False)
+            patches.append(decision.patch)
+            if decision.review:
+                reviews.append(review_diff(path, text, new, mask_values(path)))
+            if decision.note:
+                notes.append(Note(ctx.app.app, decision.note))
         return EmitOutput(patch_artifacts("config", patches, reviews), tuple(notes))
 
 
@@ -357,9 +386,11 @@ def secret_lines(path: str, text: str) -> Callable[[int, str], str | None]:
 
 
 def patch_artifacts(name: str, patches: list[str], reviews: list[str]) -> tuple[Artifact, ...]:
-    patch = join(patches)
-    if not patch:
-        return ()
-    header = (f"# {name}.patch applies with `git apply` from the repository root (a git binary delta: it\n"
-              "# quotes no line of the old files, so no secret). Read this diff; apply the patch.\n")
-    return (Artifact(f"{name}.patch", patch), Artifact(f"{name}.review.diff", header + join(reviews)))
+    patch, review = join(patches), join(reviews)
+    if not patch:  # every file was left for a person (see the notes): the diff still shows what to do
+        return (Artifact(f"{name}.review.diff", f"# No {name}.patch: make these changes by hand.\n" + review),) \
+            if review else ()
+    header = (f"# {name}.patch applies with `git apply` from the repository root (a text diff where no quoted\n"
+              "# line holds a secret, else a git binary delta that quotes no old line). Read this diff;\n"
+              "# apply the patch.\n")
+    return (Artifact(f"{name}.patch", patch), Artifact(f"{name}.review.diff", header + review))

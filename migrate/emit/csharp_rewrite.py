@@ -3,13 +3,17 @@
 A small tokenizer-aware scan (strings, chars and comments skipped) finds `new Client(` on the line
 the plan names and its matching `)`; the arguments are split at top-level commas.  Only the
 one-argument connection-string constructors with a known identity-based overload are rewritten
-(reference §1.2); anything else stays for a person (suggestions.md).
+(reference §1.2); anything else stays for a person (suggestions.md).  A connection string written
+as a literal never stays: the endpoint derived from its non-secret parts replaces it, or the call is
+left for a person.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from migrate.emit.literal_endpoints import endpoint_for, looks_like_connection
 
 # Client -> how the endpoint argument is wrapped in the TokenCredential overload.
 URI_CLIENTS = ("BlobServiceClient", "QueueServiceClient", "TableServiceClient", "ConfigurationClient",
@@ -84,6 +88,46 @@ def _args(text: str, open_paren: int) -> tuple[list[str], int] | None:
     return None
 
 
+def _literals(arg: str) -> list[tuple[int, int]]:
+    """(start, end) of every string literal in `arg`."""
+    out, i = [], 0
+    while i < len(arg):
+        j = _skip_literal(arg, i)
+        if j != i:
+            if not arg.startswith(("//", "/*"), i):
+                out.append((i, j))
+            i = j
+        else:
+            i += 1
+    return out
+
+
+def _literal_text(literal: str) -> str | None:
+    """The content of a plain or verbatim literal; None for an interpolated one."""
+    m = re.match(r'(@?)"(.*)"\Z', literal, re.DOTALL)
+    if m is None:
+        return None
+    body = m.group(2)
+    if m.group(1):
+        return body.replace('""', '"')
+    return re.sub(r"\\(.)", lambda e: {"n": "\n", "t": "\t", "r": "\r", "0": "\0"}.get(e.group(1), e.group(1)), body)
+
+
+def _endpoint_argument(cls: str, arg: str) -> tuple[str | None, str | None]:
+    """(new first argument, reason to skip) for an argument written as a connection-string literal;
+    (None, None) when the argument holds no such literal (an expression that is kept)."""
+    spans = _literals(arg)
+    texts = [arg[a:b] for a, b in spans]
+    if not any(looks_like_connection(t) for t in texts):
+        return None, None
+    content = _literal_text(arg) if len(spans) == 1 and spans[0] == (0, len(arg)) else None
+    endpoint = endpoint_for(cls, content) if content is not None else None
+    if endpoint is None:
+        return None, (f"{cls}: the connection string is written in the code; no endpoint could be derived "
+                      "from it: remove the literal (and rotate its key) by hand")
+    return f'new Uri("{endpoint}")' if cls in URI_CLIENTS else f'"{endpoint}"', None
+
+
 def _line_starts(text: str) -> list[int]:
     starts = [0]
     for m in re.finditer("\n", text):
@@ -118,14 +162,25 @@ def rewrite(source: str, lines: list[int], credential_expr: str) -> CSharpRewrit
                 if len(args) != HUB_CLIENTS[cls]:
                     skipped.append((line, f"{cls} with {len(args)} arguments: the hub name is not in the call"))
                     continue
-                edits.append((m.end(), close, ", ".join([*args, credential_expr])))
+                first, reason = _endpoint_argument(cls, args[0])
+                if reason:
+                    skipped.append((line, reason))
+                    continue
+                edits.append((m.end(), close, ", ".join([first or args[0], *args[1:], credential_expr])))
             elif len(args) != 1:
                 skipped.append((line, f"{cls} with {len(args)} arguments: not the connection-string form"))
                 continue
-            elif cls in URI_CLIENTS:
-                edits.append((m.end(), close, f"new Uri({args[0]}), {credential_expr}"))
             else:
-                edits.append((m.end(), close, f"{args[0]}, {credential_expr}"))
+                first, reason = _endpoint_argument(cls, args[0])
+                if reason:
+                    skipped.append((line, reason))
+                    continue
+                if first is not None:
+                    edits.append((m.end(), close, f"{first}, {credential_expr}"))
+                elif cls in URI_CLIENTS:
+                    edits.append((m.end(), close, f"new Uri({args[0]}), {credential_expr}"))
+                else:
+                    edits.append((m.end(), close, f"{args[0]}, {credential_expr}"))
             done.append(line)
         if not found and not any(s[0] == line for s in skipped):
             skipped.append((line, "no supported constructor on this line"))

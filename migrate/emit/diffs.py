@@ -1,11 +1,14 @@
 """Patches that `git apply` accepts and that hold no secret value, plus readable review diffs.
 
-A text patch must quote every line it removes and its context lines, and those are exactly the
-lines that hold the secrets being migrated.  So the applicable patch is a git *binary delta*
-patch: copy instructions that point into the file as it is in the repository (by offset, never
-by content) and the new bytes of the changed lines only, which come from the plan's endpoint-only
-values.  git checks the preimage by its blob id (`index` line), and a binary patch without a
-reverse hunk is valid (git apply.c, `parse_binary`).
+A text patch (`text_patch`, no `index` line, so no hash of the old file) must quote every line it
+removes and its context lines; it is used only where none of them holds a secret.  Where they do,
+the applicable patch is a git *binary delta* patch: copy instructions that point into the file as
+it is in the repository (by offset, never by content) and the new bytes of the changed lines only,
+which come from the plan's endpoint-only values.  git requires the preimage's full blob id on its
+`index` line for a binary patch (apply.c: "cannot apply binary patch ... without full index line"),
+an unkeyed hash of the old file, and the offsets give the lengths of the lines replaced: see
+`migrate.emit.patch_safety` for when that is acceptable.  A binary patch without a reverse hunk is
+valid (git apply.c, `parse_binary`).
 
 The readable side is `difflib.unified_diff` with zero context lines, where every removed line that
 may hold a secret is masked: review it, apply the binary patch.
@@ -18,6 +21,7 @@ import hashlib
 import re
 import zlib
 from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 NO_EOL = "\\ No newline at end of file\n"
 _B85 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&()*+-;<=>?@^_`{|}~"
@@ -72,7 +76,10 @@ def _insert(data: bytes) -> bytes:
     return bytes(out)
 
 
-def line_opcodes(a: list[bytes], b: list[bytes]) -> list[tuple[str, int, int, int, int]]:
+_Line = TypeVar("_Line", str, bytes)
+
+
+def line_opcodes(a: list[_Line], b: list[_Line]) -> list[tuple[str, int, int, int, int]]:
     """`SequenceMatcher` opcodes of two line lists; the common head and tail are matched first, so
     a small edit in a large file stays linear (no autojunk: every unchanged line is copied, never
     re-inserted, so no old line ever appears in a patch)."""
@@ -145,6 +152,16 @@ def binary_patch(path: str, old: bytes, new: bytes) -> str:
             f"index {blob_id(old)}..{blob_id(new)} 100644\n"
             "GIT binary patch\n"
             f"delta {len(raw)}\n" + "".join(line + "\n" for line in lines) + "\n")
+
+
+def text_patch(path: str, old: str, new: str, context: int = 3) -> str:
+    """A plain unified diff with git headers and no `index` line (no preimage id); "" when unchanged."""
+    if old == new:
+        return ""
+    a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
+    body = [line if line.endswith("\n") else line + "\n" + NO_EOL
+            for line in difflib.unified_diff(a, b, f"a/{path}", f"b/{path}", n=context)]
+    return f"diff --git a/{path} b/{path}\n" + "".join(body)
 
 
 _HUNK_RE = re.compile(r"^@@ -(\d+)(?:,(\d+))? ")

@@ -3,16 +3,22 @@
 
 Only calls on the lines the plan names are touched, only for clients whose identity-based
 constructor takes the endpoint that the plan's new setting value holds (the same setting now
-carries the endpoint, so `expr` is kept).  A module-level credential and its import are added once.
+carries the endpoint, so `expr` is kept).  A connection string written as a literal never stays:
+the endpoint derived from its non-secret parts replaces it, or the call is left for a person.  A
+module-level credential and its import are added once.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import libcst as cst
+import libcst.matchers as m
 from libcst.metadata import MetadataWrapper, PositionProvider
+
+from migrate.emit.literal_endpoints import endpoint_for, looks_like_connection
 
 # Client class -> keyword of the endpoint in its TokenCredential constructor (reference §1.2).
 ENDPOINT_KEYWORD = {
@@ -30,6 +36,7 @@ ENDPOINT_KEYWORD = {
 class PythonRewrite:
     text: str
     rewritten: tuple[int, ...]  # 1-based lines of the calls that changed
+    skipped: tuple[tuple[int, str], ...] = ()  # (line, reason)
 
 
 class _Calls(cst.CSTTransformer):
@@ -38,6 +45,7 @@ class _Calls(cst.CSTTransformer):
     def __init__(self, lines: set[int], credential: str) -> None:
         self.lines, self.credential = lines, credential
         self.done: list[int] = []
+        self.skipped: list[tuple[int, str]] = []
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         func = updated.func
@@ -55,10 +63,23 @@ class _Calls(cst.CSTTransformer):
         positional = [a for a in updated.args if a.keyword is None]
         if line not in self.lines or len(positional) != 1 or positional[0].star:
             return updated
+        value = positional[0].value
+        literals = [n for n in m.findall(value, m.SimpleString() | m.FormattedString())
+                    if isinstance(n, cst.FormattedString)
+                    or looks_like_connection(str(cst.ensure_type(n, cst.SimpleString).evaluated_value))]
+        if literals:
+            text = value.evaluated_value if isinstance(value, cst.SimpleString | cst.ConcatenatedString) else None
+            endpoint = endpoint_for(func.value.value, text) if isinstance(text, str) else None
+            if endpoint is None:
+                self.skipped.append((line, f"{func.value.value}: the connection string is written in the code; "
+                                           "no endpoint could be derived from it: remove the literal (and rotate "
+                                           "its key) by hand"))
+                return updated
+            value = cst.SimpleString(json.dumps(endpoint))
         others = [a for a in updated.args if a.keyword is not None and a.keyword.value != "credential"]
         keyword = ENDPOINT_KEYWORD[func.value.value]
         args = [
-            cst.Arg(keyword=cst.Name(keyword), value=positional[0].value,
+            cst.Arg(keyword=cst.Name(keyword), value=value,
                     equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))),
             *[a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in others],
             cst.Arg(keyword=cst.Name("credential"), value=cst.Name(self.credential),
@@ -79,16 +100,31 @@ def _names(module: cst.Module) -> set[str]:
     return names
 
 
+class UnparsableSource(ValueError):
+    """The file does not parse as Python: its message names the line, never its text."""
+
+
+def _parse(source: str) -> cst.Module:
+    try:
+        return cst.parse_module(source)
+    except Exception as exc:  # noqa: BLE001 - any parser error; its message quotes the source line
+        line = getattr(exc, "raw_line", None) or getattr(exc, "lineno", None)
+        where = f" at line {line}" if isinstance(line, int) else ""
+        raise UnparsableSource(f"not parsed as Python{where}: no automatic rewrite") from None
+
+
 def rewrite(source: str, lines: Sequence[int], client_id_env: str | None) -> PythonRewrite:
-    """`client_id_env`: the environment variable holding a user-assigned identity's client id."""
-    module = cst.parse_module(source)
+    """`client_id_env`: the environment variable holding a user-assigned identity's client id.
+
+    Raises `UnparsableSource` (naming only the line) when the source does not parse."""
+    module = _parse(source)
     credential = "credential" if "credential" not in _names(module) else "azure_credential"
     calls = _Calls(set(lines), credential)
     wrapper = MetadataWrapper(module)
     positions = wrapper.resolve(PositionProvider)
     new_module = wrapper.visit(calls)
     if not calls.done:
-        return PythonRewrite(source, ())
+        return PythonRewrite(source, (), tuple(calls.skipped))
     if client_id_env:
         ctor = f'DefaultAzureCredential(managed_identity_client_id=os.environ.get("{client_id_env}"))'
     else:
@@ -117,7 +153,7 @@ def rewrite(source: str, lines: Sequence[int], client_id_env: str | None) -> Pyt
         elif not node.leading_lines:
             body[nxt] = node.with_changes(leading_lines=[cst.EmptyLine()])
     body[last_import + 1:last_import + 1] = imports
-    return PythonRewrite(new_module.with_changes(body=body).code, tuple(sorted(calls.done)))
+    return PythonRewrite(new_module.with_changes(body=body).code, tuple(sorted(calls.done)), tuple(calls.skipped))
 
 
 def add_requirement(text: str, requirement: str = "azure-identity>=1.19") -> str:

@@ -1,6 +1,11 @@
-"""Identity: the second step of the planner.  Which apps share target resources (they get one
-user-assigned identity for the group), and for each app the identity it migrates to, decided by
-explicit rules, with the principals (production and each slot) that receive the grants.
+"""Identity: the second step of the planner.  Which apps use which target resources, and for each
+app the identity it migrates to, decided by explicit rules, with the principals (production and
+each slot) that receive the grants.
+
+One identity per app by default (issue 12): an identity shared across apps carries the grants of
+every app in the group (a web app would hold Storage Blob Data Owner on a Function app's host
+storage), so apps that share targets get one user-assigned identity only when the user asks for
+it (`secretless plan --share-identity`).
 """
 
 from __future__ import annotations
@@ -15,21 +20,24 @@ from migrate.plan.units import App, Target, Unit, label, slug
 
 @dataclass(frozen=True, slots=True)
 class Sharing:
-    """Which planned apps use which target resources, and the groups of apps that share targets
-    (directly or through a chain of shared targets): each group gets one user-assigned identity."""
+    """Which planned apps use which target resources; when the user asked to share identities, also
+    the groups of apps that share targets (directly or through a chain of shared targets): each
+    group then gets one user-assigned identity.  Without that request the groups are empty."""
 
     users: dict[Target, frozenset[str]]  # target -> the apps that use it
-    shared_with: dict[str, tuple[str, ...]]  # app -> the other apps of its group
-    group_names: dict[str, str]  # app -> the name of its group's identity
+    shared_with: dict[str, tuple[str, ...]]  # app -> the other apps of its group (only when asked)
+    group_names: dict[str, str]  # app -> the name of its group's identity (only when asked)
 
 
-def sharing(planned: dict[str, list[Unit]]) -> Sharing:
+def sharing(planned: dict[str, list[Unit]], share_identity: bool = False) -> Sharing:
     users: dict[Target, set[str]] = defaultdict(set)
     for app, units in planned.items():
         for u in units:
             t = u.target
             if t:
                 users[t].add(app)
+    if not share_identity:
+        return Sharing({t: frozenset(a) for t, a in users.items()}, {}, {})
     parent: dict[str, str] = {a: a for a in planned}
 
     def find(a: str) -> str:
@@ -100,8 +108,9 @@ def decide_identity(app: App, shared: Sharing) -> IdentityDecision:
                                                                            ua.principal_id))
     if shared_with:
         name = group_name or f"id-{slug(label(app.key))}"
-        rule = (f"target resources are shared with other apps (directly or through a chain of shared targets: "
-                f"{', '.join(shared_with)}): one user-assigned identity for the group, granted once; code and "
+        rule = (f"sharing was asked for (--share-identity) and target resources are shared with other apps "
+                f"(directly or through a chain of shared targets: {', '.join(shared_with)}): one user-assigned "
+                "identity for the group, granted once; it holds every grant of every app in the group; code and "
                 "settings must select it by client id")
         return IdentityDecision(IdentityKind.USER_ASSIGNED, name, False, rule, tuple(assumptions), True,
                                 _client_id_selection(name), _principals(app, IdentityKind.USER_ASSIGNED, name, None))

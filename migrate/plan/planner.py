@@ -3,8 +3,9 @@
 It runs the steps of `migrate.plan` in data-flow order, each taking the records of the one before:
 `units` (items grouped into applications and migration units, classified), `identity` (who shares
 targets, which identity each app migrates to), `grants` (the narrowest role per target),
-`settings` (identity-based settings, code sites, removals) and `stages` (local auth, risks and the
-gated stages).  What no rule covers goes to `needs_review` with a reason; nothing is dropped.
+`settings` (identity-based settings, code sites, removals), `consumers` (who still uses each target
+with a key) and `stages` (local auth, risks and the gated stages).  What no rule covers goes to
+`needs_review` with a reason; nothing is dropped.
 
 All service facts come from `migrate.plan.catalog`.  Input order never matters: items and sites are
 sorted first, and every output list is sorted.
@@ -17,6 +18,7 @@ from typing import Any
 
 from migrate.errors import AuditInputError
 from migrate.plan import catalog as cat
+from migrate.plan.consumers import key_consumers
 from migrate.plan.grants import unit_grants
 from migrate.plan.identity import decide_identity, sharing
 from migrate.plan.records import (
@@ -30,20 +32,28 @@ from migrate.plan.records import (
     Risk,
     SettingChange,
 )
-from migrate.plan.settings import app_advisories, client_id_settings, code_changes, unit_settings
-from migrate.plan.stages import app_risks, build_stages, content_share_accounts, fill_app, local_auth_changes
+from migrate.plan.settings import (
+    after_swap_settings,
+    app_advisories,
+    client_id_settings,
+    code_changes,
+    service_principal_settings,
+    unit_settings,
+)
+from migrate.plan.stages import app_risks, build_stages, fill_app, local_auth_changes
 from migrate.plan.units import build_apps, classify, unit_plan
 from scanners.errors import ScanDocumentError
 from scanners.serialization import Audit, read_audit
 
 
-def plan(document: dict[str, Any]) -> Plan:
-    """Plan the migration for a parsed scan document (schema_version 1)."""
+def plan(document: dict[str, Any], share_identity: bool = False) -> Plan:
+    """Plan the migration for a parsed scan document (schema_version 1).  `share_identity`: apps that
+    share target resources get one user-assigned identity (only when the user asks for it)."""
     try:
         audit = read_audit(document)
     except ScanDocumentError as exc:
         raise AuditInputError(str(exc)) from None
-    return plan_audit(audit)
+    return plan_audit(audit, share_identity)
 
 
 def _sort_all(app: AppPlan) -> AppPlan:
@@ -62,11 +72,11 @@ def _sort_all(app: AppPlan) -> AppPlan:
     )
 
 
-def plan_audit(audit: Audit) -> Plan:
+def plan_audit(audit: Audit, share_identity: bool = False) -> Plan:
     apps = build_apps(audit)
     classified = classify(apps)
-    shared = sharing(classified.planned)
-    content_accounts = content_share_accounts(audit.items)
+    shared = sharing(classified.planned, share_identity)
+    consumers = key_consumers(audit.items, classified.planned, classified.review)
     plans: list[AppPlan] = []
     for app_key in sorted(apps):
         app = apps[app_key]
@@ -89,12 +99,16 @@ def plan_audit(audit: Audit) -> Plan:
             risks += k
             codes += code_changes(u, entry)
         settings += client_id_settings(app, identity)
+        sp_settings, sp_removals = service_principal_settings(app, identity)
+        settings += sp_settings
+        removals += sp_removals
         a_settings, a_removals, a_risks = app_advisories(app, identity)
         settings += a_settings
+        settings += after_swap_settings(app, settings)
         removals += a_removals
         risks += a_risks
         removals = [replace(r, command=fill_app(app, r.command)) if r.command else r for r in removals]
-        local, l_risks = local_auth_changes(app, units, shared, content_accounts)
+        local, l_risks = local_auth_changes(app, units, shared, consumers)
         risks += l_risks + app_risks(app, units, identity)
         kind = AppKind.REPOSITORY_PROJECT if not app.estate else (
             AppKind.FUNCTION_APP if app.is_function else AppKind.APP_SERVICE)

@@ -84,6 +84,9 @@ class ReviewReason(enum.StrEnum):
     PLACEHOLDER_ONLY = "placeholder-only"
     DEV_EMULATOR_ONLY = "dev-emulator-only"
     CANNOT_MIGRATE = "cannot-migrate"
+    PLATFORM_EXCEPTION = "platform-exception"
+    INFRASTRUCTURE_AS_CODE = "infrastructure-as-code"  # IaC writes the settings of the apps it deploys
+    KUBERNETES = "kubernetes"  # pods need workload identity, not an App Service identity
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,12 +172,15 @@ class LocalAuthChange(_Record):
     service: str
     resource: str
     property: str
-    command: str | None  # None when it must not be done
-    blocked_reason: str | None
+    command: str | None  # None when it must not be done (or not by this plan)
+    blocked_reason: str | None  # why not; set whenever command is None
     exceptions: tuple[str, ...]
-    rotation: str | None
+    rotation: str | None  # None when the keys must not be rotated (blocked)
     shared_with: tuple[str, ...]  # other apps of this plan that use the same resource
     unverified: str | None = None
+    # Key-based consumers the scan knows that this plan does not move (needs review, CI and test
+    # files, platform settings, apps outside the plan): while any is left, local auth stays on.
+    remaining_consumers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +189,17 @@ class Stage(_Record):
     order: int
     steps: tuple[str, ...]
     gate: str
+
+
+@dataclass(frozen=True, slots=True)
+class SharedAccessRule(_Record):
+    """A shared access rule (Service Bus, Event Hubs) whose key a unit's connection string holds: its
+    keys are renewed where the rule lives (`level`: namespace, queue, topic or eventhub)."""
+
+    name: str
+    level: str
+    entity: str | None  # the queue, topic or event hub of an entity-level rule
+    assumed: bool = False  # the level is inferred (EntityPath, code), not read from Azure
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +215,7 @@ class UnitPlan(_Record):
     item_ids: tuple[str, ...]
     locations: tuple[str, ...]
     notes: tuple[str, ...]
+    access_rules: tuple[SharedAccessRule, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

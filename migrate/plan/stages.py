@@ -5,9 +5,10 @@ staging, verify, swap, remove secrets, disable local auth).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from migrate.plan import catalog as cat
+from migrate.plan.consumers import KeyConsumers
 from migrate.plan.identity import Sharing
 from migrate.plan.records import (
     STAGE_ORDER,
@@ -23,22 +24,49 @@ from migrate.plan.records import (
     StageName,
 )
 from migrate.plan.units import App, Unit
-from scanners.records import ConnectionStringAuditItem, ServiceType
-from scanners.setting_names import leaf
+from scanners.records import ServiceType
 
 S = ServiceType
 
 
-def content_share_accounts(items: Iterable[ConnectionStringAuditItem]) -> set[str]:
-    """The storage accounts named by a content share setting (Azure Files: no managed identity)."""
-    return {(i.endpoint.account or "").lower() for i in items
-            if i.setting_name and leaf(i.setting_name) == cat.CONTENT_SHARE_SETTING.lower() and i.endpoint.account}
+def _blocked_reasons(app: App, u: Unit, resource: str, consumers: KeyConsumers) -> list[str]:
+    """Why key / local auth must stay on (and the keys stay as they are) on the unit's resource; none
+    when every key-based consumer the scan knows is moved by this plan."""
+    reasons: list[str] = []
+    target = (u.service, resource.lower())
+    platform = consumers.platform.get(target)
+    if platform is not None:
+        reasons.append(f"keep it on: {platform.reason}")
+    if "<" in resource:
+        reasons.append(f"review: the scan could not name the {cat.CATALOG[u.service].display_name} resource "
+                       f"({resource}); it may be shared by other apps: find every consumer before turning local "
+                       "auth off or rotating keys")
+    if not app.estate:
+        reasons.append("review: repository-only plan: the deployed app's settings, and other apps that use "
+                       f"{resource}, are not known; scan the estate (secretless scan --subscription) and plan "
+                       "again before turning local auth off or rotating keys")
+    for e in cat.PLATFORM_EXCEPTIONS:
+        if e.keeps_local_auth and e.service is u.service and platform is None and any(
+                n.lower() == e.setting.lower() for n in app.setting_names):
+            reasons.append(f"review: the app has {e.setting} but the scan could not name its resource: confirm it is "
+                           f"not {resource} ({e.reason})")
+    remaining = [c for c in consumers.of(target) if platform is None or platform.setting not in c]
+    if remaining:
+        reasons.append(f"wait: {len(remaining)} key-based consumer(s) the scan found are not moved by this plan: "
+                       + "; ".join(remaining))
+    unresolved = consumers.unresolved.get(u.service, ())
+    if unresolved:
+        reasons.append(f"review: {len(unresolved)} key-based consumer(s) of {cat.CATALOG[u.service].display_name} "
+                       f"whose resource the scan could not name may use {resource}: " + "; ".join(unresolved))
+    return reasons
 
 
 def local_auth_changes(app: App, units: Sequence[Unit], shared: Sharing,
-                       content_accounts: set[str]) -> tuple[list[LocalAuthChange], list[Risk]]:
-    """Turning key / local auth off on each target once nothing uses keys (unless a content share
-    blocks it), and who else uses the target."""
+                       consumers: KeyConsumers) -> tuple[list[LocalAuthChange], list[Risk]]:
+    """Turning key / local auth off on each target, and rotating its keys, only when every key-based
+    consumer the scan knows is moved by this plan; otherwise no command, the reason and the consumers
+    that remain (a platform exception, an unresolved resource, a repository-only plan, a consumer in
+    needs-review, a CI or test file, another app outside the plan)."""
     out: list[LocalAuthChange] = []
     risks: list[Risk] = []
     seen: set[tuple[ServiceType, str]] = set()
@@ -49,19 +77,16 @@ def local_auth_changes(app: App, units: Sequence[Unit], shared: Sharing,
             continue
         seen.add(t)
         la = entry.local_auth
-        blocked = None
-        if u.service is S.STORAGE and u.resource.lower() in content_accounts:
-            blocked = (f"{cat.CONTENT_SHARE_SETTING} uses storage account {u.resource} (Consumption / Elastic Premium "
-                       "content share on Azure Files, which cannot use a managed identity): keep shared keys")
-        elif u.service is S.STORAGE and cat.CONTENT_SHARE_SETTING in app.setting_names:
-            risks.append(Risk("content-share-account-unknown",
-                              f"the app has {cat.CONTENT_SHARE_SETTING}: before disabling shared keys on "
-                              f"{u.resource}, check that it is not the content share account", u.key))
+        reasons = _blocked_reasons(app, u, u.resource, consumers)
+        blocked = "; ".join(reasons) if reasons else None
         also = tuple(sorted(a for a in shared.users.get(t, frozenset()) if a != app.key))
+        remaining = tuple(sorted({*consumers.of(t), *consumers.unresolved.get(u.service, ())}))
         command = None if blocked else la.command.format(resource=u.resource)
-        out.append(LocalAuthChange(str(u.service), u.resource, la.property, command, blocked, la.exceptions,
-                                   entry.rotation, also,
-                                   f"{cat.UNVERIFIED}: {la.unverified}" if la.unverified else None))
+        rotation = None if blocked else entry.rotation
+        exceptions = (*la.exceptions, *((f"before: {la.evidence}",) if la.evidence else ()))
+        out.append(LocalAuthChange(str(u.service), u.resource, la.property, command, blocked, exceptions,
+                                   rotation, also,
+                                   f"{cat.UNVERIFIED}: {la.unverified}" if la.unverified else None, remaining))
         if also and not blocked:
             risks.append(Risk("shared-target", f"{entry.display_name} {u.resource} is also used by "
                               f"{', '.join(also)}: disable local auth only after every consumer is migrated", u.key))
@@ -159,25 +184,58 @@ def build_stages(app: App, identity: IdentityDecision, units: Sequence[Unit], gr
             steps[StageName.CHANGE_IN_STAGING].append(f"remove {r.what} in {r.where}")
     steps[StageName.CHANGE_IN_STAGING] += [f"{c.location}: {c.change}" for c in codes]
     if staging:
-        steps[StageName.CHANGE_IN_STAGING].append(f"deploy to slot {staging}; set new settings there with --slot-settings")
+        steps[StageName.CHANGE_IN_STAGING].append(
+            f"deploy the new code to slot {staging}; its new settings are ordinary settings (not slot settings) so "
+            "they travel with the swap; production is not changed before the swap")
     else:
-        steps[StageName.CHANGE_IN_STAGING].append("no deployment slot known: create a staging slot, or change "
-                                                  "production in a maintenance window")
+        steps[StageName.CHANGE_IN_STAGING].append(
+            "no deployment slot known: create a staging slot, or deploy to production in a maintenance window; the "
+            "new settings sit beside the old ones, which the running code keeps using until the new code reads "
+            "the new names")
     steps[StageName.VERIFY] = [f"exercise {u.key} against {u.resource} and check for authentication failures"
                                for u in units]
     steps[StageName.VERIFY].append("confirm every principal that will run the code holds its grants")
+    shadowed = app.is_function or any(r.what.upper() in cat.SP_CREDENTIAL_SETTINGS for r in removals)
+    if not staging and app.estate and shadowed:
+        steps[StageName.VERIFY].append(
+            "no slot: until the remove-secrets stage the old secrets still win where they are read first (an exact "
+            "Functions setting over its __ form, a service principal secret over the managed identity): this stage "
+            "shows the grants and the new settings; the identity itself is proven by the check after the removal")
     if staging:
         steps[StageName.SWAP] = [cat.SWAP_PREVIEW.format(slot=staging), cat.SWAP.format(slot=staging),
                                  "restart the app and re-verify (identities are not swapped)"]
     else:
         steps[StageName.SWAP] = ["no slot to swap: the production change of the previous stages is the cut-over"]
-    steps[StageName.REMOVE_SECRETS] = [r.command or f"remove {r.what} ({r.where})" for r in removals
-                                       if r.stage is StageName.REMOVE_SECRETS]
+    remove: list[str] = []
+    if staging:
+        remove.append(f"deploy the new build to slot {staging} again: after the swap it runs the previous production "
+                      "build, which still reads the old secrets")
+    for c in settings:
+        if c.stage is StageName.REMOVE_SECRETS:
+            remove.append(f"{c.action.value} {c.setting}" + (f" = {c.value_template}" if c.value_template else "")
+                          + f" in {c.where}" + (f" (slot {c.slot})" if c.slot else "") + " (the same step as the "
+                          "removal below)")
+    for r in removals:
+        if r.stage is StageName.REMOVE_SECRETS:
+            step = r.command or f"remove {r.what} ({r.where})"
+            if step not in remove:
+                remove.append(step)
+    if remove:
+        remove.append(
+            "verify again in production and every slot now that the old secrets are gone (the identity serves every "
+            "request); to go back, restore a setting from the resource's current keys (until they are rotated in "
+            f"the last stage) or issue a new client secret ({cat.ENTRA_CREDENTIAL_RESET}) until the app credential "
+            "is deleted")
+    steps[StageName.REMOVE_SECRETS] = remove
     for la in local:
-        if la.command:
-            steps[StageName.DISABLE_LOCAL_AUTH].append(la.command)
-        else:
-            steps[StageName.DISABLE_LOCAL_AUTH].append(f"keep local auth on {la.resource}: {la.blocked_reason}")
+        if not la.command:
+            steps[StageName.DISABLE_LOCAL_AUTH].append(
+                f"do not turn local auth off on {la.resource} and do not rotate its keys: {la.blocked_reason}")
+            continue
+        if la.shared_with:
+            steps[StageName.DISABLE_LOCAL_AUTH].append(
+                f"{la.resource}: only after {', '.join(la.shared_with)} finished removing their secrets too")
+        steps[StageName.DISABLE_LOCAL_AUTH].append(la.command)
         if la.rotation:
             steps[StageName.DISABLE_LOCAL_AUTH].append(f"{la.resource}: {la.rotation}")
     gates = {
@@ -187,8 +245,10 @@ def build_stages(app: App, identity: IdentityDecision, units: Sequence[Unit], gr
         StageName.CHANGE_IN_STAGING: "the staging deployment reads only identity-based settings",
         StageName.VERIFY: "every unit works on the managed identity in staging; nothing was removed yet",
         StageName.SWAP: "production runs the new code and passes the same checks after a restart",
-        StageName.REMOVE_SECRETS: "no secret settings left (AZURE_CLIENT_SECRET included); the app still works",
-        StageName.DISABLE_LOCAL_AUTH: "no other consumer uses keys (audit first); old keys are rotated",
+        StageName.REMOVE_SECRETS: "no secret settings left in production or any slot (a service principal's "
+                                  "AZURE_CLIENT_SECRET goes with its AZURE_TENANT_ID and app id); the app still works",
+        StageName.DISABLE_LOCAL_AUTH: "every key-based consumer the scan knows has moved (the plan lists those "
+                                      "that remain, and then leaves local auth on); audit first; old keys are rotated",
     }
     return tuple(Stage(s, n + 1, tuple(fill_app(app, x) for x in steps[s]), gates[s])
                  for n, s in enumerate(STAGE_ORDER))

@@ -2,7 +2,9 @@
 `subscription/resource_group/site`; repository: the project directory of the unit) and into
 migration units (a config value, the code that consumes it and the live setting in each slot); each
 unit is then classified: planned (with its service, target resource, facets and access), needs
-review (with a reason), or already passwordless.
+review (with a reason), or already passwordless.  Local development endpoints, infrastructure as
+code and Kubernetes manifests are never planned as an App Service app (`catalog.hosting`): they are
+reviewed as what they are.
 """
 
 from __future__ import annotations
@@ -14,7 +16,15 @@ from dataclasses import dataclass, field
 
 from migrate.plan import catalog as cat
 from migrate.plan.catalog import Facet, ServiceEntry
-from migrate.plan.records import Access, Basis, DoneItem, ReviewItem, ReviewReason, UnitPlan
+from migrate.plan.records import (
+    Access,
+    Basis,
+    DoneItem,
+    ReviewItem,
+    ReviewReason,
+    SharedAccessRule,
+    UnitPlan,
+)
 from scanners.estate_records import SiteInventory
 from scanners.records import (
     AppServiceLocation,
@@ -151,7 +161,8 @@ def _service(items: Sequence[ConnectionStringAuditItem]) -> ServiceType:
 def _resource(entry: ServiceEntry, items: Sequence[ConnectionStringAuditItem]) -> tuple[str | None, dict[str, str]]:
     for i in items:
         if is_kv_ref(i) or i.service_type is not entry.service or i.endpoint.is_empty() \
-                or i.value_class in (ValueClass.DEV_EMULATOR, ValueClass.PLACEHOLDER):
+                or i.value_class in (ValueClass.DEV_EMULATOR, ValueClass.PLACEHOLDER) \
+                or cat.is_local_endpoint(i.endpoint):
             continue
         ep = i.endpoint
         name = getattr(ep, entry.name_field, None) or ep.account or ep.namespace or ep.server
@@ -219,6 +230,22 @@ def _review(app: str, key: str, items: Sequence[ConnectionStringAuditItem], serv
                       tuple(sorted({where_text(i) for i in items})))
 
 
+_HOSTING_REASONS = {cat.Hosting.INFRASTRUCTURE_AS_CODE: ReviewReason.INFRASTRUCTURE_AS_CODE,
+                    cat.Hosting.KUBERNETES: ReviewReason.KUBERNETES}
+
+
+def _hosted_elsewhere(items: Sequence[ConnectionStringAuditItem]) -> dict[cat.Hosting, list[ConnectionStringAuditItem]]:
+    """The repository items that are not App Service configuration (IaC, Kubernetes manifests), by
+    what they are: they are reviewed as what they are, never planned as an App Service app."""
+    out: dict[cat.Hosting, list[ConnectionStringAuditItem]] = defaultdict(list)
+    for i in items:
+        if isinstance(i.location, FileLocation):
+            hosting = cat.hosting_of(i.location.path, i.detector, i.notes)
+            if hosting is not cat.Hosting.APP:
+                out[hosting].append(i)
+    return dict(out)
+
+
 def classify(apps: dict[str, App]) -> Classified:
     out = Classified()
     for app_key in sorted(apps):
@@ -226,11 +253,27 @@ def classify(apps: dict[str, App]) -> Classified:
         for key in sorted(app.units):
             items = app.units[key]
             service = _service(items)
-            passwordless = any(i.value_class is ValueClass.PASSWORDLESS for i in items)
-            actionable = [i for i in items if i.value_class in (ValueClass.SECRET, ValueClass.LOCATOR)
-                          or is_kv_ref(i) or (i.value_class is ValueClass.REFERENCE and not passwordless)]
+            local = [i for i in items if cat.is_local_endpoint(i.endpoint)]  # never an Azure resource
+            passwordless = any(i.value_class is ValueClass.PASSWORDLESS and i not in local for i in items)
+            actionable = [i for i in items if i not in local and (
+                i.value_class in (ValueClass.SECRET, ValueClass.LOCATOR)
+                or is_kv_ref(i) or (i.value_class is ValueClass.REFERENCE and not passwordless))]
+            hosted = _hosted_elsewhere(actionable)
+            for hosting, h_items in sorted(hosted.items()):
+                out.review.append(_review(app_key, key, h_items, service, _HOSTING_REASONS[hosting],
+                                          cat.HOSTING_REVIEW[hosting], True))
+            if hosted:  # the rest of the unit (app config, code) is planned without them
+                elsewhere = [i for h in hosted.values() for i in h]
+                actionable = [i for i in actionable if i not in elsewhere]
+                items = [i for i in items if i not in elsewhere]
+                if not actionable:
+                    continue
             if not actionable:
-                if passwordless:
+                if local and not passwordless:
+                    where = ", ".join(sorted({where_text(i) for i in local}))
+                    out.review.append(_review(app_key, key, items, service, ReviewReason.DEV_EMULATOR_ONLY,
+                                              cat.LOCAL_ENDPOINT_REVIEW.format(where=where), False))
+                elif passwordless:
                     out.done.append(DoneItem(app_key, key, str(service),
                                              "already identity-based: confirm the identity holds the data role",
                                              tuple(sorted({i.item_id for i in items if i.item_id})),
@@ -243,10 +286,14 @@ def classify(apps: dict[str, App]) -> Classified:
                                               "placeholders only (e.g. .env.example): nothing to migrate; update the "
                                               "template when the unit moves to the endpoint form", False))
                 continue
+            platform = next((e for i in actionable if (e := cat.platform_exception(i.setting_name))), None)
+            if platform is not None:  # a setting the platform reads, with no identity form: it stays
+                out.review.append(_review(app_key, key, items, service, ReviewReason.PLATFORM_EXCEPTION,
+                                          f"keep it: {platform.reason}", False))
+                continue
             if all(i.evidence_role is EvidenceRole.CI_SCRIPT for i in actionable):
                 out.review.append(_review(app_key, key, items, service, ReviewReason.CANNOT_MIGRATE,
-                                          "CI pipeline secret: a pipeline cannot use the app's managed identity; use "
-                                          "workload identity federation (OpenID Connect) and delete the secret", True))
+                                          cat.CI_PIPELINE_REVIEW, True))
                 continue
             entry = cat.CATALOG[service]
             if entry.review_reason:
@@ -294,16 +341,39 @@ def build_apps(audit: Audit) -> dict[str, App]:
 
 
 
+def access_rules(u: Unit) -> tuple[SharedAccessRule, ...]:
+    """The shared access rules (Service Bus, Event Hubs) whose keys the unit's connection strings
+    hold, each at the level where it lives: its keys are renewed there."""
+    if u.service not in (S.SERVICE_BUS, S.EVENT_HUBS) or not u.resource:
+        return ()
+    topic = any(cat.TOPIC_HINT_RE.search(i.redacted_preview) for i in u.items if i.evidence_role in CODE_ROLES)
+    rules: set[SharedAccessRule] = set()
+    for i in u.items:
+        m = cat.RULE_NAME_RE.search(i.redacted_preview)
+        ns = i.endpoint.namespace or ""
+        if (m is None or i.service_type is not u.service or ns.lower() != u.resource.lower()
+                or i.value_class is not ValueClass.SECRET or cat.is_local_endpoint(i.endpoint)):
+            continue
+        level = cat.rule_level(u.service, m.group(1), i.endpoint.entity, topic)
+        entity = i.endpoint.entity if level is not cat.RuleLevel.NAMESPACE else None
+        rules.add(SharedAccessRule(m.group(1), level.value, entity, assumed=entity is not None))
+    return tuple(sorted(rules, key=lambda r: (r.level, r.entity or "", r.name)))
+
+
 def unit_plan(u: Unit) -> UnitPlan:
     """The plan record of a planned unit (what it is, where it is seen, what is left to do by hand)."""
     notes = sorted({n for i in u.items for n in i.notes}
                    | {f"{where_text(i)}: {i.value_class.value} value, nothing to migrate (local development or "
                       "template); DefaultAzureCredential uses the developer's sign-in locally"
-                      for i in u.items if i.value_class in (ValueClass.DEV_EMULATOR, ValueClass.PLACEHOLDER)})
+                      for i in u.items if i.value_class in (ValueClass.DEV_EMULATOR, ValueClass.PLACEHOLDER)}
+                   | {f"{where_text(i)}: local development endpoint, not an Azure resource: nothing to migrate"
+                      for i in u.items if i.value_class is not ValueClass.DEV_EMULATOR
+                      and cat.is_local_endpoint(i.endpoint)})
     return UnitPlan(
         unit=u.key, service=str(u.service), resource=u.resource or "", endpoint=u.endpoint,
         facets=tuple(f.value for f in u.facets), access=Access.WRITE if u.writes else Access.READ,
         basis=u.basis, access_evidence=u.evidence,
         item_ids=tuple(sorted({i.item_id for i in u.items if i.item_id})),
         locations=tuple(sorted({where_text(i) for i in u.items})), notes=tuple(notes),
+        access_rules=access_rules(u),
     )

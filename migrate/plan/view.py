@@ -105,5 +105,3 @@ def render(plan: Plan, console: Console) -> None:
         for d in plan.already_passwordless:
             done.add_row(d.app, d.unit, d.service, d.detail)
         console.print(done)
-    summary = plan.summary()
-    console.print(_plain(", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in summary.items())))

@@ -13,12 +13,14 @@ COLUMNS = (
     "Detector", "Confidence", "Fingerprint", "Id",
 )
 
-# A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets, also
+# after leading white space or line breaks (which some of them drop).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def safe_cell(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_START) else value
+    return "'" + value if value.lstrip(" \t\r\n").startswith(_FORMULA_START) or value.startswith(_FORMULA_START) \
+        else value
 
 
 def _row(f: Finding) -> list[str]:

@@ -6,6 +6,8 @@ Only the findings: the one-line summary is the CLI's, printed once on stderr.
 
 from __future__ import annotations
 
+import re
+
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -29,6 +31,23 @@ _CLASS_STYLE = {
 }
 
 
+# C0 and C1 controls, DEL, and the bidirectional overrides: text from the input (file and setting
+# names, skip details) that could move the cursor, clear the screen, set a title or a hyperlink, or
+# reorder what is shown.
+_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str, keep_newlines: bool = False) -> str:
+    """`text` with every control character shown as an escape (`\\x1b`), never sent raw."""
+    def escape(m: re.Match[str]) -> str:
+        ch = m.group(0)
+        if keep_newlines and ch == "\n":
+            return ch
+        return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
+
+    return _CONTROL_RE.sub(escape, text)
+
+
 def where(item: ConnectionStringAuditItem) -> str:
     loc = item.location
     if isinstance(loc, FileLocation):
@@ -43,13 +62,13 @@ FOLDED_MIN = 16  # the narrowest a folding column gets before the table gives wa
 
 def _cells(item: ConnectionStringAuditItem) -> tuple[Text, ...]:
     return (
-        Text(where(item)),
+        Text(printable(where(item))),
         Text(str(item.service_type)),
         Text(str(item.value_class), style=_CLASS_STYLE[item.value_class]),
         Text(str(item.credential_kind)),
-        Text(item.setting_name or ""),
+        Text(printable(item.setting_name or "")),
         Text(str(item.can_use_managed_identity)),
-        Text(item.redacted_preview),
+        Text(printable(item.redacted_preview)),
     )
 
 
@@ -81,10 +100,10 @@ def _card(item: ConnectionStringAuditItem, console: Console) -> list[Text]:
     details.append(str(item.value_class), style=_CLASS_STYLE[item.value_class])
     details.append(f" {item.service_type}, {item.credential_kind}")
     if item.setting_name:
-        details.append(f"; setting {item.setting_name}")
+        details.append(f"; setting {printable(item.setting_name)}")
     details.append(f"; managed identity: {item.can_use_managed_identity}")
-    preview = Text(f"preview: {item.redacted_preview}")
-    lines = [Text(where(item))]
+    preview = Text(f"preview: {printable(item.redacted_preview)}")
+    lines = [Text(printable(where(item)))]
     for part in (details, preview):
         for line in part.wrap(console, max(console.width - 2, 8), overflow="fold"):
             line.rstrip()
@@ -118,7 +137,7 @@ def render(result: ScanResult, console: Console, show_all: bool = True) -> None:
     if result.skipped:
         console.print(Text("Skipped:", style="bold"))
         for sk in result.skipped[:MAX_SKIPPED_SHOWN]:
-            console.print(Text(f"  {sk.target}: {sk.reason} ({sk.detail})"))
+            console.print(Text(printable(f"  {sk.target}: {sk.reason} ({sk.detail})")))
         more = len(result.skipped) - MAX_SKIPPED_SHOWN
         if more > 0:
             console.print(Text(f"  ... and {more} more (all are listed in -f json output)"))

@@ -145,8 +145,15 @@ async def _remove_added_settings(_ctx: RunContext, azure: Azure, step: RunStep, 
     kind = step.settings[0].kind
     current = await azure.read_settings(step.slot, kind)
     await azure.write_settings(step.slot, kind, {k: v for k, v in current.items() if k not in added})
-    replaced = sorted(w.name for w in step.settings if w.name not in added)
-    return f"; {', '.join(replaced)} had old values that were never stored: re-enter them by hand" if replaced else ""
+    replaced = sorted(w.name for w in step.settings if w.name not in added and w.value is not None)
+    deleted = sorted(w.name for w in step.settings if w.value is None)
+    notes = ""
+    if replaced:
+        notes += f"; {', '.join(replaced)} had old values that were never stored: re-enter them by hand"
+    if deleted:
+        notes += (f"; {', '.join(deleted)} were deleted from {step.target} and are not restored: production keeps "
+                  "them until the swap, copy them back from there (or from the resource's current keys)")
+    return notes
 
 
 # member -> (the action name its log line carries, its handler)

@@ -13,7 +13,7 @@ import enum
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -24,7 +24,7 @@ from migrate.run.actions import BY_HAND_UNDOS, UNDO_HANDLERS, act
 from migrate.run.checks import check
 from migrate.run.context import Azure, GateFailed, RunContext, local_auth_target
 from migrate.run.playbooks import Action
-from migrate.run.steps import RunStep, unfilled
+from migrate.run.steps import RunStep, fill, unfilled
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +97,28 @@ class Runner:
         finally:
             log.info("action=%s step=%s target=%s result=%s duration_ms=%d", action, step.id, step.target, result,
                      int((time.monotonic() - start) * 1000))
+
+    async def _fill_client_ids(self, azure: Azure) -> None:
+        """`<client-id of NAME>` in a planned setting is the client id of the user-assigned identity NAME
+        that an earlier step created and assigned (e.g. AZURE_CLIENT_ID in place of a service principal's):
+        read from the site or slot it is assigned to, never guessed; steps whose identity is not there
+        yet keep the placeholder (and refuse to run)."""
+        wanted = {(i, s.slot) for i, s in enumerate(self.steps)
+                  if any(p.startswith("client-id of ") for w in s.settings for p in unfilled(w.value))}
+        if not wanted:
+            return
+        client_ids: dict[str | None, dict[str, str]] = {}
+        for slot in sorted({slot for _i, slot in wanted}, key=lambda s: s or ""):
+            ident = await azure.identity(slot)
+            client_ids[slot] = {uid.lower(): str(cid) for uid, _pid, cid in ident.user_assigned_ids if cid}
+        for i, slot in sorted(wanted, key=lambda x: x[0]):
+            step = self.steps[i]
+            known = {p: client_ids[slot][rid] for w in step.settings for p in unfilled(w.value)
+                     if p.startswith("client-id of ")
+                     and (rid := azure.user_identity_id(p.removeprefix("client-id of ")).lower()) in client_ids[slot]}
+            if known:  # the same list as the context's: later gates and the verify stage see the value too
+                self.steps[i] = replace(step, settings=tuple(
+                    replace(w, value=fill(w.value, known)) if w.value else w for w in step.settings))
 
     def _require_filled(self, step: RunStep) -> None:
         missing = unfilled(step.scope) + [p for w in step.settings for p in unfilled(w.value)]
@@ -189,7 +211,7 @@ class Runner:
                     return outcome
                 continue
             try:
-                outcome2 = await self._automated(azure, step)
+                outcome2 = await self._automated(azure, i - 1)
             except GateFailed as exc:
                 self.state.record(step.id, st.FAILED)
                 self._save()
@@ -203,7 +225,9 @@ class Runner:
                 return outcome2
         return RunOutcome(RunStatus.COMPLETED, f"all {total} steps done or recorded")
 
-    async def _automated(self, azure: Azure, step: RunStep) -> RunOutcome | None:
+    async def _automated(self, azure: Azure, index: int) -> RunOutcome | None:
+        await self._fill_client_ids(azure)
+        step = self.steps[index]
         if step.action is Action.RECHECK:
             await self._timed("recheck", step, lambda: check(self.context, azure, step))
             self.ui.show("    -> every earlier change reads back from Azure as planned")
@@ -231,8 +255,11 @@ class Runner:
             why_not = self._removal_allowed(step)
             if why_not:
                 raise GateFailed(f"{step.id} removes secrets but {why_not}")
-            names = ", ".join(w.name for w in step.settings)
-            text = f"Remove {names} from {step.target} of {self.app_name}? The old values are not kept anywhere."
+            names = ", ".join(w.name for w in step.settings if w.value is None)
+            sets = ", ".join(w.name for w in step.settings if w.value is not None)
+            text = (f"Remove {names} from {step.target} of {self.app_name}"
+                    + (f" (and set {sets} in the same write)" if sets else "")
+                    + "? The old values are not kept anywhere.")
             if not self.options.yes and not self.ui.confirm(text):
                 return RunOutcome(RunStatus.STOPPED, f"{step.id}: not confirmed; nothing removed", step.id)
         elif step.action is Action.SWAP_SLOTS:

@@ -215,10 +215,18 @@ class _Builder:
         return self.make(step_id, book, pb, fields, slot=g.slot, principal=g.principal, scope=scope,
                          role_guid=g.role_guid, principal_id=fill(principal, self.values))
 
-    def settings(self) -> list[RunStep]:
+    def writes(self, stage: StageName) -> tuple[dict[tuple[str | None, str], list[SettingWrite]], list[str]]:
+        """The live settings `stage` writes and deletes, per (slot, kind): one read-modify-write each, so
+        a service principal's settings and the identity's client id change in one write; and what
+        must be set by hand."""
         groups: dict[tuple[str | None, str], list[SettingWrite]] = defaultdict(list)
         by_hand: list[str] = []
         for s in self.app.settings:
+            if s.stage is not stage:
+                continue
+            if s.action is SettingAction.REMOVE and s.where in ("app-setting", "connection-string"):
+                groups[(s.slot, s.where)].append(SettingWrite(s.where, s.setting, None))
+                continue
             if s.action not in (SettingAction.ADD, SettingAction.REPLACE):
                 continue
             if s.where not in ("app-setting", "connection-string"):
@@ -231,21 +239,40 @@ class _Builder:
             ctype = cat.CONNECTION_STRING_TYPES.get(unit.service if unit else "", "Custom")
             groups[(s.slot, s.where)].append(SettingWrite(s.where, s.setting, fill(s.value_template, self.values),
                                                           ctype, s.action is SettingAction.REPLACE, s.sticky))
+        return groups, by_hand
+
+    def delete_command(self, kind: str, slot: str | None, writes: list[SettingWrite]) -> str | None:
+        names = " ".join(shlex.quote(w.name) for w in writes if w.value is None)
+        if not names:
+            return None
+        if kind == "connection-string":  # `az functionapp` has no connection-string group
+            return fill(cat.CONNECTION_STRINGS_DELETE.format(names=names, slot=self.slot_flag(slot)), self.values)
+        text = cat.SETTINGS_DELETE.format(names=names, slot=self.slot_flag(slot))
+        return fill(re.sub(r"^az webapp ", f"az {self.target.cli} ", text), self.values)
+
+    def settings(self) -> list[RunStep]:
+        groups, by_hand = self.writes(StageName.CHANGE_IN_STAGING)
         out: list[RunStep] = []
         for (slot, kind), writes in sorted(groups.items(), key=lambda kv: (kv[0][0] or "", kv[0][1])):
             book, pb = self.pick(None, StageName.CHANGE_IN_STAGING, "set-settings")
             writes.sort(key=lambda w: w.name)
             names = ", ".join(w.name for w in writes)
             pairs = " ".join(
-                f"{flag} " + " ".join(shlex.quote(f"{w.name}={w.value}") for w in writes if w.sticky is sticky)
+                f"{flag} " + " ".join(shlex.quote(f"{w.name}={w.value}") for w in writes
+                                      if w.sticky is sticky and w.value is not None)
                 for flag, sticky in (("--settings", False), ("--slot-settings", True))
-                if any(w.sticky is sticky for w in writes))
+                if any(w.sticky is sticky and w.value is not None for w in writes))
             kind_cli = "connection-string" if kind == "connection-string" else "appsettings"
             flag = f" -t {writes[0].conn_type}" if kind == "connection-string" else ""
-            out.append(self.make(f"settings/{slot or PRODUCTION}/{kind}", book, pb,
-                                 {"kind": kind, "kind_cli": kind_cli, "names": names, "pairs": pairs,
-                                  "settings_flag": flag, "slot": self.slot_flag(slot), "target": slot or PRODUCTION},
-                                 slot=slot, settings=tuple(writes)))
+            step = self.make(f"settings/{slot or PRODUCTION}/{kind}", book, pb,
+                             {"kind": kind, "kind_cli": kind_cli, "names": names, "pairs": pairs,
+                              "settings_flag": flag, "slot": self.slot_flag(slot), "target": slot or PRODUCTION},
+                             slot=slot, settings=tuple(writes))
+            deleting = self.delete_command(kind, slot, writes)
+            if deleting:
+                sets = step.commands if pairs else ()
+                step = replace(step, commands=(*sets, deleting))
+            out.append(step)
         if by_hand:
             book, pb = self.pick(None, StageName.CHANGE_IN_STAGING, "set-by-hand")
             out.append(self.make("settings/by-hand", book, pb, {"names": ", ".join(sorted(by_hand))}))
@@ -270,27 +297,43 @@ class _Builder:
                 for slot in self.app.slots]
 
     def removals(self) -> list[RunStep]:
-        groups: dict[tuple[str | None, str], list[str]] = defaultdict(list)
+        """The old secrets leave production and every slot, in one write per slot and kind together with
+        what this stage sets there (a user-assigned identity's client id in place of a service
+        principal's); then a person checks the app again."""
+        groups, _by_hand = self.writes(StageName.REMOVE_SECRETS)
+        out = []
+        shared = self.books["shared"]
+        redeploy = shared.step("redeploy-slot")
+        if self.app.slots and redeploy is not None:  # after the swap the slot runs the previous production build
+            out.append(self.make(f"code/redeploy/{self.app.slots[0]}", shared.name, redeploy,
+                                 {"target": f"slot {self.app.slots[0]}"}, slot=self.app.slots[0]))
         for r in self.app.removals:
             if r.stage is not StageName.REMOVE_SECRETS:
                 continue
             m = _REMOVAL_WHERE.match(r.where)
-            if not m or r.what.startswith("the old secret value"):
-                continue  # overwritten by the settings stage, or a file (config.patch removes it)
+            if not m:
+                continue  # a file: config.patch removes it
             slot = m.group("app").split("/slots/")[1] if "/slots/" in m.group("app") else None
-            groups[(slot, m.group("kind"))].append(m.group("name"))
-        out = []
-        for (slot, kind), names in sorted(groups.items(), key=lambda kv: (kv[0][0] or "", kv[0][1])):
+            name = m.group("name") if r.what.startswith("the old secret value") else r.what
+            if not any(w.name == name for w in groups[(slot, m.group("kind"))]):
+                groups[(slot, m.group("kind"))].append(SettingWrite(m.group("kind"), name, None))
+        for (slot, kind), writes in sorted(groups.items(), key=lambda kv: (kv[0][0] or "", kv[0][1])):
             book, pb = self.pick(None, StageName.REMOVE_SECRETS, "remove-settings")
-            names = sorted(set(names))
+            writes.sort(key=lambda w: w.name)
+            names = [w.name for w in writes if w.value is None]
             step = self.make(f"remove/{slot or PRODUCTION}/{kind}", book, pb,
                              {"kind": kind, "names": ", ".join(names),
                               "target": slot or PRODUCTION, "slot": self.slot_flag(slot)}, slot=slot,
-                             settings=tuple(SettingWrite(kind, n, None) for n in names))
-            if kind == "connection-string":
-                step = replace(step, commands=tuple(
-                    c.replace("config appsettings delete", "config connection-string delete") for c in step.commands))
-            out.append(step)
+                             settings=tuple(writes))
+            sets = " ".join(shlex.quote(f"{w.name}={w.value}") for w in writes if w.value is not None)
+            commands = [self.delete_command(kind, slot, writes) or ""]
+            if sets:
+                commands.insert(0, fill(f"az {self.target.cli} config appsettings set -g <resource-group> -n <app>"
+                                        f"{self.slot_flag(slot)} --settings {sets}", self.values))
+            out.append(replace(step, commands=tuple(c for c in commands if c)))
+        after = shared.step("verify-after-removal")
+        if out and after is not None:
+            out.append(self.make("verify/after-removal", shared.name, after, {"target": "production and every slot"}))
         return out
 
     def sdk_local_auth(self, service: str, resource: str, prop: str) -> tuple[str, str, bool] | None:
@@ -312,6 +355,15 @@ class _Builder:
                 f"# NOT done: {la.blocked_reason or 'no command'}")
             fields = {"resource": la.resource, "property": la.property, "command": command}
             step_id = f"local-auth/{la.service}/{_short(la.resource)}"
+            if la.blocked_reason or not la.command:
+                # Not this plan's to do (a platform setting, a consumer the plan does not move, a resource the
+                # scan could not name): a manual step that says so, never one that asks for it.
+                book_name, pb = self.pick(None, StageName.DISABLE_LOCAL_AUTH, "local-auth-manual")
+                out.append(replace(self.make(step_id, book_name, pb, fields),
+                                   title=fill(f"{la.service} {la.resource}: key / local auth stays on and its "
+                                              "keys are not rotated", self.values),
+                                   why=la.blocked_reason or "no command", destructive=False))
+                continue
             # A resource other apps also use keeps its keys until they are migrated too: that is the
             # operator's call, so the step stays a guided manual one (with the reason shown).
             sdk = None if la.blocked_reason or not la.command or la.shared_with else self.sdk_local_auth(

@@ -45,14 +45,15 @@ K = CredentialKind
 V = ValueClass
 
 _FUNCTIONS_FILE_RE = re.compile(
-    r"\[\s*(?:FunctionName|Function)\s*\(|Microsoft\.Azure\.(?:WebJobs|Functions)|\w+Trigger\s*\("
+    r"\[\s*(?:FunctionName|Function)\s*\(|Microsoft\.Azure\.(?:WebJobs|Functions)|(?<!\w)\w+Trigger\s*\("  # from word starts only: linear on a long word
 )
 
 _CTOR_RE = re.compile(
     r"\bnew\s+(?:[A-Za-z_][\w]*\.)*(" + "|".join(sorted(CSHARP_CLIENTS, key=len, reverse=True)) + r")\s*(?:<[^<>()]*>)?\s*\("
 )
 _FACTORY_RE = re.compile(
-    r"\b(?:[A-Za-z_]\w*\.)*(" + "|".join(re.escape(f) for f in CSHARP_FACTORIES) + r")\s*\("
+    # at most 8 qualifiers from each word start: linear on `a.a.a.a...`
+    r"\b(?:[A-Za-z_]\w*\.){0,8}(" + "|".join(re.escape(f) for f in CSHARP_FACTORIES) + r")\s*\("
     r"|\b([A-Za-z_]\w*)\.(?:Create)?FromConnectionString\s*\("
 )
 _METHOD_RE = re.compile(

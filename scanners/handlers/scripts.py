@@ -20,14 +20,24 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 
 from scanners.evidence import Evidence, SourceFile
+from scanners.handlers.script_arguments import (
+    ADMIN_PASSWORD_ARG_RE,
+    LOGIN_SECRET_RE,
+    ROLE,
+    assignment,
+    login_arguments,
+    secret_argument,
+    storage_arguments,
+    unquote,
+    variable,
+)
 from scanners.placeholders import is_placeholder, is_reference
-from scanners.records import Confidence, CredentialKind, EvidenceRole, ServiceType, ValueClass
+from scanners.records import Confidence, CredentialKind, ServiceType, ValueClass
 from scanners.setting_names import rule_for
 
 S = ServiceType
 K = CredentialKind
 V = ValueClass
-ROLE = EvidenceRole.CI_SCRIPT
 
 _SUFFIXES = frozenset({".sh", ".bash", ".zsh", ".ps1", ".psm1", ".cmd", ".bat", ".mk"})
 _NAMES = frozenset({"dockerfile", "containerfile", "makefile", "gnumakefile"})
@@ -72,11 +82,7 @@ _FETCH_COMMANDS: tuple[tuple[re.Pattern[str], ServiceType, CredentialKind], ...]
     )
 )
 
-_VALUE = r"""("(?:[^"\\\n]|\\.)*"|'[^'\n]*'|[^\s;|&)]+)"""
 _AZ_CMD_RE = re.compile(r"\baz\s+[a-z][^\n]*", re.I)
-_LOGIN_SECRET_RE = re.compile(r"(?:^|\s)(-p|--password|--client-secret|--secret)(?:\s+|=)" + _VALUE)
-_STORAGE_ARG_RE = re.compile(r"(?:^|\s)(--account-key|--sas-token|--connection-string)(?:\s+|=)" + _VALUE)
-_ADMIN_PASSWORD_ARG_RE = re.compile(r"(?:^|\s)(--admin-password|--administrator-login-password)(?:\s+|=)" + _VALUE)
 _DOCKER_LOGIN_RE = re.compile(r"\bdocker\s+login\b[^\n]*", re.I)
 _ACR_ADMIN_RE = re.compile(r"\baz\s+acr\s+(?:create|update)\b[^\n]*--admin-enabled(?:\s+|=)true\b", re.I)
 _SECURE_STRING_RE = re.compile(r"\bConvertTo-SecureString\b([^\n|;]*)", re.I)
@@ -97,30 +103,11 @@ _PS_SETENV_RE = re.compile(
     r"""("(?:[^"`\n]|`.)*"|'[^'\n]*'|\$[\w:]+)""",
     re.I,
 )
-_VAR_RE = re.compile(
-    r"""^(?:\$\{?([A-Za-z_]\w*)\}?|\$env:([A-Za-z_]\w*)|%([A-Za-z_]\w*)%|\$\(([A-Za-z_]\w*)\)|"""
-    r"""\$\{\{\s*([\w.\-]+)\s*\}\}|\$\(\s*cat\s+[^)]*\))$"""
-)
 _ASSIGNED_TO_RE = re.compile(
     r"""(?:^|[\s;(])(?:export\s+|local\s+|readonly\s+)?\$?([A-Za-z_][\w:]*)\s*=\s*["']?\$?\(?\s*(?:&\s*)?$""",
     re.M,
 )
 _COMMENT_LINE_RE = re.compile(r"[ \t]*(?:#|REM\b|::|//)", re.I)
-_NAME_ONLY_RE = re.compile(r"[^A-Za-z0-9_\-]")
-
-
-def _unquote(value: str) -> str:
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-        return value[1:-1]
-    return value
-
-
-def _variable(value: str) -> str | None:
-    """The variable a value reads (`$X`, `"${X}"`, `$env:X`, `%X%`, `$(X)`), or None if literal."""
-    m = _VAR_RE.match(_unquote(value).strip())
-    if m is None:
-        return None
-    return next((g for g in m.groups() if g), "file")
 
 
 class ScriptHandler:
@@ -164,18 +151,18 @@ class ScriptHandler:
             words = cmd.split()
             group = words[1].lower() if len(words) > 1 else ""
             if group == "login" or (group == "acr" and len(words) > 2 and words[2].lower() == "login"):
-                yield from self._login(line, cmd, group)
+                yield from login_arguments(line, cmd, group)
             if group == "storage" or "--account-key" in cmd or "--sas-token" in cmd:
-                yield from self._storage_args(line, cmd)
-            for a in _ADMIN_PASSWORD_ARG_RE.finditer(cmd):
+                yield from storage_arguments(line, cmd)
+            for a in ADMIN_PASSWORD_ARG_RE.finditer(cmd):
                 service = {"sql": S.SQL, "postgres": S.POSTGRESQL, "mysql": S.MYSQL}.get(group, S.GENERIC)
-                yield from self._secret_arg(line, f"az {group}", a.group(1), a.group(2), service, K.PASSWORD,
+                yield from secret_argument(line, f"az {group}", a.group(1), a.group(2), service, K.PASSWORD,
                                             None)
         for m in _DOCKER_LOGIN_RE.finditer(text):
             if commented(m.start()) or ".azurecr.io" not in m.group(0).lower():
                 continue
-            for a in _LOGIN_SECRET_RE.finditer(m.group(0)):
-                yield from self._secret_arg(source.line_of(m.start()), "docker login", a.group(1), a.group(2),
+            for a in LOGIN_SECRET_RE.finditer(m.group(0)):
+                yield from secret_argument(source.line_of(m.start()), "docker login", a.group(1), a.group(2),
                                             S.CONTAINER_REGISTRY, K.ADMIN_PASSWORD, "DOCKER_REGISTRY_SERVER_PASSWORD")
         for m in _ACR_ADMIN_RE.finditer(text):
             if commented(m.start()):
@@ -199,21 +186,21 @@ class ScriptHandler:
                                note="the script fetches a key at run time",
                                confidence=Confidence.HIGH, method="key-fetch")
         for m in _ENV_ASSIGN_RE.finditer(text):
-            yield from self._assignment(source.line_of(m.start(1)), m.group(1), m.group(2))
+            yield from assignment(source.line_of(m.start(1)), m.group(1), m.group(2))
         for m in _DOCKER_ENV_RE.finditer(text):
-            yield from self._assignment(source.line_of(m.start(1)), m.group(1), m.group(2))
+            yield from assignment(source.line_of(m.start(1)), m.group(1), m.group(2))
         for m in _PS_SETENV_RE.finditer(text):
             if commented(m.start()):
                 continue
-            yield from self._assignment(source.line_of(m.start()), m.group(1), m.group(2))
+            yield from assignment(source.line_of(m.start()), m.group(1), m.group(2))
         for m in _SECURE_STRING_RE.finditer(text):
             if commented(m.start()) or not re.search(r"-AsPlainText\b", m.group(1), re.I):
                 continue
             lit = _SECURE_LITERAL_RE.match(m.group(1))
             if lit is None:
                 continue
-            value = _unquote(lit.group(1))
-            if _variable(lit.group(1)) is not None:
+            value = unquote(lit.group(1))
+            if variable(lit.group(1)) is not None:
                 continue
             line_start = text.rfind("\n", 0, m.start()) + 1
             assigned = _ASSIGNED_TO_RE.search(text, line_start, m.start())
@@ -225,62 +212,3 @@ class ScriptHandler:
                                value_class=V.SECRET,
                                preview=f"{'$' + name + ' = ' if name else ''}ConvertTo-SecureString (literal) -AsPlainText",
                                confidence=Confidence.HIGH, method="secure-string-literal")
-
-    # ------------------------------------------------------------------ pieces
-
-    def _login(self, line: int, cmd: str, group: str) -> Iterator[Evidence]:
-        sp = bool(re.search(r"--service-principal\b", cmd))
-        prefix = "az acr login" if group == "acr" else "az login --service-principal" if sp else "az login"
-        for a in _LOGIN_SECRET_RE.finditer(cmd):
-            if group == "acr":
-                yield from self._secret_arg(line, prefix, a.group(1), a.group(2), S.CONTAINER_REGISTRY,
-                                            K.ADMIN_PASSWORD, "DOCKER_REGISTRY_SERVER_PASSWORD")
-            elif sp or a.group(1) in ("--client-secret", "--secret"):
-                yield from self._secret_arg(line, prefix, a.group(1), a.group(2), S.ENTRA_ID,
-                                            K.CLIENT_SECRET, "az login --client-secret")
-            else:
-                yield from self._secret_arg(line, prefix, a.group(1), a.group(2), S.ENTRA_ID, K.PASSWORD, None)
-
-    def _storage_args(self, line: int, cmd: str) -> Iterator[Evidence]:
-        for a in _STORAGE_ARG_RE.finditer(cmd):
-            flag = a.group(1)
-            kind = K.SAS if flag == "--sas-token" else K.ACCOUNT_KEY
-            name = {"--account-key": "account-key", "--sas-token": "sas-token",
-                    "--connection-string": "AZURE_STORAGE_CONNECTION_STRING"}[flag]
-            yield from self._secret_arg(line, "az storage", flag, a.group(2), S.STORAGE, kind, name)
-
-    @staticmethod
-    def _secret_arg(line: int, prefix: str, flag: str, raw: str, service: ServiceType,
-                    kind: CredentialKind, name: str | None) -> Iterator[Evidence]:
-        var = _variable(raw)
-        if var is not None:
-            yield Evidence(line=line, role=ROLE, name=var, service=service, kind=kind,
-                           value_class=V.REFERENCE, preview=f"{prefix} {flag} ${_NAME_ONLY_RE.sub('', var)}",
-                           confidence=Confidence.HIGH, method="cli-argument")
-            return
-        value = _unquote(raw)
-        if value.startswith(("$(", "`", "$((")):
-            return  # command substitution: reported by the key-fetch rules when it fetches a key
-        label = name or f"{prefix} {flag}"
-        yield Evidence(line=line, role=ROLE, name=label, value=value, service=service, kind=kind,
-                       method="cli-argument")
-        if rule_for(label) is None and not (is_placeholder(value) or is_reference(value)):
-            yield Evidence(line=line, role=ROLE, name=label, service=service, kind=kind,
-                           value_class=V.SECRET, preview=f"{prefix} {flag} (literal)",
-                           confidence=Confidence.HIGH, method="cli-argument")
-
-    @staticmethod
-    def _assignment(line: int, name: str, raw: str) -> Iterator[Evidence]:
-        rule = rule_for(name)
-        var = _variable(raw)
-        if var is not None:
-            if rule is not None:
-                yield Evidence(line=line, role=ROLE, name=name, service=rule.service, kind=rule.kind,
-                               value_class=V.REFERENCE, preview=f"{name} = ${_NAME_ONLY_RE.sub('', var)}",
-                               confidence=Confidence.MEDIUM, method="env-assignment")
-            return
-        value = _unquote(raw)
-        if value.startswith(("$(", "`")):
-            return
-        yield Evidence(line=line, role=ROLE, name=name, value=value, method="env-assignment")
-

@@ -29,7 +29,7 @@ import yaml
 from scanners import setting_names
 from scanners.evidence import Evidence, MalformedInput, SourceFile
 from scanners.file_roles import is_ci_file
-from scanners.handlers.env_properties import Entry, datasource_service, entry_evidence
+from scanners.handlers.setting_evidence import Entry, datasource_service, entry_evidence
 from scanners.records import Confidence, CredentialKind, EvidenceRole, ServiceType, ValueClass
 
 S = ServiceType

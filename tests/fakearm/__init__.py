@@ -22,7 +22,7 @@ from .estate import (
     FakeVault,
     make_estate,
 )
-from .server import FakeArm, FaultRule, Faults, RecordedRequest
+from .server import SERVER_MESSAGE_CANARY, FakeArm, FaultRule, Faults, HostileRule, RecordedRequest
 from .tls import TlsMaterial, make_tls
 
 __all__ = [
@@ -40,8 +40,10 @@ __all__ = [
     "FakeVault",
     "FaultRule",
     "Faults",
+    "HostileRule",
     "LoopbackOnlyPolicy",
     "RecordedRequest",
+    "SERVER_MESSAGE_CANARY",
     "StaticTokenCredential",
     "TlsMaterial",
     "make_estate",

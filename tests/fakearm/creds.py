@@ -54,13 +54,13 @@ class AsyncStaticTokenCredential:
         await self.close()
 
 
-class LoopbackOnlyPolicy(SansIOHTTPPolicy):  # type: ignore[type-arg]
+class LoopbackOnlyPolicy(SansIOHTTPPolicy[Any, Any]):  # any transport's request: only its url is read
     """Raise before any request to a non-loopback host (e.g. an absolute nextLink to Azure).
 
     Pass as ``per_call_policies=[LoopbackOnlyPolicy()]``: it runs before retry and auth.
     """
 
-    def on_request(self, request: PipelineRequest) -> None:  # type: ignore[type-arg]
+    def on_request(self, request: PipelineRequest[Any]) -> None:
         url = request.http_request.url
         if urlparse(url).hostname not in LOOPBACK_HOSTS:
             raise RuntimeError(f"LoopbackOnlyPolicy blocked a non-loopback request: {url}")

@@ -94,6 +94,7 @@ class Faults:
     """
 
     rules: list[FaultRule] = field(default_factory=list)
+    hostile: list[HostileRule] = field(default_factory=list)
     latency_s: float = 0.0
     read_budget: int = 12000
     write_budget: int = 1200
@@ -104,6 +105,53 @@ class Faults:
         rule = FaultRule(match=match, status=status, times=times, **kw)
         self.rules.append(rule)
         return rule
+
+    def misbehave(self, match: str, behaviour: str, **kw: Any) -> HostileRule:
+        if behaviour not in HOSTILE_BEHAVIOURS:
+            raise ValueError(f"unknown behaviour {behaviour!r}: one of {', '.join(HOSTILE_BEHAVIOURS)}")
+        rule = HostileRule(match=match, behaviour=behaviour, **kw)
+        self.hostile.append(rule)
+        return rule
+
+
+HOSTILE_BEHAVIOURS = ("self-next-link", "cycle-next-link", "endless-next-link", "trickle", "huge-body", "hang",
+                      "error-code")
+
+
+@dataclass
+class HostileRule:
+    """Misbehave, as a broken or hostile endpoint would, for requests whose path contains ``match``.
+
+    ``behaviour``:
+    - ``self-next-link``: a list page whose ``nextLink`` is the URL just requested;
+    - ``cycle-next-link``: ``nextLink`` alternates between two URLs;
+    - ``endless-next-link``: every page points to a new, never-ending next one;
+    - ``trickle``: the normal answer, its body sent one byte per ``interval_s``;
+    - ``huge-body``: ``body_bytes`` of JSON (``Content-Length`` declared, or chunked with ``chunked``);
+    - ``hang``: read the request, never answer;
+    - ``error-code``: ``status`` with an ARM error body whose ``code`` is ``code`` (not a string) and
+      whose message holds the canary ``SERVER-MESSAGE-CANARY``.
+    Every loop is bounded: by the bytes to send, by ``max_s`` seconds, and by the server closing.
+    """
+
+    match: str
+    behaviour: str
+    method: str | None = None
+    interval_s: float = 0.05
+    max_s: float = 30.0
+    body_bytes: int = 300 * 1024 * 1024
+    chunked: bool = False
+    code: Any = 42
+    status: int = 500
+    hits: int = 0
+
+    def applies(self, method: str, path: str) -> bool:
+        if self.method is not None and self.method.upper() != method.upper():
+            return False
+        return self.match.lower() in path.lower()
+
+
+SERVER_MESSAGE_CANARY = "SERVER-MESSAGE-CANARY"
 
 
 class RecordedRequest(NamedTuple):
@@ -177,8 +225,78 @@ class _Handler(BaseHTTPRequestHandler):
                 body = json.loads(raw)
             except ValueError:
                 body = None
+        hostile = self.server.arm._hostile_rule(method, path)
+        if hostile is not None:
+            self._misbehave(hostile, method, path, query, body)
+            return
         status, payload, headers = self.server.arm._serve(method, path, query, body, self.headers)
         self._send(status, payload, headers)
+
+    def _misbehave(self, rule: HostileRule, method: str, path: str, query: dict[str, str], body: Any) -> None:
+        arm = self.server.arm
+        if rule.behaviour.endswith("next-link"):
+            status, payload, headers = arm._serve(method, path, query, body, self.headers)
+            if isinstance(payload, dict) and "value" in payload:
+                base = f"{arm.base_url}{self.path.split('?', 1)[0]}?api-version={query.get('api-version', '')}"
+                payload["nextLink"] = {
+                    "self-next-link": f"{arm.base_url}{self.path}",
+                    "cycle-next-link": f"{base}&$skiptoken={'loopB' if 'loopA' in self.path else 'loopA'}",
+                    "endless-next-link": f"{base}&$skiptoken=endless{rule.hits}",
+                }[rule.behaviour]
+            self._send(status, payload, headers)
+            return
+        arm._record(method, path, query, body)
+        if rule.behaviour == "error-code":
+            self._send(rule.status, {"error": {"code": rule.code, "message": f"{SERVER_MESSAGE_CANARY} for {path}"}},
+                       [])
+            return
+        if rule.behaviour == "hang":
+            arm._closing.wait(rule.max_s)
+            self.close_connection = True
+            return
+        if rule.behaviour == "trickle":
+            status, payload, headers = arm._serve(method, path, query, body, self.headers)
+            data = json.dumps(payload).encode("utf-8")
+            self._stream(status, headers, [data[i:i + 1] for i in range(len(data))], len(data), rule)
+            return
+        head = b'{"properties": {"filler": "'
+        tail = b'"}}'
+        chunk = b"A" * 65536
+        n_chunks = max(0, (rule.body_bytes - len(head) - len(tail)) // len(chunk))
+        parts = (head if i == 0 else tail if i == n_chunks + 1 else chunk for i in range(n_chunks + 2))
+        self._stream(200, [], parts, None if rule.chunked else len(head) + len(tail) + n_chunks * len(chunk), rule)
+
+    def _stream(self, status: int, headers: list[tuple[str, str]], parts: Any, length: int | None,
+                rule: HostileRule) -> None:
+        """Send `parts` one by one (pausing `interval_s` between them for a trickle), until they run out,
+        `max_s` passes, the client goes away or the server closes."""
+        arm = self.server.arm
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        if length is None:
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(length))
+        for k, v in headers:
+            self.send_header(k, v)
+        self.end_headers()
+        deadline = time.monotonic() + rule.max_s
+        pause = rule.interval_s if rule.behaviour == "trickle" else 0.0
+        try:
+            for part in parts:
+                if time.monotonic() > deadline or arm._closing.is_set():
+                    break
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part) if length is None else part)
+                self.wfile.flush()
+                if pause:
+                    arm._closing.wait(pause)
+            else:
+                if length is None:
+                    self.wfile.write(b"0\r\n\r\n")
+                    self.wfile.flush()
+        except OSError:
+            pass  # the client went away, as it should
+        self.close_connection = True
 
     def _send(self, status: int, payload: Any, headers: list[tuple[str, str]]) -> None:
         data = b"" if payload is None else json.dumps(payload).encode("utf-8")
@@ -189,6 +307,7 @@ class _Handler(BaseHTTPRequestHandler):
         for k, v in headers:
             self.send_header(k, v)
         # headers and body in a single send (avoids Nagle/delayed-ACK stalls)
+        # _headers_buffer is BaseHTTPRequestHandler's private buffer, absent from typeshed
         self._headers_buffer.append(b"\r\n")  # type: ignore[attr-defined]
         self._headers_buffer.append(data)  # type: ignore[attr-defined]
         self.flush_headers()
@@ -219,7 +338,7 @@ class _Server(ThreadingHTTPServer):
             return
         self.arm._note_handshake(ok=True, sock=tls)
         try:
-            self.RequestHandlerClass(tls, client_address, self)
+            _Handler(tls, client_address, self)  # our RequestHandlerClass; mypy misreads its Self-typed attribute
         except (ssl.SSLError, OSError):
             pass
         finally:
@@ -256,6 +375,7 @@ class FakeArm:
         self.page_size = page_size
         self.require_auth = require_auth
         self._lock = threading.Lock()
+        self._closing = threading.Event()  # wakes hostile handlers (hang, trickle) when the server closes
         self._log: list[RecordedRequest] = []
         self._connections = 0
         self._handshake_failures = 0
@@ -295,6 +415,7 @@ class FakeArm:
         if self._closed:
             return
         self._closed = True
+        self._closing.set()
         self._server.shutdown()
         self._server.server_close()
         with self._lock:
@@ -408,6 +529,18 @@ class FakeArm:
             self._open.discard(sock)
 
     # ---- request handling ------------------------------------------------------------------------
+
+    def _hostile_rule(self, method: str, path: str) -> HostileRule | None:
+        with self._lock:
+            for rule in self.faults.hostile:
+                if rule.applies(method, path):
+                    rule.hits += 1
+                    return rule
+        return None
+
+    def _record(self, method: str, path: str, query: dict[str, str], body: Any) -> None:
+        with self._lock:
+            self._log.append(RecordedRequest(method, path, query, body))
 
     def _serve(self, method: str, path: str, query: dict[str, str], body: Any, headers: Any) -> Payload:
         faults = self.faults
@@ -584,14 +717,14 @@ class FakeArm:
     def _h_get_site(self, m: re.Match[str], path: str, query: dict[str, str], body: Any) -> Payload:
         t = self._target(m)
         if not isinstance(t[0], FakeSite):
-            return t  # type: ignore[return-value]
-        return 200, self._site_json(t[0], t[1]), []  # type: ignore[arg-type]
+            return t
+        return 200, self._site_json(t[0], t[1]), []
 
     def _h_patch_site(self, m: re.Match[str], path: str, query: dict[str, str], body: Any) -> Payload:
         t = self._target(m)
         if not isinstance(t[0], FakeSite):
-            return t  # type: ignore[return-value]
-        site, slot, owner = t  # type: ignore[misc]
+            return t
+        site, slot, owner = t
         ident = (body or {}).get("identity")
         if any(d.lower() in path.lower() for d in self.drop_writes):
             ident = None
@@ -617,7 +750,7 @@ class FakeArm:
     def _h_list_slots(self, m: re.Match[str], path: str, query: dict[str, str], body: Any) -> Payload:
         t = self._target(m)
         if not isinstance(t[0], FakeSite):
-            return t  # type: ignore[return-value]
+            return t
         site = t[0]
         return self._page(path, query, [self._site_json(site, s) for s in site.slots])
 
@@ -635,8 +768,8 @@ class FakeArm:
     def _h_appsettings(self, m: re.Match[str], path: str, query: dict[str, str], body: Any) -> Payload:
         t = self._target(m)
         if not isinstance(t[0], FakeSite):
-            return t  # type: ignore[return-value]
-        site, slot, owner = t  # type: ignore[misc]
+            return t
+        site, slot, owner = t
         if path.rstrip("/").lower().endswith("/list") is False:  # PUT: full replace
             props = (body or {}).get("properties")
             if not isinstance(props, dict):
@@ -649,8 +782,8 @@ class FakeArm:
     def _h_connstrings(self, m: re.Match[str], path: str, query: dict[str, str], body: Any) -> Payload:
         t = self._target(m)
         if not isinstance(t[0], FakeSite):
-            return t  # type: ignore[return-value]
-        site, slot, owner = t  # type: ignore[misc]
+            return t
+        site, slot, owner = t
         if path.rstrip("/").lower().endswith("/list") is False:  # PUT: full replace
             props = (body or {}).get("properties")
             if not isinstance(props, dict):
@@ -666,7 +799,7 @@ class FakeArm:
     def _h_slot_config_names(self, m: re.Match[str], path: str, query: dict[str, str], body: Any) -> Payload:
         t = self._target(m)
         if not isinstance(t[0], FakeSite):
-            return t  # type: ignore[return-value]
+            return t
         site = t[0]
         props_in = (body or {}).get("properties") if body else None
         if isinstance(props_in, dict):  # PUT
@@ -695,8 +828,8 @@ class FakeArm:
         result that answers 200)."""
         t = self._target(m)
         if not isinstance(t[0], FakeSite):
-            return t  # type: ignore[return-value]
-        site, slot, source = t  # type: ignore[misc]
+            return t
+        site, slot, source = t
         target_name = str((body or {}).get("targetSlot") or "")
         if not target_name:
             return _arm_error(400, "BadRequest", "targetSlot is required.")

@@ -7,6 +7,8 @@ import json
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
@@ -32,7 +34,7 @@ pytest_plugins = ["tests.fakearm.conftest_fixtures"]
 SUB = DEFAULT_SUBSCRIPTION
 
 
-def _web(arm: FakeArm, cred: StaticTokenCredential | None = None, **kw: object) -> WebSiteManagementClient:
+def _web(arm: FakeArm, cred: StaticTokenCredential | None = None, **kw: Any) -> WebSiteManagementClient:
     return WebSiteManagementClient(
         cred or StaticTokenCredential(),
         SUB,
@@ -43,7 +45,7 @@ def _web(arm: FakeArm, cred: StaticTokenCredential | None = None, **kw: object) 
     )
 
 
-def _raw_get(arm: FakeArm, path: str, token: str | None = "t") -> tuple[int, dict[str, str], dict]:  # noqa: S107
+def _raw_get(arm: FakeArm, path: str, token: str | None = "t") -> tuple[int, dict[str, str], dict[str, Any]]:  # noqa: S107
     req = urllib.request.Request(arm.base_url + path)  # noqa: S310 - https to 127.0.0.1 only
     if token:
         req.add_header("Authorization", f"Bearer {token}")
@@ -82,7 +84,7 @@ def test_make_estate_is_mixed_and_deterministic() -> None:
 # ---- SDK round trips -----------------------------------------------------------------------------
 
 
-def test_list_follows_nextlinks_and_sends_bearer(fake_arm_factory) -> None:
+def test_list_follows_nextlinks_and_sends_bearer(fake_arm_factory: Callable[..., FakeArm]) -> None:
     arm = fake_arm_factory(make_estate(7), page_size=3)
     cred = StaticTokenCredential("tok-123")
     names = [s.name for s in _web(arm, cred).web_apps.list()]
@@ -95,28 +97,30 @@ def test_list_follows_nextlinks_and_sends_bearer(fake_arm_factory) -> None:
     assert cred.scopes_requested[0] == ("https://management.azure.com/.default",)
 
 
-def test_list_by_resource_group_get_and_identity(fake_arm) -> None:
+def test_list_by_resource_group_get_and_identity(fake_arm: FakeArm) -> None:
     web = _web(fake_arm)
     by_rg = [s.name for s in web.web_apps.list_by_resource_group("rg-billing")]
     assert by_rg == [s.name for s in fake_arm.estate.sites if s.resource_group == "rg-billing"]
     fs = next(s for s in fake_arm.estate.sites if s.identity and s.identity.user_assigned)
     site = web.web_apps.get(fs.resource_group, fs.name)
     assert site.id == fs.id and site.kind == fs.kind and site.type == "Microsoft.Web/sites"
+    assert site.identity is not None and fs.identity is not None
     assert site.identity.type == fs.identity.type
     uai_id = next(iter(fs.identity.user_assigned))
+    assert site.identity.user_assigned_identities is not None
     assert site.identity.user_assigned_identities[uai_id].client_id == fs.identity.user_assigned[uai_id][1]
     assert site.key_vault_reference_identity == fs.key_vault_reference_identity
     with pytest.raises(ResourceNotFoundError) as ei:
         web.web_apps.get("rg-shop", "no-such-site")
-    assert ei.value.status_code == 404 and ei.value.error.code == "ResourceNotFound"
+    assert ei.value.status_code == 404 and ei.value.error is not None and ei.value.error.code == "ResourceNotFound"
 
 
-def test_slots_settings_and_connection_strings_round_trip(fake_arm) -> None:
+def test_slots_settings_and_connection_strings_round_trip(fake_arm: FakeArm) -> None:
     web = _web(fake_arm)
     fs = fake_arm.estate.sites[0]
     rg, name = fs.resource_group, fs.name
     slots = list(web.web_apps.list_slots(rg, name))
-    assert sorted(s.name for s in slots) == sorted(f"{name}/{k}" for k in fs.slots)
+    assert sorted(str(s.name) for s in slots) == sorted(f"{name}/{k}" for k in fs.slots)
     assert all(s.type == "Microsoft.Web/sites/slots" for s in slots)
     assert web.web_apps.get_slot(rg, name, "staging").name == f"{name}/staging"
 
@@ -126,8 +130,10 @@ def test_slots_settings_and_connection_strings_round_trip(fake_arm) -> None:
         == fs.slots["staging"].app_settings
     )
     cs = web.web_apps.list_connection_strings(rg, name).properties
+    assert cs is not None
     assert {k: (v.value, v.type) for k, v in cs.items()} == fs.connection_strings
     cs_slot = web.web_apps.list_connection_strings_slot(rg, name, "staging").properties
+    assert cs_slot is not None
     assert {k: (v.value, v.type) for k, v in cs_slot.items()} == fs.slots["staging"].connection_strings
     sticky = web.web_apps.list_slot_configuration_names(rg, name)
     assert sticky.app_setting_names == fs.sticky_app_settings
@@ -135,12 +141,13 @@ def test_slots_settings_and_connection_strings_round_trip(fake_arm) -> None:
     assert [r.method for r in fake_arm.requests_to("/config/appsettings/list")] == ["POST", "POST"]
 
 
-def test_update_app_settings_put_replaces_and_is_recorded(fake_arm) -> None:
+def test_update_app_settings_put_replaces_and_is_recorded(fake_arm: FakeArm) -> None:
     from azure.mgmt.web.models import StringDictionary
 
     web = _web(fake_arm)
     fs = fake_arm.estate.sites[1]
     current = web.web_apps.list_application_settings(fs.resource_group, fs.name).properties
+    assert current is not None
     new = {k: v for k, v in current.items() if k != "AzureWebJobsStorage"}
     new["AzureWebJobsStorage__accountName"] = "st001data"
     out = web.web_apps.update_application_settings(
@@ -151,7 +158,7 @@ def test_update_app_settings_put_replaces_and_is_recorded(fake_arm) -> None:
     assert len(put) == 1 and put[0].body == {"properties": new}
 
 
-def test_keyvault_list_by_subscription_rbac(fake_arm) -> None:
+def test_keyvault_list_by_subscription_rbac(fake_arm: FakeArm) -> None:
     kv = KeyVaultManagementClient(
         StaticTokenCredential(),
         SUB,
@@ -169,30 +176,30 @@ def test_keyvault_list_by_subscription_rbac(fake_arm) -> None:
 # ---- faults ----------------------------------------------------------------------------------------
 
 
-def test_403_rule_raises_http_response_error(fake_arm_factory) -> None:
+def test_403_rule_raises_http_response_error(fake_arm_factory: Callable[..., FakeArm]) -> None:
     arm = fake_arm_factory(faults=Faults())
     rule = arm.faults.add("/config/appsettings/list", 403)
     fs = arm.estate.sites[0]
     web = _web(arm, retry_total=0)
     with pytest.raises(HttpResponseError) as ei:
         web.web_apps.list_application_settings(fs.resource_group, fs.name)
-    assert ei.value.status_code == 403 and ei.value.error.code == "AuthorizationFailed"
+    assert ei.value.status_code == 403 and ei.value.error is not None and ei.value.error.code == "AuthorizationFailed"
     assert rule.hits == 1
     # other paths unaffected
     assert web.web_apps.get(fs.resource_group, fs.name).name == fs.name
 
 
-def test_429_with_retry_after_zero_is_retried(fake_arm) -> None:
+def test_429_with_retry_after_zero_is_retried(fake_arm: FakeArm) -> None:
     fs = fake_arm.estate.sites[2]
     fake_arm.faults.add("/config/connectionstrings/list", 429, times=1, retry_after=0, retry_after_ms=0)
     t0 = time.monotonic()
     cs = _web(fake_arm).web_apps.list_connection_strings(fs.resource_group, fs.name)
     assert time.monotonic() - t0 < 2
-    assert set(cs.properties) == set(fs.connection_strings)
+    assert cs.properties is not None and set(cs.properties) == set(fs.connection_strings)
     assert len(fake_arm.requests_to("/config/connectionstrings/list")) == 2  # 429, then success
 
 
-def test_transient_statuses_and_times(fake_arm) -> None:
+def test_transient_statuses_and_times(fake_arm: FakeArm) -> None:
     fake_arm.faults.add("/slots", 503, times=2)
     fake_arm.faults.add("web-secretless-000/config/slotConfigNames", 500)  # always
     st, hdrs, body = _raw_get(fake_arm, f"{fake_arm.estate.sites[0].id}/slots")
@@ -203,14 +210,14 @@ def test_transient_statuses_and_times(fake_arm) -> None:
         assert _raw_get(fake_arm, f"{fake_arm.estate.sites[0].id}/config/slotConfigNames")[0] == 500
 
 
-def test_unknown_path_and_missing_auth(fake_arm) -> None:
+def test_unknown_path_and_missing_auth(fake_arm: FakeArm) -> None:
     st, _, body = _raw_get(fake_arm, "/subscriptions/x/providers/Microsoft.Nope/things")
     assert st == 404 and body["error"]["code"] == "NotFound"
     st, _, body = _raw_get(fake_arm, f"/subscriptions/{SUB}/providers/Microsoft.Web/sites", token=None)
     assert st == 401
 
 
-def test_ratelimit_headers_count_down_and_can_throttle(fake_arm_factory) -> None:
+def test_ratelimit_headers_count_down_and_can_throttle(fake_arm_factory: Callable[..., FakeArm]) -> None:
     arm = fake_arm_factory(faults=Faults(read_budget=3, throttle_when_exhausted=True))
     path = f"/subscriptions/{SUB}/providers/Microsoft.Web/sites"
     seen = []
@@ -232,7 +239,7 @@ def test_ratelimit_headers_count_down_and_can_throttle(fake_arm_factory) -> None
     assert captured == ["1199"]
 
 
-def test_latency_injection_delays(fake_arm_factory) -> None:
+def test_latency_injection_delays(fake_arm_factory: Callable[..., FakeArm]) -> None:
     arm = fake_arm_factory(faults=Faults(latency_s=0.25))
     fs = arm.estate.sites[0]
     web = _web(arm)
@@ -259,7 +266,7 @@ def test_loopback_only_policy_blocks_other_hosts() -> None:
         list(web.web_apps.list())
 
 
-def test_fixture_ca_path_is_a_pem(arm_ca_path) -> None:
+def test_fixture_ca_path_is_a_pem(arm_ca_path: str) -> None:
     with open(arm_ca_path) as f:
         assert f.read().startswith("-----BEGIN CERTIFICATE-----")
 
@@ -267,14 +274,14 @@ def test_fixture_ca_path_is_a_pem(arm_ca_path) -> None:
 # ---- async at scale ------------------------------------------------------------------------------
 
 
-def test_async_client_reuses_connections_at_concurrency_8(fake_arm_factory) -> None:
+def test_async_client_reuses_connections_at_concurrency_8(fake_arm_factory: Callable[..., FakeArm]) -> None:
     from azure.core.pipeline.transport import AioHttpTransport
     from azure.mgmt.web.aio import WebSiteManagementClient as AioWeb
 
     arm = fake_arm_factory(make_estate(20), faults=Faults(latency_s=0.005), page_size=7)
     sites = arm.estate.sites
 
-    async def run() -> tuple[int, list[str]]:
+    async def run() -> tuple[int, list[str | None]]:
         sem = asyncio.Semaphore(8)
         async with arm.aio_session(limit=100) as session, AsyncStaticTokenCredential() as cred:
             transport = AioHttpTransport(session=session, session_owner=False)
@@ -291,13 +298,14 @@ def test_async_client_reuses_connections_at_concurrency_8(fake_arm_factory) -> N
                     fs = sites[i % len(sites)]
                     async with sem:
                         if i % 3 == 0:
-                            r = await web.web_apps.get(fs.resource_group, fs.name)
-                            return 1 if r.name == fs.name else 0
+                            site = await web.web_apps.get(fs.resource_group, fs.name)
+                            return 1 if site.name == fs.name else 0
                         if i % 3 == 1:
-                            r = await web.web_apps.list_application_settings(fs.resource_group, fs.name)
-                            return 1 if r.properties == fs.app_settings else 0
-                        r = await web.web_apps.list_connection_strings(fs.resource_group, fs.name)
-                        return 1 if set(r.properties) == set(fs.connection_strings) else 0
+                            settings = await web.web_apps.list_application_settings(fs.resource_group, fs.name)
+                            return 1 if settings.properties == fs.app_settings else 0
+                        conns = await web.web_apps.list_connection_strings(fs.resource_group, fs.name)
+                        props = conns.properties
+                        return 1 if props is not None and set(props) == set(fs.connection_strings) else 0
 
                 ok = sum(await asyncio.gather(*(one(i) for i in range(97))))
         return ok, listed
@@ -311,7 +319,7 @@ def test_async_client_reuses_connections_at_concurrency_8(fake_arm_factory) -> N
     assert 1 <= used <= 8 + 2, used
 
 
-def test_patch_site_enables_system_identity(fake_arm) -> None:
+def test_patch_site_enables_system_identity(fake_arm: FakeArm) -> None:
     from azure.mgmt.web.models import ManagedServiceIdentity, SitePatchResource
 
     fs = next(s for s in fake_arm.estate.sites if s.identity is None)
@@ -319,6 +327,7 @@ def test_patch_site_enables_system_identity(fake_arm) -> None:
     out = web.web_apps.update(
         fs.resource_group, fs.name, SitePatchResource(identity=ManagedServiceIdentity(type="SystemAssigned"))
     )
+    assert out.identity is not None
     assert out.identity.type == "SystemAssigned" and out.identity.principal_id
     assert fs.identity is not None and fs.identity.principal_id == out.identity.principal_id
     assert fake_arm.requests_to(fs.name, "PATCH")[0].body == {"identity": {"type": "SystemAssigned"}}

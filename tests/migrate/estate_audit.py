@@ -34,9 +34,11 @@ def _scan(args: tuple[str, ...], key_dir: str) -> str:
 
 def estate_document(key_dir: Path) -> dict[str, Any]:
     """The scan document of examples/contoso-estate."""
-    return json.loads(_scan((str(ESTATE),), str(key_dir)))
+    doc: dict[str, Any] = json.loads(_scan((str(ESTATE),), str(key_dir)))
+    return doc
 
 
 def az_export_document(key_dir: Path) -> dict[str, Any]:
     """The scan document of examples/az-export (App Service settings, offline)."""
-    return json.loads(_scan(("--az-export", str(AZ_EXPORT)), str(key_dir)))
+    doc: dict[str, Any] = json.loads(_scan(("--az-export", str(AZ_EXPORT)), str(key_dir)))
+    return doc

@@ -31,7 +31,7 @@ def _commands(doc: Any) -> list[list[str]]:
 
 
 def _check_options(args: list[str]) -> None:
-    command = main.commands[args[0]]  # type: ignore[attr-defined]
+    command = main.commands[args[0]]
     known = {opt for p in command.params if isinstance(p, click.Option) for opt in p.opts + p.secondary_opts}
     unknown = [a for a in args[1:] if a.startswith("-") and a not in known]
     assert not unknown, f"secretless {args[0]} has no option {unknown}"

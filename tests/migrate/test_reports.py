@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import click
 import jsonschema
 import pytest
 from click.testing import CliRunner
@@ -18,7 +19,7 @@ from migrate.reports import RENDERERS, ReportError, UnsupportedDocumentError, lo
 from migrate.reports.csv_table import COLUMNS, safe_cell
 from migrate.reports.model import Report
 from migrate.reports.templating import markdown_cell
-from tests.conftest import DATA
+from tests.conftest import DATA, file_location
 from tests.migrate.estate_audit import az_export_document, estate_document
 from tests.test_example_estate import _canaries, _leaks, _manifest
 
@@ -47,7 +48,7 @@ def app_report(key_dir: Path) -> Report:
 
 def _hostile_doc(doc: dict[str, Any]) -> dict[str, Any]:
     """The estate document with a path and a setting name that carry markup and formulas."""
-    hostile = json.loads(json.dumps(doc))
+    hostile: dict[str, Any] = json.loads(json.dumps(doc))
     first = hostile["items"][0]
     first["Location"]["path"] = "src/<script>alert(1)</script>/app|settings.json"
     first["SettingName"] = "<script>alert(1)</script>"
@@ -80,8 +81,9 @@ def test_no_canary_reaches_any_report(fmt: str, estate_report: Report) -> None:
 
 
 def test_cli_format_choices_are_the_registry() -> None:
-    cmd = main.commands["report"]  # type: ignore[attr-defined]
+    cmd = main.commands["report"]
     option = next(p for p in cmd.params if p.name == "fmt")
+    assert isinstance(option.type, click.Choice)
     assert list(option.type.choices) == list(RENDERERS)
 
 
@@ -155,7 +157,8 @@ def test_app_service_locations_read_as_site_and_setting(app_report: Report) -> N
 
 
 def _sarif(report: Report) -> dict[str, Any]:
-    return json.loads(RENDERERS["sarif"].render(report))
+    sarif: dict[str, Any] = json.loads(RENDERERS["sarif"].render(report))
+    return sarif
 
 
 @pytest.mark.parametrize("which", ["estate", "app-service"])
@@ -187,7 +190,7 @@ def test_sarif_rules_results_and_fingerprints(estate_report: Report) -> None:
         phys = result["locations"][0]["physicalLocation"]
         assert phys["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
         assert not phys["artifactLocation"]["uri"].startswith("/")
-        assert phys["region"]["startLine"] == item.location.line  # type: ignore[union-attr]
+        assert phys["region"]["startLine"] == file_location(item).line
     not_emitted = {"placeholder", "dev-emulator", "passwordless"}
     assert len(run["results"]) == sum(1 for f in estate_report.findings
                                       if str(f.item.value_class) not in not_emitted)

@@ -19,7 +19,7 @@ from scanners.azure_arm import ArmRetryPolicy
 from scanners.fingerprint import Fingerprinter
 from scanners.records import AppServiceLocation, SkipReason, ValueClass
 from scanners.sign_in import ArmTarget
-from tests.conftest import TEST_KEY
+from tests.conftest import TEST_KEY, app_service_location
 from tests.fakearm import (
     AsyncStaticTokenCredential,
     Estate,
@@ -93,8 +93,8 @@ def test_slots_sticky_identities_and_vaults(fake_arm_factory: Any, monkeypatch: 
     result = _scan(fake_arm_factory(estate), monkeypatch)
     by = {(i.location.slot, i.location.setting): i for i in result.items if isinstance(i.location, AppServiceLocation)}
     prod, stg = by[(None, "Default")], by[("staging", "Default")]
-    assert prod.location.slot_setting and stg.location.slot_setting
-    assert prod.location.setting_kind == "connection-string"
+    assert app_service_location(prod).slot_setting and app_service_location(stg).slot_setting
+    assert app_service_location(prod).setting_kind == "connection-string"
     assert prod.endpoint.server == "orders" and stg.endpoint.server == "orders-stg"
     legacy = by[(None, "SqlPassword")]
     assert legacy.value_class is ValueClass.REFERENCE
@@ -121,7 +121,8 @@ def test_identity_design_findings(fake_arm_factory: Any, monkeypatch: pytest.Mon
                                "Queue__serviceUri": "https://a2.queue.core.windows.net"}),
     ]
     result = _scan(fake_arm_factory(Estate(sites, [])), monkeypatch)
-    advisories = {(i.location.site, i.detector) for i in result.items if i.value_class is ValueClass.ADVISORY}
+    advisories = {(app_service_location(i).site, i.detector) for i in result.items
+                  if i.value_class is ValueClass.ADVISORY}
     assert ("no-identity", "app-service:no-managed-identity") in advisories
     assert ("sp-secret", "app-service:service-principal-credential-in-settings") in advisories
     assert ("two-uais", "app-service:ambiguous-user-assigned-identity") in advisories
@@ -169,6 +170,7 @@ def test_retry_after_is_capped() -> None:
     class _PR:
         http_response = _Resp()
 
+    # _PR fakes the one attribute of a PipelineResponse that get_retry_after reads
     assert ArmRetryPolicy(max_retry_after=5).get_retry_after(_PR()) == 5  # type: ignore[arg-type]
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 
-from scanners.records import CredentialKind, EvidenceRole, ServiceType, ValueClass
-from tests.conftest import scan_text
+from scanners.records import ConnectionStringAuditItem, CredentialKind, EvidenceRole, ServiceType, ValueClass
+from tests.conftest import file_location, scan_text
 from tests.planted import assert_planted_found
 
 CANARY_PW = "Vq7-Canary-Pa55word-K2m"
@@ -57,11 +58,11 @@ TEMPLATE = """{
 """.replace("@PW@", CANARY_PW).replace("@KEY@", CANARY_KEY)
 
 
-def _items():
+def _items() -> list[ConnectionStringAuditItem]:
     return scan_text("infra/azuredeploy.json", TEMPLATE)
 
 
-def _named(items, name, detector_part="arm-templates"):
+def _named(items: Iterable[ConnectionStringAuditItem], name: str, detector_part: str = "arm-templates") -> list[ConnectionStringAuditItem]:
     return [i for i in items if i.setting_name == name and detector_part in i.detector]
 
 
@@ -73,9 +74,9 @@ def test_list_keys_in_app_settings() -> None:
     assert web[0].credential_kind is CredentialKind.ACCOUNT_KEY
     assert web[0].value_class is ValueClass.SECRET
     assert web[0].evidence_role is EvidenceRole.IAC_ASSIGNMENT
-    assert web[0].location.line == 21
+    assert file_location(web[0]).line == 21
     sb = _named(items, "ServiceBusConnection")
-    assert sb and sb[0].service_type is ServiceType.SERVICE_BUS and sb[0].location.line == 22
+    assert sb and sb[0].service_type is ServiceType.SERVICE_BUS and file_location(sb[0]).line == 22
     cosmos = _named(items, "ConnectionStrings:Cosmos")
     assert cosmos and cosmos[0].service_type is ServiceType.COSMOS_DB
     assert cosmos[0].value_class is ValueClass.SECRET
@@ -84,7 +85,7 @@ def test_list_keys_in_app_settings() -> None:
 def test_site_config_resource_and_other_list_functions() -> None:
     items = _items()
     search = _named(items, "SEARCH_KEY")
-    assert search and search[0].service_type is ServiceType.AI_SEARCH and search[0].location.line == 35
+    assert search and search[0].service_type is ServiceType.AI_SEARCH and file_location(search[0]).line == 35
     acr = _named(items, "DOCKER_REGISTRY_SERVER_PASSWORD")
     assert acr and acr[0].service_type is ServiceType.CONTAINER_REGISTRY
     assert acr[0].credential_kind is CredentialKind.ADMIN_PASSWORD
@@ -96,20 +97,20 @@ def test_outputs_are_iac_output() -> None:
     assert redis[0].service_type is ServiceType.REDIS
     assert redis[0].evidence_role is EvidenceRole.IAC_OUTPUT
     assert redis[0].value_class is ValueClass.SECRET
-    assert redis[0].location.line == 41
+    assert file_location(redis[0]).line == 41
 
 
 def test_literal_connection_string_named_after_app_setting() -> None:
     lit = _named(_items(), "LiteralStorage")
     assert lit and lit[0].value_class is ValueClass.SECRET
-    assert lit[0].service_type is ServiceType.STORAGE and lit[0].location.line == 23
+    assert lit[0].service_type is ServiceType.STORAGE and file_location(lit[0]).line == 23
 
 
 def test_securestring_defaults() -> None:
     items = _items()
     sql = _named(items, "sqlAdministratorLoginPassword")
     assert sql and all(i.value_class is ValueClass.SECRET for i in sql)
-    assert sql[0].location.line == 5
+    assert file_location(sql[0]).line == 5
     vm = _named(items, "vmPassword")
     generic = [i for i in vm if i.service_type is ServiceType.GENERIC]
     assert generic and generic[0].credential_kind is CredentialKind.PASSWORD
@@ -144,9 +145,9 @@ def test_parameter_file_key_vault_reference_and_literal() -> None:
     ref = _named(items, "adminPassword")
     assert ref and ref[0].service_type is ServiceType.KEY_VAULT
     assert ref[0].value_class is ValueClass.REFERENCE
-    assert ref[0].location.line == 5
+    assert file_location(ref[0]).line == 5
     conn = _named(items, "storageConnection")
-    assert conn and conn[0].value_class is ValueClass.SECRET and conn[0].location.line == 11
+    assert conn and conn[0].value_class is ValueClass.SECRET and file_location(conn[0]).line == 11
     assert CANARY_KEY not in json.dumps([i.to_json() for i in items])
 
 

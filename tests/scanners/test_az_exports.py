@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from click.testing import CliRunner
 from migrate.cli import main
 from scanners.records import AppServiceLocation, ValueClass
 from scanners.scan_job import scan_az_exports
-from tests.conftest import TEST_KEY
+from tests.conftest import TEST_KEY, app_service_location
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "az-export"
 
@@ -23,9 +24,9 @@ def test_example_export() -> None:
     assert ("Orders", ValueClass.SECRET) in by
     assert ("AZURE_CLIENT_SECRET", ValueClass.SECRET) in by
     assert ("APPLICATIONINSIGHTS_CONNECTION_STRING", ValueClass.LOCATOR) in by
-    storage = next(i for i in result.items if i.location.setting == "Storage")  # type: ignore[union-attr]
-    assert storage.location.slot_setting  # type: ignore[union-attr]
-    assert storage.location.resource_group == "rg-orders"  # type: ignore[union-attr]
+    storage = next(i for i in result.items if app_service_location(i).setting == "Storage")
+    assert app_service_location(storage).slot_setting
+    assert app_service_location(storage).resource_group == "rg-orders"
     assert result.sites[0].site == "web-orders" and not result.sites[0].identity.has_any
     detectors = {i.detector for i in result.items}
     assert "app-service:no-managed-identity" in detectors
@@ -42,7 +43,8 @@ def test_older_connection_string_shape_and_slot(tmp_path: Path) -> None:
         "kind": "app", "identity": {"type": "SystemAssigned", "principalId": "p"}}))
     result = scan_az_exports((str(tmp_path),), TEST_KEY)
     item = result.items[0]
-    assert (item.location.site, item.location.slot, item.location.setting) == ("api", "staging", "Cache")  # type: ignore[union-attr]
+    where = app_service_location(item)
+    assert (where.site, where.slot, where.setting) == ("api", "staging", "Cache")
     assert item.service_type.value == "redis" and item.value_class is ValueClass.SECRET
 
 
@@ -53,7 +55,7 @@ def test_bad_export_files_are_skipped(tmp_path: Path) -> None:
     result = scan_az_exports((str(tmp_path),), TEST_KEY)
     reasons = {Path(s.target).name: str(s.reason) for s in result.skipped}
     assert reasons == {"broken.appsettings.json": "malformed", "notes.json": "unsupported"}
-    assert any(i.location.site == "ok" for i in result.items)  # type: ignore[union-attr]
+    assert any(app_service_location(i).site == "ok" for i in result.items)
 
 
 def test_cli_az_export(tmp_path: Path) -> None:
@@ -64,3 +66,31 @@ def test_cli_az_export(tmp_path: Path) -> None:
     secrets = {i["Location"]["setting"] for i in doc["items"] if i["ValueClass"] == "secret"}
     assert secrets == {"Storage", "Orders", "AZURE_CLIENT_SECRET"}  # every planted CANARY value, found
     assert "CANARY" not in res.stdout + res.stderr
+
+
+# ----------------------------------------------------------------------------- hostile exports (issue 14, item 10)
+
+
+def test_hostile_export_files_are_skipped_and_the_rest_is_read(tmp_path: Path) -> None:
+    shutil.copy(EXAMPLE / "web-orders.appsettings.json", tmp_path / "ok.appsettings.json")
+    (tmp_path / "deep.appsettings.json").write_text("[" * 100_000 + "]" * 100_000)
+    (tmp_path / "odd.appsettings.json").write_text(json.dumps([{"name": "Storage", "value": (
+        "DefaultEndpointsProtocol=https;AccountName=oddacct;AccountKey=CANARYodd0123456789abcdefghij==")}]))
+    (tmp_path / "odd.show.json").write_text(json.dumps({
+        "id": "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.Web/sites/odd", "kind": "app",
+        "identity": {"type": "UserAssigned", "userAssignedIdentities": ["/subscriptions/s1/uai-1", 7]}}))
+    os.mkfifo(tmp_path / "x.appsettings.json")  # nobody writes to it: reading it would hang
+    result = scan_az_exports((str(tmp_path),), TEST_KEY)
+    reasons = {Path(s.target).name: str(s.reason) for s in result.skipped}
+    assert reasons == {"deep.appsettings.json": "malformed", "x.appsettings.json": "unreadable"}
+    sites = {app_service_location(i).site for i in result.items if i.value_class is ValueClass.SECRET}
+    assert sites == {"ok", "odd"}
+    odd = next(s for s in result.sites if s.site == "odd")
+    assert [u.resource_id for u in odd.identity.user_assigned] == ["/subscriptions/s1/uai-1"]
+    assert "CANARY" not in json.dumps([s.to_json() for s in result.skipped])
+
+
+def test_a_fifo_given_as_the_export_path_is_refused(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "x.appsettings.json")
+    result = scan_az_exports((str(tmp_path / "x.appsettings.json"),), TEST_KEY)
+    assert [str(s.reason) for s in result.skipped] == ["unreadable"]

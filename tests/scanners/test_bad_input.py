@@ -7,20 +7,23 @@ from pathlib import Path
 
 import pytest
 
-from scanners.records import SkipReason, ValueClass
+from scanners.file_scan import DEFAULT_MAX_FILE_SIZE
+from scanners.records import ConnectionStringAuditItem, SkippedItem, SkipReason, ValueClass
 from scanners.repository import RepositoryScanOptions, scan_repository
 from scanners.walker import WalkOptions
-from tests.conftest import TEST_KEY
+from tests.conftest import TEST_KEY, file_location
 
 GOOD = "AZURE_CLIENT_SECRET=abc8Q~CANARYdefghijklmnopqrstuvwxyz01234\n"
 
 
-def _scan(root: Path, **kw: object) -> tuple[list, list]:
-    res = scan_repository(str(root), TEST_KEY, RepositoryScanOptions(jobs=1, generic=False, **kw))  # type: ignore[arg-type]
+def _scan(root: Path, max_file_size: int = DEFAULT_MAX_FILE_SIZE, walk: WalkOptions | None = None
+          ) -> tuple[list[ConnectionStringAuditItem], list[SkippedItem]]:
+    options = RepositoryScanOptions(walk=walk or WalkOptions(), max_file_size=max_file_size, jobs=1, generic=False)
+    res = scan_repository(str(root), TEST_KEY, options)
     return list(res.items), list(res.skipped)
 
 
-def _reasons(skipped: list) -> dict[str, SkipReason]:
+def _reasons(skipped: list[SkippedItem]) -> dict[str, SkipReason]:
     return {s.target: s.reason for s in skipped}
 
 
@@ -31,10 +34,10 @@ def test_good_file_found_beside_bad_ones(tmp_path: Path) -> None:
     (tmp_path / "latin.env").write_bytes("PASSWORT=caf\xe9\n".encode("latin-1") + GOOD.encode())
     items, skipped = _scan(tmp_path, max_file_size=10_000)
     reasons = _reasons(skipped)
-    assert reasons["blob.bin"] is SkipReason.BINARY
+    assert reasons["blob.bin"] is SkipReason.BINARY_WITH_KEYWORDS  # binary, and `secret=` inside: listed as such
     assert reasons["big.env"] is SkipReason.TOO_LARGE
     assert reasons["latin.env"] is SkipReason.NOT_UTF8
-    found = {i.location.path for i in items if i.value_class is ValueClass.SECRET}
+    found = {file_location(i).path for i in items if i.value_class is ValueClass.SECRET}
     assert found == {"good.env", "latin.env"}  # non-UTF-8 file is still scanned
 
 
@@ -47,7 +50,7 @@ def test_symlink_loop_is_not_followed(tmp_path: Path) -> None:
     reasons = _reasons(skipped)
     assert reasons["a/loop"] is SkipReason.SYMLINK
     assert reasons["dangling"] is SkipReason.SYMLINK
-    assert [i.location.path for i in items] == ["a/good.env"]
+    assert [file_location(i).path for i in items] == ["a/good.env"]
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can read any file")
@@ -79,7 +82,7 @@ def test_gitignore_and_vendored_are_reported(tmp_path: Path) -> None:
     assert reasons["secrets"] is SkipReason.IGNORED
     assert reasons["x.local.env"] is SkipReason.IGNORED
     assert reasons["node_modules"] is SkipReason.VENDORED
-    assert sorted(i.location.path for i in items) == ["keep.local.env", "src/a.env"]
+    assert sorted(file_location(i).path for i in items) == ["keep.local.env", "src/a.env"]
     items2, _ = _scan(tmp_path, walk=WalkOptions(respect_gitignore=False, skip_vendored=False))
     assert len(items2) == 5
 

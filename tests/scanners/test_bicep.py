@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterable
+from typing import Any
 
-from tests.conftest import scan_text
+from scanners.records import ConnectionStringAuditItem
+from tests.conftest import file_location, scan_text
 from tests.planted import assert_planted_found
 
 PASS_CANARY = "Canary-Bicep-Pass-9931!"
@@ -99,7 +102,7 @@ output registryPassword string = acr.listCredentials().passwords[0].value
 """
 
 
-def _by(items, **want):
+def _by(items: Iterable[ConnectionStringAuditItem], **want: object) -> list[dict[str, Any]]:
     out = []
     for i in items:
         j = i.to_json()
@@ -115,7 +118,7 @@ def _line_of(text: str, needle: str) -> int:
     raise AssertionError(needle)
 
 
-def test_list_keys_into_app_setting_is_named_and_located():
+def test_list_keys_into_app_setting_is_named_and_located() -> None:
     items = scan_text("infra/main.bicep", MAIN)
     hits = _by(items, SettingName="AzureWebJobsStorage", Detector="bicep:list-keys")
     assert len(hits) == 1
@@ -128,7 +131,7 @@ def test_list_keys_into_app_setting_is_named_and_located():
     assert "sa.listKeys()" in h["RedactedPreview"]
 
 
-def test_services_resolved_from_resource_types():
+def test_services_resolved_from_resource_types() -> None:
     items = scan_text("infra/main.bicep", MAIN)
     by_name = {i.setting_name: i for i in items if i.detector.startswith("bicep:")}
     assert str(by_name["ServiceBusConnection"].service_type) == "service-bus"
@@ -144,7 +147,7 @@ def test_services_resolved_from_resource_types():
     assert str(acr.credential_kind) == "admin-password"
 
 
-def test_outputs_are_iac_output_with_history_note():
+def test_outputs_are_iac_output_with_history_note() -> None:
     items = scan_text("infra/main.bicep", MAIN)
     outs = _by(items, EvidenceRole="iac-output")
     assert {o["SettingName"] for o in outs} == {"storageKey", "registryPassword"}
@@ -158,25 +161,25 @@ def test_outputs_are_iac_output_with_history_note():
     assert not _by(items, SettingName="oldKey")
 
 
-def test_secure_param_default_is_secret_and_empty_default_is_not():
+def test_secure_param_default_is_secret_and_empty_default_is_not() -> None:
     items = scan_text("infra/main.bicep", MAIN)
     line = _line_of(MAIN, "param sqlAdminPassword")
     hits = [i for i in items if i.setting_name == "sqlAdminPassword"]
-    assert hits and all(i.location.line == line for i in hits)
+    assert hits and all(file_location(i).line == line for i in hits)
     # The name says SQL, so the recognised finding stands and the generic twin is dropped.
     assert [(str(i.service_type), str(i.value_class)) for i in hits] == [("azure-sql", "secret")]
     empty = [i for i in items if i.setting_name == "emptyDefault"]
     assert all(str(i.value_class) != "secret" for i in empty)
 
 
-def test_secure_param_default_with_an_unknown_name_is_a_generic_secret():
+def test_secure_param_default_with_an_unknown_name_is_a_generic_secret() -> None:
     text = "@secure()\nparam deployToken string = 'Zq9-CANARY-deploy-token-7781'\n"
     hits = [i for i in scan_text("infra/other.bicep", text) if i.setting_name == "deployToken"]
     assert any(str(i.value_class) == "secret" and "has a default value" in i.redacted_preview for i in hits)
     assert "CANARY" not in json.dumps([i.to_json() for i in hits])
 
 
-def test_literal_storage_key_found_and_canaries_never_leak():
+def test_literal_storage_key_found_and_canaries_never_leak() -> None:
     items = scan_text("infra/main.bicep", MAIN, generic=True)
     legacy = [i for i in items if i.setting_name == "Legacy"]
     assert legacy and str(legacy[0].value_class) == "secret"
@@ -188,7 +191,7 @@ def test_literal_storage_key_found_and_canaries_never_leak():
     assert KEY_CANARY[10:40] not in dumped
 
 
-def test_unknown_symbol_and_key_vault_reference_in_bicepparam():
+def test_unknown_symbol_and_key_vault_reference_in_bicepparam() -> None:
     params = """\
 using './main.bicep'
 
@@ -200,14 +203,14 @@ param location = 'westeurope'
     ref = [i for i in items if str(i.service_type) == "key-vault"]
     assert ref and str(ref[0].value_class) == "reference"
     assert ref[0].setting_name == "sqlAdminPassword"
-    assert ref[0].location.line == 3
+    assert file_location(ref[0]).line == 3
     lit = [i for i in items if i.setting_name == "adminPassword"]
-    assert lit and str(lit[0].value_class) == "secret" and lit[0].location.line == 4
+    assert lit and str(lit[0].value_class) == "secret" and file_location(lit[0]).line == 4
     assert not [i for i in items if i.setting_name == "location"]
     assert "Canary-Param-Pass-0042!" not in json.dumps([i.to_json() for i in items])
 
 
-def test_list_keys_on_parameter_id_guesses_service_from_name():
+def test_list_keys_on_parameter_id_guesses_service_from_name() -> None:
     text = """\
 param storageAccountId string
 var conn = 'DefaultEndpointsProtocol=https;AccountKey=${listKeys(storageAccountId, '2023-01-01').keys[0].value}'
@@ -216,10 +219,10 @@ var conn = 'DefaultEndpointsProtocol=https;AccountKey=${listKeys(storageAccountI
     assert len(items) == 1
     assert str(items[0].service_type) == "storage"
     assert items[0].setting_name == "conn"
-    assert items[0].location.line == 2
+    assert file_location(items[0]).line == 2
 
 
-def test_identity_settings_are_not_secrets():
+def test_identity_settings_are_not_secrets() -> None:
     text = """\
 resource sa 'Microsoft.Storage/storageAccounts@2023-01-01' existing = {
   name: 'st'
@@ -242,4 +245,4 @@ resource site 'Microsoft.Web/sites@2022-09-01' = {
     assert len(ident) == 1
     assert str(ident[0].value_class) == "passwordless"
     assert str(ident[0].service_type) == "storage"
-    assert ident[0].location.line == 10
+    assert file_location(ident[0]).line == 10

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 
 from scanners.handlers.csharp_arguments import mask_comments, split_args
-from scanners.records import CredentialKind, EvidenceRole, ServiceType, ValueClass
-from tests.conftest import scan_text
+from scanners.records import ConnectionStringAuditItem, CredentialKind, EvidenceRole, ServiceType, ValueClass
+from tests.conftest import file_location, scan_text
 from tests.planted import assert_planted_found, lines_holding
 
 CANARY_PW = "Canary-Sql-Pa55-4471"
@@ -55,12 +56,12 @@ public static class Functions
 """
 
 
-def _items():
+def _items() -> list[ConnectionStringAuditItem]:
     return scan_text("src/Orders/Startup.cs", CODE)
 
 
-def _at(items, line, detector=None):
-    return [i for i in items if i.location.line == line and (detector is None or i.detector == detector)]
+def _at(items: Iterable[ConnectionStringAuditItem], line: int, detector: str | None = None) -> list[ConnectionStringAuditItem]:
+    return [i for i in items if file_location(i).line == line and (detector is None or i.detector == detector)]
 
 
 def test_connection_string_consumers_and_lookups() -> None:
@@ -128,9 +129,9 @@ def test_function_bindings() -> None:
     items = [i for i in _items() if i.detector == "csharp:binding"]
     by_name = {i.setting_name: i for i in items}
     assert by_name["AzureWebJobsStorage"].service_type is ServiceType.STORAGE
-    assert by_name["AzureWebJobsStorage"].location.line == 34
+    assert file_location(by_name["AzureWebJobsStorage"]).line == 34
     assert by_name["OrdersBus"].service_type is ServiceType.SERVICE_BUS
-    assert by_name["OrdersBus"].location.line == 35
+    assert file_location(by_name["OrdersBus"]).line == 35
     assert by_name["CosmosConn"].service_type is ServiceType.COSMOS_DB
     assert all(i.evidence_role is EvidenceRole.CODE_CONSUMER for i in items)
 
@@ -140,7 +141,7 @@ def test_previews_never_hold_literals() -> None:
     assert_planted_found(items, CODE, CANARY_PW, CANARY_SEARCH, CANARY_ENTRA)
     literal_lines = lines_holding(CODE, "orders-bus.servicebus") | lines_holding(CODE, "$Default")
     assert len(literal_lines) == 2
-    assert literal_lines <= {i.location.line for i in items if i.detector == "csharp:ctor"}
+    assert literal_lines <= {file_location(i).line for i in items if i.detector == "csharp:ctor"}
     out = json.dumps([i.to_json() for i in items])
     for canary in (CANARY_PW, CANARY_SEARCH, CANARY_ENTRA, "orders-bus.servicebus", "$Default"):
         assert canary not in out
@@ -155,10 +156,10 @@ def test_standalone_key_credential_and_unused_lookup() -> None:
     }}
 }}"""
     items = scan_text("src/Keys.cs", code)
-    first = [i for i in items if i.location.line == 3 and i.detector == "csharp:ctor"]
+    first = [i for i in items if file_location(i).line == 3 and i.detector == "csharp:ctor"]
     assert first and first[0].service_type is ServiceType.OPENAI
     assert first[0].value_class is ValueClass.SECRET
-    second = [i for i in items if i.location.line == 4 and i.detector == "csharp:ctor"]
+    second = [i for i in items if file_location(i).line == 4 and i.detector == "csharp:ctor"]
     assert second and second[0].value_class is ValueClass.REFERENCE
     assert second[0].setting_name == "Search:ApiKey"
     assert second[0].service_type is ServiceType.AI_SEARCH
@@ -167,7 +168,9 @@ def test_standalone_key_credential_and_unused_lookup() -> None:
 
 def test_split_args_and_mask_comments() -> None:
     text = 'f(a, "x, (y)", g(b, c), @"q""r", \'c\', name: value)'
-    args, end = split_args(text, 1)
+    split = split_args(text, 1)
+    assert split is not None
+    args, end = split
     assert args == ["a", '"x, (y)"', "g(b, c)", '@"q""r"', "'c'", "value"]
     assert end == len(text)
     assert split_args("f(a, b", 1) is None
@@ -187,12 +190,12 @@ builder.Services.AddAzureClients(b => b.AddServiceBusClientWithNamespace("orders
 builder.Services.AddSingleton(new SecretClient(new Uri(builder.Configuration["KeyVault:VaultUri"]!), new DefaultAzureCredential()));
 """
     items = scan_text("src/Program.cs", code)
-    calls = {i.location.line: i for i in items if i.detector == "csharp:call"}
+    calls = {file_location(i).line: i for i in items if i.detector == "csharp:call"}
     assert calls[2].service_type is ServiceType.SQL and calls[2].setting_name == "ConnectionStrings:OrdersDb"
     assert calls[2].value_class is ValueClass.REFERENCE
     assert calls[3].service_type is ServiceType.REDIS and calls[3].setting_name == "ConnectionStrings:Redis"
     assert calls[7].value_class is ValueClass.PASSWORDLESS
-    vault = [i for i in items if i.location.line == 8 and i.detector == "csharp:ctor"]
+    vault = [i for i in items if file_location(i).line == 8 and i.detector == "csharp:ctor"]
     assert vault[0].redacted_preview == (
         'new SecretClient(new Uri(Configuration["KeyVault:VaultUri"]), new DefaultAzureCredential())'
     )
@@ -212,5 +215,5 @@ public static class F {
 }
 """
     found = {i.setting_name: i for i in scan_text("src/F.cs", functions) if i.detector == "csharp:binding"}
-    assert found["TablesConn"].service_type is ServiceType.STORAGE and found["TablesConn"].location.line == 4
-    assert found["AzureWebJobsStorage"].location.line == 4
+    assert found["TablesConn"].service_type is ServiceType.STORAGE and file_location(found["TablesConn"]).line == 4
+    assert file_location(found["AzureWebJobsStorage"]).line == 4

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
-from scanners.handlers.env_properties import parse_dotenv, parse_ini, parse_properties
+from scanners.handlers.dotenv_files import parse_dotenv
+from scanners.handlers.ini_files import parse_ini
+from scanners.handlers.java_properties import parse_properties
 from scanners.records import CredentialKind, EvidenceRole, ServiceType, ValueClass
 from tests.conftest import find_item as _find
 from tests.conftest import scan_text
@@ -40,7 +42,7 @@ spring.datasource.azure.passwordless-enabled=true
 """
 
 
-def test_parse_dotenv_quotes_comments_multiline():
+def test_parse_dotenv_quotes_comments_multiline() -> None:
     entries = {k: (line, v) for line, k, v in parse_dotenv(DOTENV)}
     assert entries["AZURE_CLIENT_SECRET"] == (3, ENTRA_SECRET)
     assert entries["AZURE_OPENAI_API_KEY"][1] == "<your-key>"
@@ -49,7 +51,7 @@ def test_parse_dotenv_quotes_comments_multiline():
     assert entries["AZURE_STORAGE_CONNECTION_STRING"][1].startswith("DefaultEndpointsProtocol=https;")
 
 
-def test_parse_properties_continuations_and_no_inline_comments():
+def test_parse_properties_continuations_and_no_inline_comments() -> None:
     entries = {k: (line, v) for line, k, v in parse_properties(PROPERTIES)}
     assert entries["spring.datasource.password"] == (4, DB_PW)  # '#' is part of the value
     line, value = entries["spring.cloud.azure.servicebus.connection-string"]
@@ -58,12 +60,12 @@ def test_parse_properties_continuations_and_no_inline_comments():
     assert parse_properties("a\\:b = c\\u0041 \\\\\n") == [(1, "a:b", "cA \\")]
 
 
-def test_parse_ini_sections():
+def test_parse_ini_sections() -> None:
     text = "[database]\nhost = s\nsql_password = secret1 ; note\n[DEFAULT]\nx: 'y'\n"
     assert parse_ini(text) == [(2, "database.host", "s"), (3, "database.sql_password", "secret1"), (5, "x", "y")]
 
 
-def test_dotenv_items():
+def test_dotenv_items() -> None:
     items = scan_text(".env", DOTENV)
     assert_planted_found(items, DOTENV, ENV_KEY, ENTRA_SECRET, REDIS_PW)
     assert ENV_KEY not in json.dumps([i.to_json() for i in items])
@@ -80,13 +82,13 @@ def test_dotenv_items():
     assert _find(items, 8, service_type=ServiceType.SERVICE_BUS).value_class is ValueClass.PLACEHOLDER
 
 
-def test_env_file_variants_match():
+def test_env_file_variants_match() -> None:
     for path in (".env.production", "deploy/prod.env", "config/.env.local"):
         items = scan_text(path, f"AZURE_CLIENT_SECRET={ENTRA_SECRET}\n")
         assert any(i.detector.startswith("env-properties") for i in items), path
 
 
-def test_spring_properties_items():
+def test_spring_properties_items() -> None:
     items = scan_text("src/main/resources/application.properties", PROPERTIES)
     assert_planted_found(items, PROPERTIES, DB_PW, PROP_KEY)
     assert _find(items, 6, service_type=ServiceType.SERVICE_BUS).value_class is ValueClass.SECRET  # SB_KEY, continued
@@ -108,14 +110,14 @@ def test_spring_properties_items():
     assert mi.value_class is ValueClass.PASSWORDLESS and mi.service_type is ServiceType.POSTGRESQL
 
 
-def test_ini_item():
+def test_ini_item() -> None:
     items = scan_text("config/app.ini", "[storage]\nconnection_string = \"DefaultEndpointsProtocol=https;AccountName=a2;AccountKey=<your-key>\"\n")
     item = _find(items, 2, detector="env-properties:conn-string:storage")
     assert item.setting_name == "storage.connection_string"
     assert item.value_class is ValueClass.PLACEHOLDER
 
 
-def test_unterminated_quote_does_not_swallow_following_lines():
+def test_unterminated_quote_does_not_swallow_following_lines() -> None:
     text = 'A=1\nBROKEN=\'no end\nC=3\nB="two\\nescaped"\nD=4\n'
     entries = {k: (line, v) for line, k, v in parse_dotenv(text)}
     assert entries["A"] == (1, "1")

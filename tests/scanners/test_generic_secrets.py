@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from scanners.records import ServiceType, ValueClass
-from tests.conftest import scan_text
+from tests.conftest import file_location, scan_text
 
 
 def test_generic_secrets_found_and_redacted() -> None:
@@ -17,7 +17,7 @@ def test_generic_secrets_found_and_redacted() -> None:
     )
     items = scan_text("app/mail.py", text, generic=True)
     generic = [i for i in items if i.detector.startswith("detect-secrets:")]
-    lines = {i.location.line for i in generic}
+    lines = {file_location(i).line for i in generic}
     assert {2, 3} <= lines
     assert all(i.service_type is ServiceType.GENERIC and i.value_class is ValueClass.SECRET for i in generic)
     assert "CANARY" not in json.dumps([i.to_json() for i in items])

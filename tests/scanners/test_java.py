@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from scanners.records import CredentialKind, EvidenceRole, ServiceType, ValueClass
+from scanners.records import ConnectionStringAuditItem, CredentialKind, EvidenceRole, ServiceType, ValueClass
 from tests.conftest import find_item as _find
 from tests.conftest import scan_text
 from tests.planted import assert_planted_found
@@ -48,11 +48,11 @@ public class Clients {{
 """
 
 
-def _items():
+def _items() -> list[ConnectionStringAuditItem]:
     return scan_text("src/main/java/com/contoso/orders/Clients.java", SOURCE)
 
 
-def test_canaries_never_serialised():
+def test_canaries_never_serialised() -> None:
     items = _items()
     assert_planted_found(items, SOURCE, STORAGE_KEY, ENTRA_SECRET, JDBC_PASSWORD)
     blob = json.dumps([i.to_json() for i in items])
@@ -60,7 +60,7 @@ def test_canaries_never_serialised():
         assert canary not in blob
 
 
-def test_spring_value_lookup_and_builder_consumer():
+def test_spring_value_lookup_and_builder_consumer() -> None:
     items = _items()
     lk = _find(items, 4, detector="java:lookup")
     assert lk.setting_name == "azure.servicebus.connection-string"
@@ -71,13 +71,13 @@ def test_spring_value_lookup_and_builder_consumer():
     assert consumer.evidence_role is EvidenceRole.CODE_CONSUMER
 
 
-def test_constant_connection_string_found_where_written():
+def test_constant_connection_string_found_where_written() -> None:
     item = _find(_items(), 7, service_type=ServiceType.STORAGE)
     assert item.value_class is ValueClass.SECRET
     assert item.endpoint.account == "contosodata"
 
 
-def test_cosmos_key_from_getenv():
+def test_cosmos_key_from_getenv() -> None:
     items = _items()
     item = _find(items, 18, detector="java:builder")
     assert item.service_type is ServiceType.COSMOS_DB
@@ -86,32 +86,32 @@ def test_cosmos_key_from_getenv():
     assert _find(items, 18, detector="java:lookup").setting_name == "COSMOS_KEY"
 
 
-def test_client_secret_builder():
+def test_client_secret_builder() -> None:
     item = _find(_items(), 21, service_type=ServiceType.ENTRA_ID)
     assert item.credential_kind is CredentialKind.CLIENT_SECRET
     assert item.value_class is ValueClass.SECRET
 
 
-def test_key_credential_placeholder_in_search_builder():
+def test_key_credential_placeholder_in_search_builder() -> None:
     item = _find(_items(), 24)
     assert item.service_type is ServiceType.AI_SEARCH
     assert item.value_class is ValueClass.PLACEHOLDER
 
 
-def test_passwordless_builder():
+def test_passwordless_builder() -> None:
     item = _find(_items(), 27)
     assert item.service_type is ServiceType.EVENT_HUBS
     assert item.value_class is ValueClass.PASSWORDLESS
 
 
-def test_jdbc_password_argument():
+def test_jdbc_password_argument() -> None:
     item = _find(_items(), 30, detector="java:jdbc")
     assert item.service_type is ServiceType.SQL
     assert item.credential_kind is CredentialKind.PASSWORD
     assert item.value_class is ValueClass.SECRET
 
 
-def test_kotlin_builder_without_new():
+def test_kotlin_builder_without_new() -> None:
     src = (
         'val conn = System.getenv("AZURE_STORAGE_CONNECTION_STRING")\n'
         "val client = BlobServiceClientBuilder().connectionString(conn).buildClient()\n"

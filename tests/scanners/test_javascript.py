@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from scanners.records import CredentialKind, EvidenceRole, ServiceType, ValueClass
+from scanners.records import ConnectionStringAuditItem, CredentialKind, EvidenceRole, ServiceType, ValueClass
 from tests.conftest import find_item as _find
 from tests.conftest import scan_text
 from tests.planted import assert_planted_found
@@ -32,11 +32,11 @@ const cosmosMi = new CosmosClient({{ endpoint, aadCredentials: new DefaultAzureC
 """
 
 
-def _items():
+def _items() -> list[ConnectionStringAuditItem]:
     return scan_text("src/clients.ts", SOURCE)
 
 
-def test_canaries_never_serialised():
+def test_canaries_never_serialised() -> None:
     items = _items()
     assert_planted_found(items, SOURCE, SB_KEY, COSMOS_KEY, SEARCH_KEY, SHARED_KEY)
     blob = json.dumps([i.to_json() for i in items])
@@ -44,7 +44,7 @@ def test_canaries_never_serialised():
         assert canary not in blob
 
 
-def test_from_connection_string_through_variable():
+def test_from_connection_string_through_variable() -> None:
     item = _find(_items(), 6, detector="javascript:from-connection-string")
     assert item.service_type is ServiceType.STORAGE
     assert item.setting_name == "AZURE_STORAGE_CONNECTION_STRING"
@@ -52,7 +52,7 @@ def test_from_connection_string_through_variable():
     assert item.evidence_role is EvidenceRole.CODE_CONSUMER
 
 
-def test_process_env_lookups():
+def test_process_env_lookups() -> None:
     items = _items()
     lk = _find(items, 5, detector="javascript:lookup")
     assert lk.setting_name == "AZURE_STORAGE_CONNECTION_STRING"
@@ -60,7 +60,7 @@ def test_process_env_lookups():
     assert idx.setting_name == "SERVICEBUS_CONNECTION"
 
 
-def test_service_bus_env_with_literal_default():
+def test_service_bus_env_with_literal_default() -> None:
     items = _items()
     ref = _find(items, 7, value_class=ValueClass.REFERENCE, detector="javascript:ctor")
     assert ref.service_type is ServiceType.SERVICE_BUS
@@ -69,13 +69,13 @@ def test_service_bus_env_with_literal_default():
     assert secret.evidence_role is EvidenceRole.CODE_LITERAL
 
 
-def test_event_hubs_placeholder():
+def test_event_hubs_placeholder() -> None:
     item = _find(_items(), 8)
     assert item.service_type is ServiceType.EVENT_HUBS
     assert item.value_class is ValueClass.PLACEHOLDER
 
 
-def test_cosmos_object_key_and_key_credentials():
+def test_cosmos_object_key_and_key_credentials() -> None:
     items = _items()
     cosmos = _find(items, 9)
     assert cosmos.service_type is ServiceType.COSMOS_DB
@@ -87,7 +87,7 @@ def test_cosmos_object_key_and_key_credentials():
     assert shared.service_type is ServiceType.STORAGE and shared.value_class is ValueClass.SECRET
 
 
-def test_client_secret_and_openai_env():
+def test_client_secret_and_openai_env() -> None:
     items = _items()
     sp = _find(items, 10, detector="javascript:ctor")
     assert sp.service_type is ServiceType.ENTRA_ID
@@ -96,20 +96,20 @@ def test_client_secret_and_openai_env():
     assert ai.service_type is ServiceType.OPENAI and ai.setting_name == "AZURE_OPENAI_API_KEY"
 
 
-def test_passwordless_clients():
+def test_passwordless_clients() -> None:
     items = _items()
     assert _find(items, 14).value_class is ValueClass.PASSWORDLESS
     mi = _find(items, 15)
     assert mi.service_type is ServiceType.COSMOS_DB and mi.value_class is ValueClass.PASSWORDLESS
 
 
-def test_destructured_env_lookup():
+def test_destructured_env_lookup() -> None:
     src = "const { COSMOS_CONNECTION_STRING, PORT } = process.env;\n"
     names = {i.setting_name for i in scan_text("server.js", src) if i.detector == "javascript:lookup"}
     assert names == {"COSMOS_CONNECTION_STRING", "PORT"}
 
 
-def test_unbalanced_source_does_not_crash():
+def test_unbalanced_source_does_not_crash() -> None:
     src = 'const c = BlobServiceClient.fromConnectionString(process.env.CONN, "a'
     items = scan_text("x.js", src)
     assert all(i.value_class is not ValueClass.SECRET for i in items)

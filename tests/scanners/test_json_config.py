@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterable
 
 import pytest
 
@@ -11,8 +12,8 @@ from scanners.evidence import MalformedInput
 from scanners.file_scan import scan_bytes
 from scanners.fingerprint import Fingerprinter
 from scanners.json_tokens import JObj, JStr, iter_strings, parse
-from scanners.records import EvidenceRole, ServiceType, SkipReason, ValueClass
-from tests.conftest import TEST_KEY, scan_text
+from scanners.records import ConnectionStringAuditItem, EvidenceRole, ServiceType, SkipReason, ValueClass
+from tests.conftest import TEST_KEY, file_location, scan_text
 from tests.planted import assert_planted_found
 
 # Made-up key of the right shape (86 chars + "=="): the canary that must never be printed.
@@ -21,11 +22,11 @@ CANARY_KEY_2 = "Zx9CvBnMqWeRtY8uIoPaSdFgHjKlZx1CvBnMaQw3rTy7UiOp2AsDfGh4JkLzXcVb
 CANARY_SB = "Mn4bV6cX8zL1kJ3hG5fD7sA9pO2iU4yT6rE8wQ0aB1c="
 
 
-def _dump(items) -> str:
+def _dump(items: Iterable[ConnectionStringAuditItem]) -> str:
     return json.dumps([i.to_json() for i in items])
 
 
-def _by_name(items, name):
+def _by_name(items: Iterable[ConnectionStringAuditItem], name: str) -> list[ConnectionStringAuditItem]:
     return [i for i in items if i.setting_name == name]
 
 
@@ -50,18 +51,18 @@ def test_appsettings_with_comments_and_trailing_commas() -> None:
     assert storage[0].service_type is ServiceType.STORAGE
     assert storage[0].value_class is ValueClass.SECRET
     assert storage[0].evidence_role is EvidenceRole.CONFIG_VALUE
-    assert storage[0].location.line == 4
+    assert file_location(storage[0]).line == 4
     assert storage[0].detector.startswith("json-config")
     orders = _by_name(items, "ConnectionStrings:Orders")
     assert orders and orders[0].value_class is ValueClass.PASSWORDLESS
     assert orders[0].service_type is ServiceType.SQL
     bus = _by_name(items, "Bus:Hosts:0")
-    assert bus and bus[0].service_type is ServiceType.SERVICE_BUS and bus[0].location.line == 10
+    assert bus and bus[0].service_type is ServiceType.SERVICE_BUS and file_location(bus[0]).line == 10
 
 
 def test_commented_out_key_is_still_found() -> None:
     items = scan_text("src/Api/appsettings.json", APPSETTINGS)
-    line8 = [i for i in items if i.location.line == 8]
+    line8 = [i for i in items if file_location(i).line == 8]
     assert line8, "a commented-out key is still a leaked key"
     assert line8[0].service_type is ServiceType.STORAGE
     assert line8[0].value_class is ValueClass.SECRET
@@ -88,7 +89,7 @@ def test_local_settings_values_prefix_dropped() -> None:
 }""".replace("@K1@", CANARY_KEY).replace("@PW@", "Pa55-Canary-Word-9")
     items = scan_text("func/local.settings.json", text)
     web = _by_name(items, "AzureWebJobsStorage")
-    assert web and web[0].value_class is ValueClass.DEV_EMULATOR and web[0].location.line == 4
+    assert web and web[0].value_class is ValueClass.DEV_EMULATOR and file_location(web[0]).line == 4
     queue = _by_name(items, "OrdersQueue")
     assert queue and queue[0].value_class is ValueClass.SECRET and queue[0].service_type is ServiceType.STORAGE
     ident = _by_name(items, "Bus__fullyQualifiedNamespace")
@@ -116,7 +117,7 @@ def test_malformed_json_falls_back_to_lines_and_is_skipped() -> None:
     outcome = scan_bytes("src/appsettings.json", text.encode(), Fingerprinter(TEST_KEY))
     assert any(s.reason is SkipReason.MALFORMED and "json-config" in s.detail for s in outcome.skipped)
     assert all(CANARY_KEY[:12] not in s.detail for s in outcome.skipped)
-    found = [i for i in outcome.items if i.location.line == 3]
+    found = [i for i in outcome.items if file_location(i).line == 3]
     assert found and found[0].service_type is ServiceType.STORAGE
     assert found[0].value_class is ValueClass.SECRET
     assert CANARY_KEY not in _dump(outcome.items)
@@ -174,9 +175,9 @@ def test_app_service_name_value_list() -> None:
     items = scan_text("infra/appsettings.prod.json", text)
     acr = _by_name(items, "DOCKER_REGISTRY_SERVER_PASSWORD")
     assert acr and acr[0].service_type is ServiceType.CONTAINER_REGISTRY
-    assert acr[0].value_class is ValueClass.SECRET and acr[0].location.line == 3
+    assert acr[0].value_class is ValueClass.SECRET and file_location(acr[0]).line == 3
     kv = _by_name(items, "SQL_PASSWORD")
-    assert kv and kv[0].value_class is ValueClass.REFERENCE and kv[0].location.line == 4
+    assert kv and kv[0].value_class is ValueClass.REFERENCE and file_location(kv[0]).line == 4
     reports = _by_name(items, "ConnectionStrings:Reports")
-    assert reports and reports[0].service_type is ServiceType.SQL and reports[0].location.line == 5
+    assert reports and reports[0].service_type is ServiceType.SQL and file_location(reports[0]).line == 5
     assert "Acr-Canary-Pa55-0x7788" not in _dump(items)

@@ -13,6 +13,7 @@ from scanners.handlers.lexing import (
     HCL,
     JAVA,
     JAVASCRIPT,
+    Syntax,
     direct_matches,
     enclosing_objects,
     object_end,
@@ -25,17 +26,17 @@ LEXICAL = st.text(alphabet="ab /*#'\"`@\\\n(),{}$", max_size=120)
 
 
 @given(LEXICAL, st.sampled_from(SYNTAXES))
-def test_masking_keeps_length_and_newlines(text: str, syntax: object) -> None:
-    masked = syntax.mask_comments(text)  # type: ignore[attr-defined]
+def test_masking_keeps_length_and_newlines(text: str, syntax: Syntax) -> None:
+    masked = syntax.mask_comments(text)
     assert len(masked) == len(text)
     assert [i for i, c in enumerate(masked) if c == "\n"] == [i for i, c in enumerate(text) if c == "\n"]
     assert all(m == t or m == " " for m, t in zip(masked, text, strict=True))
-    assert syntax.mask_comments(masked) == masked  # type: ignore[attr-defined]
+    assert syntax.mask_comments(masked) == masked
 
 
 @given(st.text(alphabet="ab '\"(),\n", max_size=80), st.sampled_from(SYNTAXES))
-def test_text_without_comment_openers_is_unchanged(text: str, syntax: object) -> None:
-    assert syntax.mask_comments(text) == text  # type: ignore[attr-defined]
+def test_text_without_comment_openers_is_unchanged(text: str, syntax: Syntax) -> None:
+    assert syntax.mask_comments(text) == text
 
 
 def test_comments_are_blanked_and_strings_kept() -> None:
@@ -73,9 +74,9 @@ ARGS = st.lists(st.one_of(st.from_regex(r"[a-z_]{1,8}", fullmatch=True),
 
 
 @given(ARGS, st.sampled_from((CSHARP, JAVASCRIPT, JAVA)))
-def test_split_args_finds_each_argument_where_it_stands(args: list[str], syntax: object) -> None:
+def test_split_args_finds_each_argument_where_it_stands(args: list[str], syntax: Syntax) -> None:
     text = "call(" + ",  ".join(args) + ") + rest"
-    split = syntax.split_args(text, 4)  # type: ignore[attr-defined]
+    split = syntax.split_args(text, 4)
     assert split is not None
     found, end = split
     assert [a for _, a in found] == [a.strip() for a in args]

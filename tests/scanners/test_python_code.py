@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
-from scanners.records import CredentialKind, EvidenceRole, ServiceType, ValueClass
+from scanners.records import ConnectionStringAuditItem, CredentialKind, EvidenceRole, ServiceType, ValueClass
+from tests.conftest import file_location, scan_text
 from tests.conftest import find_item as _find
-from tests.conftest import scan_text
 from tests.planted import assert_planted_found, lines_holding
 
 SB_KEY = "Q2FuYXJ5UHlTZXJ2aWNlQnVzS2V5Q2FuYXJ5MTIzNDU="
@@ -45,11 +46,11 @@ queue = QueueServiceClient.from_connection_string(settings.QUEUE_CONNECTION)
 '''
 
 
-def _items():
+def _items() -> list[ConnectionStringAuditItem]:
     return scan_text("app/clients.py", SOURCE)
 
 
-def test_canaries_never_serialised():
+def test_canaries_never_serialised() -> None:
     items = _items()
     assert_planted_found(items, SOURCE, SB_KEY, ENTRA_SECRET, SEARCH_KEY, PG_PASSWORD, SQL_PASSWORD)
     blob = json.dumps([i.to_json() for i in items])
@@ -57,7 +58,7 @@ def test_canaries_never_serialised():
         assert canary not in blob
 
 
-def test_from_connection_string_env_variable_is_reference_consumer():
+def test_from_connection_string_env_variable_is_reference_consumer() -> None:
     item = _find(_items(), 15, detector="python-code:from-connection-string")
     assert item.service_type is ServiceType.STORAGE
     assert item.value_class is ValueClass.REFERENCE
@@ -66,39 +67,39 @@ def test_from_connection_string_env_variable_is_reference_consumer():
     assert "from_connection_string" in item.redacted_preview
 
 
-def test_env_lookup_uses_lookup_method():
+def test_env_lookup_uses_lookup_method() -> None:
     item = _find(_items(), 14, detector="python-code:lookup")
     assert item.setting_name == "AZURE_STORAGE_CONNECTION_STRING"
     assert item.evidence_role is EvidenceRole.CODE_CONSUMER
 
 
-def test_literal_service_bus_connection_string():
+def test_literal_service_bus_connection_string() -> None:
     item = _find(_items(), 17, service_type=ServiceType.SERVICE_BUS)
     assert item.value_class is ValueClass.SECRET
     assert item.evidence_role is EvidenceRole.CODE_LITERAL
     assert item.endpoint.namespace == "orders-ns"
 
 
-def test_client_secret_credential_literal():
+def test_client_secret_credential_literal() -> None:
     item = _find(_items(), 19, service_type=ServiceType.ENTRA_ID)
     assert item.credential_kind is CredentialKind.CLIENT_SECRET
     assert item.value_class is ValueClass.SECRET
 
 
-def test_azure_key_credential_takes_service_from_client():
+def test_azure_key_credential_takes_service_from_client() -> None:
     item = _find(_items(), 20, detector="python-code:ctor")
     assert item.service_type is ServiceType.AI_SEARCH
     assert item.credential_kind is CredentialKind.API_KEY
     assert item.value_class is ValueClass.SECRET
 
 
-def test_default_azure_credential_is_passwordless():
+def test_default_azure_credential_is_passwordless() -> None:
     item = _find(_items(), 21)
     assert item.service_type is ServiceType.STORAGE
     assert item.value_class is ValueClass.PASSWORDLESS
 
 
-def test_database_and_redis_clients():
+def test_database_and_redis_clients() -> None:
     items = _items()
     pg = _find(items, 22, service_type=ServiceType.POSTGRESQL)
     assert pg.value_class is ValueClass.SECRET and pg.credential_kind is CredentialKind.PASSWORD
@@ -110,7 +111,7 @@ def test_database_and_redis_clients():
     assert sql.endpoint.host == "s.database.windows.net"
 
 
-def test_openai_assignment_and_placeholder_key():
+def test_openai_assignment_and_placeholder_key() -> None:
     items = _items()
     assign = _find(items, 25, detector="python-code:assign")
     assert assign.service_type is ServiceType.OPENAI
@@ -119,20 +120,20 @@ def test_openai_assignment_and_placeholder_key():
     assert placeholder.value_class is ValueClass.PLACEHOLDER
 
 
-def test_settings_attribute_names_the_setting():
+def test_settings_attribute_names_the_setting() -> None:
     item = _find(_items(), 27, detector="python-code:from-connection-string")
     assert item.service_type is ServiceType.STORAGE
     assert item.setting_name == "QUEUE_CONNECTION"
 
 
-def test_previews_hold_no_string_literals():
+def test_previews_hold_no_string_literals() -> None:
     consumers = [i for i in _items() if i.evidence_role is EvidenceRole.CODE_CONSUMER]
-    assert {i.location.line for i in consumers} & lines_holding(SOURCE, "https://")  # a consumer with a URL literal
+    assert {file_location(i).line for i in consumers} & lines_holding(SOURCE, "https://")  # a consumer with a URL literal
     for item in consumers:
         assert "https://" not in item.redacted_preview
 
 
-def test_openai_without_key_reads_environment():
+def test_openai_without_key_reads_environment() -> None:
     # (the comment gives the file a prefilter anchor: the prefilter does not know "AzureOpenAI")
     src = "from openai import AzureOpenAI\n# key comes from AZURE_OPENAI_API_KEY\nc = AzureOpenAI(azure_endpoint=e, api_version=v)\n"
     item = _find(scan_text("a.py", src), 3, service_type=ServiceType.OPENAI)
@@ -140,7 +141,7 @@ def test_openai_without_key_reads_environment():
     assert item.value_class is ValueClass.REFERENCE
 
 
-def test_openai_token_provider_is_passwordless():
+def test_openai_token_provider_is_passwordless() -> None:
     src = (
         "from openai import AzureOpenAI  # replaces the old api_key\n"
         "p = get_bearer_token_provider(DefaultAzureCredential(), scope)\n"
@@ -150,31 +151,31 @@ def test_openai_token_provider_is_passwordless():
     assert item.value_class is ValueClass.PASSWORDLESS
 
 
-def test_syntax_error_falls_back_to_line_scanner():
+def test_syntax_error_falls_back_to_line_scanner() -> None:
     src = f'def broken(:\n    conn = "Endpoint=sb://n.servicebus.windows.net/;SharedAccessKeyName=a;SharedAccessKey={SB_KEY}"\n'
     items = scan_text("broken.py", src)
     assert any(i.service_type is ServiceType.SERVICE_BUS and i.detector.startswith("line") for i in items)
     assert SB_KEY not in json.dumps([i.to_json() for i in items])
 
 
-def test_unrelated_lookup_is_only_a_lookup():
+def test_unrelated_lookup_is_only_a_lookup() -> None:
     # Plain lookups are always reported with method "lookup"; linking drops the irrelevant ones.
     items = scan_text("util.py", "import os\nx = os.getenv('HOME')  # connection_string\nprint(x)\n")
     assert [i.detector for i in items] == ["python-code:lookup"]
     assert items[0].setting_name == "HOME" and items[0].value_class is ValueClass.REFERENCE
 
 
-def test_lookup_only_files_take_the_fast_path_and_still_report(tmp_path) -> None:
+def test_lookup_only_files_take_the_fast_path_and_still_report(tmp_path: Path) -> None:
     from scanners.repository import RepositoryScanOptions, scan_repository
     from tests.conftest import TEST_KEY
 
     src = "import os\n\nHOME = os.environ['HOME']\nSECRET = os.getenv(\"AZURE_CLIENT_SECRET\")\n"
     items = scan_text("tools/env.py", src)
-    lookups = [(i.location.line, i.setting_name) for i in items if i.detector == "python-code:lookup"]
+    lookups = [(file_location(i).line, i.setting_name) for i in items if i.detector == "python-code:lookup"]
     assert lookups == [(3, "HOME"), (4, "AZURE_CLIENT_SECRET")]
     (tmp_path / "env.py").write_text(src)
     linked = scan_repository(str(tmp_path), TEST_KEY, RepositoryScanOptions(jobs=1, generic=False)).items
-    assert [(i.location.line, i.setting_name) for i in linked] == [(4, "AZURE_CLIENT_SECRET")]  # HOME is no connection
+    assert [(file_location(i).line, i.setting_name) for i in linked] == [(4, "AZURE_CLIENT_SECRET")]  # HOME is no connection
 
 
 def test_functions_v2_binding_decorators_name_their_connections() -> None:
@@ -188,6 +189,6 @@ def test_functions_v2_binding_decorators_name_their_connections() -> None:
         '@app.service_bus_queue_trigger(arg_name="m", queue_name="q", connection="Bus")\n'
         "def bus(m): ...\n"
     )
-    found = {(i.location.line, i.setting_name, str(i.service_type)) for i in scan_text("function_app.py", src)
+    found = {(file_location(i).line, i.setting_name, str(i.service_type)) for i in scan_text("function_app.py", src)
              if i.detector == "python-code:binding"}
     assert found == {(4, "OrdersQueue", "storage"), (7, "AzureWebJobsStorage", "storage"), (10, "Bus", "service-bus")}

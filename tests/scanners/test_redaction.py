@@ -171,3 +171,53 @@ def test_classifier_previews_keep_the_promise(template: str, data: st.DataObject
     for secret, c in ((one, ca), (other, cb)):
         assert secret not in repr(c)
         assert secret[:8] not in c.redacted_preview and secret[-8:] not in c.redacted_preview
+
+
+# Issue 14, item 4: a shown value (an `*Endpoint`, a host) is cleaned too, whatever its setting name.
+userinfo_passwords = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ+!#^~/?", min_size=WINDOW, max_size=40)
+
+
+@FAST
+@given(shown_keys, hidden_values, userinfo_passwords, hidden_keys)
+def test_shown_values_never_show_a_userinfo_password_or_a_hidden_query_part(
+    key: str, sig: str, password: str, query_key: str
+) -> None:
+    value = f"https://svc:{password}@host.example/path?sv=2022-11-02&{query_key}={sig}"
+    preview = redaction.preview_pairs(ParsedConnection("kv", ((key, value),)))
+    _assert_hidden(preview, [sig, password])
+    assert "https://svc:***@" in preview or redaction.MASK == preview.partition("=")[2]
+
+
+SIG = "CANARYsig" + "Zq9Yx8Wv7Ut6Sr5Qp4On3Ml2Kj1Ih0GfEd%2BCbAz12%3D"
+USERINFO_PW = "CANARYpw" + "Summer2024!"
+KEY = "CANARYkey" + "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789aBcDeFgHiJkLmNoPqRsTuVwXyZ98765432+/Qw=="
+
+
+def test_endpoint_previews_in_scanned_files_hide_signatures_and_passwords() -> None:
+    from scanners.fingerprint import Fingerprinter
+    from tests.conftest import TEST_KEY, scan_text
+
+    values = {
+        "Queue": f"DefaultEndpointsProtocol=https;AccountName=acct;AccountKey={KEY};"
+                 f"QueueEndpoint=https://acct.queue.core.windows.net/?sig={SIG}",
+        "Config": f"Endpoint=https://svc:{USERINFO_PW}@contoso-appcs.azconfig.io;Id=abc;Secret={KEY}",
+        "Sas": f"BlobEndpoint=https://acct.blob.core.windows.net/?sv=2022-11-02&ss=b&srt=co&sp=r&sig={SIG}",
+    }
+    text = "{\n" + ",\n".join(f'  "{k}": "{v}"' for k, v in values.items()) + "\n}\n"
+    items = scan_text("appsettings.json", text)
+    fp = Fingerprinter(TEST_KEY)
+    found = {i.fingerprint for i in items if i.value_class is ValueClass.SECRET}
+    assert fp.fingerprint(KEY) in found  # the account key and the App Configuration secret
+    assert fp.fingerprint(SIG) in found  # `BlobEndpoint=...&sig=...` is a SAS: detected at all
+    assert len(items) >= 3
+    for item in items:
+        for secret in (SIG, USERINFO_PW, KEY):
+            assert secret not in item.redacted_preview and secret[:12] not in item.redacted_preview
+    previews = " ".join(i.redacted_preview for i in items)
+    assert "QueueEndpoint=https://acct.queue.core.windows.net/?sig=***" in previews
+    assert "Endpoint=https://svc:***@contoso-appcs.azconfig.io" in previews
+
+
+def test_a_key_under_a_shown_name_is_masked() -> None:
+    parsed = ParsedConnection("kv", (("AccountName", KEY[9:60]), ("EndpointSuffix", "core.windows.net")))
+    assert redaction.preview_pairs(parsed) == "AccountName=***;EndpointSuffix=core.windows.net"

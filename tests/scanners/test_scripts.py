@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterable
 
-from tests.conftest import scan_text
+from scanners.records import ConnectionStringAuditItem
+from tests.conftest import file_location, scan_text
 from tests.planted import assert_planted_found
 
 SP_CANARY = "abc8Q~CanaryShellSecret0123456789abcdefgh"
@@ -43,54 +45,54 @@ def _line_of(text: str, needle: str) -> int:
     raise AssertionError(needle)
 
 
-def _scripts(items):
+def _scripts(items: Iterable[ConnectionStringAuditItem]) -> list[ConnectionStringAuditItem]:
     return [i for i in items if i.detector.startswith("scripts:")]
 
 
-def test_service_principal_literal_secret_on_continued_line():
+def test_service_principal_literal_secret_on_continued_line() -> None:
     items = _scripts(scan_text("deploy/deploy.sh", DEPLOY_SH))
     sp = [i for i in items if str(i.credential_kind) == "client-secret" and str(i.value_class) == "secret"
           and "login" in (i.setting_name or "")]
     assert len(sp) == 1
     assert str(sp[0].service_type) == "entra-id"
     assert str(sp[0].evidence_role) == "ci-script"
-    assert sp[0].location.line == _line_of(DEPLOY_SH, "az login --service-principal \\")
+    assert file_location(sp[0]).line == _line_of(DEPLOY_SH, "az login --service-principal \\")
 
 
-def test_variable_secret_is_reference():
+def test_variable_secret_is_reference() -> None:
     items = _scripts(scan_text("deploy/deploy.sh", DEPLOY_SH))
     ref = [i for i in items if i.setting_name == "SP_SECRET"]
     assert len(ref) == 1
     assert str(ref[0].value_class) == "reference"
     assert str(ref[0].service_type) == "entra-id"
-    assert ref[0].location.line == _line_of(DEPLOY_SH, '--password "$SP_SECRET"')
+    assert file_location(ref[0]).line == _line_of(DEPLOY_SH, '--password "$SP_SECRET"')
     key_ref = [i for i in items if i.setting_name == "STORAGE_KEY" and str(i.value_class) == "reference"]
     assert key_ref and str(key_ref[0].service_type) == "storage"
 
 
-def test_key_fetch_commands():
+def test_key_fetch_commands() -> None:
     items = _scripts(scan_text("deploy/deploy.sh", DEPLOY_SH))
     fetch = {i.setting_name: i for i in items if i.detector == "scripts:key-fetch"}
     assert set(fetch) == {"STORAGE_KEY", "COSMOS_CONN"}  # the commented-out command is skipped
     assert str(fetch["STORAGE_KEY"].service_type) == "storage"
-    assert fetch["STORAGE_KEY"].location.line == _line_of(DEPLOY_SH, "STORAGE_KEY=$(")
+    assert file_location(fetch["STORAGE_KEY"]).line == _line_of(DEPLOY_SH, "STORAGE_KEY=$(")
     assert fetch["STORAGE_KEY"].redacted_preview == "STORAGE_KEY = $(az storage account keys list)"
     assert str(fetch["COSMOS_CONN"].service_type) == "cosmos-db"
     assert all(str(i.value_class) == "secret" for i in fetch.values())
 
 
-def test_literal_values_are_secrets():
+def test_literal_values_are_secrets() -> None:
     items = _scripts(scan_text("deploy/deploy.sh", DEPLOY_SH))
     key = [i for i in items if i.setting_name == "account-key" and str(i.value_class) == "secret"]
     assert key and str(key[0].service_type) == "storage"
     exp = [i for i in items if i.setting_name == "AZURE_CLIENT_SECRET"]
     assert exp and str(exp[0].value_class) == "secret"
-    assert exp[0].location.line == _line_of(DEPLOY_SH, "export AZURE_CLIENT_SECRET")
+    assert file_location(exp[0]).line == _line_of(DEPLOY_SH, "export AZURE_CLIENT_SECRET")
     pg = [i for i in items if str(i.service_type) == "postgresql" and str(i.value_class) == "secret"]
     assert pg
 
 
-def test_canaries_never_leak():
+def test_canaries_never_leak() -> None:
     items = scan_text("deploy/deploy.sh", DEPLOY_SH, generic=True)
     assert_planted_found(items, DEPLOY_SH, SP_CANARY, EXPORT_CANARY, KEY_CANARY, PG_CANARY)
     dumped = json.dumps([i.to_json() for i in items])
@@ -98,7 +100,7 @@ def test_canaries_never_leak():
         assert canary not in dumped
 
 
-def test_powershell_env_secure_string_and_backtick_continuation():
+def test_powershell_env_secure_string_and_backtick_continuation() -> None:
     ps_canary = "Canary-Ps-Pass-7712!"
     env_canary = "def8Q~CanaryPsSecret01234567890abcdefghi"
     text = f"""\
@@ -114,18 +116,18 @@ az login --service-principal `
     items = scan_text("deploy/deploy.ps1", text, generic=True)
     mine = _scripts(items)
     env = [i for i in mine if i.setting_name == "AZURE_CLIENT_SECRET"]
-    assert env and str(env[0].value_class) == "secret" and env[0].location.line == 1
+    assert env and str(env[0].value_class) == "secret" and file_location(env[0]).line == 1
     ss = [i for i in mine if i.setting_name == "adminPassword" and str(i.value_class) == "secret"]
-    assert ss and ss[0].location.line == 2
+    assert ss and file_location(ss[0]).line == 2
     fetch = [i for i in mine if i.detector == "scripts:key-fetch"]
-    assert fetch and fetch[0].setting_name == "keys" and fetch[0].location.line == 3
+    assert fetch and fetch[0].setting_name == "keys" and file_location(fetch[0]).line == 3
     ref = [i for i in mine if i.setting_name == "SP_SECRET"]
-    assert ref and str(ref[0].value_class) == "reference" and ref[0].location.line == 5
+    assert ref and str(ref[0].value_class) == "reference" and file_location(ref[0]).line == 5
     dumped = json.dumps([i.to_json() for i in items])
     assert ps_canary not in dumped and env_canary not in dumped
 
 
-def test_dockerfile_and_matching():
+def test_dockerfile_and_matching() -> None:
     text = """\
 FROM mcr.microsoft.com/azure-cli
 ENV AZURE_CLIENT_SECRET ghi8Q~CanaryDockerSecret0123456789abcdef
@@ -133,7 +135,7 @@ RUN az acr login --name acrcanary --username acrcanary --password $ACR_PASSWORD
 """
     items = _scripts(scan_text("Dockerfile", text))
     env = [i for i in items if i.setting_name == "AZURE_CLIENT_SECRET"]
-    assert env and str(env[0].value_class) == "secret" and env[0].location.line == 2
+    assert env and str(env[0].value_class) == "secret" and file_location(env[0]).line == 2
     acr = [i for i in items if i.setting_name == "ACR_PASSWORD"]
     assert acr and str(acr[0].service_type) == "container-registry"
     assert str(acr[0].value_class) == "reference"

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterable
 
-from tests.conftest import scan_text
+from scanners.records import ConnectionStringAuditItem
+from tests.conftest import file_location, scan_text
 from tests.planted import assert_planted_found
 
 VAR_CANARY = "Canary-Tf-Var-Pass-7781!"
@@ -95,18 +97,18 @@ def _line_of(text: str, needle: str) -> int:
     raise AssertionError(needle)
 
 
-def _named(items, name):
+def _named(items: Iterable[ConnectionStringAuditItem], name: str) -> list[ConnectionStringAuditItem]:
     return [i for i in items if i.setting_name == name]
 
 
-def test_attribute_references_named_by_setting():
+def test_attribute_references_named_by_setting() -> None:
     items = scan_text("infra/main.tf", MAIN)
     ws = _named(items, "AzureWebJobsStorage")
     assert len(ws) == 1
     assert str(ws[0].service_type) == "storage"
     assert str(ws[0].value_class) == "secret"
     assert str(ws[0].evidence_role) == "iac-assignment"
-    assert ws[0].location.line == _line_of(MAIN, '"AzureWebJobsStorage"')
+    assert file_location(ws[0]).line == _line_of(MAIN, '"AzureWebJobsStorage"')
     assert "azurerm_storage_account.sa.primary_connection_string" in ws[0].redacted_preview
     sb = _named(items, "ServiceBusConnection")
     assert sb and str(sb[0].service_type) == "service-bus"
@@ -115,13 +117,13 @@ def test_attribute_references_named_by_setting():
     assert ai and str(ai[0].value_class) == "locator"
     cosmos = _named(items, "CosmosDb")
     assert cosmos and str(cosmos[0].service_type) == "cosmos-db"
-    assert cosmos[0].location.line == _line_of(MAIN, "primary_sql_connection_string")
+    assert file_location(cosmos[0]).line == _line_of(MAIN, "primary_sql_connection_string")
     key = _named(items, "storage_account_access_key")
     assert len(key) == 1  # the commented-out line is not a structured finding
-    assert key[0].location.line == _line_of(MAIN, "storage_account_access_key = azurerm")
+    assert file_location(key[0]).line == _line_of(MAIN, "storage_account_access_key = azurerm")
 
 
-def test_outputs_are_iac_output_with_sensitivity_note():
+def test_outputs_are_iac_output_with_sensitivity_note() -> None:
     items = scan_text("infra/main.tf", MAIN)
     outs = {i.setting_name: i for i in items if str(i.evidence_role) == "iac-output"}
     assert set(outs) == {"storage_key", "acr_password", "sp_secret"}
@@ -130,32 +132,32 @@ def test_outputs_are_iac_output_with_sensitivity_note():
     assert str(outs["acr_password"].credential_kind) == "admin-password"
     assert str(outs["sp_secret"].service_type) == "entra-id"
     assert str(outs["sp_secret"].credential_kind) == "client-secret"
-    assert outs["storage_key"].location.line == _line_of(MAIN, "value     = azurerm_storage_account")
+    assert file_location(outs["storage_key"]).line == _line_of(MAIN, "value     = azurerm_storage_account")
 
 
-def test_literal_passwords_are_secrets_with_service():
+def test_literal_passwords_are_secrets_with_service() -> None:
     items = scan_text("infra/main.tf", MAIN)
     pg = [i for i in _named(items, "administrator_password") if str(i.value_class) == "secret"]
     assert pg and str(pg[0].service_type) == "postgresql"
-    assert pg[0].location.line == _line_of(MAIN, "administrator_password =")
+    assert file_location(pg[0]).line == _line_of(MAIN, "administrator_password =")
     sql = [i for i in _named(items, "administrator_login_password") if str(i.value_class) == "secret"]
     assert sql and str(sql[0].service_type) == "azure-sql"
     legacy = _named(items, "LegacyStorage")
     assert legacy and str(legacy[0].value_class) == "secret" and str(legacy[0].service_type) == "storage"
 
 
-def test_sensitive_variable_default_and_acr_admin():
+def test_sensitive_variable_default_and_acr_admin() -> None:
     items = scan_text("infra/main.tf", MAIN)
     var = _named(items, "db_admin_secret")
     assert any("has a default value" in i.redacted_preview and str(i.value_class) == "secret" for i in var)
-    assert all(i.location.line == _line_of(MAIN, "default   =") for i in var)
+    assert all(file_location(i).line == _line_of(MAIN, "default   =") for i in var)
     assert not _named(items, "region")
     acr = _named(items, "admin_enabled")
     assert acr and str(acr[0].service_type) == "container-registry"
-    assert acr[0].location.line == _line_of(MAIN, "admin_enabled")
+    assert file_location(acr[0]).line == _line_of(MAIN, "admin_enabled")
 
 
-def test_canaries_never_leak():
+def test_canaries_never_leak() -> None:
     items = scan_text("infra/main.tf", MAIN, generic=True)
     assert_planted_found(items, MAIN, VAR_CANARY, PG_CANARY, SQL_CANARY, KEY_CANARY)
     dumped = json.dumps([i.to_json() for i in items])
@@ -163,7 +165,7 @@ def test_canaries_never_leak():
         assert canary not in dumped
 
 
-def test_tfvars_literal_and_reference():
+def test_tfvars_literal_and_reference() -> None:
     text = """\
 location           = "westeurope"
 sql_admin_password = "Canary-Tfvars-Pass-2211!"
@@ -171,13 +173,13 @@ client_secret      = "changeme"
 """
     items = scan_text("env/prod.tfvars", text)
     pw = [i for i in _named(items, "sql_admin_password") if str(i.value_class) == "secret"]
-    assert pw and pw[0].location.line == 2
+    assert pw and file_location(pw[0]).line == 2
     assert all(str(i.value_class) != "secret" for i in _named(items, "client_secret"))
     assert not _named(items, "location")
     assert "Canary-Tfvars-Pass-2211!" not in json.dumps([i.to_json() for i in items])
 
 
-def test_identity_based_settings_ignored():
+def test_identity_based_settings_ignored() -> None:
     text = """\
 resource "azurerm_linux_function_app" "fn" {
   storage_account_name          = azurerm_storage_account.sa.name

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterable
 from pathlib import PurePosixPath
 
 import pytest
@@ -12,8 +13,8 @@ from scanners.evidence import HostileInput, MalformedInput, SourceFile
 from scanners.file_scan import scan_bytes
 from scanners.fingerprint import Fingerprinter
 from scanners.handlers.xml_config import XmlConfigHandler
-from scanners.records import EvidenceRole, ServiceType, SkipReason, ValueClass
-from tests.conftest import TEST_KEY, scan_text
+from scanners.records import ConnectionStringAuditItem, EvidenceRole, ServiceType, SkipReason, ValueClass
+from tests.conftest import TEST_KEY, file_location, scan_text
 from tests.planted import assert_planted_found
 
 CANARY_KEY = "Qw3rTy7UiOp1AsDfGh2JkLzXcVbNm4QwErTyUiOp5AsDfGhJkL6ZxCvBnMqWeRtY8uIoPaSdFgHjKlZx9CvBnMa=="
@@ -58,7 +59,7 @@ BILLION_LAUGHS = """<?xml version="1.0"?>
 """
 
 
-def _named(items, name):
+def _named(items: Iterable[ConnectionStringAuditItem], name: str) -> list[ConnectionStringAuditItem]:
     return [i for i in items if i.setting_name == name]
 
 
@@ -67,13 +68,13 @@ def test_connection_strings_app_settings_and_settings() -> None:
     db = _named(items, "ConnectionStrings:OrdersDb")
     assert len(db) == 1
     assert db[0].service_type is ServiceType.SQL and db[0].value_class is ValueClass.SECRET
-    assert db[0].location.line == 6  # the attribute's line, not the tag's
+    assert file_location(db[0]).line == 6  # the attribute's line, not the tag's
     assert db[0].evidence_role is EvidenceRole.CONFIG_VALUE
     assert db[0].detector.startswith("xml-config")
     st = _named(items, "StorageConnection")
-    assert st and st[0].service_type is ServiceType.STORAGE and st[0].location.line == 9
+    assert st and st[0].service_type is ServiceType.STORAGE and file_location(st[0]).line == 9
     bus = _named(items, "BusConnection")
-    assert bus and bus[0].service_type is ServiceType.SERVICE_BUS and bus[0].location.line == 15
+    assert bus and bus[0].service_type is ServiceType.SERVICE_BUS and file_location(bus[0]).line == 15
     assert not _named(items, "Theme")
 
 
@@ -95,7 +96,7 @@ def test_transform_and_declared_utf16_encoding() -> None:
 </configuration>"""
     items = scan_text("src/Web.Release.config", text)
     db = _named(items, "ConnectionStrings:OrdersDb")
-    assert db and db[0].value_class is ValueClass.SECRET and db[0].location.line == 4
+    assert db and db[0].value_class is ValueClass.SECRET and file_location(db[0]).line == 4
 
 
 def test_publish_profile_element_text() -> None:
@@ -107,7 +108,7 @@ def test_publish_profile_element_text() -> None:
 </Project>"""
     items = scan_text("Properties/PublishProfiles/prod.pubxml", text)
     dest = [i for i in items if i.detector.startswith("xml-config")]
-    assert dest and dest[0].service_type is ServiceType.SQL and dest[0].location.line == 4
+    assert dest and dest[0].service_type is ServiceType.SQL and file_location(dest[0]).line == 4
 
 
 def test_billion_laughs_is_refused_fast() -> None:
@@ -137,7 +138,7 @@ def test_malformed_xml_is_skipped_and_lines_still_scanned() -> None:
     outcome = scan_bytes("web.config", text.encode(), Fingerprinter(TEST_KEY))
     assert any(s.reason is SkipReason.MALFORMED and "xml-config" in s.detail for s in outcome.skipped)
     assert all(CANARY_KEY[:10] not in s.detail for s in outcome.skipped)
-    found = [i for i in outcome.items if i.location.line == 3]
+    found = [i for i in outcome.items if file_location(i).line == 3]
     assert found and found[0].service_type is ServiceType.STORAGE
     assert CANARY_KEY not in json.dumps([i.to_json() for i in outcome.items])
     with pytest.raises(MalformedInput):

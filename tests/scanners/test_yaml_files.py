@@ -5,10 +5,18 @@ from __future__ import annotations
 import base64
 import json
 import time
+from collections.abc import Iterable
 
 from scanners.file_scan import scan_bytes
 from scanners.fingerprint import Fingerprinter
-from scanners.records import CredentialKind, EvidenceRole, ServiceType, SkipReason, ValueClass
+from scanners.records import (
+    ConnectionStringAuditItem,
+    CredentialKind,
+    EvidenceRole,
+    ServiceType,
+    SkipReason,
+    ValueClass,
+)
 from tests.conftest import TEST_KEY, scan_text
 from tests.conftest import find_item as _find
 from tests.planted import assert_planted_found
@@ -21,11 +29,11 @@ OPENAI_KEY = "feedfacefeedfacefeedfacefeedface"
 SPRING_PW = "CanarySpringYamlPw"
 
 
-def _dump(items):
+def _dump(items: Iterable[ConnectionStringAuditItem]) -> str:
     return json.dumps([i.to_json() for i in items])
 
 
-def test_kubernetes_secret_data_is_decoded():
+def test_kubernetes_secret_data_is_decoded() -> None:
     encoded = base64.b64encode(K8S_CONN.encode()).decode()
     text = f"""apiVersion: v1
 kind: Secret
@@ -69,7 +77,7 @@ spec:
     assert ref.service_type is ServiceType.SERVICE_BUS and ref.value_class is ValueClass.REFERENCE
 
 
-def test_docker_compose_environment_list_and_mapping():
+def test_docker_compose_environment_list_and_mapping() -> None:
     text = f"""services:
   web:
     environment:
@@ -89,7 +97,7 @@ def test_docker_compose_environment_list_and_mapping():
     assert sb.setting_name == "SERVICEBUS_CONNECTION" and sb.value_class is ValueClass.PLACEHOLDER
 
 
-def test_github_actions_login_and_secret_references():
+def test_github_actions_login_and_secret_references() -> None:
     text = """on: push
 jobs:
   deploy:
@@ -118,7 +126,7 @@ jobs:
     assert oidc.value_class is ValueClass.PASSWORDLESS
 
 
-def test_azure_login_with_literal_creds_json():
+def test_azure_login_with_literal_creds_json() -> None:
     creds = json.dumps({"clientId": "11111111-2222-3333-4444-555555555555", "clientSecret": ENTRA_SECRET,
                         "tenantId": "66666666-7777-8888-9999-000000000000"})
     text = f"steps:\n  - uses: azure/login@v1\n    with:\n      creds: '{creds}'\n"
@@ -128,7 +136,7 @@ def test_azure_login_with_literal_creds_json():
     assert ENTRA_SECRET not in _dump(items)
 
 
-def test_azure_pipelines_variables():
+def test_azure_pipelines_variables() -> None:
     text = f"""variables:
   - name: REDIS_PASSWORD
     value: {REDIS_PW}
@@ -143,7 +151,7 @@ steps:
     assert REDIS_PW not in _dump(items)
 
 
-def test_spring_application_yaml_paths():
+def test_spring_application_yaml_paths() -> None:
     text = f"""spring:
   datasource:
     url: jdbc:sqlserver://s1.database.windows.net:1433;database=orders
@@ -161,7 +169,7 @@ def test_spring_application_yaml_paths():
     assert key.service_type is ServiceType.COSMOS_DB and key.value_class is ValueClass.PLACEHOLDER
 
 
-def test_alias_bomb_is_cheap():
+def test_alias_bomb_is_cheap() -> None:
     bomb = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
     prev = "a"
     for name in "bcdefghi":
@@ -175,7 +183,7 @@ def test_alias_bomb_is_cheap():
     assert item.setting_name == "storage_connection"
 
 
-def test_malformed_yaml_is_skipped_and_line_scanned():
+def test_malformed_yaml_is_skipped_and_line_scanned() -> None:
     text = f"key: {{{{ .Values.x }}}}\nitems: [\n  password: x\nAZURE_CLIENT_SECRET: {ENTRA_SECRET}\n"
     outcome = scan_bytes("chart/templates/x.yaml", text.encode(), Fingerprinter(TEST_KEY))
     assert any(s.reason is SkipReason.MALFORMED and s.partial for s in outcome.skipped)
@@ -183,7 +191,7 @@ def test_malformed_yaml_is_skipped_and_line_scanned():
     assert any(i.service_type is ServiceType.ENTRA_ID for i in outcome.items)
 
 
-def test_ci_run_step_is_read_as_a_script():
+def test_ci_run_step_is_read_as_a_script() -> None:
     text = """jobs:
   legacy:
     steps:

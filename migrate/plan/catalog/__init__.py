@@ -1,11 +1,23 @@
 """The catalog of Azure facts the planner (and the emitters and the guided migration) ask: one
-place, three parts.  `entries` holds the record types, `services` the table of services as data,
-`forms` the setting names, value forms and command templates; this module adds the lookups and is
+place, four parts.  `entries` holds the record types, `services` the table of services as data,
+`forms` the setting names, value forms and command templates, `platform` the platform settings that
+keep their secret (the Functions content share), `hosting` what is not an App Service app (local
+endpoints, IaC, Kubernetes), `access_rules` the shared access rules of Service Bus and Event Hubs;
+this module adds the lookups and is
 the one name the rest of the code imports (`from migrate.plan import catalog as cat`).
 """
 
 from __future__ import annotations
 
+from migrate.plan.catalog.access_rules import (
+    NAMESPACE_DEFAULT_RULE,
+    RULE_KEYS,
+    RULE_NAME_RE,
+    RULE_RENEW_COMMANDS,
+    TOPIC_HINT_RE,
+    RuleLevel,
+    rule_level,
+)
 from migrate.plan.catalog.entries import (
     AuthorizationSystem,
     DataRoles,
@@ -21,11 +33,14 @@ from migrate.plan.catalog.forms import (
     AI_AUTH_USER,
     ARM_GRANT,
     AZURE_CLIENT_ID,
+    AZURE_TENANT_ID,
     CONNECTION_STRING_TYPES,
+    CONNECTION_STRINGS_DELETE,
     CONTENT_SHARE_SETTING,
     COSMOS_GRANT,
     CREDENTIAL_MANAGED_IDENTITY,
     ENTRA_CREDENTIAL_DELETE,
+    ENTRA_CREDENTIAL_RESET,
     HOST_STORAGE,
     HOST_STORAGE_ACCOUNT_NAME,
     IDENTITY_ASSIGN_SYSTEM,
@@ -36,7 +51,9 @@ from migrate.plan.catalog.forms import (
     PG_CREATE_PRINCIPAL,
     REDIS_GRANT,
     SETTINGS_DELETE,
+    SIDE_BY_SIDE_SUFFIX,
     SP_CREDENTIAL_SETTINGS,
+    SP_IDENTITY_SETTINGS,
     SQL_ADD_ROLE,
     SQL_CONNECTION_SYSTEM,
     SQL_CONNECTION_USER,
@@ -53,6 +70,19 @@ from migrate.plan.catalog.forms import (
     UNVERIFIED,
     is_literal,
 )
+from migrate.plan.catalog.hosting import (
+    HOSTING_REVIEW,
+    LOCAL_ENDPOINT_REVIEW,
+    Hosting,
+    hosting_of,
+    is_local_endpoint,
+)
+from migrate.plan.catalog.platform import (
+    CI_PIPELINE_REVIEW,
+    PLATFORM_EXCEPTIONS,
+    PlatformException,
+    platform_exception,
+)
 from migrate.plan.catalog.services import (
     BLOB_TRIGGER_ROLES,
     CATALOG,
@@ -67,31 +97,47 @@ __all__ = [
     "AI_AUTH_USER",
     "ARM_GRANT",
     "AZURE_CLIENT_ID",
+    "AZURE_TENANT_ID",
     "AuthorizationSystem",
     "BLOB_TRIGGER_ROLES",
     "CATALOG",
+    "CI_PIPELINE_REVIEW",
+    "CONNECTION_STRINGS_DELETE",
     "CONNECTION_STRING_TYPES",
     "CONTENT_SHARE_SETTING",
     "COSMOS_GRANT",
     "CREDENTIAL_MANAGED_IDENTITY",
     "DataRoles",
     "ENTRA_CREDENTIAL_DELETE",
+    "ENTRA_CREDENTIAL_RESET",
     "Facet",
+    "HOSTING_REVIEW",
     "HOST_STORAGE",
     "HOST_STORAGE_ACCOUNT_NAME",
+    "Hosting",
     "IDENTITY_ASSIGN_SYSTEM",
     "IDENTITY_ASSIGN_USER",
     "IDENTITY_CREATE_USER",
     "KEY_GRANTING_ROLES",
+    "LOCAL_ENDPOINT_REVIEW",
     "LocalAuth",
     "MYSQL_CREATE_USER",
+    "NAMESPACE_DEFAULT_RULE",
     "OSSRDBMS_SCOPE",
     "PG_CREATE_PRINCIPAL",
+    "PLATFORM_EXCEPTIONS",
+    "PlatformException",
     "REDIS_GRANT",
     "ROTATION_COMMANDS",
+    "RULE_KEYS",
+    "RULE_NAME_RE",
+    "RULE_RENEW_COMMANDS",
     "Role",
+    "RuleLevel",
     "SETTINGS_DELETE",
+    "SIDE_BY_SIDE_SUFFIX",
     "SP_CREDENTIAL_SETTINGS",
+    "SP_IDENTITY_SETTINGS",
     "SQL_ADD_ROLE",
     "SQL_CONNECTION_SYSTEM",
     "SQL_CONNECTION_USER",
@@ -106,12 +152,17 @@ __all__ = [
     "SWAP",
     "SWAP_PREVIEW",
     "ServiceEntry",
+    "TOPIC_HINT_RE",
     "UNVERIFIED",
     "arm_local_auth",
     "arm_role",
     "entry",
+    "hosting_of",
     "is_literal",
+    "is_local_endpoint",
+    "platform_exception",
     "roles_used",
+    "rule_level",
     "setting_names_used",
 ]
 
@@ -135,7 +186,7 @@ def setting_names_used() -> list[str]:
     names = {
         SUFFIX_SERVICE_URI, SUFFIX_BLOB_SERVICE_URI, SUFFIX_QUEUE_SERVICE_URI, SUFFIX_FULLY_QUALIFIED_NAMESPACE,
         SUFFIX_ACCOUNT_ENDPOINT, SUFFIX_CREDENTIAL, SUFFIX_CLIENT_ID, HOST_STORAGE_ACCOUNT_NAME,
-        CONTENT_SHARE_SETTING, AI_AUTH_SETTING, AZURE_CLIENT_ID, *SP_CREDENTIAL_SETTINGS,
+        CONTENT_SHARE_SETTING, AI_AUTH_SETTING, AZURE_CLIENT_ID, AZURE_TENANT_ID, *SP_CREDENTIAL_SETTINGS,
     }
     for e in CATALOG.values():
         for dr in e.roles:

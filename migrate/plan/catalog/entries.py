@@ -66,6 +66,8 @@ class LocalAuth:
     # The value of the ARM property (`property` up to any `=`, under `properties`) when local auth is off, for the services whose
     # local auth the guided migration turns off through ARM; None: the az command only.
     arm_off_value: bool | None = None
+    # Where Azure shows how requests still authenticate (who still uses keys), to read before turning it off.
+    evidence: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,9 @@ CREDENTIAL_MANAGED_IDENTITY = "managedidentity"
 HOST_STORAGE_ACCOUNT_NAME = "AzureWebJobsStorage__accountName"
 HOST_STORAGE = "AzureWebJobsStorage"
 CONTENT_SHARE_SETTING = "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING"
+# Read from the environment (an app setting), not from appsettings.json; the classic SDK needs
+# TelemetryConfiguration.SetAzureTokenCredential instead [DOC Learn "Microsoft Entra authentication for
+# Application Insights", tests/data/azure-services.md, traps section].
 AI_AUTH_SETTING = "APPLICATIONINSIGHTS_AUTHENTICATION_STRING"
 AI_AUTH_SYSTEM = "Authorization=AAD"
 AI_AUTH_USER = "Authorization=AAD;ClientId=<uami-client-id>"
@@ -30,6 +33,16 @@ SP_CREDENTIAL_SETTINGS = (
     "AZURE_USERNAME",
     "AZURE_PASSWORD",
 )
+# A service principal's app id and tenant leave together with its credential: DefaultAzureCredential
+# (ManagedIdentityCredential) and SqlClient `Active Directory Default` take the managed identity's
+# client id from AZURE_CLIENT_ID, so a stale app id breaks every token request (§0.1 and the traps
+# section of tests/data/azure-services.md).
+AZURE_TENANT_ID = "AZURE_TENANT_ID"
+SP_IDENTITY_SETTINGS = (AZURE_CLIENT_ID, AZURE_TENANT_ID)
+# Side by side: an identity-based setting goes next to the old one under a new name that the new
+# code reads (the Functions-style `<NAME>__serviceUri` form where the service has one, §0.2/§1.3;
+# otherwise `<NAME>` + this suffix); the old setting is removed only after verification.
+SIDE_BY_SIDE_SUFFIX = "_Identity"
 SQL_CONNECTION_SYSTEM = (
     "Server=tcp:<server>.database.windows.net,1433;Initial Catalog=<database>;Encrypt=True;"
     'TrustServerCertificate=False;Connection Timeout=30;Authentication="Active Directory Default";'
@@ -65,6 +78,13 @@ REDIS_GRANT = (
     "--policy-assignment-name {assignment} --object-id {principal} --object-id-alias {alias}"
 )
 SETTINGS_DELETE = "az webapp config appsettings delete -g <resource-group> -n <app> --setting-names {names}{slot}"
+CONNECTION_STRINGS_DELETE = (
+    "az webapp config connection-string delete -g <resource-group> -n <app> --setting-names {names}{slot}"
+)
+# Until the app registration's credential is deleted (the last stage), a new client secret can be
+# issued for it; `--append` keeps the other credentials [CLI: tests/data/az-command-table-2.91.0.json.gz;
+# DOC https://learn.microsoft.com/cli/azure/ad/app/credential].
+ENTRA_CREDENTIAL_RESET = "az ad app credential reset --id <application id of the service principal> --append"
 SWAP_PREVIEW = "az webapp deployment slot swap -g <resource-group> -n <app> --slot {slot} --action preview"
 SWAP = "az webapp deployment slot swap -g <resource-group> -n <app> --slot {slot} --action swap"
 ENTRA_CREDENTIAL_DELETE = "az ad app credential delete"

@@ -27,6 +27,7 @@ from migrate.plan.catalog.forms import (
     SUFFIX_FULLY_QUALIFIED_NAMESPACE,
     SUFFIX_SERVICE_URI,
 )
+from migrate.plan.catalog.platform import PLATFORM_EXCEPTIONS
 from scanners.records import ServiceType
 from scanners.service_catalog import ROLE_GUIDS
 
@@ -34,12 +35,14 @@ _STORAGE_DISABLE = LocalAuth(
     "allowSharedKeyAccess=false",
     "az storage account update -g <target-resource-group> -n {resource} --allow-shared-key-access false",
     (
-        "Consumption and Elastic Premium plans need WEBSITE_CONTENTAZUREFILECONNECTIONSTRING (Azure Files), "
-        "which cannot use a managed identity: a storage account that backs such a content share keeps "
-        "shared keys.",
+        *(e.reason for e in PLATFORM_EXCEPTIONS if e.service is ServiceType.STORAGE and e.keeps_local_auth),
         "Blocks SAS tokens too.",
     ),
     arm_off_value=False,
+    # [DOC] Learn "Prevent Shared Key authorization for an Azure Storage account" (reference, traps
+    # section; the dimension values are [U]).
+    evidence="Azure Monitor metric Transactions of the account split by the Authentication dimension shows "
+             "requests still signed with an account key or SAS (unverified: check before use: dimension values)",
 )
 
 CATALOG: dict[ServiceType, ServiceEntry] = {
@@ -227,8 +230,10 @@ CATALOG: dict[ServiceType, ServiceEntry] = {
             roles=(DataRoles(Facet.DEFAULT, (),
                              (Role("Monitoring Metrics Publisher", ROLE_GUIDS["Monitoring Metrics Publisher"],
                                    unverified="the role-to-Application-Insights mapping"),), None, ()),),
-            code_change="keep the connection string as a locator; add APPLICATIONINSIGHTS_AUTHENTICATION_STRING "
-                        "(auto-instrumentation) or pass credential= to the SDK",
+            code_change="keep the connection string as a locator; set APPLICATIONINSIGHTS_AUTHENTICATION_STRING as "
+                        "an app setting (read from the environment by auto-instrumentation and the OpenTelemetry "
+                        "exporter), or pass credential= to the SDK; the classic SDK (Microsoft.ApplicationInsights) "
+                        "also needs TelemetryConfiguration.SetAzureTokenCredential(credential) in code",
             local_auth=LocalAuth("DisableLocalAuth=true",
                                  "az resource update --ids <component resource id> --set properties.DisableLocalAuth=true",
                                  unverified="casing accepted by az resource update"),

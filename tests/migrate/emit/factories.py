@@ -9,6 +9,7 @@ from migrate.plan import catalog as cat
 from migrate.plan.catalog import AuthorizationSystem
 from migrate.plan.records import (
     Access,
+    AppKind,
     AppPlan,
     Basis,
     Grant,
@@ -34,7 +35,7 @@ def identity(kind: IdentityKind = IdentityKind.SYSTEM_ASSIGNED) -> IdentityDecis
 
 
 def app(**changes: Any) -> AppPlan:
-    base = AppPlan(APP, "app-service", ("staging",), identity(), (), (), (), (), (), (), (), ())
+    base = AppPlan(APP, AppKind.APP_SERVICE, ("staging",), identity(), (), (), (), (), (), (), (), ())
     return replace(base, **changes)
 
 

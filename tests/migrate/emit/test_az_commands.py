@@ -52,9 +52,15 @@ def test_expected_command_shapes(az_export_emitted: EmitResult) -> None:
     assert any(a.startswith("webapp identity assign -g") and "--scope" not in a for a in argvs)
     assert any(a.startswith("role assignment create --assignee-object-id")
                and "--assignee-principal-type ServicePrincipal" in a for a in argvs)
-    assert any(a.startswith("webapp config appsettings set") and "--slot-settings" in a for a in argvs)
-    assert any(a.startswith("webapp config connection-string set") and "-t SQLAzure" in a for a in argvs)
-    assert any(a.startswith("webapp config appsettings delete") and "--setting-names AZURE_CLIENT_SECRET" in a
+    # new settings go beside the old ones, as ordinary settings (they travel with a swap)
+    assert any(a.startswith("webapp config appsettings set") and "Storage__serviceUri=" in a for a in argvs)
+    assert not any("--slot-settings" in a for a in argvs)
+    assert any(a.startswith("webapp config connection-string set") and "-t SQLAzure" in a
+               and "Orders_Identity=" in a for a in argvs)
+    # the service principal's id and tenant leave with its secret, the old settings after verification
+    assert any(a.startswith("webapp config appsettings delete")
+               and "--setting-names AZURE_CLIENT_ID AZURE_CLIENT_SECRET AZURE_TENANT_ID Storage" in a for a in argvs)
+    assert any(a.startswith("webapp config connection-string delete") and "--setting-names Orders" in a
                for a in argvs)
 
 

@@ -114,6 +114,7 @@ def test_python_client_secret_credential_becomes_the_selected_credential() -> No
     out = python_rewrite.rewrite(src, [4], "AZURE_CLIENT_ID")
     assert out.rewritten == (4,)
     tree = ast.parse(out.text)
+    # every assignment here binds a plain name: a target without .id fails the test, as it should
     names = [n.targets[0].id for n in tree.body if isinstance(n, ast.Assign)]  # type: ignore[attr-defined]
     assert names == ["credential", "cred"]  # defined before its first use
     assert 'managed_identity_client_id=os.environ.get("AZURE_CLIENT_ID")' in out.text

@@ -11,7 +11,7 @@ import yaml
 
 from migrate.emit.config_patch import ConfigPatchEmitter
 from migrate.emit.model import context
-from migrate.plan.records import Removal, SettingAction, SettingChange, StageName, UnitPlan
+from migrate.plan.records import Access, Basis, Removal, SettingAction, SettingChange, StageName, UnitPlan
 from tests.migrate.emit.factories import app, plan
 from tests.migrate.emit.gitpatch import git
 
@@ -52,7 +52,7 @@ def test_every_format(tmp_path: Path) -> None:
         Removal("u1", "Storage", "svc/web.config:4", StageName.REMOVE_SECRETS, "why"),
         Removal("u1", "STORAGE", "svc/.env:2", StageName.REMOVE_SECRETS, "why"),
     )
-    unit = UnitPlan("u1", "storage", "a", {}, ("blob",), *[None] * 2, (), (), (  # type: ignore[arg-type]
+    unit = UnitPlan("u1", "storage", "a", {}, ("blob",), Access.WRITE, Basis.ASSUMED, (), (), (
         "svc/.env:2", "svc/web.config:4", "svc/appsettings.json:4"), ())
     the_app = app(app="svc", kind="repository-project", slots=(), units=(unit,), settings=settings, removals=removals)
     out = ConfigPatchEmitter().emit(context(plan(the_app), the_app, repo))

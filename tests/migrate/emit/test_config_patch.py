@@ -16,7 +16,7 @@ from migrate.plan.catalog import is_literal
 from migrate.plan.records import Plan, SettingAction
 from scanners import json_tokens
 from scanners.records import ValueClass
-from tests.conftest import scan_text
+from tests.conftest import file_location, scan_text
 from tests.migrate.emit.conftest import EXAMPLE
 from tests.migrate.emit.gitpatch import git, inserted_bytes, repo_copy
 
@@ -52,12 +52,19 @@ def _load(path: Path, original: str) -> None:
             assert not line.strip() or line.lstrip().startswith("#") or "=" in line, line
 
 
+# Files whose patch would remove a password short enough to be guessed from the patch's blob id and
+# sizes get no patch, only their review diff and a note (issue 14, item 3).
+UNPATCHED = ("src/Contoso.Web/appsettings.json", "src/Contoso.Web/web.config")
+
+
 def test_config_patches_apply_and_files_still_load(example_emitted: EmitResult, tmp_path: Path) -> None:
     repo, names = _patched(example_emitted, tmp_path)
-    assert len(names) >= 4
+    assert len(names) >= 2  # infra/ is IaC: reviewed, not patched; Contoso.Web: see UNPATCHED
     changed = git(repo, "diff", "--name-only").stdout.split()
-    assert {"src/Contoso.Web/appsettings.json", "src/Contoso.Web/web.config", "services/ingest-py/.env",
-            "src/Contoso.Functions/local.settings.json"} <= set(changed)
+    assert {"services/ingest-py/.env", "src/Contoso.Functions/local.settings.json"} <= set(changed)
+    readme = example_emitted.files["README.md"].text
+    for rel in UNPATCHED:
+        assert rel not in changed and f"{rel}: no patch written: it removes a secret short" in readme
     for rel in changed:
         _load(repo / rel, (EXAMPLE / rel).read_text(encoding="utf-8"))
 
@@ -80,7 +87,7 @@ def _migrated(plan: Plan) -> dict[str, set[str]]:
 def test_rescan_shows_no_secret_for_migrated_settings(example_plan: Plan, example_emitted: EmitResult,
                                                       tmp_path: Path) -> None:
     repo, _ = _patched(example_emitted, tmp_path)
-    migrated = _migrated(example_plan)
+    migrated = {rel: names for rel, names in _migrated(example_plan).items() if rel not in UNPATCHED}
     assert migrated
     values = {s.setting.lower(): s.value_template for a in example_plan.apps for s in a.settings}
     for rel, names in migrated.items():
@@ -92,14 +99,14 @@ def test_rescan_shows_no_secret_for_migrated_settings(example_plan: Plan, exampl
             # The env/properties name-only detector flags every *_CONNECTION_STRING name whatever its
             # value: accept it only when the line now holds the plan's endpoint-only value.
             assert item.detector == "env-properties:setting-name", (rel, item.setting_name, item.detector)
-            line = text.splitlines()[item.location.line - 1]  # type: ignore[union-attr]
+            line = text.splitlines()[file_location(item).line - 1]
             assert line.split("=", 1)[1] == values[(item.setting_name or "").lower()], (rel, item.setting_name)
 
 
 def test_no_secret_anywhere_in_the_output(example_emitted: EmitResult, az_export_emitted: EmitResult) -> None:
     # First, the output acts on the planted secrets (an empty scan would emit nothing to check):
     # config patches for the example's files, and az commands for every CANARY setting of the export.
-    assert sum(p.endswith("config.patch") for p in example_emitted.files) >= 4
+    assert sum(p.endswith("config.patch") for p in example_emitted.files) >= 2  # infra/: IaC; see UNPATCHED
     scripts = "\n".join(a.text for p, a in az_export_emitted.files.items() if p.endswith(".sh"))
     assert all(f" {name}" in scripts for name in ("Storage", "Orders", "AZURE_CLIENT_SECRET"))
     inserted = 0

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from migrate.emit.code_patch import CodePatchEmitter
-from migrate.emit.diffs import binary_patch, review_diff
+from migrate.emit.diffs import binary_patch, review_diff, text_patch
 from migrate.emit.model import context
 from migrate.plan.records import CodeChange
 from tests.migrate.emit.factories import app, plan
@@ -55,6 +55,19 @@ def test_binary_patch_applies_exactly(old: str, new: str, tmp_path: Path) -> Non
     assert result.returncode == 0, result.stderr
     assert (repo / "f.txt").read_bytes() == new.encode()
     assert b"SECRET" not in b"".join(inserted_bytes(patch))
+
+
+@pytest.mark.parametrize(("old", "new"), [c for c in _cases() if c[0]][:12])
+def test_text_patch_applies_exactly_without_a_preimage_id(old: str, new: str, tmp_path: Path) -> None:
+    repo = tmp_path / "r"
+    repo.mkdir()
+    (repo / "f.txt").write_text(old, encoding="utf-8", newline="")
+    patch = text_patch("f.txt", old, new)
+    assert "\nindex " not in patch and patch.startswith("diff --git a/f.txt b/f.txt\n--- a/f.txt\n")
+    (tmp_path / "p").write_text(patch, encoding="utf-8", newline="")
+    result = git(repo, "apply", str(tmp_path / "p"))  # outside a git work tree too
+    assert result.returncode == 0, result.stderr
+    assert (repo / "f.txt").read_bytes() == new.encode()
 
 
 def test_a_changed_preimage_is_refused(tmp_path: Path) -> None:

@@ -17,10 +17,19 @@ from tests.migrate.emit.az_table import check
 
 pytestmark = pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 
+# Records its argv; once an identity was created or assigned (AZ_STATE lasts across the scripts of
+# one app), `... identity show --query X -o tsv` answers like Azure, so later stages can read ids.
 FAKE_AZ = """#!/usr/bin/env python3
 import json, os, sys
+argv = sys.argv[1:]
 with open(os.environ["AZ_LOG"], "a") as fh:
-    fh.write(json.dumps(sys.argv[1:]) + "\\n")
+    fh.write(json.dumps(argv) + "\\n")
+state = os.environ.get("AZ_STATE")
+if state and "identity" in argv and ("create" in argv or "assign" in argv):
+    with open(state, "a") as fh:
+        fh.write("identity\\n")
+if state and os.path.exists(state) and "identity" in argv and "show" in argv and "--query" in argv:
+    print("fake-" + argv[argv.index("--query") + 1])
 """
 
 
@@ -56,7 +65,9 @@ def test_scripts_run_against_a_fake_az(which: str, request: pytest.FixtureReques
         script.write_text(text, encoding="utf-8")
         log = tmp_path / "az.log"
         log.write_text("", encoding="utf-8")
-        env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "AZ_LOG": str(log), "CONFIRM": "yes"}
+        state = tmp_path / f"state-{path.split('/', 1)[0]}"  # one app's scripts run in order, 01 to 07
+        env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "AZ_LOG": str(log), "CONFIRM": "yes",
+               "AZ_STATE": str(state)}
         names = _variables(text)
         if names:
             missing = subprocess.run(["bash", str(script)], capture_output=True, text=True, check=False,

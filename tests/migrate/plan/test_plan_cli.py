@@ -64,6 +64,21 @@ def test_table_view(audit: Path) -> None:
     assert "CANARY" not in result.stdout
 
 
+def test_table_summary_once_on_stderr(audit: Path) -> None:
+    units = sum(len(app["units"]) for app in json.loads(_invoke("plan", str(audit), "-f", "json").stdout)["apps"])
+    assert units  # the summary below counts something
+    result = _invoke("plan", str(audit), "-f", "table")
+    assert result.exit_code == EXIT_CLEAN
+    assert "Identity: system-assigned" in result.stdout  # the view itself went to stdout
+
+    def summaries(text: str) -> list[str]:
+        return [line for line in text.splitlines() if "units" in line and "grants" in line]
+
+    assert summaries(result.stdout) == []
+    assert len(summaries(result.stderr)) == 1
+    assert summaries(result.stderr)[0].startswith("plan: ") and f"{units} units" in result.stderr
+
+
 def test_same_input_same_output(audit: Path) -> None:
     assert _invoke("plan", str(audit), "-f", "json").stdout == _invoke("plan", str(audit), "-f", "json").stdout
 

@@ -243,8 +243,8 @@ def test_slots_without_identities_share_a_user_assigned_identity() -> None:
     enable = next(s for s in app.stages if s.name is StageName.ENABLE_IDENTITY)
     assert any("--slot staging" in s and "--identities" in s for s in enable.steps)
     assert not any("--scope" in s for s in enable.steps if s.startswith("az "))
-    client_ids = {(c.setting, c.slot) for c in app.settings if c.setting == "AZURE_CLIENT_ID"}
-    assert client_ids == {("AZURE_CLIENT_ID", None), ("AZURE_CLIENT_ID", "staging")}
+    client_ids = {(c.setting, c.slot, c.sticky) for c in app.settings if c.setting == "AZURE_CLIENT_ID"}
+    assert client_ids == {("AZURE_CLIENT_ID", "staging", False)}, "set in the slot under test; travels with the swap"
 
 
 def test_existing_single_user_assigned_identity_is_reused() -> None:
@@ -257,11 +257,16 @@ def test_existing_single_user_assigned_identity_is_reused() -> None:
     assert app.grants[0].statement.count("pid-uami") == 1
 
 
-def test_shared_resource_across_two_apps_uses_one_user_assigned_identity() -> None:
+def test_shared_resource_across_two_apps_uses_one_user_assigned_identity_only_when_asked() -> None:
     items = [live_item(S.SERVICE_BUS, "Bus", site="orders", endpoint=EP[S.SERVICE_BUS]),
              live_item(S.SERVICE_BUS, "Bus", site="billing", endpoint=EP[S.SERVICE_BUS])]
     p = plan(doc(items, [site("orders"), site("billing")]))
     assert len(p.apps) == 2
+    assert len({a.identity.name for a in p.apps}) == 2, "one identity per app by default"
+    for a in p.apps:
+        assert a.identity.kind is IdentityKind.SYSTEM_ASSIGNED
+        assert a.local_auth[0].shared_with
+    p = plan(doc(items, [site("orders"), site("billing")]), share_identity=True)
     names = {a.identity.name for a in p.apps}
     assert len(names) == 1
     for a in p.apps:
@@ -359,10 +364,12 @@ def test_other_storage_account_may_drop_shared_keys() -> None:
     other = {"account": "content", "host": "content.file.core.windows.net"}
     items = [live_item(S.STORAGE, "AzureWebJobsStorage", endpoint=EP[S.STORAGE]),
              live_item(S.STORAGE, "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING", endpoint=other)]
-    app = only_app(plan(doc(items, [site(kind="functionapp")])))
+    p = plan(doc(items, [site(kind="functionapp")]))
+    app = only_app(p)
     acct = next(x for x in app.local_auth if x.resource == "acct")
     assert acct.command and "--allow-shared-key-access false" in acct.command
-    assert next(x for x in app.local_auth if x.resource == "content").command is None
+    assert not [x for x in app.local_auth if x.resource == "content" and x.command]
+    assert [r.reason for r in p.needs_review] == [ReviewReason.PLATFORM_EXCEPTION]
 
 
 def test_mongo_api_needs_review() -> None:
@@ -381,7 +388,8 @@ def test_azure_client_secret_is_removed() -> None:
     assert len(removals) == 1
     (r,) = removals
     assert r.stage is StageName.REMOVE_SECRETS and "DefaultAzureCredential" in r.why
-    assert r.command == "az webapp config appsettings delete -g rg -n web --setting-names AZURE_CLIENT_SECRET"
+    assert r.command == ("az webapp config appsettings delete -g rg -n web --setting-names AZURE_CLIENT_ID "
+                         "AZURE_CLIENT_SECRET AZURE_TENANT_ID"), "the service principal's id and tenant go with it"
     assert any("az ad app credential delete" in (x.command or "") for x in app.removals)
 
 
@@ -395,7 +403,11 @@ def test_shadowing_plain_setting_is_deleted() -> None:
     items = [live_item(S.STORAGE, "Storage", endpoint=EP[S.STORAGE]),
              advisory("mixed-connection-forms", "Jobs", service=S.GENERIC)]
     app = only_app(plan(doc(items, [site(kind="functionapp")])))
-    assert any(r.what == "Jobs" and r.stage is StageName.CHANGE_IN_STAGING for r in app.removals)
+    # no slot to test in: the plain setting (the secret in use) goes only after verification
+    assert any(r.what == "Jobs" and r.stage is StageName.REMOVE_SECRETS for r in app.removals)
+    slotted = only_app(plan(doc(items, [site(kind="functionapp"), site(slot="staging", kind="functionapp")])))
+    assert any(c.setting == "Jobs" and c.action.value == "remove" and c.slot == "staging"
+               and c.stage is StageName.CHANGE_IN_STAGING for c in slotted.settings)
 
 
 def test_nothing_is_removed_before_verification() -> None:

@@ -37,7 +37,8 @@ EXPORT = REPO / "examples" / "az-export"
 VALUES = {"target-resource-group": "rg-data", "application-insights component": "ai-orders"}
 STORAGE_SCOPE = f"/subscriptions/{SUB}/resourceGroups/rg-data/providers/Microsoft.Storage/storageAccounts/contosoorders"
 AI_SCOPE = f"/subscriptions/{SUB}/resourceGroups/rg-data/providers/Microsoft.Insights/components/ai-orders"
-UNTOUCHED = ("APPLICATIONINSIGHTS_CONNECTION_STRING", "AZURE_CLIENT_ID", "AZURE_TENANT_ID", "WEBSITE_RUN_FROM_PACKAGE")
+UNTOUCHED = ("APPLICATIONINSIGHTS_CONNECTION_STRING", "WEBSITE_RUN_FROM_PACKAGE")
+SERVICE_PRINCIPAL = ("AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_TENANT_ID")  # they leave together
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +121,8 @@ def test_dry_run_shows_every_stage_and_changes_nothing(plan_path: Path, fake_arm
     assert r.exit_code == 0, r.output
     for text in ("enable-identity:", "grant-roles:", "remove-secrets:", "[DESTRUCTIVE]",
                  "az webapp identity assign -g rg-orders -n web-orders", "resourceGroups/rg-data/providers",
-                 "az webapp config appsettings delete -g rg-orders -n web-orders --setting-names AZURE_CLIENT_SECRET",
+                 "az webapp config appsettings delete -g rg-orders -n web-orders --setting-names AZURE_CLIENT_ID "
+                 "AZURE_CLIENT_SECRET AZURE_TENANT_ID Storage",
                  "dry run: nothing was changed"):
         assert text in r.stdout
     assert arm.requests == []
@@ -146,14 +148,17 @@ def test_full_run_reaches_the_end_state(plan_path: Path, fake_arm_factory: Any, 
               for ra in arm.role_assignments.values()}
     assert grants == {(STORAGE_SCOPE, "ba92f5b4-2d11-453d-a403-e96b0029c9fe", pid, "ServicePrincipal"),
                       (AI_SCOPE, "3913510d-42f4-4e42-8a64-420c390055eb", pid, "ServicePrincipal")}
-    assert site.app_settings["Storage"] == "https://contosoorders.blob.core.windows.net"
+    assert site.app_settings["Storage__serviceUri"] == "https://contosoorders.blob.core.windows.net"
+    assert "Storage" not in site.app_settings, "the old setting went in the removal stage"
     assert site.app_settings["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"] == "Authorization=AAD"
-    assert "AZURE_CLIENT_SECRET" not in site.app_settings
-    assert 'Authentication="Active Directory Default"' in site.connection_strings["Orders"][0]
+    for name in SERVICE_PRINCIPAL:
+        assert name not in site.app_settings
+    assert 'Authentication="Active Directory Default"' in site.connection_strings["Orders_Identity"][0]
+    assert "Orders" not in site.connection_strings
     for name in UNTOUCHED:
         assert name in site.app_settings
-    assert sorted(site.sticky_app_settings) == ["KEEP_ME", "Storage"], "planned slot settings are sticky"
-    assert site.sticky_connection_strings == ["Orders"]
+    assert "Storage__serviceUri" not in site.sticky_app_settings, "new settings travel with a swap"
+    assert "Orders_Identity" not in site.sticky_connection_strings
     blob = json.dumps(site.app_settings) + json.dumps(site.connection_strings)
     assert "CANARY" not in blob, "every secret is replaced or removed"
     text = state.read_text()
@@ -236,8 +241,8 @@ def test_a_setting_written_by_someone_else_between_read_and_write_survives(
                only=("identity/production", "settings/production/app-setting"))
     assert out.status == "completed", out
     assert site.app_settings["ADDED_BY_OTHER"] == "1"
-    assert site.app_settings["Storage"] == "https://contosoorders.blob.core.windows.net"
-    for name in UNTOUCHED:
+    assert site.app_settings["Storage__serviceUri"] == "https://contosoorders.blob.core.windows.net"
+    for name in (*UNTOUCHED, *SERVICE_PRINCIPAL, "Storage"):
         assert name in site.app_settings
 
 
@@ -276,7 +281,8 @@ def test_declined_removal_removes_nothing(plan_path: Path, fake_arm_factory: Any
     out = _run(arm, plan_path, state, monkeypatch, RunOptions(execute=True, continue_manual=True), ui=ui,
                only=("verify/gates", "remove/production/app-setting"))
     assert out.status == "stopped"
-    assert any("Remove AZURE_CLIENT_SECRET from production" in q for q in ui.asked)
+    assert any("Remove AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, AZURE_TENANT_ID, Storage from production" in q
+               for q in ui.asked)
     assert "AZURE_CLIENT_SECRET" in arm.estate.sites[0].app_settings
 
 
@@ -300,13 +306,13 @@ def test_undo(plan_path: Path, fake_arm_factory: Any, tmp_path: Path, monkeypatc
     assert {ra["scope"] for ra in arm.role_assignments.values()} == {AI_SCOPE}
 
     out = _run(arm, plan_path, state, monkeypatch, ALL, undo="settings/production/app-setting")
-    assert out.status == "completed" and "Storage" in out.message and "re-enter" in out.message
+    assert out.status == "completed" and "re-enter" not in out.message, "only new names were added: all undone"
     assert "APPLICATIONINSIGHTS_AUTHENTICATION_STRING" not in site.app_settings
-    assert "Storage" in site.app_settings and "AZURE_TENANT_ID" in site.app_settings
+    assert "Storage__serviceUri" not in site.app_settings and "WEBSITE_RUN_FROM_PACKAGE" in site.app_settings
 
     out = _run(arm, plan_path, state, monkeypatch, ALL, undo="settings/production/connection-string")
-    assert out.status == "completed" and "Orders" in out.message and "re-enter" in out.message
-    assert "Orders" in site.connection_strings, "a replaced value is not deleted by undo"
+    assert out.status == "completed" and "re-enter" not in out.message
+    assert "Orders_Identity" not in site.connection_strings
 
     out = _run(arm, plan_path, state, monkeypatch, ALL, undo="remove/production/app-setting")
     assert out.status == "stopped" and "never stored" in out.message
@@ -342,21 +348,24 @@ def test_cli_execute_logs_actions_without_secrets(plan_path: Path, fake_arm_fact
 
 
 def _slot_plan(plan_path: Path, tmp_path: Path) -> Path:
-    """The example's plan as the planner writes it for an app with a staging slot: identities and
-    grants per slot, settings changed in staging first."""
-    doc = json.loads(plan_path.read_text())
-    app = doc["apps"][0]
-    app["slots"] = ["staging"]
-    app["identity"]["principals"].append({"name": "web-orders/slots/staging", "slot": "staging",
-                                          "object_id": "<principalId of web-orders/slots/staging>"})
-    extra = [dict(g, principal="web-orders/slots/staging", slot="staging") for g in app["grants"]
-             if g["authorization"] == "arm-rbac"]
-    app["grants"] += extra
-    for s in app["settings"]:
-        if s["where"] == "app-setting":
-            s["slot"] = "staging"
+    """The planner's plan of the example's scan with a staging slot (both with a system-assigned
+    identity): identities and grants per slot, settings changed in staging first, production only
+    through the swap, old secrets removed from both afterwards."""
+    from migrate.plan.planner import plan as make_plan
+    from migrate.plan.records import dumps
+
+    audit = json.loads((plan_path.parent / "audit.json").read_text())
+    (prod,) = audit["sites"]
+    prod["identity"]["type"] = "SystemAssigned"
+    staging = json.loads(json.dumps(prod))
+    staging.update(slot="staging", app_setting_names=["SLOT_ONLY", "Storage"], connection_string_names=[],
+                   sticky_app_settings=[], sticky_connection_strings=[])
+    audit["sites"].append(staging)
+    storage = next(i for i in audit["items"] if i["SettingName"] == "Storage")
+    audit["items"].append(dict(storage, Id="staging-storage", Fingerprint="hs1:staging-storage",
+                               Location=dict(storage["Location"], slot="staging", slot_setting=False)))
     out = tmp_path / "slot-plan.json"
-    out.write_text(json.dumps(doc))
+    out.write_text(dumps(make_plan(audit)))
     return out
 
 
@@ -394,15 +403,21 @@ def test_slots_get_their_own_identity_and_the_swap_is_an_sdk_step(
     assert len(swaps) == 1 and swaps[0].body == {"targetSlot": "production", "preserveVnet": True}
     writes = _writes(arm)
     assert writes[-1].path.endswith("/storageAccounts/contosoorders"), "local auth goes off last"
-    assert [w for w in writes if "/storageAccounts/" not in w.path][-1] == swaps[0], \
-        "the swap comes after every settings write"
-    # production now runs the staging settings; the slot-sticky ones stayed with their slot
+    before_swap = [w for w in writes[:writes.index(swaps[0])] if "/config/" in w.path]
+    assert before_swap and all("/slots/staging/" in w.path for w in before_swap), \
+        "production is not written before the swap"
+    # production now runs the staging settings (none of them sticky); the old secrets are gone from both
     assert site.app_settings[AI_AUTH[0]] == AI_AUTH[1] and site.app_settings["SLOT_ONLY"] == "1"
-    assert site.app_settings["Storage"] == prod_storage and slot.app_settings["Storage"] == STORAGE_ENDPOINT
-    assert 'Authentication="Active Directory Default"' in site.connection_strings["Orders"][0]
-    assert "Orders" not in slot.connection_strings
-    assert AI_AUTH[0] not in slot.app_settings
-    assert "AZURE_CLIENT_SECRET" not in site.app_settings
+    assert site.app_settings["Storage__serviceUri"] == STORAGE_ENDPOINT
+    assert "Storage" not in site.app_settings and "Storage" not in slot.app_settings
+    assert prod_storage not in json.dumps(slot.app_settings)
+    assert 'Authentication="Active Directory Default"' in site.connection_strings["Orders_Identity"][0]
+    assert "Orders" not in slot.connection_strings and "Orders" not in site.connection_strings
+    # after the swap the slot ran the previous production build: it got the new settings again before
+    # its old secrets went
+    assert slot.app_settings[AI_AUTH[0]] == AI_AUTH[1] and slot.app_settings["Storage__serviceUri"] == STORAGE_ENDPOINT
+    for name in SERVICE_PRINCIPAL:
+        assert name not in site.app_settings and name not in slot.app_settings
     entry = doc["steps"]["swap/staging"]
     assert entry["status"] == "done" and entry["swapped"] == "staging -> production"
     assert "CANARY" not in state.read_text()
@@ -431,10 +446,11 @@ def test_the_swap_asks_first_and_removal_waits_for_it(
     arm = fake_arm_factory(_slot_estate())
     site = arm.estate.sites[0]
     before = dict(site.app_settings)
-    ui = _NoSwap()
-    out = _run(arm, slot_plan, tmp_path / "s.json", monkeypatch, RunOptions(execute=True), ui=ui)
+    no_swap = _NoSwap()
+    out = _run(arm, slot_plan, tmp_path / "s.json", monkeypatch, RunOptions(execute=True), ui=no_swap)
     assert out.status == "stopped" and out.step == "swap/staging" and "nothing swapped" in out.message
-    assert any("Swap staging into production of web-orders?" in q and "Production gets" in q for q in ui.asked)
+    assert any("Swap staging into production of web-orders?" in q and "Production gets" in q
+               for q in no_swap.asked)
     assert arm.requests_to("/slotsswap") == []
     assert site.app_settings == before, "production untouched: no swap, no removal"
 
@@ -471,9 +487,12 @@ def test_undo_swaps_back(plan_path: Path, fake_arm_factory: Any, tmp_path: Path,
     arm = fake_arm_factory(_slot_estate())
     site = arm.estate.sites[0]
     before = dict(site.app_settings)
+    slot_before = dict(site.slots["staging"].app_settings)
     state = tmp_path / "s.json"
-    assert _run(arm, slot_plan, state, monkeypatch, ALL).status == "completed"
-    slot_after_settings = {"Storage": STORAGE_ENDPOINT, "SLOT_ONLY": "1", AI_AUTH[0]: AI_AUTH[1]}
+    # every step up to the swap (nothing removed yet): undoing the swap needs no stored secret
+    up_to_swap = tuple(s.id for s in _steps(slot_plan)[1] if not s.destructive)
+    assert _run(arm, slot_plan, state, monkeypatch, ALL, only=up_to_swap).status == "completed"
+    slot_after_settings = {**slot_before, "Storage__serviceUri": STORAGE_ENDPOINT, AI_AUTH[0]: AI_AUTH[1]}
     assert site.app_settings != before
     pids = (site.identity.principal_id, site.slots["staging"].identity.principal_id)
 
@@ -531,7 +550,7 @@ def test_interrupted_after_each_step_and_resumed(plan_path: Path, fake_arm_facto
     assert len(arm.requests_to("/storageAccounts/", "PATCH")) == 1
     assert len(arm.requests_to("/roleAssignments/", "PUT")) == 2
     assert len(arm.requests_to("/config/appsettings", "PUT")) == 2  # the settings step and the removal
-    assert len(arm.requests_to("/config/connectionstrings", "PUT")) == 1
+    assert len(arm.requests_to("/config/connectionstrings", "PUT")) == 2  # the new one beside, the old one gone
     assert "AZURE_CLIENT_SECRET" not in arm.estate.sites[0].app_settings
 
 

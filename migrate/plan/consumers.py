@@ -1,0 +1,107 @@
+"""Consumers: who still uses each target resource with a key once this plan is carried out.
+
+The stages turn key / local auth off (and rotate keys) only on a resource that no known consumer
+still reaches with a key.  This step looks at every item of the scan, not only the planned units:
+a key-based item counts as moved only when a planned unit holds it and it is not a test or
+load-test file (their runner keeps its own copy of the key); everything else (needs-review units,
+CI scripts, platform settings such as the Functions content share, other apps) is a remaining
+consumer, named with its location and why it stays.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from migrate.plan import catalog as cat
+from migrate.plan.records import ReviewItem
+from migrate.plan.units import Target, Unit, is_kv_ref, where_text
+from scanners.records import ConnectionStringAuditItem, FileLocation, ServiceType, ValueClass
+
+# Test, spec and load-test paths: a key found there belongs to a test runner the plan does not move.
+_TEST_DIRS = frozenset({"test", "tests", "__tests__", "spec", "specs", "e2e", "integrationtests", "integration-tests",
+                        "loadtest", "loadtests", "load-test", "load-tests", "loadtesting", "perftests", "perf-tests",
+                        "performancetests", "benchmark", "benchmarks"})
+_TEST_FILE = re.compile(r"^(test_.*|.*[_.-](test|tests|spec)\.[A-Za-z]+|.*[a-z0-9](Test|Tests)\.[A-Za-z]+|"
+                        r"locustfile.*|.*\.jmx)$")
+
+ItemKey = tuple[tuple[str, ...], str]
+
+
+def is_test_path(path: str) -> bool:
+    """True for a test, spec or load-test file, by its folders (`tests/`, `loadtest/`, a `*.Tests`
+    project) or its name (`test_x.py`, `x_test.go`, `x.spec.ts`, `OrderTests.cs`, `locustfile.py`)."""
+    *folders, name = path.replace("\\", "/").split("/")
+    if any(f.lower() in _TEST_DIRS or f.lower().endswith((".tests", ".test")) for f in folders):
+        return True
+    return bool(_TEST_FILE.match(name))
+
+
+def _key_based(i: ConnectionStringAuditItem) -> bool:
+    """A secret value, or a Key Vault reference (the vault holds the key)."""
+    return i.value_class is ValueClass.SECRET or is_kv_ref(i)
+
+
+def _key(i: ConnectionStringAuditItem) -> ItemKey:
+    return (i.sort_key(), i.item_id)
+
+
+def item_target(i: ConnectionStringAuditItem) -> Target | None:
+    """The resource a key-based item reaches, when its endpoint names one."""
+    entry = cat.CATALOG.get(i.service_type)
+    ep = i.endpoint
+    if entry is None or ep.is_empty() or is_kv_ref(i):
+        return None
+    name = getattr(ep, entry.name_field, None) or ep.account or ep.namespace or ep.server
+    if not name and ep.host:
+        name = ep.host.split(".", 1)[0]
+    if not name or "${" in name or "<" in name:
+        return None
+    return (i.service_type, name.lower())
+
+
+@dataclass(frozen=True, slots=True)
+class KeyConsumers:
+    """Key-based consumers of each target that this plan does not move."""
+
+    remaining: Mapping[Target, tuple[str, ...]]  # target -> "location (why it stays)"
+    platform: Mapping[Target, cat.PlatformException]  # targets a platform setting keeps on keys
+    unresolved: Mapping[ServiceType, tuple[str, ...]]  # key consumers whose resource the scan could not name
+
+    def of(self, target: Target) -> tuple[str, ...]:
+        return self.remaining.get(target, ())
+
+
+def key_consumers(items: Iterable[ConnectionStringAuditItem], planned: Mapping[str, Sequence[Unit]],
+                  review: Sequence[ReviewItem]) -> KeyConsumers:
+    moved = {_key(i) for units in planned.values() for u in units for i in u.items}
+    review_at = {loc: r.reason for r in review for loc in r.locations}
+    remaining: dict[Target, set[str]] = defaultdict(set)
+    platform: dict[Target, cat.PlatformException] = {}
+    unresolved: dict[ServiceType, set[str]] = defaultdict(set)
+    for i in items:
+        if not _key_based(i):
+            continue
+        exception = cat.platform_exception(i.setting_name)
+        test = isinstance(i.location, FileLocation) and is_test_path(i.location.path)
+        if _key(i) in moved and not test and exception is None:
+            continue
+        if exception is not None:
+            why = f"{exception.setting}: platform setting, keeps its key"
+        elif test:
+            why = "test or load-test file: its runner keeps the key"
+        else:
+            reason = review_at.get(where_text(i))
+            why = f"needs review: {reason.value}" if reason else "not planned"
+        text = f"{where_text(i)} ({why})"
+        target = item_target(i)
+        if target is None:
+            unresolved[i.service_type].add(text)
+            continue
+        remaining[target].add(text)
+        if exception is not None and exception.keeps_local_auth:
+            platform.setdefault(target, exception)
+    return KeyConsumers({t: tuple(sorted(v)) for t, v in remaining.items()}, platform,
+                        {s: tuple(sorted(v)) for s, v in unresolved.items()})
