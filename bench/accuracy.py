@@ -104,25 +104,80 @@ def family_of(path: str) -> str:
     """The file family a path suggests (used for items that match no label)."""
     p = path.lower()
     name = p.rsplit("/", 1)[-1]
-    if p.startswith(".github/workflows/") or name in {"azure-pipelines.yml", "azure-pipelines.yaml",
-                                                       ".gitlab-ci.yml", "jenkinsfile"} \
-            or "/pipelines/" in f"/{p}" or p.startswith(".azure-pipelines/") or p.startswith(".pipelines/"):
+    if (
+        p.startswith(".github/workflows/")
+        or name in {"azure-pipelines.yml", "azure-pipelines.yaml", ".gitlab-ci.yml", "jenkinsfile"}
+        or "/pipelines/" in f"/{p}"
+        or p.startswith(".azure-pipelines/")
+        or p.startswith(".pipelines/")
+    ):
         return "ci"
     if name.endswith(".ipynb"):
         return "notebook"
-    if name.endswith((".bicep", ".bicepparam", ".tf", ".tfvars", ".hcl")) or name.endswith(".parameters.json") \
-            or "/templates/" in f"/{p}" and name.endswith((".yaml", ".yml")) \
-            or name in {"azuredeploy.json", "main.json", "template.json"} or "/manifests/" in f"/{p}" \
-            or "/charts/" in f"/{p}" or "/helm/" in f"/{p}" or "/kubernetes/" in f"/{p}" or "/k8s/" in f"/{p}":
+    if (
+        name.endswith((".bicep", ".bicepparam", ".tf", ".tfvars", ".hcl"))
+        or name.endswith(".parameters.json")
+        or "/templates/" in f"/{p}"
+        and name.endswith((".yaml", ".yml"))
+        or name in {"azuredeploy.json", "main.json", "template.json"}
+        or "/manifests/" in f"/{p}"
+        or "/charts/" in f"/{p}"
+        or "/helm/" in f"/{p}"
+        or "/kubernetes/" in f"/{p}"
+        or "/k8s/" in f"/{p}"
+    ):
         return "iac"
     if name.endswith((".sh", ".ps1", ".psm1", ".azcli", ".bash", ".cmd", ".bat", ".zsh")):
         return "script"
-    if name.endswith((".cs", ".java", ".py", ".js", ".ts", ".tsx", ".jsx", ".go", ".rs", ".kt", ".scala",
-                      ".rb", ".php", ".cpp", ".c", ".h", ".vue", ".mjs", ".cjs", ".razor", ".cshtml", ".fs")):
+    if name.endswith(
+        (
+            ".cs",
+            ".java",
+            ".py",
+            ".js",
+            ".ts",
+            ".tsx",
+            ".jsx",
+            ".go",
+            ".rs",
+            ".kt",
+            ".scala",
+            ".rb",
+            ".php",
+            ".cpp",
+            ".c",
+            ".h",
+            ".vue",
+            ".mjs",
+            ".cjs",
+            ".razor",
+            ".cshtml",
+            ".fs",
+        )
+    ):
         return "code"
-    if name.endswith((".json", ".yaml", ".yml", ".properties", ".xml", ".config", ".env", ".ini", ".toml",
-                      ".cfg", ".conf", ".settings")) or name.startswith(".env") or "dockerfile" in name \
-            or name.endswith(".env.sample") or name.endswith(".env.example"):
+    if (
+        name.endswith(
+            (
+                ".json",
+                ".yaml",
+                ".yml",
+                ".properties",
+                ".xml",
+                ".config",
+                ".env",
+                ".ini",
+                ".toml",
+                ".cfg",
+                ".conf",
+                ".settings",
+            )
+        )
+        or name.startswith(".env")
+        or "dockerfile" in name
+        or name.endswith(".env.sample")
+        or name.endswith(".env.example")
+    ):
         return "config"
     return "other"
 
@@ -159,8 +214,12 @@ def mirror_dir(mirrors: Path, repo: str) -> Path | None:
 
 
 def _git(gitdir: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(["git", f"--git-dir={gitdir}", *args], input=stdin,  # noqa: S603, S607
-                          capture_output=True, check=False)
+    return subprocess.run(  # noqa: S603
+        ["git", f"--git-dir={gitdir}", *args],  # noqa: S607
+        input=stdin,
+        capture_output=True,
+        check=False,
+    )
 
 
 def extract(gitdir: Path, commit: str, into: Path) -> tuple[int, int]:
@@ -181,15 +240,19 @@ def extract(gitdir: Path, commit: str, into: Path) -> tuple[int, int]:
         if kind != "blob" or mode == "120000":
             continue
         entries.append((oid, path.decode(errors="surrogateescape")))
-    proc = subprocess.Popen(["git", f"--git-dir={gitdir}", "cat-file", "--batch"],  # noqa: S603, S607
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(  # noqa: S603
+        ["git", f"--git-dir={gitdir}", "cat-file", "--batch"],  # noqa: S607
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
     assert proc.stdin is not None and proc.stdout is not None  # noqa: S101
     written = missing = 0
     out = proc.stdout
     # feed and read in chunks so neither pipe fills up
     chunk = 200
     for start in range(0, len(entries), chunk):
-        part = entries[start:start + chunk]
+        part = entries[start : start + chunk]
         proc.stdin.write("".join(f"{oid}\n" for oid, _ in part).encode())
         proc.stdin.flush()
         for _oid, rel in part:
@@ -224,8 +287,18 @@ def secretless_exe() -> list[str]:
 
 
 def scan(tree: Path, key_file: Path, out: Path) -> list[Item]:
-    cmd = [*secretless_exe(), "scan", str(tree), "-f", "json", "-o", str(out), "--key-file", str(key_file),
-           "--no-progress"]
+    cmd = [
+        *secretless_exe(),
+        "scan",
+        str(tree),
+        "-f",
+        "json",
+        "-o",
+        str(out),
+        "--key-file",
+        str(key_file),
+        "--no-progress",
+    ]
     res = subprocess.run(cmd, capture_output=True, text=True, check=False)  # noqa: S603
     if res.returncode not in (0, 1) or not out.exists():
         raise RuntimeError(f"secretless scan failed ({res.returncode}): {res.stderr.strip()[-500:]}")
@@ -235,9 +308,15 @@ def scan(tree: Path, key_file: Path, out: Path) -> list[Item]:
         loc = cast(dict[str, Any], raw.get("Location") or {})
         if loc.get("kind") != "file" or not loc.get("path"):
             continue
-        items.append(Item(path=str(loc["path"]), line=int(loc.get("line") or 0),
-                          value_class=str(raw.get("ValueClass", "")), service=str(raw.get("ServiceType", "")),
-                          detector=str(raw.get("Detector", ""))))
+        items.append(
+            Item(
+                path=str(loc["path"]),
+                line=int(loc.get("line") or 0),
+                value_class=str(raw.get("ValueClass", "")),
+                service=str(raw.get("ServiceType", "")),
+                detector=str(raw.get("Detector", "")),
+            )
+        )
     return items
 
 
@@ -245,8 +324,9 @@ def _near(a: int, b: int) -> bool:
     return abs(a - b) <= LINE_TOLERANCE
 
 
-def score(repo: str, commit: str, labels: list[Label], items: Iterable[Item],
-          scope: Sequence[str] = ()) -> RepoResult:
+def score(
+    repo: str, commit: str, labels: list[Label], items: Iterable[Item], scope: Sequence[str] = ()
+) -> RepoResult:
     by_path: dict[str, list[Label]] = {}
     for lab in labels:
         by_path.setdefault(lab["path"], []).append(lab)
@@ -291,27 +371,37 @@ def _fmt(x: float | None) -> str:
 
 
 def table(totals: dict[str, Tally]) -> str:
-    rows = ["| family | labelled places | found | recall | called `secret` | true secrets | precision "
-            "| real secrets | called `secret` |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    rows = [
+        "| family | labelled places | found | recall | called `secret` | true secrets | precision "
+        "| real secrets | called `secret` |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
     grand = Tally()
     for f in FAMILIES:
         t = totals[f]
         grand.add(t)
         if not t.labelled and not t.called_secret:
             continue
-        rows.append(f"| {f} | {t.labelled} | {t.found} | {_fmt(t.recall())} | {t.called_secret} | "
-                    f"{t.true_secret} | {_fmt(t.precision())} | {t.real_secrets} | {t.real_found_as_secret} |")
-    rows.append(f"| **total** | {grand.labelled} | {grand.found} | **{_fmt(grand.recall())}** | "
-                f"{grand.called_secret} | {grand.true_secret} | **{_fmt(grand.precision())}** | "
-                f"{grand.real_secrets} | {grand.real_found_as_secret} |")
+        rows.append(
+            f"| {f} | {t.labelled} | {t.found} | {_fmt(t.recall())} | {t.called_secret} | "
+            f"{t.true_secret} | {_fmt(t.precision())} | {t.real_secrets} | {t.real_found_as_secret} |"
+        )
+    rows.append(
+        f"| **total** | {grand.labelled} | {grand.found} | **{_fmt(grand.recall())}** | "
+        f"{grand.called_secret} | {grand.true_secret} | **{_fmt(grand.precision())}** | "
+        f"{grand.real_secrets} | {grand.real_found_as_secret} |"
+    )
     return "\n".join(rows)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    ap.add_argument("--mirrors", type=Path, default=Path(os.environ.get("SECRETLESS_MIRRORS", "/work/.mirror")),
-                    help="folder of fetched mirrors, <owner>+<name>/repo (default: /work/.mirror)")
+    ap.add_argument(
+        "--mirrors",
+        type=Path,
+        default=Path(os.environ.get("SECRETLESS_MIRRORS", "/work/.mirror")),
+        help="folder of fetched mirrors, <owner>+<name>/repo (default: /work/.mirror)",
+    )
     ap.add_argument("--repo", action="append", default=[], help="only this owner/name (repeatable)")
     ap.add_argument("--json", type=Path, help="also write the per-repository and total figures here")
     ap.add_argument("--details", action="store_true", help="list every missed label and false `secret`")
@@ -351,15 +441,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             found_n = sum(t.found for t in res.families.values())
             sec_n = sum(t.called_secret for t in res.families.values())
             true_n = sum(t.true_secret for t in res.families.values())
-            print(f"{repo}@{commit[:12]}: {found_n}/{lab_n} places found, {true_n}/{sec_n} `secret` true"
-                  f"{f', {missing} blobs missing from the snapshot' if missing else ''} ({res.seconds:.1f}s)",
-                  file=sys.stderr)
+            print(
+                f"{repo}@{commit[:12]}: {found_n}/{lab_n} places found, {true_n}/{sec_n} `secret` true"
+                f"{f', {missing} blobs missing from the snapshot' if missing else ''} ({res.seconds:.1f}s)",
+                file=sys.stderr,
+            )
             if args.details:
                 for lab in res.missed:
-                    print(f"  miss {lab['family']:8} {lab['kind']:12} {lab['service']:14} {lab['path']}:{lab['line']}"
-                          f"  {lab['note']}", file=sys.stderr)
+                    print(
+                        f"  miss {lab['family']:8} {lab['kind']:12} {lab['service']:14} {lab['path']}:{lab['line']}"
+                        f"  {lab['note']}",
+                        file=sys.stderr,
+                    )
                 for it in res.false_secrets:
-                    print(f"  fp   {it['service']:14} {it['detector']:24} {it['path']}:{it['line']}", file=sys.stderr)
+                    print(
+                        f"  fp   {it['service']:14} {it['detector']:24} {it['path']}:{it['line']}",
+                        file=sys.stderr,
+                    )
             shutil.rmtree(tree, ignore_errors=True)
 
     print(f"{len(results)} repositories scanned, {len(skipped)} skipped")
@@ -369,11 +467,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             "line_tolerance": LINE_TOLERANCE,
             "skipped": [{"repo": r, "reason": why} for r, why in skipped],
             "totals": {f: vars(t) for f, t in totals.items()},
-            "repos": [{"repo": r.repo, "commit": r.commit, "seconds": round(r.seconds, 1),
-                       "families": {f: vars(t) for f, t in r.families.items() if t.labelled or t.called_secret},
-                       "missed": [{k: lab[k] for k in ("path", "line", "family", "service", "kind")}
-                                  for lab in r.missed],
-                       "false_secrets": list(r.false_secrets)} for r in results],
+            "repos": [
+                {
+                    "repo": r.repo,
+                    "commit": r.commit,
+                    "seconds": round(r.seconds, 1),
+                    "families": {f: vars(t) for f, t in r.families.items() if t.labelled or t.called_secret},
+                    "missed": [
+                        {k: lab[k] for k in ("path", "line", "family", "service", "kind")} for lab in r.missed
+                    ],
+                    "false_secrets": list(r.false_secrets),
+                }
+                for r in results
+            ],
         }
         args.json.write_text(json.dumps(doc, indent=1) + "\n")
     return 0

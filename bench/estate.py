@@ -37,21 +37,31 @@ def main() -> None:
     for site in estate.sites:
         site.slots["staging"] = FakeSlot(dict(site.app_settings), dict(site.connection_strings))
     faults = Faults(latency_s=args.latency, read_budget=10**9, write_budget=10**9)
-    print(f"{args.sites} sites x (site + 1 slot), {args.latency * 1000:.0f} ms per request, {os.cpu_count()} cores")
-    print(f"{'concurrency':>11}{'wall s':>9}{'requests':>10}{'sequential s':>14}{'ideal s':>9}{'wall/ideal':>12}{'items':>8}")
+    print(
+        f"{args.sites} sites x (site + 1 slot), {args.latency * 1000:.0f} ms per request, {os.cpu_count()} cores"
+    )
+    print(
+        f"{'concurrency':>11}{'wall s':>9}{'requests':>10}{'sequential s':>14}{'ideal s':>9}{'wall/ideal':>12}{'items':>8}"
+    )
     with FakeArm(estate, faults=faults, page_size=100) as arm:
         os.environ["SSL_CERT_FILE"] = arm.ca_path
         target = ArmTarget(arm.base_url, "https://management.azure.com/.default")
         for conc in args.concurrency:
             before = len(arm.requests)
             t0 = time.perf_counter()
-            res = scan_estate(AsyncStaticTokenCredential(), target,
-                              EstateScanOptions(subscriptions=(SUB,), concurrency=conc), Fingerprinter(b"\0" * 32))
+            res = scan_estate(
+                AsyncStaticTokenCredential(),
+                target,
+                EstateScanOptions(subscriptions=(SUB,), concurrency=conc),
+                Fingerprinter(b"\0" * 32),
+            )
             wall = time.perf_counter() - t0
             n = len(arm.requests) - before
             seq = n * args.latency
             ideal = seq / conc
-            print(f"{conc:>11}{wall:>9.2f}{n:>10}{seq:>14.2f}{ideal:>9.2f}{wall / ideal:>12.2f}{len(res.items):>8}")
+            print(
+                f"{conc:>11}{wall:>9.2f}{n:>10}{seq:>14.2f}{ideal:>9.2f}{wall / ideal:>12.2f}{len(res.items):>8}"
+            )
             if res.skipped:
                 print(f"  skipped: {len(res.skipped)} ({res.skipped[0].reason})")
 

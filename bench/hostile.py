@@ -44,27 +44,84 @@ def _dotted_chain(root: Path, scale: int) -> None:
 
 
 def _utf16(root: Path, scale: int) -> None:
-    text = ("<!-- filler -->\r\n" * 1000 * scale
-            + '<configuration><appSettings><add key="AZURE_CLIENT_SECRET" '
-              'value="abc8Q~CANARYdefghijklmnopqrstuvwxyz01234" /></appSettings></configuration>\r\n')
+    text = (
+        "<!-- filler -->\r\n" * 1000 * scale + '<configuration><appSettings><add key="AZURE_CLIENT_SECRET" '
+        'value="abc8Q~CANARYdefghijklmnopqrstuvwxyz01234" /></appSettings></configuration>\r\n'
+    )
     (root / "web.config").write_bytes(codecs.BOM_UTF16_LE + text.encode("utf-16-le"))
 
 
 CASES: dict[str, Callable[[Path, int], None]] = {
     "gitignore *a*a*...*b vs a long name": _gitignore_stars,
     "20k-space lines (.env .ini .properties .yml .cs)": _space_runs,
-    "lines of \\\" in a script": _escaped_quotes,
+    'lines of \\" in a script': _escaped_quotes,
     "a.a.a.... chains in C#": _dotted_chain,
     "UTF-16 web.config": _utf16,
 }
 
 
-FUZZ_FILES = (".env", "a.properties", "a.yml", "a.ini", "a.txt", "appsettings.json", "a.cs", "a.py", "a.js",
-              "a.java", "a.sh", "a.ps1", "Dockerfile", "a.tf", "a.bicep", "web.config", "azure-pipelines.yml",
-              "a.toml")
-FUZZ_RUNS = (" ", "\t", '"', "'", "=", ":", "a", "\\", "/", "#", ";", "{", "[", "(", ",", "@", ".", "-", "$", "%",
-             "<", "a=", "k:", '"a":', "password=", "AccountKey=", "https://", "x8Q~", "a.", "a ", '\\"', "$(",
-             "${", "'a',", "new ", "a(", '="', "<a ", "key=", "a;")
+FUZZ_FILES = (
+    ".env",
+    "a.properties",
+    "a.yml",
+    "a.ini",
+    "a.txt",
+    "appsettings.json",
+    "a.cs",
+    "a.py",
+    "a.js",
+    "a.java",
+    "a.sh",
+    "a.ps1",
+    "Dockerfile",
+    "a.tf",
+    "a.bicep",
+    "web.config",
+    "azure-pipelines.yml",
+    "a.toml",
+)
+FUZZ_RUNS = (
+    " ",
+    "\t",
+    '"',
+    "'",
+    "=",
+    ":",
+    "a",
+    "\\",
+    "/",
+    "#",
+    ";",
+    "{",
+    "[",
+    "(",
+    ",",
+    "@",
+    ".",
+    "-",
+    "$",
+    "%",
+    "<",
+    "a=",
+    "k:",
+    '"a":',
+    "password=",
+    "AccountKey=",
+    "https://",
+    "x8Q~",
+    "a.",
+    "a ",
+    '\\"',
+    "$(",
+    "${",
+    "'a',",
+    "new ",
+    "a(",
+    '="',
+    "<a ",
+    "key=",
+    "a;",
+)
 
 
 def fuzz(length: int) -> None:
@@ -91,8 +148,13 @@ def fuzz(length: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=int, default=1)
-    parser.add_argument("--fuzz", type=int, metavar="CHARS", default=0,
-                        help="instead: time one-line files of CHARS-long runs of syntax characters, every family")
+    parser.add_argument(
+        "--fuzz",
+        type=int,
+        metavar="CHARS",
+        default=0,
+        help="instead: time one-line files of CHARS-long runs of syntax characters, every family",
+    )
     args = parser.parse_args()
     if args.fuzz:
         fuzz(args.fuzz)

@@ -31,22 +31,50 @@ def secretless(tmp: Path) -> set[tuple[str, int]]:
     exe = Path(sys.executable).with_name("secretless")
     key = tmp / "k"
     key.write_text("00" * 32)
-    out = subprocess.run([str(exe), "scan", str(EXAMPLE), "-f", "json", "--key-file", str(key)],  # noqa: S603
-                         capture_output=True, text=True, check=False).stdout
-    return {(i["Location"]["path"], i["Location"]["line"]) for i in json.loads(out)["items"]
-            if i["ValueClass"] == "secret"}
+    out = subprocess.run(  # noqa: S603
+        [str(exe), "scan", str(EXAMPLE), "-f", "json", "--key-file", str(key)],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    return {
+        (i["Location"]["path"], i["Location"]["line"])
+        for i in json.loads(out)["items"]
+        if i["ValueClass"] == "secret"
+    }
 
 
 def gitleaks(tmp: Path) -> set[tuple[str, int]]:
     report = tmp / "gl.json"
-    subprocess.run([str(BIN / "gitleaks"), "dir", str(EXAMPLE), "--no-banner", "--exit-code", "0",  # noqa: S603
-                    "-f", "json", "-r", str(report)], capture_output=True, check=False)
-    return {(os.path.relpath(f["File"], EXAMPLE), int(f["StartLine"])) for f in json.loads(report.read_text())}
+    subprocess.run(  # noqa: S603
+        [
+            str(BIN / "gitleaks"),
+            "dir",
+            str(EXAMPLE),
+            "--no-banner",
+            "--exit-code",
+            "0",
+            "-f",
+            "json",
+            "-r",
+            str(report),
+        ],
+        capture_output=True,
+        check=False,
+    )
+    return {
+        (os.path.relpath(f["File"], EXAMPLE), int(f["StartLine"])) for f in json.loads(report.read_text())
+    }
 
 
 def kingfisher(tmp: Path) -> set[tuple[str, int]]:
-    out = subprocess.run([str(BIN / "kingfisher"), "scan", ".", "--no-validate", "-f", "json"],  # noqa: S603
-                         capture_output=True, text=True, check=False, cwd=EXAMPLE).stdout
+    out = subprocess.run(  # noqa: S603
+        [str(BIN / "kingfisher"), "scan", ".", "--no-validate", "-f", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=EXAMPLE,
+    ).stdout
     found: set[tuple[str, int]] = set()
     for line in out.splitlines():
         line = line.strip()
@@ -74,8 +102,13 @@ def kingfisher(tmp: Path) -> set[tuple[str, int]]:
 
 
 def detect_secrets(tmp: Path) -> set[tuple[str, int]]:
-    out = subprocess.run([str(BIN / "detect-secrets"), "scan", "--all-files"], cwd=EXAMPLE,  # noqa: S603
-                         capture_output=True, text=True, check=False).stdout
+    out = subprocess.run(  # noqa: S603
+        [str(BIN / "detect-secrets"), "scan", "--all-files"],
+        cwd=EXAMPLE,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
     results = json.loads(out)["results"]
     return {(path, int(s["line_number"])) for path, secrets in results.items() for s in secrets}
 
@@ -85,8 +118,12 @@ def main() -> None:
     print(f"planted secrets in {EXAMPLE.relative_to(ROOT)}: {len(truth)}")
     print(f"{'tool':<16}{'found':>7}{'recall':>9}{'other findings':>16}")
     with tempfile.TemporaryDirectory() as d:
-        for name, fn in (("secretless", secretless), ("gitleaks", gitleaks), ("kingfisher", kingfisher),
-                         ("detect-secrets", detect_secrets)):
+        for name, fn in (
+            ("secretless", secretless),
+            ("gitleaks", gitleaks),
+            ("kingfisher", kingfisher),
+            ("detect-secrets", detect_secrets),
+        ):
             try:
                 got = fn(Path(d))
             except (OSError, ValueError, KeyError) as exc:

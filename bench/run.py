@@ -73,19 +73,35 @@ def run_once(cmd: list[str], cwd: Path | None = None) -> tuple[float, int]:
     return elapsed, usage.ru_maxrss
 
 
-def commands(tree: Path, bindir: Path | None, with_detect_secrets: bool) -> dict[str, tuple[list[str], Path | None]]:
+def commands(
+    tree: Path, bindir: Path | None, with_detect_secrets: bool
+) -> dict[str, tuple[list[str], Path | None]]:
     exe = shutil.which("secretless") or str(Path(sys.executable).with_name("secretless"))
     key = HERE / ".trees" / "bench.key"
     key.parent.mkdir(parents=True, exist_ok=True)
     if not key.exists():
         key.write_text("00" * 32)
     out: dict[str, tuple[list[str], Path | None]] = {
-        "secretless": ([exe, "scan", str(tree), "-f", "json", "-o", os.devnull, "--key-file", str(key)], None),
+        "secretless": (
+            [exe, "scan", str(tree), "-f", "json", "-o", os.devnull, "--key-file", str(key)],
+            None,
+        ),
     }
     if bindir is not None:
         report = HERE / ".trees" / "anchor-report.json"
-        out["gitleaks"] = ([str(bindir / "gitleaks"), "dir", str(tree), "--no-banner", "--exit-code", "0",
-                            "-r", str(report)], None)
+        out["gitleaks"] = (
+            [
+                str(bindir / "gitleaks"),
+                "dir",
+                str(tree),
+                "--no-banner",
+                "--exit-code",
+                "0",
+                "-r",
+                str(report),
+            ],
+            None,
+        )
         out["kingfisher"] = ([str(bindir / "kingfisher"), "scan", str(tree), "--no-validate"], None)
         if with_detect_secrets:
             out["detect-secrets"] = ([str(bindir / "detect-secrets"), "scan", "--all-files"], tree)
@@ -106,7 +122,9 @@ def table(tree: Path, repeat: int, cmds: dict[str, tuple[list[str], Path | None]
     ours = statistics.median(times["secretless"])
     for name in cmds:
         med = statistics.median(times[name])
-        print(f"{name:<16}{med:>10.2f}{nbytes / 1e6 / med:>9.1f}{ours / med:>17.2f}{peaks[name] / 1024:>13.0f}")
+        print(
+            f"{name:<16}{med:>10.2f}{nbytes / 1e6 / med:>9.1f}{ours / med:>17.2f}{peaks[name] / 1024:>13.0f}"
+        )
 
 
 def main() -> None:

@@ -86,8 +86,11 @@ class SecretlessGroup(click.Group):
         except Exception as exc:
             command = ctx.invoked_subcommand or "secretless"
             log.debug("unexpected error in %s", command, exc_info=True)
-            _fail(f"{command} stopped on an unexpected {type(exc).__name__} (not shown: it could quote the "
-                  "input); rerun with -vv to log the traceback, and please report it", EXIT_INCOMPLETE)
+            _fail(
+                f"{command} stopped on an unexpected {type(exc).__name__} (not shown: it could quote the "
+                "input); rerun with -vv to log the traceback, and please report it",
+                EXIT_INCOMPLETE,
+            )
 
 
 @contextmanager
@@ -105,19 +108,33 @@ def _check_output(ctx: click.Context, _param: click.Parameter, value: Path | Non
     if value is not None and not ctx.resilient_parsing:
         folder = value.parent
         if not folder.is_dir():
-            raise OutputError(f"cannot write {value}: the folder {folder} does not exist (create it, "
-                              "or choose another -o)")
+            raise OutputError(
+                f"cannot write {value}: the folder {folder} does not exist (create it, or choose another -o)"
+            )
     return value
 
 
 def output_option(help_text: str, *, folder: bool = False) -> Callable[[F], F]:
     """`-o/--output`, declared once: a FILE (or with `folder`, a folder that is created) whose parent exists."""
     if folder:
-        return click.option("-o", "--output", "outdir", required=True, metavar="OUTDIR",
-                            type=click.Path(file_okay=False, path_type=Path), callback=_check_output,
-                            help=help_text)
-    return click.option("-o", "--output", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path),
-                        callback=_check_output, help=help_text)
+        return click.option(
+            "-o",
+            "--output",
+            "outdir",
+            required=True,
+            metavar="OUTDIR",
+            type=click.Path(file_okay=False, path_type=Path),
+            callback=_check_output,
+            help=help_text,
+        )
+    return click.option(
+        "-o",
+        "--output",
+        metavar="FILE",
+        type=click.Path(dir_okay=False, path_type=Path),
+        callback=_check_output,
+        help=help_text,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,8 +155,14 @@ def sign_in_options(scope: str) -> Callable[[F], F]:
 
     def decorate(command: F) -> F:
         @wraps(command)
-        def wrapper(*args: Any, credential: str, client_id: str | None, cloud: str, arm_endpoint: str | None,
-                    **kwargs: Any) -> Any:
+        def wrapper(
+            *args: Any,
+            credential: str,
+            client_id: str | None,
+            cloud: str,
+            arm_endpoint: str | None,
+            **kwargs: Any,
+        ) -> Any:
             try:
                 return command(*args, sign_in=SignIn(credential, client_id, cloud, arm_endpoint), **kwargs)
             except Exception as exc:
@@ -149,15 +172,27 @@ def sign_in_options(scope: str) -> Callable[[F], F]:
                 raise error from None
 
         options = (
-            click.option("--credential", type=click.Choice(list(CREDENTIALS)), default=DEFAULT_CREDENTIAL,
-                         show_default=True,
-                         help=f"{scope}the azure-identity credential to sign in with ('default' is "
-                              "DefaultAzureCredential; 'azure-cli' needs `az login`)."),
-            click.option("--client-id", metavar="ID",
-                         help=f"{scope}client id of the user-assigned identity to sign in with "
-                              "(managed-identity, workload-identity, default)."),
-            click.option("--cloud", type=click.Choice(list(CLOUDS)), default=DEFAULT_CLOUD, show_default=True,
-                         help=f"{scope}Azure cloud (selects the ARM endpoint and token scope)."),
+            click.option(
+                "--credential",
+                type=click.Choice(list(CREDENTIALS)),
+                default=DEFAULT_CREDENTIAL,
+                show_default=True,
+                help=f"{scope}the azure-identity credential to sign in with ('default' is "
+                "DefaultAzureCredential; 'azure-cli' needs `az login`).",
+            ),
+            click.option(
+                "--client-id",
+                metavar="ID",
+                help=f"{scope}client id of the user-assigned identity to sign in with "
+                "(managed-identity, workload-identity, default).",
+            ),
+            click.option(
+                "--cloud",
+                type=click.Choice(list(CLOUDS)),
+                default=DEFAULT_CLOUD,
+                show_default=True,
+                help=f"{scope}Azure cloud (selects the ARM endpoint and token scope).",
+            ),
             click.option("--arm-endpoint", metavar="URL", help=f"{scope}ARM endpoint override (https only)."),
         )
         decorated: Any = wrapper
@@ -244,52 +279,130 @@ def main(verbose: int) -> None:
 
 
 @main.command(short_help="Find secret-based connections in a repo or an estate.")
-@click.argument("path", required=False,
-                type=click.Path(exists=True, file_okay=True, dir_okay=True, path_type=Path))
-@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
-              help="Output format: a readable table or versioned JSON (schema_version 1).")
+@click.argument(
+    "path", required=False, type=click.Path(exists=True, file_okay=True, dir_okay=True, path_type=Path)
+)
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="table",
+    show_default=True,
+    help="Output format: a readable table or versioned JSON (schema_version 1).",
+)
 @output_option("Write the result to FILE instead of stdout (its folder must exist).")
-@click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES), default="secret", show_default=True,
-              help="Exit 1 when items of this value class (or worse) are found; 'reference' also "
-                   "fails on Key Vault references and CI secret references; 'none' never fails.")
-@click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Fingerprint key file (hex). Default: $SECRETLESS_FINGERPRINT_KEY, else "
-                   "~/.config/secretless/fingerprint.key, created on first use.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(FAIL_ON_CHOICES),
+    default="secret",
+    show_default=True,
+    help="Exit 1 when items of this value class (or worse) are found; 'reference' also "
+    "fails on Key Vault references and CI secret references; 'none' never fails.",
+)
+@click.option(
+    "--key-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Fingerprint key file (hex). Default: $SECRETLESS_FINGERPRINT_KEY, else "
+    "~/.config/secretless/fingerprint.key, created on first use.",
+)
 @click.option("--no-gitignore", is_flag=True, help="Also scan files that .gitignore excludes.")
-@click.option("--include-vendored", is_flag=True,
-              help="Also scan vendored and generated trees (node_modules, bin, obj, ...).")
-@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (gitignore syntax); repeatable.")
-@click.option("--max-file-size", type=click.IntRange(min=1), default=8 * 1024 * 1024, show_default=True,
-              help="Skip (and report) files larger than this many bytes.")
-@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Worker processes; 0 uses every core.")
+@click.option(
+    "--include-vendored",
+    is_flag=True,
+    help="Also scan vendored and generated trees (node_modules, bin, obj, ...).",
+)
+@click.option(
+    "--exclude",
+    multiple=True,
+    metavar="GLOB",
+    help="Skip paths matching GLOB (gitignore syntax); repeatable.",
+)
+@click.option(
+    "--max-file-size",
+    type=click.IntRange(min=1),
+    default=8 * 1024 * 1024,
+    show_default=True,
+    help="Skip (and report) files larger than this many bytes.",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Worker processes; 0 uses every core.",
+)
 @click.option("--no-generic", is_flag=True, help="Do not run detect-secrets for generic secrets.")
 @click.option("--secrets-only", is_flag=True, help="Table output: show only real secrets.")
-@click.option("--progress/--no-progress", default=None,
-              help="Progress bar on stderr (default: when stderr is a terminal).")
-@click.option("--subscription", "subscriptions", multiple=True, metavar="ID",
-              help="Scan the App Service / Functions apps of this subscription; repeatable.")
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Progress bar on stderr (default: when stderr is a terminal).",
+)
+@click.option(
+    "--subscription",
+    "subscriptions",
+    multiple=True,
+    metavar="ID",
+    help="Scan the App Service / Functions apps of this subscription; repeatable.",
+)
 @click.option("--resource-group", metavar="NAME", help="Estate: only this resource group.")
 @click.option("--site", metavar="NAME", help="Estate: only this app (with its slots).")
 @click.option("--no-slots", is_flag=True, help="Estate: skip deployment slots.")
 @sign_in_options("Estate: ")
-@click.option("--concurrency", type=click.IntRange(min=1, max=256), default=16, show_default=True,
-              help="Estate: ARM requests in flight at once.")
-@click.option("--az-export", "az_exports", multiple=True, metavar="DIR",
-              type=click.Path(exists=True, file_okay=True, dir_okay=True),
-              help="Offline estate input: a folder of Azure CLI JSON output named <app>.appsettings.json, "
-                   "<app>.connectionstrings.json and <app>.show.json; repeatable.")
-@click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help="Report and fail only on findings not accepted in this baseline file (same fingerprint "
-                   "key needed).")
-@click.option("--update-baseline", is_flag=True,
-              help="Write the current findings to the --baseline file (accept them) and exit 0.")
-def scan(path: Path | None, fmt: str, output: Path | None, fail_on: str, key_file: Path | None,
-         no_gitignore: bool, include_vendored: bool, exclude: tuple[str, ...], max_file_size: int,
-         jobs: int, no_generic: bool, secrets_only: bool, progress: bool | None,
-         subscriptions: tuple[str, ...], resource_group: str | None, site: str | None, no_slots: bool,
-         sign_in: SignIn, concurrency: int, az_exports: tuple[str, ...], baseline_path: Path | None = None,
-         update_baseline: bool = False) -> None:
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1, max=256),
+    default=16,
+    show_default=True,
+    help="Estate: ARM requests in flight at once.",
+)
+@click.option(
+    "--az-export",
+    "az_exports",
+    multiple=True,
+    metavar="DIR",
+    type=click.Path(exists=True, file_okay=True, dir_okay=True),
+    help="Offline estate input: a folder of Azure CLI JSON output named <app>.appsettings.json, "
+    "<app>.connectionstrings.json and <app>.show.json; repeatable.",
+)
+@click.option(
+    "--baseline",
+    "baseline_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Report and fail only on findings not accepted in this baseline file (same fingerprint key needed).",
+)
+@click.option(
+    "--update-baseline",
+    is_flag=True,
+    help="Write the current findings to the --baseline file (accept them) and exit 0.",
+)
+def scan(
+    path: Path | None,
+    fmt: str,
+    output: Path | None,
+    fail_on: str,
+    key_file: Path | None,
+    no_gitignore: bool,
+    include_vendored: bool,
+    exclude: tuple[str, ...],
+    max_file_size: int,
+    jobs: int,
+    no_generic: bool,
+    secrets_only: bool,
+    progress: bool | None,
+    subscriptions: tuple[str, ...],
+    resource_group: str | None,
+    site: str | None,
+    no_slots: bool,
+    sign_in: SignIn,
+    concurrency: int,
+    az_exports: tuple[str, ...],
+    baseline_path: Path | None = None,
+    update_baseline: bool = False,
+) -> None:
     """Find secret-based connections in a repo or an estate.
 
     Inventories every secret-based Azure connection under PATH (a directory or a file) and/or in
@@ -325,8 +438,9 @@ def scan(path: Path | None, fmt: str, output: Path | None, fail_on: str, key_fil
         accepted_baseline = baselines.load(baseline_path)
     key, _origin = load_key(key_file)
     options = RepositoryScanOptions(
-        walk=WalkOptions(respect_gitignore=not no_gitignore, skip_vendored=not include_vendored,
-                         excludes=exclude),
+        walk=WalkOptions(
+            respect_gitignore=not no_gitignore, skip_vendored=not include_vendored, excludes=exclude
+        ),
         max_file_size=max_file_size,
         jobs=jobs,
         generic=not no_generic,
@@ -341,11 +455,19 @@ def scan(path: Path | None, fmt: str, output: Path | None, fail_on: str, key_fil
             credential=build_credential(sign_in.credential, sign_in.client_id),
             credential_name=sign_in.credential,
             target=arm_target(sign_in.cloud, sign_in.arm_endpoint),
-            options=EstateScanOptions(subscriptions=subscriptions, resource_group=resource_group, site=site,
-                                      include_slots=not no_slots, concurrency=concurrency),
+            options=EstateScanOptions(
+                subscriptions=subscriptions,
+                resource_group=resource_group,
+                site=site,
+                include_slots=not no_slots,
+                concurrency=concurrency,
+            ),
         )
-        err.print(f"estate: signing in with the {sign_in.credential} credential to {estate.target.base_url}",
-                  markup=False, highlight=False)
+        err.print(
+            f"estate: signing in with the {sign_in.credential} credential to {estate.target.base_url}",
+            markup=False,
+            highlight=False,
+        )
     show_progress = err.is_terminal if progress is None else progress
     target = str(path) if path is not None else None
     if show_progress and target is not None:
@@ -367,8 +489,11 @@ def scan(path: Path | None, fmt: str, output: Path | None, fail_on: str, key_fil
             baselines.save(baselines.from_items(result.items), baseline_path)
         except OSError as exc:
             raise OutputError(f"cannot write {baseline_path} ({type(exc).__name__})") from None
-        err.print(f"baseline: accepted {len(result.items)} findings in {baseline_path}", markup=False,
-                  highlight=False)
+        err.print(
+            f"baseline: accepted {len(result.items)} findings in {baseline_path}",
+            markup=False,
+            highlight=False,
+        )
     elif accepted_baseline is not None:
         from dataclasses import replace
 
@@ -383,21 +508,30 @@ def scan(path: Path | None, fmt: str, output: Path | None, fail_on: str, key_fil
 
         _write_rendered(lambda console: render(result, console, show_all=not secrets_only), output)
 
-    failing = {"secret": {ValueClass.SECRET}, "reference": {ValueClass.SECRET, ValueClass.REFERENCE},
-               "none": set()}[fail_on]
+    failing = {
+        "secret": {ValueClass.SECRET},
+        "reference": {ValueClass.SECRET, ValueClass.REFERENCE},
+        "none": set(),
+    }[fail_on]
     n_failing = sum(1 for i in result.items if i.value_class in failing)
     incomplete = is_incomplete(result)
     suspect = may_hold_secrets(result)
     counts = summary(result)
     classes = ", ".join(f"{k}: {v}" for k, v in counts["by_value_class"].items())
-    read = f"{result.files_scanned} files" + (f" and {len(result.sites)} apps and slots" if result.sites else "")
-    err.print(f"{len(result.items)} items{' new since the baseline' if accepted_baseline else ''}"
-              f"{f' ({classes})' if classes else ''} in {read}, "
-              f"{n_failing} failing ({fail_on}); {len(result.skipped)} skipped"
-              + (f" ({suspect} skipped may hold secrets: see skipped)" if suspect else "")
-              + (f"; {n_accepted} accepted in the baseline" if accepted_baseline else "")
-              + ("; INCOMPLETE: some apps could not be read" if incomplete else ""),
-              markup=False, highlight=False, soft_wrap=True)
+    read = f"{result.files_scanned} files" + (
+        f" and {len(result.sites)} apps and slots" if result.sites else ""
+    )
+    err.print(
+        f"{len(result.items)} items{' new since the baseline' if accepted_baseline else ''}"
+        f"{f' ({classes})' if classes else ''} in {read}, "
+        f"{n_failing} failing ({fail_on}); {len(result.skipped)} skipped"
+        + (f" ({suspect} skipped may hold secrets: see skipped)" if suspect else "")
+        + (f"; {n_accepted} accepted in the baseline" if accepted_baseline else "")
+        + ("; INCOMPLETE: some apps could not be read" if incomplete else ""),
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
     if incomplete:
         sys.exit(EXIT_PARTIAL)
     if update_baseline:
@@ -413,8 +547,15 @@ def _report_formats() -> list[str]:
 
 @main.command(short_help="Render a scan as Markdown, HTML, JSON, SARIF or CSV.")
 @click.argument("document", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("-f", "--format", "fmt", type=click.Choice(_report_formats()), default="md", show_default=True,
-              help="Report format: Markdown, self-contained HTML, JSON, SARIF 2.1.0 or CSV.")
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(_report_formats()),
+    default="md",
+    show_default=True,
+    help="Report format: Markdown, self-contained HTML, JSON, SARIF 2.1.0 or CSV.",
+)
 @output_option("Write the report to FILE instead of stdout (its folder must exist).")
 def report(document: Path, fmt: str, output: Path | None) -> None:
     """Render a scan as Markdown, HTML, JSON, SARIF or CSV.
@@ -441,12 +582,22 @@ PLAN_FORMATS = ("table", "json")
 
 @main.command("plan", short_help="Turn a scan into a migration plan, per app.")
 @click.argument("audit", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("-f", "--format", "fmt", type=click.Choice(PLAN_FORMATS), default=None,
-              help="Output format: a readable view or versioned plan JSON (default: json with -o, else table).")
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(PLAN_FORMATS),
+    default=None,
+    help="Output format: a readable view or versioned plan JSON (default: json with -o, else table).",
+)
 @output_option("Write the plan to FILE instead of stdout (its folder must exist).")
-@click.option("--share-identity", is_flag=True, default=False,
-              help="Give apps that use the same target resources one user-assigned identity (default: one "
-                   "identity per app; a shared identity holds the grants of every app that shares it).")
+@click.option(
+    "--share-identity",
+    is_flag=True,
+    default=False,
+    help="Give apps that use the same target resources one user-assigned identity (default: one "
+    "identity per app; a shared identity holds the grants of every app that shares it).",
+)
 def plan_command(audit: Path, fmt: str | None, output: Path | None, share_identity: bool) -> None:
     """Turn a scan into a migration plan, per app.
 
@@ -476,17 +627,23 @@ def plan_command(audit: Path, fmt: str | None, output: Path | None, share_identi
     else:
         _write_rendered(lambda console: render(result, console), output)
     summary = result.summary()
-    click.echo(f"plan: {summary['apps']} apps to migrate (of {with_findings} apps with findings), "
-               f"{summary['units']} units, {summary['grants']} grants, {summary['setting_changes']} setting changes, "
-               f"{summary['code_changes']} code changes, {summary['removals']} removals, {summary['risks']} risks, "
-               f"{summary['needs_review']} need review, {summary['already_passwordless']} already passwordless"
-               + (f"; wrote {output}" if output else ""), err=True)
+    click.echo(
+        f"plan: {summary['apps']} apps to migrate (of {with_findings} apps with findings), "
+        f"{summary['units']} units, {summary['grants']} grants, {summary['setting_changes']} setting changes, "
+        f"{summary['code_changes']} code changes, {summary['removals']} removals, {summary['risks']} risks, "
+        f"{summary['needs_review']} need review, {summary['already_passwordless']} already passwordless"
+        + (f"; wrote {output}" if output else ""),
+        err=True,
+    )
 
 
 @main.command("emit", short_help="Write reviewable patches, az scripts and Bicep from a plan.")
 @click.argument("plan_file", metavar="PLAN", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--repo", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="The repository the scan read (for code and config patches); without it only scripts and Bicep.")
+@click.option(
+    "--repo",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="The repository the scan read (for code and config patches); without it only scripts and Bicep.",
+)
 @output_option("Folder to write the artifacts to (created; its parent folder must exist).", folder=True)
 def emit_command(plan_file: Path, repo: Path | None, outdir: Path) -> None:
     """Write reviewable patches, az scripts and Bicep from a plan.
@@ -509,8 +666,11 @@ def emit_command(plan_file: Path, repo: Path | None, outdir: Path) -> None:
         written = write_outputs(result, outdir)
     except OSError as exc:
         raise OutputError(f"cannot write to {outdir} ({type(exc).__name__})") from None
-    click.echo(f"emit: wrote {len(written)} files to {outdir}; {len(result.notes)} items to do by hand "
-               f"(see {outdir / 'README.md'})", err=True)
+    click.echo(
+        f"emit: wrote {len(written)} files to {outdir}; {len(result.notes)} items to do by hand "
+        f"(see {outdir / 'README.md'})",
+        err=True,
+    )
 
 
 @main.group("playbooks")
@@ -541,11 +701,16 @@ _GUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]
 def _set_value(name: str, value: str) -> str:
     """A `--set` value: never empty or a null word; a client, principal, object or tenant id is a GUID."""
     if value.strip().lower() in _NO_VALUE:
-        raise click.UsageError(f"--set {name}: {value.strip() or 'an empty value'} is no value; give the real one")
+        raise click.UsageError(
+            f"--set {name}: {value.strip() or 'an empty value'} is no value; give the real one"
+        )
     if re.search(r"(client|principal|object|tenant)[-_ ]?id", name, re.IGNORECASE) and not _GUID_RE.fullmatch(
-            value.strip()):
-        raise click.UsageError(f"--set {name}: not a GUID (a client, principal, object or tenant id is one, "
-                               "e.g. 00000000-0000-0000-0000-000000000000)")
+        value.strip()
+    ):
+        raise click.UsageError(
+            f"--set {name}: not a GUID (a client, principal, object or tenant id is one, "
+            "e.g. 00000000-0000-0000-0000-000000000000)"
+        )
     return value.strip()
 
 
@@ -561,29 +726,70 @@ class _ClickUi:
 
 @main.command("migrate", short_help="Walk one app through its plan in Azure (a dry run by default).")
 @click.argument("plan_file", metavar="PLAN", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--app", "app", required=True, metavar="APP", help="The app of the plan to migrate (name or full id).")
+@click.option(
+    "--app", "app", required=True, metavar="APP", help="The app of the plan to migrate (name or full id)."
+)
 @click.option("--slot", metavar="SLOT", help="Only this slot's steps (and the app-wide ones); default: all.")
-@click.option("--dry-run/--execute", "dry_run", default=True, show_default=True,
-              help="Only show the steps (default), or perform them in Azure through the SDK.")
-@click.option("--yes", is_flag=True, help="Do not ask: run every step, confirm destructive ones, record manual "
-                                         "steps as pending.")
-@click.option("--continue-manual", is_flag=True, help="With --yes: go on past manual steps (recorded as pending).")
-@click.option("--state", "state_file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help="State file; reruns resume from it.  Default: .secretless/state/<resource-group>.<app>.json "
-                   "under the current folder.")
+@click.option(
+    "--dry-run/--execute",
+    "dry_run",
+    default=True,
+    show_default=True,
+    help="Only show the steps (default), or perform them in Azure through the SDK.",
+)
+@click.option(
+    "--yes",
+    is_flag=True,
+    help="Do not ask: run every step, confirm destructive ones, record manual steps as pending.",
+)
+@click.option(
+    "--continue-manual", is_flag=True, help="With --yes: go on past manual steps (recorded as pending)."
+)
+@click.option(
+    "--state",
+    "state_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="State file; reruns resume from it.  Default: .secretless/state/<resource-group>.<app>.json "
+    "under the current folder.",
+)
 @click.option("--undo", "undo_step", metavar="STEP", help="Undo one step (by id, see the dry run) and exit.")
-@click.option("--done", "done_steps", multiple=True, metavar="STEP",
-              help="A manual step (by id) that has been done by hand; repeatable.")
-@click.option("--set", "values", multiple=True, metavar="NAME=VALUE",
-              help="Fill a <placeholder> of the plan, e.g. --set target-resource-group=rg-data; repeatable.")
-@click.option("--health-url", metavar="URL",
-              help="The verify stage's gate also GETs URL (e.g. the staging slot) and needs a 2xx answer.")
+@click.option(
+    "--done",
+    "done_steps",
+    multiple=True,
+    metavar="STEP",
+    help="A manual step (by id) that has been done by hand; repeatable.",
+)
+@click.option(
+    "--set",
+    "values",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Fill a <placeholder> of the plan, e.g. --set target-resource-group=rg-data; repeatable.",
+)
+@click.option(
+    "--health-url",
+    metavar="URL",
+    help="The verify stage's gate also GETs URL (e.g. the staging slot) and needs a 2xx answer.",
+)
 @click.option("--subscription", metavar="ID", help="Subscription of the app (default: from the plan).")
 @sign_in_options("--execute / --undo: ")
-def migrate_command(plan_file: Path, app: str, slot: str | None, dry_run: bool, yes: bool, continue_manual: bool,
-                    state_file: Path | None, undo_step: str | None, done_steps: tuple[str, ...],
-                    values: tuple[str, ...], health_url: str | None,
-                    subscription: str | None, sign_in: SignIn) -> None:
+def migrate_command(
+    plan_file: Path,
+    app: str,
+    slot: str | None,
+    dry_run: bool,
+    yes: bool,
+    continue_manual: bool,
+    state_file: Path | None,
+    undo_step: str | None,
+    done_steps: tuple[str, ...],
+    values: tuple[str, ...],
+    health_url: str | None,
+    subscription: str | None,
+    sign_in: SignIn,
+) -> None:
     """Walk one app through its plan in Azure (a dry run by default).
 
     Stage by stage: identity, grants, settings (read-modify-write, per slot), verify, swap, secret
@@ -624,9 +830,20 @@ def migrate_command(plan_file: Path, app: str, slot: str | None, dry_run: bool, 
     steps = build_steps(plan_app, load_bundled(), {**known, **filled})
     if slot:
         steps = [s for s in steps if s.slot in (None, slot)]
-    runner = Runner(steps, state, path, _ClickUi(),
-                    RunOptions(execute=not dry_run, yes=yes, continue_manual=continue_manual,
-                               confirmed=done_steps, health_url=health_url), target.name)
+    runner = Runner(
+        steps,
+        state,
+        path,
+        _ClickUi(),
+        RunOptions(
+            execute=not dry_run,
+            yes=yes,
+            continue_manual=continue_manual,
+            confirmed=done_steps,
+            health_url=health_url,
+        ),
+        target.name,
+    )
     if dry_run and not undo_step:
         if path.exists():
             click.echo(f"migrate: progress so far from the state file {path}", err=True)
@@ -639,13 +856,17 @@ def migrate_command(plan_file: Path, app: str, slot: str | None, dry_run: bool, 
 
         arm = arm_target(sign_in.cloud, sign_in.arm_endpoint)
         credential = build_credential(sign_in.credential, sign_in.client_id)
-        click.echo(f"migrate: signing in with the {sign_in.credential} credential to {arm.base_url}; "
-                   f"progress is saved to the state file {path}", err=True)
+        click.echo(
+            f"migrate: signing in with the {sign_in.credential} credential to {arm.base_url}; "
+            f"progress is saved to the state file {path}",
+            err=True,
+        )
 
         async def go() -> Any:
             await check_sign_in(credential, sign_in.credential, arm)
-            async with AppServiceChanges(credential, arm, subscription or target.subscription,
-                                         target.resource_group, target.name) as azure:
+            async with AppServiceChanges(
+                credential, arm, subscription or target.subscription, target.resource_group, target.name
+            ) as azure:
                 if undo_step:
                     return await runner.undo(azure, undo_step)
                 return await runner.execute(azure)
@@ -653,8 +874,9 @@ def migrate_command(plan_file: Path, app: str, slot: str | None, dry_run: bool, 
         try:
             outcome = asyncio.run(go())
         except KeyboardInterrupt:
-            raise MigrateError(f"interrupted; finished steps are in the state file {path}: "
-                               "rerun to resume") from None
+            raise MigrateError(
+                f"interrupted; finished steps are in the state file {path}: rerun to resume"
+            ) from None
     click.echo(f"migrate: {outcome.status}: {outcome.message}", err=True)
     if outcome.status == "failed":
         sys.exit(EXIT_INCOMPLETE)

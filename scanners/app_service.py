@@ -62,7 +62,6 @@ class EstateResult:
     throttle_pauses: int = 0
 
 
-
 def _parse_id(resource_id: str) -> tuple[str, str]:
     parts = resource_id.strip("/").split("/")
     low = [p.lower() for p in parts]
@@ -96,7 +95,7 @@ def _skip_reason(exc: BaseException) -> tuple[SkipReason, str]:
     """The reason and a detail for a failed call; never raises, never quotes the server."""
     try:
         return _classify(exc)
-    except Exception:  # noqa: BLE001 - an odd exception must not turn a skip into a crash
+    except Exception:
         return SkipReason.ERROR, type(exc).__name__
 
 
@@ -115,7 +114,11 @@ def _classify(exc: BaseException) -> tuple[SkipReason, str]:
         code = _error_code(exc)
         detail = f"HTTP {status}{' ' + code if code else ''}"
         if status in (401, 403):
-            return SkipReason.ACCESS_DENIED, detail + " (listing settings needs Microsoft.Web/sites/config/list/action, which Reader lacks)"
+            return (
+                SkipReason.ACCESS_DENIED,
+                detail
+                + " (listing settings needs Microsoft.Web/sites/config/list/action, which Reader lacks)",
+            )
         if status == 404:
             return SkipReason.NOT_FOUND, detail + " (deleted during the scan?)"
         if status == 429:
@@ -152,10 +155,14 @@ class _Session:
             await self._http.close()
 
     def _kwargs(self) -> dict[str, Any]:
-        return client_kwargs(self.target, self._http, retry_total=self.options.retry_total,
-                             max_retry_after=self.options.max_retry_after,
-                             policies=(self.guard, *self.options.extra_policies),
-                             read_timeout_s=self.options.read_timeout_s)
+        return client_kwargs(
+            self.target,
+            self._http,
+            retry_total=self.options.retry_total,
+            max_retry_after=self.options.max_retry_after,
+            policies=(self.guard, *self.options.extra_policies),
+            read_timeout_s=self.options.read_timeout_s,
+        )
 
     def web(self, subscription: str) -> Any:
         key = ("web", subscription)
@@ -178,7 +185,9 @@ class _Session:
             self.requests += 1
             return await asyncio.wait_for(make(), self.options.request_timeout_s)
 
-    async def collect(self, pager: Any, what: str, result: EstateResult, *, partial: bool = False) -> list[Any]:
+    async def collect(
+        self, pager: Any, what: str, result: EstateResult, *, partial: bool = False
+    ) -> list[Any]:
         """Every item of a paged listing, each page within the time bound.  A `nextLink` seen
         before, or more than `max_pages` pages, ends the listing with a `paging-loop` record for
         `what`; items repeated by a repeated page are kept once."""
@@ -205,24 +214,45 @@ class _Session:
                 if not token:
                     return out
                 if token in tokens:
-                    result.skipped.append(SkippedItem(what, SkipReason.PAGING_LOOP,
-                                                      f"ARM repeated a nextLink after {n} pages; listing stopped there",
-                                                      partial=partial))
+                    result.skipped.append(
+                        SkippedItem(
+                            what,
+                            SkipReason.PAGING_LOOP,
+                            f"ARM repeated a nextLink after {n} pages; listing stopped there",
+                            partial=partial,
+                        )
+                    )
                     return out
                 tokens.add(token)
-        result.skipped.append(SkippedItem(what, SkipReason.PAGING_LOOP,
-                                          f"more than {limit} pages; listing stopped there", partial=partial))
+        result.skipped.append(
+            SkippedItem(
+                what,
+                SkipReason.PAGING_LOOP,
+                f"more than {limit} pages; listing stopped there",
+                partial=partial,
+            )
+        )
         return out
 
 
 async def _vaults(s: _Session, subscription: str, result: EstateResult) -> dict[str, VaultInfo]:
     try:
-        vaults = await s.collect(s.keyvault(subscription).vaults.list_by_subscription(), f"{subscription}/key-vaults",
-                                 result, partial=True)
-    except Exception as exc:  # noqa: BLE001 - vault facts are optional: record and go on
+        vaults = await s.collect(
+            s.keyvault(subscription).vaults.list_by_subscription(),
+            f"{subscription}/key-vaults",
+            result,
+            partial=True,
+        )
+    except Exception as exc:
         reason, detail = _skip_reason(exc)
-        result.skipped.append(SkippedItem(f"{subscription}/key-vaults", reason,
-                                          f"{detail}; Key Vault permission models unknown", partial=True))
+        result.skipped.append(
+            SkippedItem(
+                f"{subscription}/key-vaults",
+                reason,
+                f"{detail}; Key Vault permission models unknown",
+                partial=True,
+            )
+        )
         return {}
     out: dict[str, VaultInfo] = {}
     for v in vaults:
@@ -231,14 +261,15 @@ async def _vaults(s: _Session, subscription: str, result: EstateResult) -> dict[
         sub, rg = _parse_id(str(d.get("id", "")))
         rbac = props.get("enableRbacAuthorization")
         name = str(d.get("name", ""))
-        out[name.lower()] = VaultInfo(sub or subscription, rg, name, None if rbac is None else bool(rbac),
-                                      props.get("vaultUri"))
+        out[name.lower()] = VaultInfo(
+            sub or subscription, rg, name, None if rbac is None else bool(rbac), props.get("vaultUri")
+        )
     return out
 
 
-async def _settings(s: _Session, subscription: str, rg: str, site: str, slot: str | None) -> tuple[
-    tuple[tuple[str, str], ...], tuple[tuple[str, str, str], ...]
-]:
+async def _settings(
+    s: _Session, subscription: str, rg: str, site: str, slot: str | None
+) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str, str], ...]]:
     web = s.web(subscription).web_apps
     if slot:
         app_call = s.call(lambda: web.list_application_settings_slot(rg, site, slot))
@@ -250,21 +281,35 @@ async def _settings(s: _Session, subscription: str, rg: str, site: str, slot: st
     app_props = model_dict(app).get("properties") or {}
     conn_props = model_dict(conn).get("properties") or {}
     app_settings = tuple(sorted((str(k), "" if v is None else str(v)) for k, v in app_props.items()))
-    conns = tuple(sorted(
-        (str(k), str((v or {}).get("value") or ""), str((v or {}).get("type") or "Custom"))
-        for k, v in conn_props.items()
-    ))
+    conns = tuple(
+        sorted(
+            (str(k), str((v or {}).get("value") or ""), str((v or {}).get("type") or "Custom"))
+            for k, v in conn_props.items()
+        )
+    )
     return app_settings, conns
 
 
-async def _sticky(s: _Session, subscription: str, rg: str, site: str) -> tuple[frozenset[str], frozenset[str]]:
-    raw = model_dict(await s.call(lambda: s.web(subscription).web_apps.list_slot_configuration_names(rg, site)))
+async def _sticky(
+    s: _Session, subscription: str, rg: str, site: str
+) -> tuple[frozenset[str], frozenset[str]]:
+    raw = model_dict(
+        await s.call(lambda: s.web(subscription).web_apps.list_slot_configuration_names(rg, site))
+    )
     props = raw.get("properties") or raw
-    return (frozenset(props.get("appSettingNames") or ()), frozenset(props.get("connectionStringNames") or ()))
+    return (
+        frozenset(props.get("appSettingNames") or ()),
+        frozenset(props.get("connectionStringNames") or ()),
+    )
 
 
-async def _scan_site(s: _Session, site_raw: dict[str, Any], vaults: dict[str, VaultInfo], fp: Fingerprinter,
-                     result: EstateResult) -> None:
+async def _scan_site(
+    s: _Session,
+    site_raw: dict[str, Any],
+    vaults: dict[str, VaultInfo],
+    fp: Fingerprinter,
+    result: EstateResult,
+) -> None:
     sub, rg = _parse_id(str(site_raw.get("id", "")))
     name = str(site_raw.get("name", ""))
     props = site_raw.get("properties") or {}
@@ -273,10 +318,16 @@ async def _scan_site(s: _Session, site_raw: dict[str, Any], vaults: dict[str, Va
     targets: list[tuple[str | None, dict[str, Any]]] = [(None, site_raw)]
     try:
         sticky_app, sticky_conn = await _sticky(s, sub, rg, name)
-    except Exception as exc:  # noqa: BLE001 - stickiness is optional: record and go on
+    except Exception as exc:
         reason, detail = _skip_reason(exc)
-        result.skipped.append(SkippedItem(f"{base_target}/slotConfigNames", reason,
-                                          f"{detail}; slot-sticky settings unknown", partial=True))
+        result.skipped.append(
+            SkippedItem(
+                f"{base_target}/slotConfigNames",
+                reason,
+                f"{detail}; slot-sticky settings unknown",
+                partial=True,
+            )
+        )
         sticky_app, sticky_conn = frozenset(), frozenset()
     if s.options.include_slots:
         try:
@@ -284,7 +335,7 @@ async def _scan_site(s: _Session, site_raw: dict[str, Any], vaults: dict[str, Va
             for slot in slots:
                 d = model_dict(slot)
                 targets.append((str(d.get("name", "")).split("/")[-1], d))
-        except Exception as exc:  # noqa: BLE001 - one bad site must not stop the estate
+        except Exception as exc:
             reason, detail = _skip_reason(exc)
             result.skipped.append(SkippedItem(f"{base_target}/slots", reason, f"{detail}; slots not scanned"))
 
@@ -292,17 +343,23 @@ async def _scan_site(s: _Session, site_raw: dict[str, Any], vaults: dict[str, Va
         target = f"{base_target}/slots/{slot}" if slot else base_target
         try:
             app_settings, conns = await _settings(s, sub, rg, name, slot)
-        except Exception as exc:  # noqa: BLE001 - one bad slot must not stop the estate
+        except Exception as exc:
             reason, detail = _skip_reason(exc)
             result.skipped.append(SkippedItem(target, reason, detail))
             return
         raw_props = raw.get("properties") or props
         snapshot = SiteSnapshot(
-            subscription=sub, resource_group=rg, site=name, slot=slot, kind=str(raw.get("kind") or kind),
+            subscription=sub,
+            resource_group=rg,
+            site=name,
+            slot=slot,
+            kind=str(raw.get("kind") or kind),
             identity=SiteIdentity.from_arm(raw.get("identity")),
             key_vault_reference_identity=raw_props.get("keyVaultReferenceIdentity"),
-            app_settings=app_settings, connection_strings=conns,
-            sticky_app_settings=sticky_app, sticky_connection_strings=sticky_conn,
+            app_settings=app_settings,
+            connection_strings=conns,
+            sticky_app_settings=sticky_app,
+            sticky_connection_strings=sticky_conn,
         )
         result.items.extend(items_for_site(snapshot, vaults, fp))
         result.sites.append(snapshot.inventory())
@@ -310,19 +367,25 @@ async def _scan_site(s: _Session, site_raw: dict[str, Any], vaults: dict[str, Va
     await asyncio.gather(*(one(slot, raw) for slot, raw in targets))
 
 
-async def _guarded_site(s: _Session, site_raw: dict[str, Any], vaults: dict[str, VaultInfo], fp: Fingerprinter,
-                        result: EstateResult) -> None:
+async def _guarded_site(
+    s: _Session,
+    site_raw: dict[str, Any],
+    vaults: dict[str, VaultInfo],
+    fp: Fingerprinter,
+    result: EstateResult,
+) -> None:
     """One site, whatever ARM answered: an unexpected shape is a skipped site, not a failed scan."""
     try:
         await _scan_site(s, site_raw, vaults, fp, result)
-    except Exception as exc:  # noqa: BLE001 - one odd site must not stop the estate
+    except Exception as exc:
         sub, rg = _parse_id(str(site_raw.get("id", "")))
         reason, detail = _skip_reason(exc)
         result.skipped.append(SkippedItem(f"{sub}/{rg}/{site_raw.get('name', '')}", reason, detail))
 
 
-async def _list_sites(s: _Session, subscription: str, options: EstateScanOptions,
-                      result: EstateResult) -> list[dict[str, Any]]:
+async def _list_sites(
+    s: _Session, subscription: str, options: EstateScanOptions, result: EstateResult
+) -> list[dict[str, Any]]:
     web = s.web(subscription).web_apps
     if options.resource_group and options.site:
         return [model_dict(await s.call(lambda: web.get(options.resource_group, options.site)))]
@@ -333,14 +396,15 @@ async def _list_sites(s: _Session, subscription: str, options: EstateScanOptions
     return sites
 
 
-async def scan_estate_async(credential: Any, target: ArmTarget, options: EstateScanOptions,
-                            fp: Fingerprinter) -> EstateResult:
+async def scan_estate_async(
+    credential: Any, target: ArmTarget, options: EstateScanOptions, fp: Fingerprinter
+) -> EstateResult:
     result = EstateResult()
     async with _Session(credential, target, options) as s:
         for subscription in options.subscriptions:
             try:
                 sites = await _list_sites(s, subscription, options, result)
-            except Exception as exc:  # noqa: BLE001 - report the subscription, go on with the next
+            except Exception as exc:
                 reason, detail = _skip_reason(exc)
                 result.skipped.append(SkippedItem(subscription, reason, f"{detail}; sites not listed"))
                 continue
@@ -354,5 +418,7 @@ async def scan_estate_async(credential: Any, target: ArmTarget, options: EstateS
     return result
 
 
-def scan_estate(credential: Any, target: ArmTarget, options: EstateScanOptions, fp: Fingerprinter) -> EstateResult:
+def scan_estate(
+    credential: Any, target: ArmTarget, options: EstateScanOptions, fp: Fingerprinter
+) -> EstateResult:
     return asyncio.run(scan_estate_async(credential, target, options, fp))

@@ -39,7 +39,9 @@ def _load(path: Path) -> tuple[Any, SkippedItem | None]:
     except UnicodeDecodeError:
         return None, SkippedItem(str(path), SkipReason.NOT_UTF8, "export file is not UTF-8; not read")
     if _depth(text) > MAX_DEPTH:
-        return None, SkippedItem(str(path), SkipReason.MALFORMED, f"JSON nested deeper than {MAX_DEPTH} levels")
+        return None, SkippedItem(
+            str(path), SkipReason.MALFORMED, f"JSON nested deeper than {MAX_DEPTH} levels"
+        )
     try:
         return json.loads(text), None
     except json.JSONDecodeError as exc:
@@ -110,7 +112,9 @@ def _where(show: dict[str, Any], stem: str) -> tuple[str, str, str, str | None]:
 
 def _settings(raw: Any) -> tuple[tuple[tuple[str, str], ...], frozenset[str]]:
     rows = raw if isinstance(raw, list) else []
-    pairs = tuple(sorted((str(r.get("name")), str(r.get("value") or "")) for r in rows if isinstance(r, dict)))
+    pairs = tuple(
+        sorted((str(r.get("name")), str(r.get("value") or "")) for r in rows if isinstance(r, dict))
+    )
     sticky = frozenset(str(r.get("name")) for r in rows if isinstance(r, dict) and r.get("slotSetting"))
     return pairs, sticky
 
@@ -136,15 +140,22 @@ def read_exports(path: str) -> tuple[list[SiteSnapshot], list[SkippedItem]]:
     try:
         files = sorted(p for p in root.iterdir() if p.suffix == ".json") if root.is_dir() else [root]
     except OSError as exc:
-        return [], [SkippedItem(str(root), SkipReason.UNREADABLE, f"directory: {exc.strerror or type(exc).__name__}")]
+        return [], [
+            SkippedItem(str(root), SkipReason.UNREADABLE, f"directory: {exc.strerror or type(exc).__name__}")
+        ]
     groups: dict[str, dict[str, Path]] = defaultdict(dict)
     skipped: list[SkippedItem] = []
     for f in files:
         name = f.name[: -len(".json")]
         stem, _, kind = name.rpartition(".")
         if kind not in KINDS or not stem:
-            skipped.append(SkippedItem(str(f), SkipReason.UNSUPPORTED,
-                                       "not named <app>.appsettings.json / .connectionstrings.json / .show.json"))
+            skipped.append(
+                SkippedItem(
+                    str(f),
+                    SkipReason.UNSUPPORTED,
+                    "not named <app>.appsettings.json / .connectionstrings.json / .show.json",
+                )
+            )
             continue
         groups[stem][kind] = f
     snapshots = []
@@ -160,9 +171,14 @@ def read_exports(path: str) -> tuple[list[SiteSnapshot], list[SkippedItem]]:
             continue
         try:
             snapshots.append(_snapshot(stem, loaded))
-        except Exception as exc:  # noqa: BLE001 - one odd export must not stop the others
-            skipped.append(SkippedItem(str(root / stem), SkipReason.MALFORMED,
-                                       f"unexpected shape ({type(exc).__name__}); app not read"))
+        except Exception as exc:
+            skipped.append(
+                SkippedItem(
+                    str(root / stem),
+                    SkipReason.MALFORMED,
+                    f"unexpected shape ({type(exc).__name__}); app not read",
+                )
+            )
     return snapshots, skipped
 
 
@@ -176,11 +192,17 @@ def _snapshot(stem: str, loaded: dict[str, Any]) -> SiteSnapshot:
     props: dict[str, Any] = raw_props if isinstance(raw_props, dict) else show
     kv_identity = props.get("keyVaultReferenceIdentity")
     return SiteSnapshot(
-        subscription=sub, resource_group=rg, site=site, slot=slot, kind=str(show.get("kind") or "app"),
+        subscription=sub,
+        resource_group=rg,
+        site=site,
+        slot=slot,
+        kind=str(show.get("kind") or "app"),
         identity=SiteIdentity.from_arm(show.get("identity")),
         key_vault_reference_identity=kv_identity if isinstance(kv_identity, str) else None,
-        app_settings=app, connection_strings=conns,
-        sticky_app_settings=sticky_app, sticky_connection_strings=sticky_conn,
+        app_settings=app,
+        connection_strings=conns,
+        sticky_app_settings=sticky_app,
+        sticky_connection_strings=sticky_conn,
     )
 
 

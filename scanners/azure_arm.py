@@ -22,6 +22,7 @@ from scanners.sign_in import CREDENTIALS, ArmTarget, sign_in_error
 
 log = logging.getLogger(__name__)
 
+
 def build_credential(name: str, client_id: str | None = None) -> Any:
     """An async azure-identity credential, chosen deliberately rather than by a chain's accident."""
     from azure.identity import aio as identity
@@ -99,7 +100,8 @@ class RateLimitGuard(AsyncHTTPPolicy[Any, Any]):
             await asyncio.sleep(wait)
         response = await self.next.send(request)
         remaining = [
-            int(v) for k, v in response.http_response.headers.items()
+            int(v)
+            for k, v in response.http_response.headers.items()
             if k.lower().startswith("x-ms-ratelimit-remaining-") and str(v).strip().isdigit()
         ]
         if remaining and min(remaining) < self.low_water:
@@ -155,13 +157,23 @@ def open_http_session(limit: int, max_response_bytes: int = DEFAULT_MAX_RESPONSE
                 self._body = bytes(buf)
             return await super().read()
 
-    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=tls_context(), limit=max(1, limit)),
-                                 cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False,
-                                 response_class=CappedResponse)
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(ssl=tls_context(), limit=max(1, limit)),
+        cookie_jar=aiohttp.DummyCookieJar(),
+        auto_decompress=False,
+        response_class=CappedResponse,
+    )
 
 
-def client_kwargs(target: ArmTarget, session: Any, *, retry_total: int, max_retry_after: float = 30.0,
-                  policies: tuple[Any, ...] = (), read_timeout_s: float = 60.0) -> dict[str, Any]:
+def client_kwargs(
+    target: ArmTarget,
+    session: Any,
+    *,
+    retry_total: int,
+    max_retry_after: float = 30.0,
+    policies: tuple[Any, ...] = (),
+    read_timeout_s: float = 60.0,
+) -> dict[str, Any]:
     """Keyword arguments for any azure-mgmt-* async client built by secretless.  `read_timeout_s`
     bounds the wait for each read of the socket (azure-core's default is 300 s)."""
     from azure.core.pipeline.transport import AioHttpTransport
@@ -169,9 +181,14 @@ def client_kwargs(target: ArmTarget, session: Any, *, retry_total: int, max_retr
     return {
         "base_url": target.base_url,
         "credential_scopes": [target.scope],
-        "transport": AioHttpTransport(session=session, session_owner=False, read_timeout=read_timeout_s,
-                                      connection_timeout=min(read_timeout_s, 30.0)),
-        "retry_policy": ArmRetryPolicy(max_retry_after=max_retry_after, retry_total=retry_total,
-                                       retry_status=retry_total),
+        "transport": AioHttpTransport(
+            session=session,
+            session_owner=False,
+            read_timeout=read_timeout_s,
+            connection_timeout=min(read_timeout_s, 30.0),
+        ),
+        "retry_policy": ArmRetryPolicy(
+            max_retry_after=max_retry_after, retry_total=retry_total, retry_status=retry_total
+        ),
         "per_call_policies": list(policies),
     }

@@ -34,8 +34,13 @@ class BaselineEntry:
     detector: str
 
     def to_json(self) -> dict[str, str]:
-        return {"id": self.id, "fingerprint": self.fingerprint, "location": self.location,
-                "service": self.service, "detector": self.detector}
+        return {
+            "id": self.id,
+            "fingerprint": self.fingerprint,
+            "location": self.location,
+            "service": self.service,
+            "detector": self.detector,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,14 +63,25 @@ def _where(item: ConnectionStringAuditItem) -> str:
 
 
 def from_items(items: Iterable[ConnectionStringAuditItem]) -> Baseline:
-    entries = {BaselineEntry(location=_where(i), id=i.item_id, fingerprint=i.fingerprint,
-                             service=str(i.service_type), detector=i.detector) for i in items}
+    entries = {
+        BaselineEntry(
+            location=_where(i),
+            id=i.item_id,
+            fingerprint=i.fingerprint,
+            service=str(i.service_type),
+            detector=i.detector,
+        )
+        for i in items
+    }
     return Baseline(tuple(sorted(entries)))
 
 
 def dumps(baseline: Baseline) -> str:
-    doc = {"schema_version": BASELINE_VERSION, "tool": "secretless",
-           "entries": [e.to_json() for e in baseline.entries]}
+    doc = {
+        "schema_version": BASELINE_VERSION,
+        "tool": "secretless",
+        "entries": [e.to_json() for e in baseline.entries],
+    }
     return json.dumps(doc, indent=2, sort_keys=True) + "\n"
 
 
@@ -73,17 +89,33 @@ def loads(text: str, source: str = "baseline") -> Baseline:
     try:
         doc: Any = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise BaselineError(f"{source}: not JSON (line {exc.lineno}): regenerate it with --update-baseline") from None
-    if not isinstance(doc, dict) or doc.get("tool") != "secretless" or not isinstance(doc.get("entries"), list):
+        raise BaselineError(
+            f"{source}: not JSON (line {exc.lineno}): regenerate it with --update-baseline"
+        ) from None
+    if (
+        not isinstance(doc, dict)
+        or doc.get("tool") != "secretless"
+        or not isinstance(doc.get("entries"), list)
+    ):
         raise BaselineError(f"{source}: not a secretless baseline")
     if doc.get("schema_version") != BASELINE_VERSION:
-        raise BaselineError(f"{source}: unsupported baseline schema_version {doc.get('schema_version')!r} "
-                            f"(this secretless reads {BASELINE_VERSION})")
+        raise BaselineError(
+            f"{source}: unsupported baseline schema_version {doc.get('schema_version')!r} "
+            f"(this secretless reads {BASELINE_VERSION})"
+        )
     try:
-        entries = tuple(sorted(
-            BaselineEntry(location=str(e["location"]), id=str(e["id"]), fingerprint=str(e["fingerprint"]),
-                          service=str(e.get("service", "")), detector=str(e.get("detector", "")))
-            for e in doc["entries"]))
+        entries = tuple(
+            sorted(
+                BaselineEntry(
+                    location=str(e["location"]),
+                    id=str(e["id"]),
+                    fingerprint=str(e["fingerprint"]),
+                    service=str(e.get("service", "")),
+                    detector=str(e.get("detector", "")),
+                )
+                for e in doc["entries"]
+            )
+        )
     except (KeyError, TypeError) as exc:
         raise BaselineError(f"{source}: malformed entry ({type(exc).__name__}: {exc})") from None
     return Baseline(entries)
@@ -103,7 +135,9 @@ def save(baseline: Baseline, path: Path) -> None:
     path.write_text(dumps(baseline), encoding="utf-8")
 
 
-def new_items(items: Iterable[ConnectionStringAuditItem], baseline: Baseline) -> tuple[ConnectionStringAuditItem, ...]:
+def new_items(
+    items: Iterable[ConnectionStringAuditItem], baseline: Baseline
+) -> tuple[ConnectionStringAuditItem, ...]:
     """The items whose identity the baseline does not hold, in their original order."""
     accepted = baseline.ids
     return tuple(i for i in items if i.item_id not in accepted)

@@ -31,7 +31,9 @@ V = ValueClass
 
 __all__ = ["AZURITE_KEY", "COSMOS_EMULATOR_KEY", "Classification", "classify"]
 
-ENTRA_SECRET_RE = re.compile(r"(?<![A-Za-z0-9_~.\-])[A-Za-z0-9_~.\-]{3}[78]Q~[A-Za-z0-9_~.\-]{31,34}(?![A-Za-z0-9_~.\-])")
+ENTRA_SECRET_RE = re.compile(
+    r"(?<![A-Za-z0-9_~.\-])[A-Za-z0-9_~.\-]{3}[78]Q~[A-Za-z0-9_~.\-]{31,34}(?![A-Za-z0-9_~.\-])"
+)
 STORAGE_KEY_RE = re.compile(r"^[A-Za-z0-9+/]{86}==$")
 SAS_KEY_RE = re.compile(r"^[A-Za-z0-9+/]{43}=$")
 HEX32_RE = re.compile(r"^[0-9a-fA-F]{32}$")
@@ -45,7 +47,11 @@ def _identity_setting(name: str, value: str) -> Classification | None:
     prefix, suffix = split
     service = setting_names.IDENTITY_SUFFIXES[suffix]
     parsed = parse_connection(value) if "://" in value else None
-    host = parsed.host if parsed else (value.strip().lower() if "." in value and " " not in value.strip() else None)
+    host = (
+        parsed.host
+        if parsed
+        else (value.strip().lower() if "." in value and " " not in value.strip() else None)
+    )
     by_host = service_for_host(host)
     if by_host is not None:
         service = by_host
@@ -57,25 +63,47 @@ def _identity_setting(name: str, value: str) -> Classification | None:
     if suffix == "accountname":
         endpoint = Endpoint(account=value.strip().lower() or None)
     else:
-        endpoint = Endpoint(host=host, account=first_label(host) if service in (S.STORAGE, S.COSMOS_DB) else None,
-                            namespace=first_label(host) if service in (S.SERVICE_BUS, S.EVENT_HUBS) else None)
+        endpoint = Endpoint(
+            host=host,
+            account=first_label(host) if service in (S.STORAGE, S.COSMOS_DB) else None,
+            namespace=first_label(host) if service in (S.SERVICE_BUS, S.EVENT_HUBS) else None,
+        )
     shown = value.strip() if suffix not in ("clientid",) else value.strip()
-    return classified(service, K.IDENTITY, V.PASSWORDLESS, endpoint,
-                   redaction.preview_named(name, redaction.preview_plain(shown)),
-                   "setting-name:identity", f"{name}={value.strip()}")
+    return classified(
+        service,
+        K.IDENTITY,
+        V.PASSWORDLESS,
+        endpoint,
+        redaction.preview_named(name, redaction.preview_plain(shown)),
+        "setting-name:identity",
+        f"{name}={value.strip()}",
+    )
 
 
 def _by_name(name: str, value: str, hint: ServiceType | None) -> Classification | None:
     rule = setting_names.rule_for(name)
     v = value.strip()
-    if rule is None and hint in _PASSWORD_SERVICES and _GENERIC_PASSWORD_NAME_RE.search(setting_names.normalise(name)):
-        rule = setting_names.NameRule(_GENERIC_PASSWORD_NAME_RE, hint, K.ADMIN_PASSWORD if "admin" in name.lower() else K.PASSWORD)
+    if (
+        rule is None
+        and hint in _PASSWORD_SERVICES
+        and _GENERIC_PASSWORD_NAME_RE.search(setting_names.normalise(name))
+    ):
+        rule = setting_names.NameRule(
+            _GENERIC_PASSWORD_NAME_RE, hint, K.ADMIN_PASSWORD if "admin" in name.lower() else K.PASSWORD
+        )
     if rule is None:
         if setting_names.is_connection_name(name) and is_placeholder(v):
             service = hint or setting_names.service_hint(name) or S.GENERIC
-            return classified(service, K.CONNECTION_STRING, V.PLACEHOLDER, Endpoint(),
-                           redaction.preview_named(name, v if showable_placeholder(v) else redaction.MASK),
-                           "setting-name:connection", v, Confidence.MEDIUM)
+            return classified(
+                service,
+                K.CONNECTION_STRING,
+                V.PLACEHOLDER,
+                Endpoint(),
+                redaction.preview_named(name, v if showable_placeholder(v) else redaction.MASK),
+                "setting-name:connection",
+                v,
+                Confidence.MEDIUM,
+            )
         return None
     service, kind = rule.service, rule.kind
     if service in _PASSWORD_SERVICES and hint in _PASSWORD_SERVICES and hint != service:
@@ -88,17 +116,32 @@ def _by_name(name: str, value: str, hint: ServiceType | None) -> Classification 
         # `SERVICEBUS_CONNECTION_STRING=ns.servicebus.windows.net`: an endpoint with no credential,
         # i.e. the identity-based form; the name alone does not make it a secret.
         host, by_host = endpoint_only
-        return classified(by_host or service, K.IDENTITY, V.PASSWORDLESS, Endpoint(host=host, account=first_label(host)),
-                       redaction.preview_named(name, redaction.preview_plain(v)), "setting-name:endpoint", v)
+        return classified(
+            by_host or service,
+            K.IDENTITY,
+            V.PASSWORDLESS,
+            Endpoint(host=host, account=first_label(host)),
+            redaction.preview_named(name, redaction.preview_plain(v)),
+            "setting-name:endpoint",
+            v,
+        )
     if "://" in v and parse_connection(v) is not None:
         return None  # a URL of no known service, with no credential in it
     if len(v) < 6 or v.lower() in ("true", "false") or re.fullmatch(r"[\d.]+", v):
         return None
     confidence = Confidence.MEDIUM
     if kind == K.INSTRUMENTATION_KEY:
-        return classified(service, kind, V.LOCATOR, Endpoint(), redaction.preview_named(name),
-                       "setting-name", v, Confidence.HIGH if GUID_RE.match(v) else Confidence.MEDIUM,
-                       notes=("a locator, not a credential, unless local authentication is required",))
+        return classified(
+            service,
+            kind,
+            V.LOCATOR,
+            Endpoint(),
+            redaction.preview_named(name),
+            "setting-name",
+            v,
+            Confidence.HIGH if GUID_RE.match(v) else Confidence.MEDIUM,
+            notes=("a locator, not a credential, unless local authentication is required",),
+        )
     if (
         (service == S.STORAGE and STORAGE_KEY_RE.match(v))
         or (service in (S.SERVICE_BUS, S.EVENT_HUBS) and SAS_KEY_RE.match(v))
@@ -107,18 +150,30 @@ def _by_name(name: str, value: str, hint: ServiceType | None) -> Classification 
     ):
         confidence = Confidence.HIGH
     if service == S.STORAGE and v == AZURITE_KEY:
-        return classified(service, kind, V.DEV_EMULATOR, Endpoint(account=AZURITE_ACCOUNT),
-                       redaction.preview_named(name), "setting-name", v, notes=("Azurite well-known key",))
-    return classified(service, kind, V.SECRET, Endpoint(), redaction.preview_named(name), "setting-name",
-                   v, confidence)
+        return classified(
+            service,
+            kind,
+            V.DEV_EMULATOR,
+            Endpoint(account=AZURITE_ACCOUNT),
+            redaction.preview_named(name),
+            "setting-name",
+            v,
+            notes=("Azurite well-known key",),
+        )
+    return classified(
+        service, kind, V.SECRET, Endpoint(), redaction.preview_named(name), "setting-name", v, confidence
+    )
 
 
 _PASSWORD_SERVICES = frozenset({S.SQL, S.POSTGRESQL, S.MYSQL, S.REDIS, S.CONTAINER_REGISTRY})
-_GENERIC_PASSWORD_NAME_RE = re.compile(r"(^|_)(admin(istrator)?_?(login_?)?)?(password|passwd|pwd)$|adminpassword$")
+_GENERIC_PASSWORD_NAME_RE = re.compile(
+    r"(^|_)(admin(istrator)?_?(login_?)?)?(password|passwd|pwd)$|adminpassword$"
+)
 
 
-def classify(value: str, name: str | None = None, hint: ServiceType | None = None,
-             kind: CredentialKind | None = None) -> Classification | None:
+def classify(
+    value: str, name: str | None = None, hint: ServiceType | None = None, kind: CredentialKind | None = None
+) -> Classification | None:
     """Classify `value` (the setting named `name`, if known); None when it is no Azure connection.
 
     `hint` and `kind` come from a handler that knows what the value is from its context (the key
@@ -134,25 +189,46 @@ def classify(value: str, name: str | None = None, hint: ServiceType | None = Non
         rule = setting_names.rule_for(name)
         service = rule.service if rule else S.KEY_VAULT
         kind = rule.kind if rule else K.SECRET_REFERENCE
-        return classified(service, kind, V.REFERENCE,
-                       Endpoint(host=f"{vault}.vault.azure.net" if vault else None, account=vault or None),
-                       redaction.preview_plain(v), "key-vault-reference", v,
-                       notes=("Key Vault reference: the secret still exists; migrate the target if it supports Entra ID",))
+        return classified(
+            service,
+            kind,
+            V.REFERENCE,
+            Endpoint(host=f"{vault}.vault.azure.net" if vault else None, account=vault or None),
+            redaction.preview_plain(v),
+            "key-vault-reference",
+            v,
+            notes=(
+                "Key Vault reference: the secret still exists; migrate the target if it supports Entra ID",
+            ),
+        )
     if name:
         ident = _identity_setting(name, v)
         if ident is not None:
             return ident
     parsed = parse_connection(v) if ("=" in v or "://" in v) else None
     if parsed is not None:
-        result = classify_uri(parsed, v, hint) if parsed.form in ("uri", "jdbc") else (
-            classify_pairs(parsed, v, hint) if parsed.form in ("kv", "libpq") else classify_redis(parsed, v)
+        result = (
+            classify_uri(parsed, v, hint)
+            if parsed.form in ("uri", "jdbc")
+            else (
+                classify_pairs(parsed, v, hint)
+                if parsed.form in ("kv", "libpq")
+                else classify_redis(parsed, v)
+            )
         )
         if result is not None:
             return result
     m = ENTRA_SECRET_RE.search(v)
     if m and (len(v) - len(m.group(0)) <= 2):
-        return classified(S.ENTRA_ID, K.CLIENT_SECRET, V.SECRET, Endpoint(),
-                       redaction.preview_named(name), "shape:entra-client-secret", m.group(0))
+        return classified(
+            S.ENTRA_ID,
+            K.CLIENT_SECRET,
+            V.SECRET,
+            Endpoint(),
+            redaction.preview_named(name),
+            "shape:entra-client-secret",
+            m.group(0),
+        )
     if name:
         by_name = _by_name(name, v, hint)
         if by_name is not None or not (hint and kind):
@@ -176,20 +252,38 @@ def _endpoint_only(v: str) -> tuple[str, ServiceType | None] | None:
     return None
 
 
-def _stand_in(v: str, service: ServiceType, kind: CredentialKind, name: str | None,
-              method: str) -> Classification | None:
+def _stand_in(
+    v: str, service: ServiceType, kind: CredentialKind, name: str | None, method: str
+) -> Classification | None:
     """A reference to a secret kept elsewhere, or a placeholder; None for anything else."""
     if is_reference(v):
-        return classified(service, kind, V.REFERENCE, Endpoint(),
-                       redaction.preview_named(name, redaction.preview_plain(v)), method, v, Confidence.MEDIUM)
+        return classified(
+            service,
+            kind,
+            V.REFERENCE,
+            Endpoint(),
+            redaction.preview_named(name, redaction.preview_plain(v)),
+            method,
+            v,
+            Confidence.MEDIUM,
+        )
     if is_placeholder(v):
-        return classified(service, kind, V.PLACEHOLDER, Endpoint(),
-                       redaction.preview_named(name, v if showable_placeholder(v) else redaction.MASK),
-                       method, v, Confidence.MEDIUM)
+        return classified(
+            service,
+            kind,
+            V.PLACEHOLDER,
+            Endpoint(),
+            redaction.preview_named(name, v if showable_placeholder(v) else redaction.MASK),
+            method,
+            v,
+            Confidence.MEDIUM,
+        )
     return None
 
 
-def _by_context(v: str, service: ServiceType, kind: CredentialKind, name: str | None) -> Classification | None:
+def _by_context(
+    v: str, service: ServiceType, kind: CredentialKind, name: str | None
+) -> Classification | None:
     """A value whose meaning a handler established from the code around it."""
     preview = redaction.preview_named(name)
     stand_in = _stand_in(v, service, kind, name, "context")
@@ -198,9 +292,25 @@ def _by_context(v: str, service: ServiceType, kind: CredentialKind, name: str | 
     if len(v) < 6 or " " in v or "://" in v:
         return None
     if service == S.STORAGE and v == AZURITE_KEY:
-        return classified(service, kind, V.DEV_EMULATOR, Endpoint(account=AZURITE_ACCOUNT), preview, "context", v,
-                       notes=("Azurite well-known key",))
+        return classified(
+            service,
+            kind,
+            V.DEV_EMULATOR,
+            Endpoint(account=AZURITE_ACCOUNT),
+            preview,
+            "context",
+            v,
+            notes=("Azurite well-known key",),
+        )
     if service == S.COSMOS_DB and v == COSMOS_EMULATOR_KEY:
-        return classified(service, kind, V.DEV_EMULATOR, Endpoint(), preview, "context", v,
-                       notes=("Cosmos DB emulator well-known key",))
+        return classified(
+            service,
+            kind,
+            V.DEV_EMULATOR,
+            Endpoint(),
+            preview,
+            "context",
+            v,
+            notes=("Cosmos DB emulator well-known key",),
+        )
     return classified(service, kind, V.SECRET, Endpoint(), preview, "context", v, Confidence.MEDIUM)

@@ -6,8 +6,26 @@ from pathlib import PurePosixPath
 
 from scanners.records import EvidenceRole
 
-CODE_SUFFIXES = frozenset({".cs", ".py", ".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx", ".java",
-                           ".kt", ".go", ".vb", ".fs", ".scala", ".rb", ".php"})
+CODE_SUFFIXES = frozenset(
+    {
+        ".cs",
+        ".py",
+        ".js",
+        ".mjs",
+        ".cjs",
+        ".ts",
+        ".tsx",
+        ".jsx",
+        ".java",
+        ".kt",
+        ".go",
+        ".vb",
+        ".fs",
+        ".scala",
+        ".rb",
+        ".php",
+    }
+)
 IAC_SUFFIXES = frozenset({".bicep", ".bicepparam", ".tf", ".tfvars", ".hcl"})
 SCRIPT_SUFFIXES = frozenset({".sh", ".bash", ".zsh", ".ps1", ".psm1", ".cmd", ".bat"})
 

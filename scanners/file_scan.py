@@ -44,8 +44,11 @@ class FileOutcome:
 
 
 _BOMS = (  # UTF-32 first: the UTF-32-LE mark begins with the UTF-16-LE one
-    (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"), (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 HEAD = 8192
 _TEXT_CONTROLS = frozenset(b"\t\n\r\f\v\x1b")
@@ -59,7 +62,7 @@ def _decode(data: bytes) -> tuple[str, str | None] | None:
     not make it binary (it used to hide the file, secrets and all)."""
     for bom, codec in _BOMS:
         if data.startswith(bom):
-            return data[len(bom):].decode(codec, errors="replace"), None if codec == "utf-8" else codec
+            return data[len(bom) :].decode(codec, errors="replace"), None if codec == "utf-8" else codec
     head = data[:HEAD]
     if b"\x00" in head:
         utf16 = _utf16_without_bom(head)
@@ -110,7 +113,8 @@ def read_file(root: str, rel: str, max_size: int) -> tuple[bytes | None, Skipped
                 return None, SkippedItem(rel, SkipReason.UNREADABLE, "not a regular file")
             if st.st_size > max_size:
                 return None, SkippedItem(
-                    rel, SkipReason.TOO_LARGE,
+                    rel,
+                    SkipReason.TOO_LARGE,
                     f"{st.st_size} bytes is over the {max_size}-byte limit (raise it with --max-file-size)",
                 )
             data = fh.read(max_size + 1)
@@ -124,37 +128,59 @@ def read_file(root: str, rel: str, max_size: int) -> tuple[bytes | None, Skipped
     return data, None
 
 
-def scan_bytes(rel: str, data: bytes, fp: Fingerprinter, *, generic: bool = True,
-               time_budget_s: float | None = DEFAULT_TIME_BUDGET_S) -> FileOutcome:
+def scan_bytes(
+    rel: str,
+    data: bytes,
+    fp: Fingerprinter,
+    *,
+    generic: bool = True,
+    time_budget_s: float | None = DEFAULT_TIME_BUDGET_S,
+) -> FileOutcome:
     """Findings of one file.  Past `time_budget_s` seconds the scan of the file stops and says so
     (a `timeout` record, partial); every pattern is linear, so this is a safety net."""
     deadline = None if time_budget_s is None else time.monotonic() + time_budget_s
     decoded = _decode(data)
     if decoded is None:
         if worth_reading(data):
-            return FileOutcome(rel, skipped=(SkippedItem(
-                rel, SkipReason.BINARY_WITH_KEYWORDS,
-                "binary content holding Azure keywords: may hold secrets; not scanned, check it by hand"),),
-                bytes_read=len(data))
-        return FileOutcome(rel, skipped=(SkippedItem(rel, SkipReason.BINARY, "binary content"),),
-                           bytes_read=len(data))
+            return FileOutcome(
+                rel,
+                skipped=(
+                    SkippedItem(
+                        rel,
+                        SkipReason.BINARY_WITH_KEYWORDS,
+                        "binary content holding Azure keywords: may hold secrets; not scanned, check it by hand",
+                    ),
+                ),
+                bytes_read=len(data),
+            )
+        return FileOutcome(
+            rel, skipped=(SkippedItem(rel, SkipReason.BINARY, "binary content"),), bytes_read=len(data)
+        )
     text, encoding = decoded
     if not worth_reading(data if encoding in (None, "cp1252") else text.encode("utf-8", errors="replace")):
         return FileOutcome(rel, bytes_read=len(data))
     skipped: list[SkippedItem] = []
     if encoding == "cp1252":
-        skipped.append(SkippedItem(rel, SkipReason.NOT_UTF8, "not valid UTF-8: scanned as cp1252", partial=True))
+        skipped.append(
+            SkippedItem(rel, SkipReason.NOT_UTF8, "not valid UTF-8: scanned as cp1252", partial=True)
+        )
     source = SourceFile(PurePosixPath(rel), text)
     found: list[ConnectionStringAuditItem] = []
     try:
         _scan_text(source, fp, generic, deadline, found, skipped)
     except OverTimeBudget as exc:
-        skipped.append(SkippedItem(
-            rel, SkipReason.TIMEOUT,
-            f"scan stopped after the {time_budget_s:g}-second budget per file ({exc}); what was found before "
-            "is reported, the rest of the file was not read", partial=True))
-    return FileOutcome(rel, items=tuple(_with_ids(found, fp)), skipped=tuple(skipped),
-                       bytes_read=len(data), parsed=True)
+        skipped.append(
+            SkippedItem(
+                rel,
+                SkipReason.TIMEOUT,
+                f"scan stopped after the {time_budget_s:g}-second budget per file ({exc}); what was found before "
+                "is reported, the rest of the file was not read",
+                partial=True,
+            )
+        )
+    return FileOutcome(
+        rel, items=tuple(_with_ids(found, fp)), skipped=tuple(skipped), bytes_read=len(data), parsed=True
+    )
 
 
 def _check(deadline: float | None, where: str) -> None:
@@ -162,8 +188,14 @@ def _check(deadline: float | None, where: str) -> None:
         raise OverTimeBudget(where)
 
 
-def _scan_text(source: SourceFile, fp: Fingerprinter, generic: bool, deadline: float | None,
-               found: list[ConnectionStringAuditItem], skipped: list[SkippedItem]) -> None:
+def _scan_text(
+    source: SourceFile,
+    fp: Fingerprinter,
+    generic: bool,
+    deadline: float | None,
+    found: list[ConnectionStringAuditItem],
+    skipped: list[SkippedItem],
+) -> None:
     """The handlers, the line scanner and the generic detector, adding to `found` and `skipped` as
     they go (so what was found before a time-out is kept)."""
     rel = str(source.path)
@@ -176,16 +208,32 @@ def _scan_text(source: SourceFile, fp: Fingerprinter, generic: bool, deadline: f
                 if item is not None:
                     structured.append(item)
         except HostileInput as exc:
-            skipped.append(SkippedItem(rel, SkipReason.HOSTILE_XML,
-                                       f"{handler.name}: {exc}; not parsed, scanned line by line instead",
-                                       partial=True))
+            skipped.append(
+                SkippedItem(
+                    rel,
+                    SkipReason.HOSTILE_XML,
+                    f"{handler.name}: {exc}; not parsed, scanned line by line instead",
+                    partial=True,
+                )
+            )
         except MalformedInput as exc:
-            skipped.append(SkippedItem(rel, SkipReason.MALFORMED,
-                                       f"{handler.name}: {exc}; scanned line by line instead", partial=True))
+            skipped.append(
+                SkippedItem(
+                    rel,
+                    SkipReason.MALFORMED,
+                    f"{handler.name}: {exc}; scanned line by line instead",
+                    partial=True,
+                )
+            )
         except RecursionError:
-            skipped.append(SkippedItem(rel, SkipReason.MALFORMED,
-                                       f"{handler.name}: nesting too deep; scanned line by line instead",
-                                       partial=True))
+            skipped.append(
+                SkippedItem(
+                    rel,
+                    SkipReason.MALFORMED,
+                    f"{handler.name}: nesting too deep; scanned line by line instead",
+                    partial=True,
+                )
+            )
     structured = _drop_shadowed(structured)
     seen = {(i.fingerprint, _line(i)) for i in structured}
     seen_values = {i.fingerprint for i in structured}
@@ -215,9 +263,12 @@ def _drop_shadowed(items: list[ConnectionStringAuditItem]) -> list[ConnectionStr
     interpolates `listKeys()`), or a generic finding beside a recognised one of the same class
     for the same setting, adds nothing."""
     real = {(_line(i), i.service_type) for i in items if i.value_class is not ValueClass.PLACEHOLDER}
-    known = {(_line(i), i.value_class, i.setting_name) for i in items if i.service_type is not ServiceType.GENERIC}
+    known = {
+        (_line(i), i.value_class, i.setting_name) for i in items if i.service_type is not ServiceType.GENERIC
+    }
     return [
-        i for i in items
+        i
+        for i in items
         if not (i.value_class is ValueClass.PLACEHOLDER and (_line(i), i.service_type) in real)
         and not (i.service_type is ServiceType.GENERIC and (_line(i), i.value_class, i.setting_name) in known)
     ]
@@ -240,19 +291,31 @@ def _with_ids(items: list[ConnectionStringAuditItem], fp: Fingerprinter) -> list
     return out
 
 
-def scan_file(root: str, rel: str, key: bytes, max_size: int = DEFAULT_MAX_FILE_SIZE,
-              generic: bool = True, time_budget_s: float | None = DEFAULT_TIME_BUDGET_S) -> FileOutcome:
+def scan_file(
+    root: str,
+    rel: str,
+    key: bytes,
+    max_size: int = DEFAULT_MAX_FILE_SIZE,
+    generic: bool = True,
+    time_budget_s: float | None = DEFAULT_TIME_BUDGET_S,
+) -> FileOutcome:
     """Worker entry point: never raises for bad input; reports it as skipped instead."""
     data, skipped = read_file(root, rel, max_size)
     if data is None:
         return FileOutcome(rel, skipped=(skipped,) if skipped else ())
     try:
         return scan_bytes(rel, data, Fingerprinter(key), generic=generic, time_budget_s=time_budget_s)
-    except Exception as exc:  # noqa: BLE001 - one bad file must not stop the scan
+    except Exception as exc:
         log.debug("unexpected error scanning %s: %s", rel, type(exc).__name__)
-        return FileOutcome(rel, skipped=(SkippedItem(rel, SkipReason.ERROR,
-                                                    f"internal error ({type(exc).__name__}); file not scanned"),),
-                           bytes_read=len(data))
+        return FileOutcome(
+            rel,
+            skipped=(
+                SkippedItem(
+                    rel, SkipReason.ERROR, f"internal error ({type(exc).__name__}); file not scanned"
+                ),
+            ),
+            bytes_read=len(data),
+        )
 
 
 def secret_line_numbers(rel: str, text: str) -> frozenset[int]:
@@ -262,5 +325,8 @@ def secret_line_numbers(rel: str, text: str) -> frozenset[int]:
     import secrets
 
     outcome = scan_bytes(rel, text.encode("utf-8"), Fingerprinter(secrets.token_bytes(32)), generic=True)
-    return frozenset(i.location.line for i in outcome.items
-                     if isinstance(i.location, FileLocation) and i.value_class is ValueClass.SECRET)
+    return frozenset(
+        i.location.line
+        for i in outcome.items
+        if isinstance(i.location, FileLocation) and i.value_class is ValueClass.SECRET
+    )

@@ -48,7 +48,9 @@ def _configure() -> None:
     _READY = True
 
 
-def scan(source: SourceFile, fp: Fingerprinter, explained_lines: set[int]) -> Iterator[ConnectionStringAuditItem]:
+def scan(
+    source: SourceFile, fp: Fingerprinter, explained_lines: set[int]
+) -> Iterator[ConnectionStringAuditItem]:
     _configure()
     wanted = set(candidate_lines(source, GENERIC_LINE_KEYWORDS)) - explained_lines
     if not wanted:
@@ -87,7 +89,7 @@ def _detect(source: SourceFile, wanted: list[int]) -> Iterator[Any]:
     Mirrors `detect_secrets.core.scan._process_line_based_plugins`, which would otherwise pay
     its per-line filter cost on every line of the file.  detect-secrets is pinned to 1.5.0.
     """
-    from detect_secrets.core.scan import _is_filtered_out  # noqa: PLC2701
+    from detect_secrets.core.scan import _is_filtered_out
     from detect_secrets.settings import get_plugins
     from detect_secrets.util.code_snippet import get_code_snippet
 
@@ -99,17 +101,30 @@ def _detect(source: SourceFile, wanted: list[int]) -> Iterator[Any]:
         if len(line) > MAX_LINE:
             continue
         snippet = get_code_snippet(lines=lines, line_number=line_number)
-        if _is_filtered_out(required_filter_parameters=["line"], filename=filename, line=line, context=snippet):
+        if _is_filtered_out(
+            required_filter_parameters=["line"], filename=filename, line=line, context=snippet
+        ):
             continue
         for plugin in plugins:
             # Called directly: detect-secrets' own dispatcher inspects signatures on every call,
             # which cost more than the plugins themselves.
-            for secret in plugin.analyze_line(filename=filename, line=line, line_number=line_number,
-                                              context=snippet):
-                if _is_filtered_out(required_filter_parameters=["secret"], filename=secret.filename,
-                                    secret=secret.secret_value, plugin=plugin, line=line):
+            for secret in plugin.analyze_line(
+                filename=filename, line=line, line_number=line_number, context=snippet
+            ):
+                if _is_filtered_out(
+                    required_filter_parameters=["secret"],
+                    filename=secret.filename,
+                    secret=secret.secret_value,
+                    plugin=plugin,
+                    line=line,
+                ):
                     continue
-                if not _is_filtered_out(required_filter_parameters=["context"], filename=secret.filename,
-                                        secret=secret.secret_value, plugin=plugin, line=line,
-                                        context=snippet):
+                if not _is_filtered_out(
+                    required_filter_parameters=["context"],
+                    filename=secret.filename,
+                    secret=secret.secret_value,
+                    plugin=plugin,
+                    line=line,
+                    context=snippet,
+                ):
                     yield secret

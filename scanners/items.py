@@ -39,7 +39,9 @@ def item_from_classification(
     mi = f.can_use_managed_identity
     replacement = f.replacement
     if c.value_class is ValueClass.PASSWORDLESS:
-        replacement = "Already uses an identity: nothing to migrate; keep the role assignment least-privilege."
+        replacement = (
+            "Already uses an identity: nothing to migrate; keep the role assignment least-privilege."
+        )
     fingerprint = fp.fingerprint(c.material)
     return ConnectionStringAuditItem(
         location=location,
@@ -68,7 +70,10 @@ def item_from_evidence(
         c = classify(ev.value, ev.name, ev.service, ev.kind)
         if c is None:
             return None
-        if ev.kind is not None and c.credential_kind in (CredentialKind.CONNECTION_STRING, CredentialKind.NONE):
+        if ev.kind is not None and c.credential_kind in (
+            CredentialKind.CONNECTION_STRING,
+            CredentialKind.NONE,
+        ):
             c = replace(c, credential_kind=ev.kind)
         if (
             c.value_class is ValueClass.SECRET
@@ -76,8 +81,11 @@ def item_from_evidence(
             and c.credential_kind in (CredentialKind.PASSWORD, CredentialKind.ACCESS_KEY)
             and service_for_host(c.endpoint.host) is None
         ):
-            c = replace(c, value_class=ValueClass.DEV_EMULATOR,
-                        notes=(*c.notes, "docker-compose: a local container's password, not a production secret"))
+            c = replace(
+                c,
+                value_class=ValueClass.DEV_EMULATOR,
+                notes=(*c.notes, "docker-compose: a local container's password, not a production secret"),
+            )
         method = ev.method if ev.method and ev.method != handler else c.method
         detector = f"{handler}:{method}" if method != c.method else f"{handler}:{c.method}"
         return item_from_classification(c, location, ev.role, detector, fp, ev.name, notes)
@@ -87,7 +95,9 @@ def item_from_evidence(
     value_class = ev.value_class or ValueClass.REFERENCE
     replacement = f.replacement
     if value_class is ValueClass.PASSWORDLESS:
-        replacement = "Already uses an identity: nothing to migrate; keep the role assignment least-privilege."
+        replacement = (
+            "Already uses an identity: nothing to migrate; keep the role assignment least-privilege."
+        )
     material = "\x1f".join((str(service), ev.name or "", ev.method, ev.preview or ""))
     return ConnectionStringAuditItem(
         location=location,

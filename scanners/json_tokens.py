@@ -35,9 +35,20 @@ _TOKEN_RE = re.compile(
 
 # A UTF-16 surrogate pair (`\ud83d\ude00`, as `json.dumps` writes any character past U+FFFF) is
 # one escape: decoded half by half it would leave two lone surrogates, which no encoder accepts.
-_ESCAPE_RE = re.compile(r"\\(u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|.)", re.DOTALL)
-_SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "/": "/", "\\": "\\",
-                   '"': '"', "'": "'"}
+_ESCAPE_RE = re.compile(
+    r"\\(u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|.)", re.DOTALL
+)
+_SIMPLE_ESCAPES = {
+    "n": "\n",
+    "t": "\t",
+    "r": "\r",
+    "b": "\b",
+    "f": "\f",
+    "/": "/",
+    "\\": "\\",
+    '"': '"',
+    "'": "'",
+}
 
 
 def _unescape_one(m: re.Match[str]) -> str:
@@ -147,8 +158,10 @@ def parse(text: str, max_depth: int = MAX_DEPTH) -> JValue | None:
                     raise MalformedInput("unbalanced closing bracket")
                 frame = stack[-1]
                 want = JObj if tok == "}" else JArr
-                if not isinstance(frame[0], want) or frame[1] == _COLON or (
-                    want is JObj and frame[1] == _VALUE
+                if (
+                    not isinstance(frame[0], want)
+                    or frame[1] == _COLON
+                    or (want is JObj and frame[1] == _VALUE)
                 ):
                     raise MalformedInput("mismatched closing bracket")
                 stack.pop()

@@ -29,13 +29,31 @@ _ASSIGN_RE = re.compile(
     r"""^\s*+(?:export\s+|set\s+|ENV\s+|ARG\s+|-\s+|\$env:)?["']?([A-Za-z_][\w.\-:\[\]]{0,120})["']?\s*+[:=]\s*+(?!["'\s])(.*\S)""",
 )
 _URL_RE = re.compile(r"(?:jdbc:)?[A-Za-z][A-Za-z0-9+.\-]{1,20}://[^\s\"'<>`]+")
-_ENTRA_RE = re.compile(r"(?<![A-Za-z0-9_~.\-])[A-Za-z0-9_~.\-]{3}[78]Q~[A-Za-z0-9_~.\-]{31,34}(?![A-Za-z0-9_~.\-])")
+_ENTRA_RE = re.compile(
+    r"(?<![A-Za-z0-9_~.\-])[A-Za-z0-9_~.\-]{3}[78]Q~[A-Za-z0-9_~.\-]{31,34}(?![A-Za-z0-9_~.\-])"
+)
 _TRAILING_COMMENT_RE = re.compile(r"(?<!\s)\s++#.*")  # starts only where a run of spaces starts
 _INI_COMMENT_RE = re.compile(r"(?<!\s)\s++[;#].*")
 
 UNQUOTED_OK_SUFFIXES = frozenset(
-    {".env", ".properties", ".yml", ".yaml", ".ini", ".cfg", ".conf", ".sh", ".bash", ".ps1",
-     ".tfvars", ".toml", ".txt", ".config", ".settings", ""}
+    {
+        ".env",
+        ".properties",
+        ".yml",
+        ".yaml",
+        ".ini",
+        ".cfg",
+        ".conf",
+        ".sh",
+        ".bash",
+        ".ps1",
+        ".tfvars",
+        ".toml",
+        ".txt",
+        ".config",
+        ".settings",
+        "",
+    }
 )
 
 
@@ -64,7 +82,7 @@ def _trailing_name(head: str) -> str | None:
     i = len(head.rstrip())
     if i and head[i - 1] == "@":
         i -= 1
-    if i >= 2 and head[i - 2:i] == "=>":
+    if i >= 2 and head[i - 2 : i] == "=>":
         i -= 2
     elif i and head[i - 1] in ":=,":
         i -= 1
@@ -86,7 +104,7 @@ def _trailing_name(head: str) -> str | None:
 
 
 def _name_before(line: str, start: int) -> str | None:
-    head = line[max(0, start - NAME_LOOKBEHIND):start]
+    head = line[max(0, start - NAME_LOOKBEHIND) : start]
     if _XML_VALUE_ATTRS.search(head[-40:]):
         m = _XML_NAME_RE.search(head)
         if m:
@@ -128,7 +146,9 @@ def candidate_lines(source: SourceFile, keywords: tuple[str, ...] = LINE_KEYWORD
     return sorted(lines)
 
 
-def scan_lines(source: SourceFile, handler: str = "line", deadline: float | None = None) -> Iterator[Evidence]:
+def scan_lines(
+    source: SourceFile, handler: str = "line", deadline: float | None = None
+) -> Iterator[Evidence]:
     """Candidate values on every anchored line of `source`; raises `OverTimeBudget` once
     `time.monotonic()` passes `deadline`."""
     role = role_for(source.path)
@@ -141,7 +161,7 @@ def scan_lines(source: SourceFile, handler: str = "line", deadline: float | None
             yield from _scan_line(full, line_no, role, unquoted, source, handler)
             continue
         for start in range(0, len(full), WINDOW - OVERLAP):
-            yield from _scan_line(full[start:start + WINDOW], line_no, role, False, source, handler)
+            yield from _scan_line(full[start : start + WINDOW], line_no, role, False, source, handler)
 
 
 def _unescaped(line: str, quote: str) -> list[int]:
@@ -177,9 +197,12 @@ def _quoted_spans(line: str) -> Iterator[tuple[int, int]]:
         i = bisect.bisect_right(ends, start)
         if i < len(ends):
             end = ends[i]
-            body = line[start + 1:end]
-            units = len(body) - _escape_pairs(body) if len(body) > MAX_QUOTED or len(body) < 2 * MIN_QUOTED \
+            body = line[start + 1 : end]
+            units = (
+                len(body) - _escape_pairs(body)
+                if len(body) > MAX_QUOTED or len(body) < 2 * MIN_QUOTED
                 else len(body)
+            )
             if MIN_QUOTED <= units <= MAX_QUOTED:
                 yield start, end + 1
                 pos = end + 1
@@ -196,13 +219,19 @@ def _escape_pairs(body: str) -> int:
     return pairs
 
 
-def _scan_line(line: str, line_no: int, role: EvidenceRole, unquoted: bool, source: SourceFile,
-               handler: str) -> Iterator[Evidence]:
+def _scan_line(
+    line: str, line_no: int, role: EvidenceRole, unquoted: bool, source: SourceFile, handler: str
+) -> Iterator[Evidence]:
     spans: list[tuple[int, int]] = []
     for start, end in _quoted_spans(line):
         spans.append((start, end))
-        yield Evidence(line=line_no, role=role, name=_name_before(line, start),
-                       value=_unescape(line[start + 1:end - 1]), method=handler)
+        yield Evidence(
+            line=line_no,
+            role=role,
+            name=_name_before(line, start),
+            value=_unescape(line[start + 1 : end - 1]),
+            method=handler,
+        )
     if unquoted:
         am = _ASSIGN_RE.match(line)
         if am and not any(s <= am.start(2) < e for s, e in spans):
@@ -213,15 +242,22 @@ def _scan_line(line: str, line_no: int, role: EvidenceRole, unquoted: bool, sour
             elif suffix in (".ini", ".cfg", ".conf"):
                 value = _INI_COMMENT_RE.sub("", value)
             spans.append(am.span(2))
-            yield Evidence(line=line_no, role=role, name=am.group(1), value=value.rstrip(",;"),
-                           method=handler)
+            yield Evidence(
+                line=line_no, role=role, name=am.group(1), value=value.rstrip(",;"), method=handler
+            )
     for m in _URL_RE.finditer(line):
         if any(s <= m.start() < e for s, e in spans):
             continue
-        yield Evidence(line=line_no, role=role, name=_name_before(line, m.start()),
-                       value=m.group(0).rstrip(".,;)"), method=handler)
+        yield Evidence(
+            line=line_no,
+            role=role,
+            name=_name_before(line, m.start()),
+            value=m.group(0).rstrip(".,;)"),
+            method=handler,
+        )
     for m in _ENTRA_RE.finditer(line):
         if any(s <= m.start() < e for s, e in spans):
             continue
-        yield Evidence(line=line_no, role=role, name=_name_before(line, m.start()),
-                       value=m.group(0), method=handler)
+        yield Evidence(
+            line=line_no, role=role, name=_name_before(line, m.start()), value=m.group(0), method=handler
+        )

@@ -45,7 +45,9 @@ def project_of(path: str, project_dirs: set[str]) -> str:
         d = posixpath.dirname(d)
 
 
-def link(items: Iterable[ConnectionStringAuditItem], project_dirs: set[str]) -> list[ConnectionStringAuditItem]:
+def link(
+    items: Iterable[ConnectionStringAuditItem], project_dirs: set[str]
+) -> list[ConnectionStringAuditItem]:
     """Set `unit` on every item with a setting name; keep setting lookups in code only when they
     read a setting that holds a connection (or whose name says it does)."""
     items = list(items)
@@ -54,7 +56,9 @@ def link(items: Iterable[ConnectionStringAuditItem], project_dirs: set[str]) -> 
     for idx, item in enumerate(items):
         if not item.setting_name:
             continue
-        project = project_of(item.location.path, project_dirs) if isinstance(item.location, FileLocation) else "."
+        project = (
+            project_of(item.location.path, project_dirs) if isinstance(item.location, FileLocation) else "."
+        )
         unit = f"{project}::{unit_name(item.setting_name)}"
         units[idx] = unit
         if not item.detector.endswith(_LOOKUP_SUFFIX):
@@ -63,7 +67,8 @@ def link(items: Iterable[ConnectionStringAuditItem], project_dirs: set[str]) -> 
     consumers = {
         (item.location.path, item.location.line, (item.setting_name or "").lower())
         for item in items
-        if item.evidence_role is EvidenceRole.CODE_CONSUMER and not item.detector.endswith(_LOOKUP_SUFFIX)
+        if item.evidence_role is EvidenceRole.CODE_CONSUMER
+        and not item.detector.endswith(_LOOKUP_SUFFIX)
         and isinstance(item.location, FileLocation)
     }
     out: list[ConnectionStringAuditItem] = []
@@ -76,9 +81,9 @@ def link(items: Iterable[ConnectionStringAuditItem], project_dirs: set[str]) -> 
         ):
             continue
         if item.detector.endswith(_LOOKUP_SUFFIX) and item.evidence_role is EvidenceRole.CODE_CONSUMER:
-            known_name = setting_names.rule_for(item.setting_name) is not None or setting_names.is_connection_name(
+            known_name = setting_names.rule_for(
                 item.setting_name
-            )
+            ) is not None or setting_names.is_connection_name(item.setting_name)
             if item_unit not in config_units and not known_name:
                 continue
         out.append(replace(item, unit=item_unit) if item_unit else item)

@@ -28,9 +28,16 @@ V = ValueClass
 def _storage(p: ParsedConnection, value: str) -> Classification | None:
     preview = redaction.preview_pairs(p)
     if (p.get("usedevelopmentstorage") or "").lower() == "true":
-        return classified(S.STORAGE, K.NONE, V.DEV_EMULATOR, Endpoint(account=AZURITE_ACCOUNT),
-                       preview, "conn-string:storage", value.strip(),
-                       notes=("Azurite / storage emulator",))
+        return classified(
+            S.STORAGE,
+            K.NONE,
+            V.DEV_EMULATOR,
+            Endpoint(account=AZURITE_ACCOUNT),
+            preview,
+            "conn-string:storage",
+            value.strip(),
+            notes=("Azurite / storage emulator",),
+        )
     account = (p.get("accountname") or "").lower() or None
     blob = p.get("blobendpoint", "queueendpoint", "tableendpoint", "fileendpoint")
     host = None
@@ -47,23 +54,34 @@ def _storage(p: ParsedConnection, value: str) -> Classification | None:
     key = p.get("accountkey")
     if key is not None:
         if key.strip() == AZURITE_KEY or account == AZURITE_ACCOUNT:
-            return classified(S.STORAGE, K.ACCOUNT_KEY, V.DEV_EMULATOR, endpoint, preview,
-                           "conn-string:storage", key, notes=("Azurite well-known key",))
+            return classified(
+                S.STORAGE,
+                K.ACCOUNT_KEY,
+                V.DEV_EMULATOR,
+                endpoint,
+                preview,
+                "conn-string:storage",
+                key,
+                notes=("Azurite well-known key",),
+            )
         vc, notes = secret_state(key, local)
-        return classified(S.STORAGE, K.ACCOUNT_KEY, vc, endpoint, preview, "conn-string:storage",
-                       key, notes=notes)
+        return classified(
+            S.STORAGE, K.ACCOUNT_KEY, vc, endpoint, preview, "conn-string:storage", key, notes=notes
+        )
     sas = p.get("sharedaccesssignature")
     if sas is not None:
         sig = _sas_signature(sas) or sas
         vc, notes = secret_state(sig, local)
-        return classified(S.STORAGE, K.SAS, vc, endpoint, preview, "conn-string:storage-sas", sig,
-                       notes=notes)
+        return classified(
+            S.STORAGE, K.SAS, vc, endpoint, preview, "conn-string:storage-sas", sig, notes=notes
+        )
     for name in ("blobendpoint", "queueendpoint", "tableendpoint", "fileendpoint"):
         signature = _sas_signature(p.get(name) or "")  # `BlobEndpoint=https://...?sv=...&sig=...`: a SAS
         if signature:
             vc, notes = secret_state(signature, local)
-            return classified(S.STORAGE, K.SAS, vc, endpoint, preview, "conn-string:storage-sas", signature,
-                           notes=notes)
+            return classified(
+                S.STORAGE, K.SAS, vc, endpoint, preview, "conn-string:storage-sas", signature, notes=notes
+            )
     return None
 
 
@@ -85,12 +103,21 @@ def _messaging(p: ParsedConnection, value: str, hint: ServiceType | None) -> Cla
     endpoint = Endpoint(host=host, namespace=first_label(host), entity=entity)
     preview = redaction.preview_pairs(p)
     if (p.get("usedevelopmentemulator") or "").lower() == "true":
-        return classified(service, K.SHARED_ACCESS_KEY, V.DEV_EMULATOR, endpoint, preview,
-                       "conn-string:messaging", value.strip(), notes=("Service Bus emulator",))
+        return classified(
+            service,
+            K.SHARED_ACCESS_KEY,
+            V.DEV_EMULATOR,
+            endpoint,
+            preview,
+            "conn-string:messaging",
+            value.strip(),
+            notes=("Service Bus emulator",),
+        )
     auth = p.get("authentication")
     if auth and PASSWORDLESS_AUTH_RE.match(auth):
-        return classified(service, K.IDENTITY, V.PASSWORDLESS, endpoint, preview,
-                       "conn-string:messaging", value.strip())
+        return classified(
+            service, K.IDENTITY, V.PASSWORDLESS, endpoint, preview, "conn-string:messaging", value.strip()
+        )
     key = p.get("sharedaccesskey")
     kind = K.SHARED_ACCESS_KEY
     if key is None:
@@ -100,8 +127,9 @@ def _messaging(p: ParsedConnection, value: str, hint: ServiceType | None) -> Cla
         key = _sas_signature(sas) or sas
         kind = K.SAS
     vc, more = secret_state(key, is_local_host(host))
-    return classified(service, kind, vc, endpoint, preview, "conn-string:messaging", key,
-                   confidence, notes + more)
+    return classified(
+        service, kind, vc, endpoint, preview, "conn-string:messaging", key, confidence, notes + more
+    )
 
 
 def _cosmos(p: ParsedConnection, value: str) -> Classification | None:
@@ -112,14 +140,31 @@ def _cosmos(p: ParsedConnection, value: str) -> Classification | None:
     preview = redaction.preview_pairs(p)
     key = p.get("accountkey")
     if key is None:
-        return classified(S.COSMOS_DB, K.IDENTITY, V.PASSWORDLESS, endpoint, preview,
-                       "conn-string:cosmos", value.strip(), Confidence.MEDIUM)
+        return classified(
+            S.COSMOS_DB,
+            K.IDENTITY,
+            V.PASSWORDLESS,
+            endpoint,
+            preview,
+            "conn-string:cosmos",
+            value.strip(),
+            Confidence.MEDIUM,
+        )
     if key.strip() == COSMOS_EMULATOR_KEY or (is_local_host(host) and parsed_ep and parsed_ep.port == 8081):
-        return classified(S.COSMOS_DB, K.ACCOUNT_KEY, V.DEV_EMULATOR, endpoint, preview,
-                       "conn-string:cosmos", key, notes=("Cosmos DB emulator well-known key",))
+        return classified(
+            S.COSMOS_DB,
+            K.ACCOUNT_KEY,
+            V.DEV_EMULATOR,
+            endpoint,
+            preview,
+            "conn-string:cosmos",
+            key,
+            notes=("Cosmos DB emulator well-known key",),
+        )
     vc, notes = secret_state(key, is_local_host(host))
-    return classified(S.COSMOS_DB, K.ACCOUNT_KEY, vc, endpoint, preview, "conn-string:cosmos", key,
-                   notes=notes)
+    return classified(
+        S.COSMOS_DB, K.ACCOUNT_KEY, vc, endpoint, preview, "conn-string:cosmos", key, notes=notes
+    )
 
 
 def _endpoint_keyed(p: ParsedConnection, value: str) -> Classification | None:
@@ -141,19 +186,22 @@ def _endpoint_keyed(p: ParsedConnection, value: str) -> Classification | None:
     preview = redaction.preview_pairs(p)
     auth = (p.get("authtype") or "").lower()
     if auth in ("azure", "azure.msi"):
-        return classified(service, K.IDENTITY, V.PASSWORDLESS, endpoint, preview,
-                       "conn-string:endpoint", value.strip())
+        return classified(
+            service, K.IDENTITY, V.PASSWORDLESS, endpoint, preview, "conn-string:endpoint", value.strip()
+        )
     if auth == "azure.app" and p.has("clientsecret"):
         secret = p.get("clientsecret") or ""
         vc, notes = secret_state(secret)
-        return classified(service, K.CLIENT_SECRET, vc, endpoint, preview, "conn-string:endpoint",
-                       secret, notes=notes)
+        return classified(
+            service, K.CLIENT_SECRET, vc, endpoint, preview, "conn-string:endpoint", secret, notes=notes
+        )
     access_key = p.get("secret", "accesskey")
     if access_key is None:
         return None
     vc, notes = secret_state(access_key, is_local_host(host))
-    return classified(service, K.ACCESS_KEY, vc, endpoint, preview, "conn-string:endpoint", access_key,
-                   notes=notes)
+    return classified(
+        service, K.ACCESS_KEY, vc, endpoint, preview, "conn-string:endpoint", access_key, notes=notes
+    )
 
 
 def _app_insights(p: ParsedConnection, value: str) -> Classification:
@@ -168,14 +216,29 @@ def _app_insights(p: ParsedConnection, value: str) -> Classification:
         vc = V.REFERENCE
     else:
         vc = V.LOCATOR
-    return classified(S.APPLICATION_INSIGHTS, K.INSTRUMENTATION_KEY, vc, endpoint, preview,
-                   "conn-string:app-insights", ikey,
-                   notes=("a locator, not a credential, unless local authentication is required",))
+    return classified(
+        S.APPLICATION_INSIGHTS,
+        K.INSTRUMENTATION_KEY,
+        vc,
+        endpoint,
+        preview,
+        "conn-string:app-insights",
+        ikey,
+        notes=("a locator, not a credential, unless local authentication is required",),
+    )
 
 
-_SQL_HINT_KEYS = {"initialcatalog", "trustservercertificate", "multipleactiveresultsets",
-                  "encrypt", "integratedsecurity", "trusted_connection", "applicationintent",
-                  "multisubnetfailover", "persistsecurityinfo"}
+_SQL_HINT_KEYS = {
+    "initialcatalog",
+    "trustservercertificate",
+    "multipleactiveresultsets",
+    "encrypt",
+    "integratedsecurity",
+    "trusted_connection",
+    "applicationintent",
+    "multisubnetfailover",
+    "persistsecurityinfo",
+}
 
 
 def _database(p: ParsedConnection, value: str, hint: ServiceType | None) -> Classification | None:
@@ -201,11 +264,16 @@ def _database(p: ParsedConnection, value: str, hint: ServiceType | None) -> Clas
     if service not in (S.SQL, S.POSTGRESQL, S.MYSQL):
         if "mysql" in driver or port == 3306 or hint == S.MYSQL:
             service = S.MYSQL
-        elif p.form == "libpq" or "postgres" in driver or port == 5432 or hint == S.POSTGRESQL or (
-            "host" in keys and not keys & _SQL_HINT_KEYS
-        ) or "username" in keys:
+        elif (
+            p.form == "libpq"
+            or "postgres" in driver
+            or port == 5432
+            or hint == S.POSTGRESQL
+            or ("host" in keys and not keys & _SQL_HINT_KEYS)
+            or "username" in keys
+        ):
             service = S.POSTGRESQL
-        elif ("sslmode" in keys and "server" in keys and "uid" in keys):
+        elif "sslmode" in keys and "server" in keys and "uid" in keys:
             service = S.MYSQL
         else:
             service = S.SQL
@@ -222,14 +290,24 @@ def _database(p: ParsedConnection, value: str, hint: ServiceType | None) -> Clas
     auth_l = auth.lower().replace(" ", "")
     password = p.get("password", "pwd")
     if auth and PASSWORDLESS_AUTH_RE.match(auth) and not password:
-        return classified(service, K.IDENTITY, V.PASSWORDLESS, endpoint, preview,
-                       "conn-string:database", value.strip())
+        return classified(
+            service, K.IDENTITY, V.PASSWORDLESS, endpoint, preview, "conn-string:database", value.strip()
+        )
     if (p.get("integratedsecurity") or p.get("trusted_connection") or "").lower() in (
-        "true", "yes", "sspi",
+        "true",
+        "yes",
+        "sspi",
     ):
-        return classified(service, K.IDENTITY, V.PASSWORDLESS, endpoint, preview,
-                       "conn-string:database", value.strip(),
-                       notes=("Windows integrated authentication: use Entra ID on Azure SQL",))
+        return classified(
+            service,
+            K.IDENTITY,
+            V.PASSWORDLESS,
+            endpoint,
+            preview,
+            "conn-string:database",
+            value.strip(),
+            notes=("Windows integrated authentication: use Entra ID on Azure SQL",),
+        )
     if password is None:
         return None
     kind = K.PASSWORD
@@ -237,8 +315,7 @@ def _database(p: ParsedConnection, value: str, hint: ServiceType | None) -> Clas
     if auth_l == "activedirectoryserviceprincipal":
         kind = K.CLIENT_SECRET
     vc, more = secret_state(password, local)
-    return classified(svc, kind, vc, endpoint, preview, "conn-string:database", password,
-                   notes=notes + more)
+    return classified(svc, kind, vc, endpoint, preview, "conn-string:database", password, notes=notes + more)
 
 
 def classify_pairs(p: ParsedConnection, value: str, hint: ServiceType | None) -> Classification | None:
@@ -250,22 +327,47 @@ def classify_pairs(p: ParsedConnection, value: str, hint: ServiceType | None) ->
         return _messaging(p, value, hint)
     if "accountendpoint" in keys:
         return _cosmos(p, value)
-    if keys & {"accountkey", "accountname", "defaultendpointsprotocol", "blobendpoint",
-               "queueendpoint", "tableendpoint", "fileendpoint", "usedevelopmentstorage",
-               "sharedaccesssignature"}:
+    if keys & {
+        "accountkey",
+        "accountname",
+        "defaultendpointsprotocol",
+        "blobendpoint",
+        "queueendpoint",
+        "tableendpoint",
+        "fileendpoint",
+        "usedevelopmentstorage",
+        "sharedaccesssignature",
+    }:
         return _storage(p, value)
     if "instrumentationkey" in keys:
         return _app_insights(p, value)
     if "endpoint" in keys and keys & {"accesskey", "secret", "authtype", "id"}:
         return _endpoint_keyed(p, value)
     if keys & {"server", "datasource", "host", "address", "addr", "hostaddr", "networkaddress"} and (
-        keys & {"password", "pwd", "authentication", "integratedsecurity", "trusted_connection",
-                "userid", "uid", "user", "username"}
+        keys
+        & {
+            "password",
+            "pwd",
+            "authentication",
+            "integratedsecurity",
+            "trusted_connection",
+            "userid",
+            "uid",
+            "user",
+            "username",
+        }
     ):
         return _database(p, value, hint)
     if "authorization" in keys and (p.get("authorization") or "").lower() == "aad":
-        return classified(S.APPLICATION_INSIGHTS, K.IDENTITY, V.PASSWORDLESS, Endpoint(),
-                       redaction.preview_pairs(p), "conn-string:app-insights-auth", value.strip())
+        return classified(
+            S.APPLICATION_INSIGHTS,
+            K.IDENTITY,
+            V.PASSWORDLESS,
+            Endpoint(),
+            redaction.preview_pairs(p),
+            "conn-string:app-insights-auth",
+            value.strip(),
+        )
     return None
 
 
@@ -283,5 +385,6 @@ def classify_redis(p: ParsedConnection, value: str) -> Classification | None:
     if by_host is None and not is_local_host(host):
         notes = ("not an Azure endpoint: Entra ID applies only to Azure-hosted services",)
     vc, more = secret_state(password, is_local_host(host))
-    return classified(S.REDIS, K.ACCESS_KEY, vc, endpoint, preview, "conn-string:redis", password,
-                   notes=notes + more)
+    return classified(
+        S.REDIS, K.ACCESS_KEY, vc, endpoint, preview, "conn-string:redis", password, notes=notes + more
+    )

@@ -162,9 +162,7 @@ class Endpoint:
     entity: str | None = None
 
     def is_empty(self) -> bool:
-        return not any(
-            (self.host, self.account, self.namespace, self.server, self.database, self.entity)
-        )
+        return not any((self.host, self.account, self.namespace, self.server, self.database, self.entity))
 
     def to_json(self) -> dict[str, str]:
         return {

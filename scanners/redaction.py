@@ -19,19 +19,82 @@ MAX_PREVIEW = 200
 SHOWN_KEYS = frozenset(
     k.replace(" ", "")
     for k in (
-        "defaultendpointsprotocol", "accountname", "endpointsuffix", "blobendpoint", "queueendpoint",
-        "tableendpoint", "fileendpoint", "endpoint", "accountendpoint", "sharedaccesskeyname",
-        "entitypath", "server", "data source", "datasource", "initial catalog", "database", "host",
-        "port", "user id", "userid", "uid", "username", "user", "dbname", "sslmode", "ssl mode",
-        "encrypt", "trustservercertificate", "connection timeout", "connect timeout",
-        "authentication", "version", "authtype", "ingestionendpoint", "liveendpoint",
-        "applicationid", "multipleactiveresultsets", "persist security info", "integrated security",
-        "trusted_connection", "driver", "usedevelopmentstorage", "usedevelopmentemulator", "ssl",
-        "abortconnect", "tenantid", "clientid", "databasename", "address", "addr", "aadaudience",
-        "transporttype", "sslprotocols", "connecttimeout", "synctimeout", "pooling", "application name",
-        "applicationintent", "multisubnetfailover", "authorization", "sv", "se", "sp", "spr", "st",
-        "sr", "srt", "ss", "authenticationpluginclassname", "retrywrites", "replicaset",
-        "maxidletimems", "appname", "tls", "authsource", "authmechanism",
+        "defaultendpointsprotocol",
+        "accountname",
+        "endpointsuffix",
+        "blobendpoint",
+        "queueendpoint",
+        "tableendpoint",
+        "fileendpoint",
+        "endpoint",
+        "accountendpoint",
+        "sharedaccesskeyname",
+        "entitypath",
+        "server",
+        "data source",
+        "datasource",
+        "initial catalog",
+        "database",
+        "host",
+        "port",
+        "user id",
+        "userid",
+        "uid",
+        "username",
+        "user",
+        "dbname",
+        "sslmode",
+        "ssl mode",
+        "encrypt",
+        "trustservercertificate",
+        "connection timeout",
+        "connect timeout",
+        "authentication",
+        "version",
+        "authtype",
+        "ingestionendpoint",
+        "liveendpoint",
+        "applicationid",
+        "multipleactiveresultsets",
+        "persist security info",
+        "integrated security",
+        "trusted_connection",
+        "driver",
+        "usedevelopmentstorage",
+        "usedevelopmentemulator",
+        "ssl",
+        "abortconnect",
+        "tenantid",
+        "clientid",
+        "databasename",
+        "address",
+        "addr",
+        "aadaudience",
+        "transporttype",
+        "sslprotocols",
+        "connecttimeout",
+        "synctimeout",
+        "pooling",
+        "application name",
+        "applicationintent",
+        "multisubnetfailover",
+        "authorization",
+        "sv",
+        "se",
+        "sp",
+        "spr",
+        "st",
+        "sr",
+        "srt",
+        "ss",
+        "authenticationpluginclassname",
+        "retrywrites",
+        "replicaset",
+        "maxidletimems",
+        "appname",
+        "tls",
+        "authsource",
+        "authmechanism",
     )
 )
 
@@ -49,14 +112,22 @@ def _without_credentials(value: str) -> str:
     """A shown value (an endpoint, a host) with any password in its userinfo and every query or
     inner `name=value` whose name is not shown masked: `https://u:***@host/?sv=2022-11-02&sig=***`."""
     value = _USERINFO_PASSWORD_RE.sub(lambda m: f"{m.group(1)}:{MASK}@", value)
-    return _INNER_PAIR_RE.sub(lambda m: m.group(0) if m.group(2).strip().lower().replace(" ", "") in SHOWN_KEYS
-                              else f"{m.group(1)}{m.group(2)}={MASK if m.group(3) else ''}", value)
+    return _INNER_PAIR_RE.sub(
+        lambda m: (
+            m.group(0)
+            if m.group(2).strip().lower().replace(" ", "") in SHOWN_KEYS
+            else f"{m.group(1)}{m.group(2)}={MASK if m.group(3) else ''}"
+        ),
+        value,
+    )
 
 
 def _looks_like_a_key(value: str) -> bool:
     """A run of 32 or more base64 characters mixing upper case, lower case and digits."""
-    return any(len(run) >= 32 and re.search("[A-Z]", run) and re.search("[a-z]", run) and re.search("[0-9]", run)
-               for run in _KEY_RUN_RE.findall(value))
+    return any(
+        len(run) >= 32 and re.search("[A-Z]", run) and re.search("[a-z]", run) and re.search("[0-9]", run)
+        for run in _KEY_RUN_RE.findall(value)
+    )
 
 
 def _show(key: str, value: str) -> str:

@@ -36,21 +36,29 @@ def _scan_batch(args: tuple[str, list[str], bytes, int, bool, float | None]) -> 
     return [scan_file(root, rel, key, max_size, generic, budget) for rel in rels]
 
 
-def _outcomes(root: str, files: list[str], key: bytes, options: RepositoryScanOptions) -> Iterator[FileOutcome]:
+def _outcomes(
+    root: str, files: list[str], key: bytes, options: RepositoryScanOptions
+) -> Iterator[FileOutcome]:
     jobs = options.jobs or os.cpu_count() or 1
     if jobs <= 1 or len(files) <= IN_PROCESS_LIMIT:
         for rel in files:
             yield scan_file(root, rel, key, options.max_file_size, options.generic, options.time_budget_s)
         return
-    batches = [files[i:i + BATCH] for i in range(0, len(files), BATCH)]
+    batches = [files[i : i + BATCH] for i in range(0, len(files), BATCH)]
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for batch in pool.map(_scan_batch, [(root, b, key, options.max_file_size, options.generic,
-                                                       options.time_budget_s) for b in batches]):
+        for batch in pool.map(
+            _scan_batch,
+            [(root, b, key, options.max_file_size, options.generic, options.time_budget_s) for b in batches],
+        ):
             yield from batch
 
 
-def scan_repository(path: str, key: bytes, options: RepositoryScanOptions = RepositoryScanOptions(),
-                    progress: ProgressCallback | None = None) -> ScanResult:
+def scan_repository(
+    path: str,
+    key: bytes,
+    options: RepositoryScanOptions = RepositoryScanOptions(),
+    progress: ProgressCallback | None = None,
+) -> ScanResult:
     if not os.path.exists(path):
         raise ScanError(f"{path}: no such file or directory")
     if not os.path.isdir(path) and not os.path.isfile(path):

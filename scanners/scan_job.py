@@ -11,8 +11,15 @@ from scanners.repository import ProgressCallback, RepositoryScanOptions, scan_re
 
 # Skip reasons that mean part of a live estate was not read (a deleted site is not a gap).
 INCOMPLETE_REASONS = frozenset(
-    {SkipReason.ACCESS_DENIED, SkipReason.THROTTLED, SkipReason.SERVICE_ERROR, SkipReason.ERROR,
-     SkipReason.TIMEOUT, SkipReason.PAGING_LOOP, SkipReason.RESPONSE_TOO_LARGE}
+    {
+        SkipReason.ACCESS_DENIED,
+        SkipReason.THROTTLED,
+        SkipReason.SERVICE_ERROR,
+        SkipReason.ERROR,
+        SkipReason.TIMEOUT,
+        SkipReason.PAGING_LOOP,
+        SkipReason.RESPONSE_TOO_LARGE,
+    }
 )
 # Skip reasons of what was not (fully) read although it may hold secrets: the summary line counts
 # them, so they cannot pass unnoticed with exit code 0.
@@ -27,9 +34,14 @@ class EstateRequest:
     options: Any  # app_service.EstateScanOptions
 
 
-def run_scan(path: str | None, key: bytes, repo_options: RepositoryScanOptions,
-             estate: EstateRequest | None = None, progress: ProgressCallback | None = None,
-             az_exports: tuple[str, ...] = ()) -> ScanResult:
+def run_scan(
+    path: str | None,
+    key: bytes,
+    repo_options: RepositoryScanOptions,
+    estate: EstateRequest | None = None,
+    progress: ProgressCallback | None = None,
+    az_exports: tuple[str, ...] = (),
+) -> ScanResult:
     parts: list[ScanResult] = []
     if path is not None:
         parts.append(scan_repository(path, key, repo_options, progress))
@@ -39,9 +51,15 @@ def run_scan(path: str | None, key: bytes, repo_options: RepositoryScanOptions,
         from scanners.app_service import scan_estate
 
         res = scan_estate(estate.credential, estate.target, estate.options, Fingerprinter(key))
-        parts.append(ScanResult(items=tuple(res.items), skipped=tuple(res.skipped), sites=tuple(res.sites),
-                                credential=estate.credential_name,
-                                stats={"arm_requests": res.requests, "throttle_pauses": res.throttle_pauses}))
+        parts.append(
+            ScanResult(
+                items=tuple(res.items),
+                skipped=tuple(res.skipped),
+                sites=tuple(res.sites),
+                credential=estate.credential_name,
+                stats={"arm_requests": res.requests, "throttle_pauses": res.throttle_pauses},
+            )
+        )
     return merge(parts)
 
 
@@ -58,9 +76,11 @@ def scan_az_exports(paths: tuple[str, ...], key: bytes) -> ScanResult:
         for snap in snapshots:
             items.extend(items_for_site(snap, {}, fp))
             sites.append(snap.inventory())
-    return ScanResult(items=tuple(sorted(items, key=lambda i: i.sort_key())),
-                      skipped=tuple(sorted(skipped, key=lambda s: s.sort_key())),
-                      sites=tuple(sorted(sites, key=lambda s: s.sort_key())))
+    return ScanResult(
+        items=tuple(sorted(items, key=lambda i: i.sort_key())),
+        skipped=tuple(sorted(skipped, key=lambda s: s.sort_key())),
+        sites=tuple(sorted(sites, key=lambda s: s.sort_key())),
+    )
 
 
 def merge(parts: list[ScanResult]) -> ScanResult:
@@ -75,10 +95,14 @@ def merge(parts: list[ScanResult]) -> ScanResult:
     for p in parts:
         stats.update(p.stats)
     return ScanResult(
-        items=tuple(items), skipped=tuple(skipped), sites=tuple(sites),
-        files_scanned=sum(p.files_scanned for p in parts), bytes_scanned=sum(p.bytes_scanned for p in parts),
+        items=tuple(items),
+        skipped=tuple(skipped),
+        sites=tuple(sites),
+        files_scanned=sum(p.files_scanned for p in parts),
+        bytes_scanned=sum(p.bytes_scanned for p in parts),
         root=next((p.root for p in parts if p.root), ""),
-        credential=next((p.credential for p in parts if p.credential), None), stats=stats,
+        credential=next((p.credential for p in parts if p.credential), None),
+        stats=stats,
     )
 
 

@@ -19,10 +19,18 @@ K = CredentialKind
 # Credentials that hold no secret of their own.
 PASSWORDLESS_CREDENTIALS = frozenset(
     {
-        "DefaultAzureCredential", "ManagedIdentityCredential", "WorkloadIdentityCredential",
-        "AzureCliCredential", "AzureDeveloperCliCredential", "AzurePowerShellCredential",
-        "ChainedTokenCredential", "InteractiveBrowserCredential", "DeviceCodeCredential",
-        "VisualStudioCodeCredential", "SharedTokenCacheCredential", "AzurePipelinesCredential",
+        "DefaultAzureCredential",
+        "ManagedIdentityCredential",
+        "WorkloadIdentityCredential",
+        "AzureCliCredential",
+        "AzureDeveloperCliCredential",
+        "AzurePowerShellCredential",
+        "ChainedTokenCredential",
+        "InteractiveBrowserCredential",
+        "DeviceCodeCredential",
+        "VisualStudioCodeCredential",
+        "SharedTokenCacheCredential",
+        "AzurePipelinesCredential",
         "get_bearer_token_provider",
     }
 )
@@ -119,11 +127,25 @@ class ClientInfo:
 
 # C# client constructors (`new X(...)`).
 CSHARP_CLIENTS: dict[str, ClientInfo] = {
-    **{n: ClientInfo(S.STORAGE, K.ACCOUNT_KEY) for n in (
-        "BlobServiceClient", "BlobContainerClient", "BlobClient", "BlockBlobClient",
-        "AppendBlobClient", "PageBlobClient", "QueueServiceClient", "QueueClient",
-        "TableServiceClient", "TableClient", "ShareServiceClient", "ShareClient",
-        "DataLakeServiceClient", "DataLakeFileSystemClient")},
+    **{
+        n: ClientInfo(S.STORAGE, K.ACCOUNT_KEY)
+        for n in (
+            "BlobServiceClient",
+            "BlobContainerClient",
+            "BlobClient",
+            "BlockBlobClient",
+            "AppendBlobClient",
+            "PageBlobClient",
+            "QueueServiceClient",
+            "QueueClient",
+            "TableServiceClient",
+            "TableClient",
+            "ShareServiceClient",
+            "ShareClient",
+            "DataLakeServiceClient",
+            "DataLakeFileSystemClient",
+        )
+    },
     "ServiceBusClient": ClientInfo(S.SERVICE_BUS, K.SHARED_ACCESS_KEY),
     "ServiceBusAdministrationClient": ClientInfo(S.SERVICE_BUS, K.SHARED_ACCESS_KEY),
     "EventHubProducerClient": ClientInfo(S.EVENT_HUBS, K.SHARED_ACCESS_KEY),
@@ -174,95 +196,189 @@ CSHARP_METHODS: dict[str, ClientInfo] = {
     "AddEventHubConsumerClientWithNamespace": ClientInfo(S.EVENT_HUBS, K.IDENTITY),
 }
 
-CSHARP_KEY_CREDENTIALS = frozenset({
-    "AzureKeyCredential", "StorageSharedKeyCredential", "TableSharedKeyCredential",
-    "AzureSasCredential", "AzureNamedKeyCredential", "ApiKeyCredential",
-})
+CSHARP_KEY_CREDENTIALS = frozenset(
+    {
+        "AzureKeyCredential",
+        "StorageSharedKeyCredential",
+        "TableSharedKeyCredential",
+        "AzureSasCredential",
+        "AzureNamedKeyCredential",
+        "ApiKeyCredential",
+    }
+)
 
 
 # C# `TokenCredential` classes: a client built with one holds no secret of its own.
 CSHARP_TOKEN_CREDENTIALS: tuple[str, ...] = (
-    "DefaultAzureCredential", "ManagedIdentityCredential", "WorkloadIdentityCredential",
-    "ChainedTokenCredential", "AzureCliCredential", "EnvironmentCredential", "ClientSecretCredential",
-    "ClientCertificateCredential", "VisualStudioCredential", "AzureDeveloperCliCredential",
-    "InteractiveBrowserCredential", "AzurePowerShellCredential", "OnBehalfOfCredential",
+    "DefaultAzureCredential",
+    "ManagedIdentityCredential",
+    "WorkloadIdentityCredential",
+    "ChainedTokenCredential",
+    "AzureCliCredential",
+    "EnvironmentCredential",
+    "ClientSecretCredential",
+    "ClientCertificateCredential",
+    "VisualStudioCredential",
+    "AzureDeveloperCliCredential",
+    "InteractiveBrowserCredential",
+    "AzurePowerShellCredential",
+    "OnBehalfOfCredential",
     "ClientAssertionCredential",
 )
 
 # Words on the line of a stand-alone C# `new AzureKeyCredential(...)` that tell its service.
 CSHARP_KEY_CREDENTIAL_WORDS: tuple[tuple[str, ServiceType], ...] = (
-    ("openai", S.OPENAI), ("search", S.AI_SEARCH), ("eventgrid", S.EVENT_GRID),
-    ("event_grid", S.EVENT_GRID), ("topic", S.EVENT_GRID),
-    ("cognitive", S.COGNITIVE_SERVICES), ("translator", S.COGNITIVE_SERVICES),
-    ("speech", S.COGNITIVE_SERVICES), ("language", S.COGNITIVE_SERVICES),
+    ("openai", S.OPENAI),
+    ("search", S.AI_SEARCH),
+    ("eventgrid", S.EVENT_GRID),
+    ("event_grid", S.EVENT_GRID),
+    ("topic", S.EVENT_GRID),
+    ("cognitive", S.COGNITIVE_SERVICES),
+    ("translator", S.COGNITIVE_SERVICES),
+    ("speech", S.COGNITIVE_SERVICES),
+    ("language", S.COGNITIVE_SERVICES),
 )
 
 # Key credentials and the position of the argument that holds the secret.
 JAVASCRIPT_KEY_CREDENTIALS: dict[str, int] = {
-    "AzureKeyCredential": 0, "AzureNamedKeyCredential": 1, "AzureSASCredential": 0,
+    "AzureKeyCredential": 0,
+    "AzureNamedKeyCredential": 1,
+    "AzureSASCredential": 0,
     "StorageSharedKeyCredential": 1,
 }
 JAVA_KEY_CREDENTIALS: dict[str, int] = {
-    "AzureKeyCredential": 0, "AzureNamedKeyCredential": 1, "AzureSasCredential": 0,
+    "AzureKeyCredential": 0,
+    "AzureNamedKeyCredential": 1,
+    "AzureSasCredential": 0,
     "StorageSharedKeyCredential": 1,
 }
 SAS_CREDENTIALS = frozenset({"AzureSasCredential", "AzureSASCredential"})
 
 # JavaScript clients whose constructor takes a connection string, and its position.
 JAVASCRIPT_CONNECTION_STRING_ARG: dict[str, int] = {
-    "ServiceBusClient": 0, "ServiceBusAdministrationClient": 0, "CosmosClient": 0,
-    "EventHubProducerClient": 0, "WebPubSubServiceClient": 0, "EventHubConsumerClient": 1,
+    "ServiceBusClient": 0,
+    "ServiceBusAdministrationClient": 0,
+    "CosmosClient": 0,
+    "EventHubProducerClient": 0,
+    "WebPubSubServiceClient": 0,
+    "EventHubConsumerClient": 1,
     "AppConfigurationClient": 0,
 }
 
 # Java credentials built by `new XBuilder().build()` that hold no secret.
-JAVA_PASSWORDLESS_CREDENTIALS = frozenset({
-    "DefaultAzureCredential", "ManagedIdentityCredential", "WorkloadIdentityCredential",
-    "AzureCliCredential", "AzureDeveloperCliCredential", "ChainedTokenCredential",
-    "AzurePowerShellCredential", "InteractiveBrowserCredential",
-})
+JAVA_PASSWORDLESS_CREDENTIALS = frozenset(
+    {
+        "DefaultAzureCredential",
+        "ManagedIdentityCredential",
+        "WorkloadIdentityCredential",
+        "AzureCliCredential",
+        "AzureDeveloperCliCredential",
+        "ChainedTokenCredential",
+        "AzurePowerShellCredential",
+        "InteractiveBrowserCredential",
+    }
+)
 
 # Python key credentials: the position and keyword of the argument that holds the secret.
 PYTHON_KEY_CREDENTIALS: dict[str, tuple[int, str]] = {
-    "AzureKeyCredential": (0, "key"), "AzureNamedKeyCredential": (1, "key"), "AzureSasCredential": (0, "signature"),
+    "AzureKeyCredential": (0, "key"),
+    "AzureNamedKeyCredential": (1, "key"),
+    "AzureSasCredential": (0, "signature"),
 }
 
 # Python database drivers: the connect call and the service behind it.
 PYTHON_DB_CONNECT: dict[str, ServiceType] = {
-    **{f: S.POSTGRESQL for f in ("psycopg2.connect", "psycopg.connect", "psycopg.AsyncConnection.connect",
-                                 "psycopg_pool.ConnectionPool", "asyncpg.connect", "asyncpg.create_pool")},
-    **{f: S.MYSQL for f in ("pymysql.connect", "mysql.connector.connect", "MySQLdb.connect", "aiomysql.connect")},
+    **{
+        f: S.POSTGRESQL
+        for f in (
+            "psycopg2.connect",
+            "psycopg.connect",
+            "psycopg.AsyncConnection.connect",
+            "psycopg_pool.ConnectionPool",
+            "asyncpg.connect",
+            "asyncpg.create_pool",
+        )
+    },
+    **{
+        f: S.MYSQL
+        for f in ("pymysql.connect", "mysql.connector.connect", "MySQLdb.connect", "aiomysql.connect")
+    },
     **{f: S.SQL for f in ("pyodbc.connect", "pymssql.connect", "aioodbc.connect")},
 }
-PYTHON_REDIS_CLIENTS = frozenset({
-    "redis.Redis", "redis.StrictRedis", "Redis", "StrictRedis", "redis.asyncio.Redis", "aioredis.Redis",
-    "redis.cluster.RedisCluster", "RedisCluster",
-})
-PYTHON_REDIS_FROM_URL = frozenset({
-    "redis.from_url", "redis.Redis.from_url", "Redis.from_url", "redis.StrictRedis.from_url",
-    "aioredis.from_url", "redis.asyncio.from_url",
-})
+PYTHON_REDIS_CLIENTS = frozenset(
+    {
+        "redis.Redis",
+        "redis.StrictRedis",
+        "Redis",
+        "StrictRedis",
+        "redis.asyncio.Redis",
+        "aioredis.Redis",
+        "redis.cluster.RedisCluster",
+        "RedisCluster",
+    }
+)
+PYTHON_REDIS_FROM_URL = frozenset(
+    {
+        "redis.from_url",
+        "redis.Redis.from_url",
+        "Redis.from_url",
+        "redis.StrictRedis.from_url",
+        "aioredis.from_url",
+        "redis.asyncio.from_url",
+    }
+)
 
 # Azure Functions Python v2 binding decorators (`@app.<name>_trigger(...)`) and their service.
 PYTHON_FUNCTION_DECORATORS: dict[str, ServiceType] = {
-    "blob": S.STORAGE, "queue": S.STORAGE, "service_bus_queue": S.SERVICE_BUS,
-    "service_bus_topic": S.SERVICE_BUS, "service_bus": S.SERVICE_BUS, "event_hub_message": S.EVENT_HUBS,
-    "event_hub": S.EVENT_HUBS, "cosmos_db": S.COSMOS_DB, "table": S.STORAGE, "event_grid": S.EVENT_GRID,
+    "blob": S.STORAGE,
+    "queue": S.STORAGE,
+    "service_bus_queue": S.SERVICE_BUS,
+    "service_bus_topic": S.SERVICE_BUS,
+    "service_bus": S.SERVICE_BUS,
+    "event_hub_message": S.EVENT_HUBS,
+    "event_hub": S.EVENT_HUBS,
+    "cosmos_db": S.COSMOS_DB,
+    "table": S.STORAGE,
+    "event_grid": S.EVENT_GRID,
 }
 
 # C# Functions binding attribute name (without `Attribute`) → service, default connection setting.
 CSHARP_BINDINGS: dict[str, tuple[ServiceType, str | None]] = {
-    **{n: (S.STORAGE, "AzureWebJobsStorage") for n in (
-        "BlobTrigger", "BlobInput", "BlobOutput", "Blob", "QueueTrigger", "QueueOutput", "Queue",
-        "TableInput", "TableOutput", "Table")},
-    **{n: (S.SERVICE_BUS, "AzureWebJobsServiceBus") for n in (
-        "ServiceBusTrigger", "ServiceBusOutput", "ServiceBus")},
+    **{
+        n: (S.STORAGE, "AzureWebJobsStorage")
+        for n in (
+            "BlobTrigger",
+            "BlobInput",
+            "BlobOutput",
+            "Blob",
+            "QueueTrigger",
+            "QueueOutput",
+            "Queue",
+            "TableInput",
+            "TableOutput",
+            "Table",
+        )
+    },
+    **{
+        n: (S.SERVICE_BUS, "AzureWebJobsServiceBus")
+        for n in ("ServiceBusTrigger", "ServiceBusOutput", "ServiceBus")
+    },
     **{n: (S.EVENT_HUBS, None) for n in ("EventHubTrigger", "EventHubOutput", "EventHub")},
     **{n: (S.COSMOS_DB, None) for n in ("CosmosDBTrigger", "CosmosDBInput", "CosmosDBOutput", "CosmosDB")},
-    **{n: (S.SIGNALR, "AzureSignalRConnectionString") for n in (
-        "SignalRTrigger", "SignalRConnectionInfoInput", "SignalROutput", "SignalRConnectionInfo", "SignalR")},
+    **{
+        n: (S.SIGNALR, "AzureSignalRConnectionString")
+        for n in (
+            "SignalRTrigger",
+            "SignalRConnectionInfoInput",
+            "SignalROutput",
+            "SignalRConnectionInfo",
+            "SignalR",
+        )
+    },
     **{n: (S.EVENT_GRID, None) for n in ("EventGridOutput",)},
 }
 
 # Short attribute names that other libraries use too: only bindings in Functions code.
-CSHARP_AMBIGUOUS_BINDINGS = frozenset({"Blob", "Queue", "Table", "ServiceBus", "EventHub", "CosmosDB", "SignalR"})
+CSHARP_AMBIGUOUS_BINDINGS = frozenset(
+    {"Blob", "Queue", "Table", "ServiceBus", "EventHub", "CosmosDB", "SignalR"}
+)

@@ -127,8 +127,12 @@ def _endpoint(raw: Any, where: str) -> Endpoint:
     if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
         raise ScanDocumentError(f"{where}: 'Endpoint' must be an object of strings")
     return Endpoint(
-        host=raw.get("host"), account=raw.get("account"), namespace=raw.get("namespace"),
-        server=raw.get("server"), database=raw.get("database"), entity=raw.get("entity"),
+        host=raw.get("host"),
+        account=raw.get("account"),
+        namespace=raw.get("namespace"),
+        server=raw.get("server"),
+        database=raw.get("database"),
+        entity=raw.get("entity"),
     )
 
 
@@ -185,7 +189,8 @@ def _identity(raw: Any, where: str) -> SiteIdentity:
         tenant_id=raw.get("tenant_id"),
         user_assigned=tuple(
             UserAssignedIdentity(str(u.get("resource_id")), u.get("principal_id"), u.get("client_id"))
-            for u in uais if isinstance(u, dict) and u.get("resource_id")
+            for u in uais
+            if isinstance(u, dict) and u.get("resource_id")
         ),
     )
 
@@ -222,11 +227,15 @@ def read_audit(document: Any) -> Audit:
         raise ScanDocumentError("not a secretless scan document: expected a JSON object")
     version = document.get("schema_version")
     if version is None:
-        raise ScanDocumentError("not a secretless scan document: no 'schema_version' "
-                              "(create one with: secretless scan PATH -f json -o audit.json)")
+        raise ScanDocumentError(
+            "not a secretless scan document: no 'schema_version' "
+            "(create one with: secretless scan PATH -f json -o audit.json)"
+        )
     if version != SCHEMA_VERSION:
-        raise ScanDocumentError(f"scan document schema_version {version!r} is not supported "
-                              f"(this version reads {SCHEMA_VERSION}); re-run secretless scan")
+        raise ScanDocumentError(
+            f"scan document schema_version {version!r} is not supported "
+            f"(this version reads {SCHEMA_VERSION}); re-run secretless scan"
+        )
     items = document.get("items")
     if not isinstance(items, list):
         raise ScanDocumentError("scan document: 'items' must be a list")

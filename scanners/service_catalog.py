@@ -29,119 +29,161 @@ SERVICES: dict[ServiceType, ServiceFacts] = {
     f.service: f
     for f in (
         ServiceFacts(
-            ServiceType.STORAGE, "Azure Storage", _YES,
+            ServiceType.STORAGE,
+            "Azure Storage",
+            _YES,
             "Use the account endpoint (https://<account>.blob|queue|table.core.windows.net) with a "
             "TokenCredential; Functions: <NAME>__serviceUri or __blobServiceUri + __queueServiceUri. "
             "Grant Storage Blob/Queue/Table Data Reader or Contributor on the account or container.",
         ),
         ServiceFacts(
-            ServiceType.SERVICE_BUS, "Azure Service Bus", _YES,
+            ServiceType.SERVICE_BUS,
+            "Azure Service Bus",
+            _YES,
             "Use the fully qualified namespace (<ns>.servicebus.windows.net) with a TokenCredential; "
             "Functions: <NAME>__fullyQualifiedNamespace. Grant Azure Service Bus Data Sender and/or "
             "Data Receiver on the queue, topic or namespace.",
         ),
         ServiceFacts(
-            ServiceType.EVENT_HUBS, "Azure Event Hubs", _YES,
+            ServiceType.EVENT_HUBS,
+            "Azure Event Hubs",
+            _YES,
             "Use the fully qualified namespace and hub name with a TokenCredential; Functions: "
             "<NAME>__fullyQualifiedNamespace. Grant Azure Event Hubs Data Sender and/or Data Receiver "
             "(and blob roles on the checkpoint store).",
         ),
         ServiceFacts(
-            ServiceType.COSMOS_DB, "Azure Cosmos DB for NoSQL", _YES,
+            ServiceType.COSMOS_DB,
+            "Azure Cosmos DB for NoSQL",
+            _YES,
             "Use the account endpoint (https://<account>.documents.azure.com:443/) with a "
             "TokenCredential; Functions: <NAME>__accountEndpoint. Grant the Cosmos DB Built-in Data "
             "Reader or Contributor SQL role (Cosmos DB data-plane RBAC, not ARM).",
         ),
         ServiceFacts(
-            ServiceType.COSMOS_MONGO, "Azure Cosmos DB for MongoDB", _NO,
+            ServiceType.COSMOS_MONGO,
+            "Azure Cosmos DB for MongoDB",
+            _NO,
             "MongoDB drivers cannot authenticate with Microsoft Entra ID: keep the secret out of code "
             "and settings (Key Vault reference read by the app's managed identity) and rotate it, or "
             "review a move to the NoSQL API or vCore with Entra ID.",
         ),
         ServiceFacts(
-            ServiceType.SQL, "Azure SQL Database", _YES,
+            ServiceType.SQL,
+            "Azure SQL Database",
+            _YES,
             "Use Authentication=Active Directory Default (or Active Directory Managed Identity with "
             "User Id=<client id> for a user-assigned identity) and no password; create a contained "
             "user FROM EXTERNAL PROVIDER with db_datareader / db_datawriter.",
         ),
         ServiceFacts(
-            ServiceType.POSTGRESQL, "Azure Database for PostgreSQL flexible server", _YES,
+            ServiceType.POSTGRESQL,
+            "Azure Database for PostgreSQL flexible server",
+            _YES,
             "Connect with an Entra token (scope https://ossrdbms-aad.database.windows.net/.default) "
             "as the password and the identity's role name as the user; create the role with "
             "pgaadauth_create_principal.",
         ),
         ServiceFacts(
-            ServiceType.MYSQL, "Azure Database for MySQL flexible server", _YES,
+            ServiceType.MYSQL,
+            "Azure Database for MySQL flexible server",
+            _YES,
             "Connect with an Entra token (scope https://ossrdbms-aad.database.windows.net/.default) "
             "as the password over the clear-text plugin with TLS; create the user with CREATE "
             "AADUSER ... IDENTIFIED BY '<client id>'.",
         ),
         ServiceFacts(
-            ServiceType.REDIS, "Azure Cache for Redis", _YES,
+            ServiceType.REDIS,
+            "Azure Cache for Redis",
+            _YES,
             "Use Microsoft Entra authentication (Microsoft.Azure.StackExchangeRedis / redis-entraid) "
             "with a Data Reader or Data Contributor access policy assignment, then disable access "
             "keys.",
         ),
         ServiceFacts(
-            ServiceType.APP_CONFIGURATION, "Azure App Configuration", _YES,
+            ServiceType.APP_CONFIGURATION,
+            "Azure App Configuration",
+            _YES,
             "Use the endpoint (https://<store>.azconfig.io) with a TokenCredential; grant App "
             "Configuration Data Reader.",
         ),
         ServiceFacts(
-            ServiceType.SIGNALR, "Azure SignalR Service", _YES,
+            ServiceType.SIGNALR,
+            "Azure SignalR Service",
+            _YES,
             "Use Endpoint=https://<name>.service.signalr.net;AuthType=azure.msi;Version=1.0; (add "
             "ClientId=<client id> for a user-assigned identity); grant SignalR App Server.",
         ),
         ServiceFacts(
-            ServiceType.WEB_PUBSUB, "Azure Web PubSub", _YES,
+            ServiceType.WEB_PUBSUB,
+            "Azure Web PubSub",
+            _YES,
             "Use the endpoint with a TokenCredential (WebPubSubServiceClient(endpoint, hub, "
             "credential)); grant Web PubSub Service Owner.",
         ),
         ServiceFacts(
-            ServiceType.EVENT_GRID, "Azure Event Grid", _YES,
+            ServiceType.EVENT_GRID,
+            "Azure Event Grid",
+            _YES,
             "Use EventGridPublisherClient(endpoint, credential) with a TokenCredential; grant "
             "EventGrid Data Sender on the topic or domain.",
         ),
         ServiceFacts(
-            ServiceType.APPLICATION_INSIGHTS, "Application Insights", _YES,
+            ServiceType.APPLICATION_INSIGHTS,
+            "Application Insights",
+            _YES,
             "Keep the connection string as a locator and add APPLICATIONINSIGHTS_AUTHENTICATION_STRING"
             "=Authorization=AAD (ClientId=<client id> for a user-assigned identity); grant Monitoring "
             "Metrics Publisher, then disable local auth.",
         ),
         ServiceFacts(
-            ServiceType.OPENAI, "Azure OpenAI", _YES,
+            ServiceType.OPENAI,
+            "Azure OpenAI",
+            _YES,
             "Use azure_ad_token_provider=get_bearer_token_provider(credential, "
-            "\"https://cognitiveservices.azure.com/.default\") (or the SDK's TokenCredential "
+            '"https://cognitiveservices.azure.com/.default") (or the SDK\'s TokenCredential '
             "overload) on the custom-subdomain endpoint; grant Cognitive Services OpenAI User.",
         ),
         ServiceFacts(
-            ServiceType.COGNITIVE_SERVICES, "Azure AI services", _YES,
+            ServiceType.COGNITIVE_SERVICES,
+            "Azure AI services",
+            _YES,
             "Use the custom-subdomain endpoint with a TokenCredential; grant the service's data role "
             "(e.g. Cognitive Services User) and disable local auth.",
         ),
         ServiceFacts(
-            ServiceType.AI_SEARCH, "Azure AI Search", _YES,
+            ServiceType.AI_SEARCH,
+            "Azure AI Search",
+            _YES,
             "Enable RBAC on the search service, use SearchClient(endpoint, index, credential); grant "
             "Search Index Data Reader or Contributor.",
         ),
         ServiceFacts(
-            ServiceType.CONTAINER_REGISTRY, "Azure Container Registry", _YES,
+            ServiceType.CONTAINER_REGISTRY,
+            "Azure Container Registry",
+            _YES,
             "Pull with the app's managed identity (acrUseManagedIdentityCreds) and grant AcrPull; "
             "then disable the admin user.",
         ),
         ServiceFacts(
-            ServiceType.ENTRA_ID, "Microsoft Entra ID (service principal secret)", _YES,
+            ServiceType.ENTRA_ID,
+            "Microsoft Entra ID (service principal secret)",
+            _YES,
             "Replace the client secret with ManagedIdentityCredential (or workload identity "
             "federation in CI); remove AZURE_CLIENT_SECRET so DefaultAzureCredential stops picking "
             "the service principal.",
         ),
         ServiceFacts(
-            ServiceType.KEY_VAULT, "Azure Key Vault", _YES,
+            ServiceType.KEY_VAULT,
+            "Azure Key Vault",
+            _YES,
             "Read the secret with the app's managed identity (Key Vault Secrets User on an RBAC "
             "vault); where the target service supports Entra ID, remove the secret altogether.",
         ),
         ServiceFacts(
-            ServiceType.GENERIC, "Unrecognised secret", _REVIEW,
+            ServiceType.GENERIC,
+            "Unrecognised secret",
+            _REVIEW,
             "Identify the service this secret belongs to; move it to Key Vault or replace it with a "
             "managed identity if the service supports Entra ID.",
         ),

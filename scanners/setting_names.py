@@ -45,21 +45,32 @@ K = CredentialKind
 # Matched against the normalised name; first match wins.  Only Azure-specific names: generic
 # `password` / `secret` keys are left to the generic detector.
 SECRET_NAME_RULES: tuple[NameRule, ...] = (
-    _r(r"(^|_)azure_client_secret$|(^|_)client_?secret$|(^|_)clientsecret(_|$)|aad_?secret|"
-       r"(^|_)app_?secret$|(^|_)(sp|service_?principal)_?(secret|password)$|arm_client_secret",
-       S.ENTRA_ID, K.CLIENT_SECRET),
+    _r(
+        r"(^|_)azure_client_secret$|(^|_)client_?secret$|(^|_)clientsecret(_|$)|aad_?secret|"
+        r"(^|_)app_?secret$|(^|_)(sp|service_?principal)_?(secret|password)$|arm_client_secret",
+        S.ENTRA_ID,
+        K.CLIENT_SECRET,
+    ),
     _r(r"azure_client_certificate_password|(^|_)azure_password$", S.ENTRA_ID, K.PASSWORD),
-    _r(r"docker_registry_server_password|(^|_)(acr|registry|container_?registry)_?(admin_?)?password",
-       S.CONTAINER_REGISTRY, K.ADMIN_PASSWORD),
-    _r(r"appinsights_instrumentationkey|instrumentation_?key", S.APPLICATION_INSIGHTS,
-       K.INSTRUMENTATION_KEY),
-    _r(r"applicationinsights_connection_?string|app_?insights.*connection",
-       S.APPLICATION_INSIGHTS, K.INSTRUMENTATION_KEY),
+    _r(
+        r"docker_registry_server_password|(^|_)(acr|registry|container_?registry)_?(admin_?)?password",
+        S.CONTAINER_REGISTRY,
+        K.ADMIN_PASSWORD,
+    ),
+    _r(r"appinsights_instrumentationkey|instrumentation_?key", S.APPLICATION_INSIGHTS, K.INSTRUMENTATION_KEY),
+    _r(
+        r"applicationinsights_connection_?string|app_?insights.*connection",
+        S.APPLICATION_INSIGHTS,
+        K.INSTRUMENTATION_KEY,
+    ),
     _r(r"openai.*(api_?)?key|(^|_)aoai_?(api_?)?key", S.OPENAI, K.API_KEY),
     _r(r"search.*(api|admin|query)_?key|search_?key", S.AI_SEARCH, K.API_KEY),
-    _r(r"ocp_apim_subscription_key|cognitive.*key|(^|_)(speech|translator|vision|language|"
-       r"content_?safety|form_?recognizer|document_?intelligence|ai_?services|azure_ai)_?(api_?)?key$",
-       S.COGNITIVE_SERVICES, K.API_KEY),
+    _r(
+        r"ocp_apim_subscription_key|cognitive.*key|(^|_)(speech|translator|vision|language|"
+        r"content_?safety|form_?recognizer|document_?intelligence|ai_?services|azure_ai)_?(api_?)?key$",
+        S.COGNITIVE_SERVICES,
+        K.API_KEY,
+    ),
     _r(r"event_?grid.*(key|sas)|aeg_sas_(key|token)", S.EVENT_GRID, K.ACCESS_KEY),
     _r(r"signalr.*(key|connection)", S.SIGNALR, K.ACCESS_KEY),
     _r(r"web_?pubsub.*(key|connection)", S.WEB_PUBSUB, K.ACCESS_KEY),
@@ -67,20 +78,32 @@ SECRET_NAME_RULES: tuple[NameRule, ...] = (
     _r(r"cosmos.*mongo|mongo.*(connection|uri|url)", S.COSMOS_MONGO, K.CONNECTION_STRING),
     _r(r"cosmos.*(key|connection|secret)|documentdb.*(key|connection)", S.COSMOS_DB, K.ACCOUNT_KEY),
     _r(r"event_?hubs?.*(key|connection|sas)", S.EVENT_HUBS, K.SHARED_ACCESS_KEY),
-    _r(r"service_?bus.*(key|connection|sas)|(^|_)sb_.*(key|connection)", S.SERVICE_BUS,
-       K.SHARED_ACCESS_KEY),
+    _r(r"service_?bus.*(key|connection|sas)|(^|_)sb_.*(key|connection)", S.SERVICE_BUS, K.SHARED_ACCESS_KEY),
     _r(r"redis.*(password|key|connection|secret)", S.REDIS, K.ACCESS_KEY),
-    _r(r"(^|_)pg_?password$|postgres.*password|postgresql.*password|npgsql.*password",
-       S.POSTGRESQL, K.PASSWORD),
+    _r(
+        r"(^|_)pg_?password$|postgres.*password|postgresql.*password|npgsql.*password",
+        S.POSTGRESQL,
+        K.PASSWORD,
+    ),
     _r(r"mysql.*password", S.MYSQL, K.PASSWORD),
     _r(r"^spring_(datasource(_\w+)?|r2dbc|flyway|liquibase)_password$", S.SQL, K.PASSWORD),
-    _r(r"(^|_)(mssql_)?sa_password$|(^|_)(sql|mssql|azure_sql|sqlserver|sql_server|db)_?"
-       r"(admin_?)?password$|administrator_?login_?password", S.SQL, K.PASSWORD),
-    _r(r"azurewebjobsstorage$|azurewebjobsdashboard$|website_contentazurefileconnectionstring",
-       S.STORAGE, K.ACCOUNT_KEY),
-    _r(r"storage.*(account_?)?key|(^|_)account_?key$|azure_storage_key|storage.*connection|"
-       r"storage.*sas|(^|_)sas_?(token|url|uri)$|blob.*(sas|connection|key)",
-       S.STORAGE, K.ACCOUNT_KEY),
+    _r(
+        r"(^|_)(mssql_)?sa_password$|(^|_)(sql|mssql|azure_sql|sqlserver|sql_server|db)_?"
+        r"(admin_?)?password$|administrator_?login_?password",
+        S.SQL,
+        K.PASSWORD,
+    ),
+    _r(
+        r"azurewebjobsstorage$|azurewebjobsdashboard$|website_contentazurefileconnectionstring",
+        S.STORAGE,
+        K.ACCOUNT_KEY,
+    ),
+    _r(
+        r"storage.*(account_?)?key|(^|_)account_?key$|azure_storage_key|storage.*connection|"
+        r"storage.*sas|(^|_)sas_?(token|url|uri)$|blob.*(sas|connection|key)",
+        S.STORAGE,
+        K.ACCOUNT_KEY,
+    ),
 )
 
 # Setting-name suffixes that are the identity-based (passwordless) form of a connection.

@@ -33,21 +33,42 @@ class CredentialChoice:
     sign_in: str  # what to do when signing in fails
 
 
-CREDENTIALS: dict[str, CredentialChoice] = {c.name: c for c in (
-    CredentialChoice("azure-cli", "AzureCliCredential", None,
-                     "sign in with `az login` (and pick the subscription with `az account set`)"),
-    CredentialChoice("managed-identity", "ManagedIdentityCredential", "client_id",
-                     "works only on an Azure host with a managed identity; give --client-id for a "
-                     "user-assigned one"),
-    CredentialChoice("workload-identity", "WorkloadIdentityCredential", "client_id",
-                     "needs AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_FEDERATED_TOKEN_FILE (set by the "
-                     "workload identity webhook or the CI's OpenID Connect login)"),
-    CredentialChoice("environment", "EnvironmentCredential", None,
-                     "set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET or "
-                     "AZURE_CLIENT_CERTIFICATE_PATH"),
-    CredentialChoice("default", "DefaultAzureCredential", "managed_identity_client_id",
-                     "sign in with `az login`, or set the variables of --credential environment"),
-)}
+CREDENTIALS: dict[str, CredentialChoice] = {
+    c.name: c
+    for c in (
+        CredentialChoice(
+            "azure-cli",
+            "AzureCliCredential",
+            None,
+            "sign in with `az login` (and pick the subscription with `az account set`)",
+        ),
+        CredentialChoice(
+            "managed-identity",
+            "ManagedIdentityCredential",
+            "client_id",
+            "works only on an Azure host with a managed identity; give --client-id for a user-assigned one",
+        ),
+        CredentialChoice(
+            "workload-identity",
+            "WorkloadIdentityCredential",
+            "client_id",
+            "needs AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_FEDERATED_TOKEN_FILE (set by the "
+            "workload identity webhook or the CI's OpenID Connect login)",
+        ),
+        CredentialChoice(
+            "environment",
+            "EnvironmentCredential",
+            None,
+            "set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH",
+        ),
+        CredentialChoice(
+            "default",
+            "DefaultAzureCredential",
+            "managed_identity_client_id",
+            "sign in with `az login`, or set the variables of --credential environment",
+        ),
+    )
+}
 DEFAULT_CREDENTIAL = "azure-cli"
 
 
@@ -77,5 +98,7 @@ def sign_in_error(exc: BaseException, name: str) -> SignInError | None:
         return None
     choice = CREDENTIALS.get(name)
     hint = choice.sign_in if choice else f"choose --credential from {', '.join(CREDENTIALS)}"
-    return SignInError(f"cannot sign in with the {name} credential ({type(exc).__name__}): {hint}; "
-                       "or choose another --credential")
+    return SignInError(
+        f"cannot sign in with the {name} credential ({type(exc).__name__}): {hint}; "
+        "or choose another --credential"
+    )

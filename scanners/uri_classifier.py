@@ -29,20 +29,32 @@ def classify_uri(p: ParsedConnection, value: str, hint: ServiceType | None) -> C
     sig = dict((k.lower(), v) for k, v in p.query).get("sig")
     if sig is not None:
         sas_service = by_host or hint or S.STORAGE
-        sas_endpoint = Endpoint(host=host, account=first_label(host), entity=(p.path or "").strip("/") or None)
+        sas_endpoint = Endpoint(
+            host=host, account=first_label(host), entity=(p.path or "").strip("/") or None
+        )
         vc, sas_notes = secret_state(sig, local)
         if host and first_label(host) == AZURITE_ACCOUNT or (p.path or "").startswith("/" + AZURITE_ACCOUNT):
             vc, sas_notes = V.DEV_EMULATOR, ("Azurite",)
         return classified(sas_service, K.SAS, vc, sas_endpoint, preview, "uri:sas", sig, notes=sas_notes)
     service: ServiceType | None
-    if scheme in ("postgres", "postgresql", "postgresql+psycopg2", "postgresql+psycopg", "postgresql+asyncpg"):
+    if scheme in (
+        "postgres",
+        "postgresql",
+        "postgresql+psycopg2",
+        "postgresql+psycopg",
+        "postgresql+asyncpg",
+    ):
         service = S.POSTGRESQL
     elif scheme.startswith("mysql"):
         service = S.MYSQL
     elif scheme in ("sqlserver", "mssql", "mssql+pyodbc", "mssql+pymssql"):
         service = S.SQL
     elif scheme in ("mongodb", "mongodb+srv"):
-        service = S.COSMOS_MONGO if by_host == S.COSMOS_MONGO or (host or "").endswith(".cosmos.azure.com") else S.GENERIC
+        service = (
+            S.COSMOS_MONGO
+            if by_host == S.COSMOS_MONGO or (host or "").endswith(".cosmos.azure.com")
+            else S.GENERIC
+        )
     elif scheme in ("redis", "rediss"):
         service = S.REDIS
     elif scheme in ("amqp", "amqps"):
@@ -65,23 +77,32 @@ def classify_uri(p: ParsedConnection, value: str, hint: ServiceType | None) -> C
         database = p.path.strip("/").split("/")[0] or None
     if service == S.SQL:
         database = p.get("databasename", "database")
-    endpoint = Endpoint(host=host, server=first_label(host) if service in (S.SQL, S.POSTGRESQL, S.MYSQL, S.REDIS) else None,
-                        account=first_label(host) if service == S.COSMOS_MONGO else None,
-                        database=database)
+    endpoint = Endpoint(
+        host=host,
+        server=first_label(host) if service in (S.SQL, S.POSTGRESQL, S.MYSQL, S.REDIS) else None,
+        account=first_label(host) if service == S.COSMOS_MONGO else None,
+        database=database,
+    )
     notes: tuple[str, ...] = ()
     if service == S.GENERIC:
         notes = ("MongoDB connection to a non-Azure host",)
     elif by_host is None and not local and service in (S.SQL, S.POSTGRESQL, S.MYSQL, S.REDIS):
         notes = ("not an Azure endpoint: Entra ID applies only to Azure-hosted services",)
-    auth = (p.get("authentication", "authenticationpluginclassname") or "")
+    auth = p.get("authentication", "authenticationpluginclassname") or ""
     if password is None:
         if auth and (PASSWORDLESS_AUTH_RE.match(auth) or "azure.identity" in auth.lower()):
-            return classified(service, K.IDENTITY, V.PASSWORDLESS, endpoint, preview, f"uri:{scheme}",
-                           value.strip())
+            return classified(
+                service, K.IDENTITY, V.PASSWORDLESS, endpoint, preview, f"uri:{scheme}", value.strip()
+            )
         return None
-    kind = K.ACCESS_KEY if service == S.REDIS else K.SHARED_ACCESS_KEY if service in (S.SERVICE_BUS, S.EVENT_HUBS) else K.PASSWORD
+    kind = (
+        K.ACCESS_KEY
+        if service == S.REDIS
+        else K.SHARED_ACCESS_KEY
+        if service in (S.SERVICE_BUS, S.EVENT_HUBS)
+        else K.PASSWORD
+    )
     if service == S.COSMOS_MONGO:
         kind = K.ACCOUNT_KEY
     vc, more = secret_state(password, local)
-    return classified(service, kind, vc, endpoint, preview, f"uri:{scheme}", password,
-                   notes=notes + more)
+    return classified(service, kind, vc, endpoint, preview, f"uri:{scheme}", password, notes=notes + more)

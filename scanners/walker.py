@@ -19,24 +19,98 @@ from scanners.records import SkippedItem, SkipReason
 
 VENDORED_DIRS = frozenset(
     {
-        ".git", ".hg", ".svn", "node_modules", "bower_components", "jspm_packages", "bin", "obj",
-        ".vs", ".idea", "packages", "vendor", ".venv", "venv", "__pycache__", ".mypy_cache",
-        ".pytest_cache", ".ruff_cache", ".tox", ".nox", ".terraform", ".terragrunt-cache",
-        ".gradle", "target", "dist", "site-packages", ".next", ".nuxt", "coverage", "TestResults",
-        ".angular", ".parcel-cache", ".serverless", ".aws-sam",
+        ".git",
+        ".hg",
+        ".svn",
+        "node_modules",
+        "bower_components",
+        "jspm_packages",
+        "bin",
+        "obj",
+        ".vs",
+        ".idea",
+        "packages",
+        "vendor",
+        ".venv",
+        "venv",
+        "__pycache__",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".tox",
+        ".nox",
+        ".terraform",
+        ".terragrunt-cache",
+        ".gradle",
+        "target",
+        "dist",
+        "site-packages",
+        ".next",
+        ".nuxt",
+        "coverage",
+        "TestResults",
+        ".angular",
+        ".parcel-cache",
+        ".serverless",
+        ".aws-sam",
     }
 )
 GENERATED_FILES = frozenset(
-    {"package-lock.json", "yarn.lock", "pnpm-lock.yaml", "poetry.lock", "pipfile.lock",
-     "packages.lock.json", "composer.lock", "cargo.lock", "go.sum", "gemfile.lock"}
+    {
+        "package-lock.json",
+        "yarn.lock",
+        "pnpm-lock.yaml",
+        "poetry.lock",
+        "pipfile.lock",
+        "packages.lock.json",
+        "composer.lock",
+        "cargo.lock",
+        "go.sum",
+        "gemfile.lock",
+    }
 )
-GENERATED_SUFFIXES = (".min.js", ".min.css", ".js.map", ".css.map", ".pyc", ".dll", ".exe",
-                      ".so", ".dylib", ".png", ".jpg", ".jpeg", ".gif", ".ico", ".pdf", ".zip",
-                      ".gz", ".tgz", ".woff", ".woff2", ".ttf", ".eot", ".snk", ".nupkg", ".jar")
+GENERATED_SUFFIXES = (
+    ".min.js",
+    ".min.css",
+    ".js.map",
+    ".css.map",
+    ".pyc",
+    ".dll",
+    ".exe",
+    ".so",
+    ".dylib",
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    ".ico",
+    ".pdf",
+    ".zip",
+    ".gz",
+    ".tgz",
+    ".woff",
+    ".woff2",
+    ".ttf",
+    ".eot",
+    ".snk",
+    ".nupkg",
+    ".jar",
+)
 PROJECT_MARKER_SUFFIXES = (".csproj", ".fsproj", ".vbproj")
 PROJECT_MARKERS = frozenset(
-    {"package.json", "pyproject.toml", "requirements.txt", "setup.py", "pom.xml", "build.gradle",
-     "build.gradle.kts", "host.json", "go.mod", "main.bicep", "main.tf"}
+    {
+        "package.json",
+        "pyproject.toml",
+        "requirements.txt",
+        "setup.py",
+        "pom.xml",
+        "build.gradle",
+        "build.gradle.kts",
+        "host.json",
+        "go.mod",
+        "main.bicep",
+        "main.tf",
+    }
 )
 
 
@@ -123,15 +197,23 @@ def tracked_files(root: str) -> frozenset[str] | None:
     try:
         proc = subprocess.run(  # noqa: S603 - fixed argv, no shell; git found on PATH like any tool
             [git, "-c", "core.fsmonitor=false", "-c", "core.quotePath=false", "ls-files", "-z", "--cached"],
-            cwd=root, capture_output=True, timeout=GIT_TIMEOUT_S, check=False,
+            cwd=root,
+            capture_output=True,
+            timeout=GIT_TIMEOUT_S,
+            check=False,
             env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0"},
         )
     except (OSError, subprocess.SubprocessError) as exc:
-        log.info("git ls-files gave no answer (%s): tracked files ignored by .gitignore are not scanned",
-                 type(exc).__name__)
+        log.info(
+            "git ls-files gave no answer (%s): tracked files ignored by .gitignore are not scanned",
+            type(exc).__name__,
+        )
         return None
     if proc.returncode != 0:  # not a work tree, or git refused it (e.g. owned by another user)
-        log.info("git ls-files exited with %d: tracked files ignored by .gitignore are not scanned", proc.returncode)
+        log.info(
+            "git ls-files exited with %d: tracked files ignored by .gitignore are not scanned",
+            proc.returncode,
+        )
         return None
     return frozenset(p.decode("utf-8", errors="surrogateescape") for p in proc.stdout.split(b"\0") if p)
 
@@ -174,7 +256,7 @@ class _IgnoreStack:
         for base, spec in self._specs:
             if base and not (rel == base or rel.startswith(base + "/")):
                 continue
-            sub = rel[len(base) + 1:] if base else rel
+            sub = rel[len(base) + 1 :] if base else rel
             if is_dir:
                 sub += "/"
             res = spec.check_file(sub)
@@ -198,18 +280,29 @@ def walk(root: str, options: WalkOptions = WalkOptions()) -> WalkResult:
     return result
 
 
-def _walk_dir(root: str, rel_dir: str, ignores: _IgnoreStack, excludes: pathspec.GitIgnoreSpec | None,
-              options: WalkOptions, result: WalkResult) -> Iterator[str]:
+def _walk_dir(
+    root: str,
+    rel_dir: str,
+    ignores: _IgnoreStack,
+    excludes: pathspec.GitIgnoreSpec | None,
+    options: WalkOptions,
+    result: WalkResult,
+) -> Iterator[str]:
     full_dir = os.path.join(root, rel_dir) if rel_dir else root
     try:
         with os.scandir(full_dir) as it:
             entries = sorted(it, key=lambda e: e.name)
     except PermissionError:
-        result.skipped.append(SkippedItem(rel_dir or ".", SkipReason.UNREADABLE, "directory: permission denied"))
+        result.skipped.append(
+            SkippedItem(rel_dir or ".", SkipReason.UNREADABLE, "directory: permission denied")
+        )
         return
     except OSError as exc:
-        result.skipped.append(SkippedItem(rel_dir or ".", SkipReason.UNREADABLE,
-                                          f"directory: {exc.strerror or type(exc).__name__}"))
+        result.skipped.append(
+            SkippedItem(
+                rel_dir or ".", SkipReason.UNREADABLE, f"directory: {exc.strerror or type(exc).__name__}"
+            )
+        )
         return
     if options.respect_gitignore and any(e.name == ".gitignore" for e in entries):
         ignores.push(rel_dir, _read_ignore(os.path.join(full_dir, ".gitignore")))
@@ -235,7 +328,9 @@ def _walk_dir(root: str, rel_dir: str, ignores: _IgnoreStack, excludes: pathspec
             continue
         if is_dir:
             if options.skip_vendored and entry.name in VENDORED_DIRS:
-                result.skipped.append(SkippedItem(rel, SkipReason.VENDORED, "vendored or generated directory"))
+                result.skipped.append(
+                    SkippedItem(rel, SkipReason.VENDORED, "vendored or generated directory")
+                )
                 continue
             yield from _walk_dir(root, rel, ignores, excludes, options, result)
         elif stat.S_ISREG(st.st_mode):

@@ -64,7 +64,12 @@ def app_service_location(item: ConnectionStringAuditItem) -> AppServiceLocation:
 
 def find_item(items: list[ConnectionStringAuditItem], line: int, **kw: object) -> ConnectionStringAuditItem:
     """The first item on `line` whose attributes equal `kw`; fails with what was found instead."""
-    found = [i for i in items if getattr(i.location, "line", None) == line
-             and all(getattr(i, k) == v for k, v in kw.items())]
-    assert found, f"nothing on line {line} with {kw}: {[(getattr(i.location, 'line', None), i.detector) for i in items]}"
+    found = [
+        i
+        for i in items
+        if getattr(i.location, "line", None) == line and all(getattr(i, k) == v for k, v in kw.items())
+    ]
+    assert found, (
+        f"nothing on line {line} with {kw}: {[(getattr(i.location, 'line', None), i.detector) for i in items]}"
+    )
     return found[0]

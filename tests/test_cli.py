@@ -25,8 +25,10 @@ def _invoke(*args: str) -> Result:
 
 def _planted_found(doc: dict[str, Any]) -> bool:
     """The scan document reports the key planted in `secret_tree` (.env line 1) as a secret."""
-    return any(i["ValueClass"] == "secret" and i["Location"].get("path") == ".env" and i["Location"].get("line") == 1
-               for i in doc["items"])
+    return any(
+        i["ValueClass"] == "secret" and i["Location"].get("path") == ".env" and i["Location"].get("line") == 1
+        for i in doc["items"]
+    )
 
 
 @pytest.fixture
@@ -81,9 +83,19 @@ def test_help_lists_commands_and_options() -> None:
 
     result = _invoke("scan", "--help")
     assert result.exit_code == EXIT_CLEAN
-    for option in ("--format", "--output", "--fail-on", "--key-file", "--no-gitignore",
-                   "--include-vendored", "--exclude", "--max-file-size", "--jobs", "--no-generic",
-                   "--secrets-only"):
+    for option in (
+        "--format",
+        "--output",
+        "--fail-on",
+        "--key-file",
+        "--no-gitignore",
+        "--include-vendored",
+        "--exclude",
+        "--max-file-size",
+        "--jobs",
+        "--no-generic",
+        "--secrets-only",
+    ):
         assert option in result.stdout, option
     for choice in ("table", "json", "secret", "reference", "none"):
         assert choice in result.stdout, choice
@@ -104,8 +116,9 @@ def test_nonexistent_path_is_a_usage_error(tmp_path: Path, key_file: Path) -> No
     assert "does not exist" in result.stderr
 
 
-@pytest.mark.parametrize("args", [["-f", "xml"], ["--fail-on", "sometimes"], ["--max-file-size", "0"],
-                                  ["--no-such-option"]])
+@pytest.mark.parametrize(
+    "args", [["-f", "xml"], ["--fail-on", "sometimes"], ["--max-file-size", "0"], ["--no-such-option"]]
+)
 def test_bad_options_are_usage_errors(clean_tree: Path, key_file: Path, args: list[str]) -> None:
     result = _scan(clean_tree, key_file, *args)
     assert result.exit_code == EXIT_USAGE
@@ -184,8 +197,9 @@ def test_json_goes_to_stdout_and_summary_to_stderr(secret_tree: Path, key_file: 
 
 
 @pytest.mark.parametrize("fmt", ["json", "table"])
-def test_output_file_is_written_and_stdout_stays_empty(secret_tree: Path, key_file: Path,
-                                                       tmp_path: Path, fmt: str) -> None:
+def test_output_file_is_written_and_stdout_stays_empty(
+    secret_tree: Path, key_file: Path, tmp_path: Path, fmt: str
+) -> None:
     out = tmp_path / f"result.{fmt}"
     result = _scan(secret_tree, key_file, "-f", fmt, "-o", str(out))
     assert result.exit_code == EXIT_FINDINGS

@@ -29,8 +29,9 @@ AZ_EXPORT = Path(__file__).resolve().parents[1] / "examples" / "az-export"
 
 
 def _invoke(*args: str, env: dict[str, str] | None = None) -> Result:
-    return CliRunner().invoke(main, list(args), env={"NO_COLOR": "1", "TERM": "dumb", **(env or {})},
-                              catch_exceptions=False)
+    return CliRunner().invoke(
+        main, list(args), env={"NO_COLOR": "1", "TERM": "dumb", **(env or {})}, catch_exceptions=False
+    )
 
 
 @pytest.fixture
@@ -39,17 +40,31 @@ def deep_tree(tmp_path: Path) -> Path:
     root = tmp_path / "deep"
     target = root / DEEP_PATH
     target.parent.mkdir(parents=True)
-    target.write_text(json.dumps({"ConnectionStrings": {"Storage": (
-        "DefaultEndpointsProtocol=https;AccountName=edgetest;"
-        f"AccountKey={FAKE_ACCOUNT_KEY};EndpointSuffix=core.windows.net")}}, indent=2) + "\n", encoding="utf-8")
+    target.write_text(
+        json.dumps(
+            {
+                "ConnectionStrings": {
+                    "Storage": (
+                        "DefaultEndpointsProtocol=https;AccountName=edgetest;"
+                        f"AccountKey={FAKE_ACCOUNT_KEY};EndpointSuffix=core.windows.net"
+                    )
+                }
+            },
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     return root
 
 
 @pytest.fixture
 def audit(deep_tree: Path, key_file: Path, tmp_path: Path) -> Path:
     out = tmp_path / "audit.json"
-    assert _invoke("scan", str(deep_tree), "--key-file", str(key_file), "-o", str(out),
-                   "-f", "json").exit_code == EXIT_FINDINGS
+    assert (
+        _invoke("scan", str(deep_tree), "--key-file", str(key_file), "-o", str(out), "-f", "json").exit_code
+        == EXIT_FINDINGS
+    )
     return out
 
 
@@ -63,8 +78,9 @@ def repo_plan(audit: Path, tmp_path: Path) -> Path:
 @pytest.fixture
 def estate_plan(key_file: Path, tmp_path: Path) -> Path:
     audit = tmp_path / "estate.json"
-    scanned = _invoke("scan", "--az-export", str(AZ_EXPORT), "--key-file", str(key_file), "-f", "json",
-                      "-o", str(audit))
+    scanned = _invoke(
+        "scan", "--az-export", str(AZ_EXPORT), "--key-file", str(key_file), "-f", "json", "-o", str(audit)
+    )
     assert scanned.exit_code == EXIT_FINDINGS, scanned.stderr
     out = tmp_path / "estate-plan.json"
     assert _invoke("plan", str(audit), "-o", str(out)).exit_code == EXIT_CLEAN
@@ -74,8 +90,9 @@ def estate_plan(key_file: Path, tmp_path: Path) -> Path:
 # ----------------------------------------------------------------------- -o into no folder
 
 
-def _command(name: str, deep_tree: Path, key_file: Path, audit: Path, repo_plan: Path,
-             out: Path) -> list[str]:
+def _command(
+    name: str, deep_tree: Path, key_file: Path, audit: Path, repo_plan: Path, out: Path
+) -> list[str]:
     return {
         "scan": ["scan", str(deep_tree), "--key-file", str(key_file), "-o", str(out)],
         "plan": ["plan", str(audit), "-o", str(out)],
@@ -85,8 +102,9 @@ def _command(name: str, deep_tree: Path, key_file: Path, audit: Path, repo_plan:
 
 
 @pytest.mark.parametrize("command", ["scan", "plan", "report", "emit"])
-def test_output_into_a_missing_folder_is_a_message_and_exit_3(command: str, deep_tree: Path, key_file: Path,
-                                                             audit: Path, repo_plan: Path, tmp_path: Path) -> None:
+def test_output_into_a_missing_folder_is_a_message_and_exit_3(
+    command: str, deep_tree: Path, key_file: Path, audit: Path, repo_plan: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "no-such-folder" / "result"
     result = _invoke(*_command(command, deep_tree, key_file, audit, repo_plan, out))
     assert result.exit_code == EXIT_INCOMPLETE
@@ -96,8 +114,9 @@ def test_output_into_a_missing_folder_is_a_message_and_exit_3(command: str, deep
     assert not out.parent.exists()
 
 
-def test_output_into_an_existing_folder_works_for_every_command(deep_tree: Path, key_file: Path, audit: Path,
-                                                                repo_plan: Path, tmp_path: Path) -> None:
+def test_output_into_an_existing_folder_works_for_every_command(
+    deep_tree: Path, key_file: Path, audit: Path, repo_plan: Path, tmp_path: Path
+) -> None:
     for command in ("scan", "plan", "report", "emit"):
         out = tmp_path / f"{command}-out"
         result = _invoke(*_command(command, deep_tree, key_file, audit, repo_plan, out))
@@ -126,7 +145,9 @@ def test_a_document_error_names_the_file(tmp_path: Path) -> None:
     assert result.stderr.startswith(f"secretless: {doc}: not a secretless")
 
 
-def test_an_unexpected_error_names_the_command_never_its_message(audit: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unexpected_error_names_the_command_never_its_message(
+    audit: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     planted = "SECRET-IN-AN-EXCEPTION-MESSAGE"
 
     def explode(_raw: Any) -> Any:
@@ -178,8 +199,9 @@ def test_a_repository_plan_says_how_to_get_an_estate_plan(repo_plan: Path) -> No
 
 
 @pytest.mark.parametrize("credential", list(sign_in.CREDENTIALS))
-def test_execute_without_a_sign_in_says_how_to_sign_in(credential: str, estate_plan: Path, tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_execute_without_a_sign_in_says_how_to_sign_in(
+    credential: str, estate_plan: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     class NotSignedIn:
         async def get_token(self, *scopes: str, **kwargs: Any) -> Any:
             from azure.identity import CredentialUnavailableError
@@ -188,8 +210,9 @@ def test_execute_without_a_sign_in_says_how_to_sign_in(credential: str, estate_p
 
     monkeypatch.setattr("scanners.azure_arm.build_credential", lambda name, client_id=None: NotSignedIn())
     monkeypatch.chdir(tmp_path)
-    result = _invoke("migrate", str(estate_plan), "--app", "web-orders", "--execute", "--yes",
-                     "--credential", credential)
+    result = _invoke(
+        "migrate", str(estate_plan), "--app", "web-orders", "--execute", "--yes", "--credential", credential
+    )
     assert result.exit_code == EXIT_INCOMPLETE
     assert f"cannot sign in with the {credential} credential (CredentialUnavailableError)" in result.stderr
     assert sign_in.CREDENTIALS[credential].sign_in in result.stderr
@@ -224,8 +247,9 @@ def test_every_credential_choice_builds_or_says_how_to_sign_in(monkeypatch: pyte
     assert built >= 3
 
 
-def test_the_state_file_is_kept_under_the_state_folder_and_named(estate_plan: Path, tmp_path: Path,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_state_file_is_kept_under_the_state_folder_and_named(
+    estate_plan: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tests.fakearm.creds import AsyncStaticTokenCredential
 
     class Unreachable:
@@ -235,8 +259,9 @@ def test_the_state_file_is_kept_under_the_state_folder_and_named(estate_plan: Pa
         async def __aexit__(self, *exc: object) -> None:
             return None
 
-    monkeypatch.setattr("scanners.azure_arm.build_credential",
-                        lambda name, client_id=None: AsyncStaticTokenCredential())
+    monkeypatch.setattr(
+        "scanners.azure_arm.build_credential", lambda name, client_id=None: AsyncStaticTokenCredential()
+    )
     monkeypatch.setattr("migrate.run.azure_changes.AppServiceChanges", lambda *a, **k: Unreachable())
     monkeypatch.chdir(tmp_path)
     result = _invoke("migrate", str(estate_plan), "--app", "web-orders", "--execute", "--yes")
@@ -278,7 +303,9 @@ def test_wide_terminal_shows_the_table(deep_tree: Path, key_file: Path) -> None:
     assert f"{DEEP_PATH}:" in result.stdout
 
 
-def test_piped_without_columns_is_not_folded(deep_tree: Path, key_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_piped_without_columns_is_not_folded(
+    deep_tree: Path, key_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("COLUMNS", raising=False)
     result = _invoke("scan", str(deep_tree), "--key-file", str(key_file))
     assert "┃ Location" in result.stdout and f"{DEEP_PATH}:" in result.stdout
@@ -304,9 +331,18 @@ def test_an_empty_scan_says_no_findings_instead_of_an_empty_frame(tmp_path: Path
 def test_secrets_only_with_no_secrets_says_what_was_hidden(tmp_path: Path, key_file: Path) -> None:
     ref = tmp_path / "ref"
     ref.mkdir()
-    (ref / "appsettings.json").write_text(json.dumps({"Sql": {"Password": (
-        "@Microsoft.KeyVault(SecretUri=https://contoso-kv.vault.azure.net/secrets/sql-password/)")}}),
-        encoding="utf-8")
+    (ref / "appsettings.json").write_text(
+        json.dumps(
+            {
+                "Sql": {
+                    "Password": (
+                        "@Microsoft.KeyVault(SecretUri=https://contoso-kv.vault.azure.net/secrets/sql-password/)"
+                    )
+                }
+            }
+        ),
+        encoding="utf-8",
+    )
     result = _invoke("scan", str(ref), "--key-file", str(key_file), "--secrets-only", env={"COLUMNS": "120"})
     assert "no secrets" in result.stdout and "1 other findings hidden by --secrets-only" in result.stdout
     assert "┃" not in result.stdout
@@ -315,8 +351,10 @@ def test_secrets_only_with_no_secrets_says_what_was_hidden(tmp_path: Path, key_f
 def test_report_and_plan_count_the_same_apps_with_the_same_word(key_file: Path, tmp_path: Path) -> None:
     example = Path(__file__).resolve().parents[1] / "examples" / "contoso-estate"
     audit = tmp_path / "audit.json"
-    assert _invoke("scan", str(example), "--key-file", str(key_file), "-f", "json",
-                   "-o", str(audit)).exit_code == EXIT_FINDINGS
+    assert (
+        _invoke("scan", str(example), "--key-file", str(key_file), "-f", "json", "-o", str(audit)).exit_code
+        == EXIT_FINDINGS
+    )
     planned = _invoke("plan", str(audit), "-o", str(tmp_path / "plan.json"))
     reported = _invoke("report", str(audit))
     plan_count = re.search(r"of (\d+) apps with findings", planned.stderr)
@@ -335,7 +373,9 @@ def test_top_level_help_lists_commands_in_pipeline_order_with_one_line_summaries
     commands = result.stdout.split("Commands:", 1)[1].splitlines()
     rows = [line.split(None, 1) for line in commands if line.startswith("  ") and not line.startswith("   ")]
     names = [row[0] for row in rows]
-    assert names[:len(PIPELINE_ORDER)] == list(PIPELINE_ORDER) == ["scan", "plan", "emit", "migrate", "report"]
+    assert (
+        names[: len(PIPELINE_ORDER)] == list(PIPELINE_ORDER) == ["scan", "plan", "emit", "migrate", "report"]
+    )
     for name, summary in rows:
         assert summary.endswith("."), (name, summary)
         assert "..." not in summary and "secretless " not in summary and "-o " not in summary, (name, summary)

@@ -72,8 +72,13 @@ def _cli_command() -> list[str]:
 def _run(args: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, **ENV}
     env.pop("SECRETLESS_FINGERPRINT_KEY", None)
-    return subprocess.run(  # noqa: S603 - fixed argv, our own console script
-        [*_cli_command(), *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=300,
+    return subprocess.run(
+        [*_cli_command(), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=300,
         check=False,
     )
 
@@ -99,8 +104,9 @@ def _fmt(entry: dict[str, Any]) -> str:
 
 def _missing(doc: dict[str, Any]) -> list[str]:
     found = {(*_where(i), i["ServiceType"], i["ValueClass"]) for i in doc["items"]}
-    return [_fmt(e) for e in _manifest()
-            if (e["path"], e["line"], e["service"], e["value_class"]) not in found]
+    return [
+        _fmt(e) for e in _manifest() if (e["path"], e["line"], e["service"], e["value_class"]) not in found
+    ]
 
 
 def _canaries() -> set[str]:
@@ -130,7 +136,7 @@ def _leaks(text: str, canaries: set[str]) -> list[str]:
         if len(canary) < WINDOW:
             continue
         for i in range(len(canary) - WINDOW + 1):
-            window = canary[i:i + WINDOW]
+            window = canary[i : i + WINDOW]
             # Letters-only windows can be ordinary words ("settings"); skip those.
             if not window.isalpha() and window in text:
                 found.append(f"8-char window of a {len(canary)}-char canary starting {canary[:3]!r}")
@@ -194,8 +200,16 @@ def test_exit_code_and_document_shape(scan: tuple[int, dict[str, Any], str]) -> 
     assert isinstance(doc["items"], list) and doc["items"]
     assert isinstance(doc["skipped"], list)
     for item in doc["items"]:
-        for key in ("Location", "ServiceType", "ValueClass", "CredentialKind", "EvidenceRole",
-                    "SettingName", "RedactedPreview", "Fingerprint"):
+        for key in (
+            "Location",
+            "ServiceType",
+            "ValueClass",
+            "CredentialKind",
+            "EvidenceRole",
+            "SettingName",
+            "RedactedPreview",
+            "Fingerprint",
+        ):
             assert key in item
         assert item["Location"]["path"] and not item["Location"]["path"].startswith("/")
         assert "\\" not in item["Location"]["path"]
@@ -216,8 +230,9 @@ def test_summary_matches_items(scan: tuple[int, dict[str, Any], str]) -> None:
     assert s["files_scanned"] >= len({_where(i)[0] for i in items})
 
 
-def test_console_script_agrees_with_cli_runner(keys: dict[str, Path],
-                                              scan: tuple[int, dict[str, Any], str]) -> None:
+def test_console_script_agrees_with_cli_runner(
+    keys: dict[str, Path], scan: tuple[int, dict[str, Any], str]
+) -> None:
     code, _, text = scan
     proc = _run(["scan", str(ESTATE), "-f", "json", "--key-file", str(keys["a"])])
     assert proc.returncode == code == 1, proc.stderr[-2000:]
@@ -228,8 +243,9 @@ def test_console_script_agrees_with_cli_runner(keys: dict[str, Path],
     assert proc.stdout == text
 
 
-def test_same_tree_twice_gives_identical_json(keys: dict[str, Path],
-                                              scan: tuple[int, dict[str, Any], str]) -> None:
+def test_same_tree_twice_gives_identical_json(
+    keys: dict[str, Path], scan: tuple[int, dict[str, Any], str]
+) -> None:
     _, _, first = scan
     _, _, second = _scan_json(keys["a"])
     assert first == second
@@ -270,8 +286,9 @@ MODES = {
 
 @pytest.mark.parametrize("to_file", [False, True], ids=["stdout", "output-file"])
 @pytest.mark.parametrize("mode", sorted(MODES))
-def test_no_canary_reaches_any_output(mode: str, to_file: bool, keys: dict[str, Path],
-                                      tmp_path: Path) -> None:
+def test_no_canary_reaches_any_output(
+    mode: str, to_file: bool, keys: dict[str, Path], tmp_path: Path
+) -> None:
     canaries = _canaries()
     args = MODES[mode]
     verbose = [a for a in args if a == "-v"]

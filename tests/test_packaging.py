@@ -13,7 +13,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_wheel_contents(tmp_path: Path) -> None:
     subprocess.run(
         [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(tmp_path), str(ROOT)],
-        check=True, capture_output=True, timeout=300,
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     wheels = list(tmp_path.glob("secretless-*.whl"))
     assert len(wheels) == 1

@@ -1,4 +1,5 @@
-"""ruff (with the bandit S rules) and mypy --strict stay clean on the packages."""
+"""ruff format, ruff check (with the bandit S rules) and mypy --strict stay clean on the packages,
+tests and benchmarks."""
 
 from __future__ import annotations
 
@@ -10,11 +11,29 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_ruff() -> None:
-    proc = subprocess.run([sys.executable, "-m", "ruff", "check", "migrate", "scanners", "tests", "bench"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "migrate", "scanners", "tests", "bench"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+
+
+def test_ruff_format() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--check", "migrate", "scanners", "tests", "bench"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
 
 
 def test_mypy_strict() -> None:
-    proc = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]

@@ -50,10 +50,15 @@ def emit_plan(plan: Plan, repo: Path | None, families: tuple[str, ...] | None = 
             notes.extend(out.notes)
             for a in out.artifacts:
                 files[f"{ctx.slug}/{a.path}"] = a
-    readme = render("emit/README.md.j2", plan=plan, contexts=contexts,
-                    files={c.slug: sorted(p.split("/", 1)[1] for p in files if p.startswith(c.slug + "/"))
-                           for c in contexts},
-                    notes=notes)
+    readme = render(
+        "emit/README.md.j2",
+        plan=plan,
+        contexts=contexts,
+        files={
+            c.slug: sorted(p.split("/", 1)[1] for p in files if p.startswith(c.slug + "/")) for c in contexts
+        },
+        notes=notes,
+    )
     files["README.md"] = Artifact("README.md", readme)
     return EmitResult(dict(sorted(files.items())), tuple(notes))
 

@@ -31,8 +31,11 @@ from migrate.plan.records import (
 from scanners.records import ServiceType
 
 # App Service connection-string types (`az webapp config connection-string set -t`) per service.
-SQL_AUTHORIZATIONS = (AuthorizationSystem.SQL_CONTAINED_USER, AuthorizationSystem.POSTGRES_ENTRA_ROLE,
-                      AuthorizationSystem.MYSQL_AAD_USER)
+SQL_AUTHORIZATIONS = (
+    AuthorizationSystem.SQL_CONTAINED_USER,
+    AuthorizationSystem.POSTGRES_ENTRA_ROLE,
+    AuthorizationSystem.MYSQL_AAD_USER,
+)
 _NAMESPACE = uuid.UUID("6c1b1f0e-5d0c-4a57-9f3e-2f4b8a3e5a10")
 
 
@@ -92,8 +95,9 @@ class _Builder:
     def principal_id(self, name: str, slot: str | None = None) -> str:
         """The principal id when the scan knows it, else a placeholder that a preceding step of the
         same script fills from Azure (`principal_reads`): one word, never a nested placeholder."""
-        found = next((p for p in self.ctx.app.identity.principals if p.name == name and p.slot == slot), None) \
-            or next((p for p in self.ctx.app.identity.principals if p.name == name), None)
+        found = next(
+            (p for p in self.ctx.app.identity.principals if p.name == name and p.slot == slot), None
+        ) or next((p for p in self.ctx.app.identity.principals if p.name == name), None)
         if found is not None and not found.object_id.startswith("<"):
             return found.object_id
         slot = found.slot if found is not None else slot
@@ -109,12 +113,21 @@ class _Builder:
         steps: list[Step] = []
         for placeholder, (name, slot) in sorted(self.principals_read.items()):
             if ident.kind is IdentityKind.USER_ASSIGNED and name == ident.name:
-                text = f"az identity show -g <resource-group> -n {shlex.quote(name)} --query principalId -o tsv"
+                text = (
+                    f"az identity show -g <resource-group> -n {shlex.quote(name)} --query principalId -o tsv"
+                )
             else:
-                text = (f"az {self.ctx.cli} identity show -g <resource-group> -n <app>{self.slot_flag(slot)} "
-                        "--query principalId -o tsv")
-            steps.append(Step(f"read the principal id of {name} (enabled in stage 1)", self.cmd(text),
-                              capture=var_name(placeholder[1:-1])))
+                text = (
+                    f"az {self.ctx.cli} identity show -g <resource-group> -n <app>{self.slot_flag(slot)} "
+                    "--query principalId -o tsv"
+                )
+            steps.append(
+                Step(
+                    f"read the principal id of {name} (enabled in stage 1)",
+                    self.cmd(text),
+                    capture=var_name(placeholder[1:-1]),
+                )
+            )
         return steps
 
     def grants(self) -> list[Step]:
@@ -130,8 +143,10 @@ class _Builder:
             if ident.kind is IdentityKind.USER_ASSIGNED and who == ident.name:
                 return f"az identity show -g <resource-group> -n {who} --query principalId -o tsv"
             slot = who.split("/slots/")[1] if "/slots/" in who else None
-            return (f"az {self.ctx.cli} identity show -g <resource-group> -n <app>{self.slot_flag(slot)} "
-                    "--query principalId -o tsv")
+            return (
+                f"az {self.ctx.cli} identity show -g <resource-group> -n <app>{self.slot_flag(slot)} "
+                "--query principalId -o tsv"
+            )
         if text.startswith("client-id of "):
             return f"az identity show -g <resource-group> -n {text.removeprefix('client-id of ')} --query clientId -o tsv"
         if text.endswith(" resource id") and ident.kind is IdentityKind.USER_ASSIGNED:
@@ -165,35 +180,65 @@ class _Builder:
         if ident.kind is IdentityKind.SYSTEM_ASSIGNED:
             for slot in slots:
                 where = f" (slot {slot})" if slot else ""
-                steps.append(Step(
-                    f"assign the system-assigned identity{where} (no --scope: it would grant Contributor)",
-                    self.cmd(cat.IDENTITY_ASSIGN_SYSTEM.format(cli=cli, slot=self.slot_flag(slot))),
-                    self.cmd(f"az {cli} identity show -g <resource-group> -n <app>{self.slot_flag(slot)} "
-                             "--query principalId -o tsv")))
-                steps.append(Step(
-                    f"record the principal id{where} for the next stages",
-                    self.cmd(f"az {cli} identity show -g <resource-group> -n <app>{self.slot_flag(slot)} "
-                             "--query principalId -o tsv")))
+                steps.append(
+                    Step(
+                        f"assign the system-assigned identity{where} (no --scope: it would grant Contributor)",
+                        self.cmd(cat.IDENTITY_ASSIGN_SYSTEM.format(cli=cli, slot=self.slot_flag(slot))),
+                        self.cmd(
+                            f"az {cli} identity show -g <resource-group> -n <app>{self.slot_flag(slot)} "
+                            "--query principalId -o tsv"
+                        ),
+                    )
+                )
+                steps.append(
+                    Step(
+                        f"record the principal id{where} for the next stages",
+                        self.cmd(
+                            f"az {cli} identity show -g <resource-group> -n <app>{self.slot_flag(slot)} "
+                            "--query principalId -o tsv"
+                        ),
+                    )
+                )
             return steps
         name = shlex.quote(ident.name)
         if not ident.existing:
-            steps.append(Step(
-                f"create the user-assigned identity {ident.name}",
-                self.cmd(cat.IDENTITY_CREATE_USER.format(name=name)),
-                self.cmd(f"az identity show -g <resource-group> -n {name} --query id -o tsv")))
+            steps.append(
+                Step(
+                    f"create the user-assigned identity {ident.name}",
+                    self.cmd(cat.IDENTITY_CREATE_USER.format(name=name)),
+                    self.cmd(f"az identity show -g <resource-group> -n {name} --query id -o tsv"),
+                )
+            )
         # the resource id exists only once the identity does: read it here, never ask for it up front
-        steps.append(Step(f"read the resource id of {ident.name}",
-                          self.cmd(f"az identity show -g <resource-group> -n {name} --query id -o tsv"),
-                          capture=var_name(f"{ident.name} resource id")))
+        steps.append(
+            Step(
+                f"read the resource id of {ident.name}",
+                self.cmd(f"az identity show -g <resource-group> -n {name} --query id -o tsv"),
+                capture=var_name(f"{ident.name} resource id"),
+            )
+        )
         for slot in slots:
             where = f" (slot {slot})" if slot else ""
-            steps.append(Step(
-                f"assign {ident.name} to the app{where} (no --scope: it would grant Contributor)",
-                self.cmd(cat.IDENTITY_ASSIGN_USER.format(cli=cli, slot=self.slot_flag(slot), name=ident.name))))
-        steps.append(Step(f"record the principal id of {ident.name} for the grants",
-                          self.cmd(f"az identity show -g <resource-group> -n {name} --query principalId -o tsv")))
-        steps.append(Step(f"record the client id of {ident.name} for the settings",
-                          self.cmd(f"az identity show -g <resource-group> -n {name} --query clientId -o tsv")))
+            steps.append(
+                Step(
+                    f"assign {ident.name} to the app{where} (no --scope: it would grant Contributor)",
+                    self.cmd(
+                        cat.IDENTITY_ASSIGN_USER.format(cli=cli, slot=self.slot_flag(slot), name=ident.name)
+                    ),
+                )
+            )
+        steps.append(
+            Step(
+                f"record the principal id of {ident.name} for the grants",
+                self.cmd(f"az identity show -g <resource-group> -n {name} --query principalId -o tsv"),
+            )
+        )
+        steps.append(
+            Step(
+                f"record the client id of {ident.name} for the settings",
+                self.cmd(f"az identity show -g <resource-group> -n {name} --query clientId -o tsv"),
+            )
+        )
         return steps
 
     def grant(self, g: Grant) -> list[Step]:
@@ -205,39 +250,69 @@ class _Builder:
         title = f"grant {g.role} to {g.principal} on {resource}"
         if auth in (AuthorizationSystem.ARM_RBAC, AuthorizationSystem.KEY_VAULT_RBAC):
             role = g.role_guid or g.role
-            return [Step(
-                title,
-                self.cmd(cat.ARM_GRANT.format(principal=principal, guid=shlex.quote(role),
-                                              scope=shlex.quote(g.scope))),
-                self.cmd(f"az role assignment list --assignee-object-id {principal} --role {shlex.quote(role)} "
-                         f"--scope {shlex.quote(g.scope)} --query [0].id -o tsv"),
-                notes)]
+            return [
+                Step(
+                    title,
+                    self.cmd(
+                        cat.ARM_GRANT.format(
+                            principal=principal, guid=shlex.quote(role), scope=shlex.quote(g.scope)
+                        )
+                    ),
+                    self.cmd(
+                        f"az role assignment list --assignee-object-id {principal} --role {shlex.quote(role)} "
+                        f"--scope {shlex.quote(g.scope)} --query [0].id -o tsv"
+                    ),
+                    notes,
+                )
+            ]
         if auth == AuthorizationSystem.COSMOS_SQL_RBAC:
             assignment = str(uuid.uuid5(_NAMESPACE, f"{resource}|{principal}|{g.role_guid}"))
-            base = cat.COSMOS_GRANT.format(resource=shlex.quote(resource), principal=principal, guid=g.role_guid)
-            return [Step(
-                title,
-                self.cmd(f"{base} --role-assignment-id {assignment}"),
-                self.cmd(f"az cosmosdb sql role assignment show --account-name {shlex.quote(resource)} "
-                         f"-g <target-resource-group> --role-assignment-id {assignment} --query id -o tsv"),
-                notes)]
+            base = cat.COSMOS_GRANT.format(
+                resource=shlex.quote(resource), principal=principal, guid=g.role_guid
+            )
+            return [
+                Step(
+                    title,
+                    self.cmd(f"{base} --role-assignment-id {assignment}"),
+                    self.cmd(
+                        f"az cosmosdb sql role assignment show --account-name {shlex.quote(resource)} "
+                        f"-g <target-resource-group> --role-assignment-id {assignment} --query id -o tsv"
+                    ),
+                    notes,
+                )
+            ]
         if auth == AuthorizationSystem.REDIS_ACCESS_POLICY:
             assignment = re.sub(r"[^a-z0-9]+", "-", f"{g.principal}-{g.role}".lower()).strip("-")
-            return [Step(
-                title,
-                self.cmd(cat.REDIS_GRANT.format(resource=shlex.quote(resource), role=g.role, assignment=assignment,
-                                                principal=principal,
-                                                alias="<app>" if "<" in g.principal else shlex.quote(g.principal))),
-                self.cmd(f"az redis access-policy-assignment show -g <target-resource-group> -n "
-                         f"{shlex.quote(resource)} --policy-assignment-name {assignment} --query id -o tsv"),
-                notes)]
+            return [
+                Step(
+                    title,
+                    self.cmd(
+                        cat.REDIS_GRANT.format(
+                            resource=shlex.quote(resource),
+                            role=g.role,
+                            assignment=assignment,
+                            principal=principal,
+                            alias="<app>" if "<" in g.principal else shlex.quote(g.principal),
+                        )
+                    ),
+                    self.cmd(
+                        f"az redis access-policy-assignment show -g <target-resource-group> -n "
+                        f"{shlex.quote(resource)} --policy-assignment-name {assignment} --query id -o tsv"
+                    ),
+                    notes,
+                )
+            ]
         if auth in SQL_AUTHORIZATIONS:
             key = re.sub(r"[^a-z0-9]+", "-", f"{auth}-{g.scope}".lower()).strip("-")
             if key not in self.sql:
                 self.sql_titles[key] = (f"database grants for {g.principal}", g.scope)
             self.sql[key].extend(self.sql_lines(g, self.sql[key]))
-            return [Step(f"{title}: run sql/{key}.sql as the Microsoft Entra admin",
-                         notes=(f"target: {g.scope}", "az has no core command for database users", *notes))]
+            return [
+                Step(
+                    f"{title}: run sql/{key}.sql as the Microsoft Entra admin",
+                    notes=(f"target: {g.scope}", "az has no core command for database users", *notes),
+                )
+            ]
         return [Step(title, notes=(f"not automated: {g.statement}", *notes))]
 
     def sql_lines(self, g: Grant, so_far: list[str]) -> list[str]:
@@ -247,10 +322,14 @@ class _Builder:
             lines = [] if create in so_far else [create]
             return [*lines, cat.SQL_ADD_ROLE.format(role=g.role, name=name)]
         if g.authorization == AuthorizationSystem.POSTGRES_ENTRA_ROLE:
-            return [cat.PG_CREATE_PRINCIPAL.format(name=name),
-                    f'-- TODO: GRANT the privileges the app needs ({g.access}) ON ... TO "{name}";']
-        return [cat.MYSQL_CREATE_USER.format(name=name),
-                f"-- TODO: GRANT the privileges the app needs ({g.access}) ON ... TO '{name}';"]
+            return [
+                cat.PG_CREATE_PRINCIPAL.format(name=name),
+                f'-- TODO: GRANT the privileges the app needs ({g.access}) ON ... TO "{name}";',
+            ]
+        return [
+            cat.MYSQL_CREATE_USER.format(name=name),
+            f"-- TODO: GRANT the privileges the app needs ({g.access}) ON ... TO '{name}';",
+        ]
 
     def settings(self, stage: StageName = StageName.CHANGE_IN_STAGING) -> list[Step]:
         """The live settings `stage` writes, then the ones it deletes, per slot (a slot's deletions follow
@@ -260,17 +339,25 @@ class _Builder:
         deletes: dict[tuple[str, str | None], list[str]] = defaultdict(list)
         steps: list[Step] = []
         changes = [s for s in self.ctx.app.settings if s.stage is stage]
-        file_settings = sorted({s.where for s in changes if s.where not in ("app-setting", "connection-string")})
+        file_settings = sorted(
+            {s.where for s in changes if s.where not in ("app-setting", "connection-string")}
+        )
         for s in changes:
             if s.where in ("app-setting", "connection-string") and s.action is SettingAction.REMOVE:
                 deletes[(s.where, s.slot)].append(s.setting)
                 continue
             if s.where not in ("app-setting", "connection-string") or s.action not in (
-                    SettingAction.ADD, SettingAction.REPLACE):
+                SettingAction.ADD,
+                SettingAction.REPLACE,
+            ):
                 continue
             if s.value_template is None or not cat.is_literal(s.value_template):
-                self.notes.append(Note(self.ctx.app.app, f"set {s.setting} ({s.where}) by hand: "
-                                                         f"{s.value_template or 'no value template'}"))
+                self.notes.append(
+                    Note(
+                        self.ctx.app.app,
+                        f"set {s.setting} ({s.where}) by hand: {s.value_template or 'no value template'}",
+                    )
+                )
                 steps.append(Step(f"set {s.setting} by hand", notes=(s.value_template or "",)))
                 continue
             ctype = ""
@@ -278,27 +365,40 @@ class _Builder:
                 unit = self.ctx.unit(s.unit)
                 ctype = cat.CONNECTION_STRING_TYPES.get(unit.service if unit else "", "Custom")
             groups[(s.where, s.slot, s.sticky, ctype)].append(s)
-        for (where, slot, sticky, ctype), items in sorted(groups.items(), key=lambda kv: (
-                kv[0][0], kv[0][1] or "", kv[0][2], kv[0][3])):
+        for (where, slot, sticky, ctype), items in sorted(
+            groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "", kv[0][2], kv[0][3])
+        ):
             flag = "--slot-settings" if sticky else "--settings"
             pairs = " ".join(shlex.quote(f"{s.setting}={s.value_template}") for s in items)
             names = ", ".join(s.setting for s in items)
             kind = "slot setting" if sticky else "setting"
             if where == "connection-string":
-                text = (f"az webapp config connection-string set -g <resource-group> -n <app>{self.slot_flag(slot)} "
-                        f"-t {ctype} {flag} {pairs}")
+                text = (
+                    f"az webapp config connection-string set -g <resource-group> -n <app>{self.slot_flag(slot)} "
+                    f"-t {ctype} {flag} {pairs}"
+                )
                 title = f"set connection string(s) {names} ({ctype}, {kind})"
             else:
-                text = self.app_cmd(f"az webapp config appsettings set -g <resource-group> -n <app>"
-                                    f"{self.slot_flag(slot)} {flag} {pairs}")
+                text = self.app_cmd(
+                    f"az webapp config appsettings set -g <resource-group> -n <app>"
+                    f"{self.slot_flag(slot)} {flag} {pairs}"
+                )
                 title = f"set app {kind}(s) {names}"
             steps.append(Step(title, self.cmd(text)))
         for (kind, slot), deleted in sorted(deletes.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
-            step = self.delete_step(kind, slot, deleted, "in the slot under test" if slot else "in production")
+            step = self.delete_step(
+                kind, slot, deleted, "in the slot under test" if slot else "in production"
+            )
             if (kind, slot) in {(w, s) for w, s, _sticky, _ctype in groups}:
-                step = Step(step.title, step.command, step.check, (
-                    "one change with the settings set above: the app restarts after each command, so token "
-                    "requests can fail in between (`secretless migrate` makes both in one write)",))
+                step = Step(
+                    step.title,
+                    step.command,
+                    step.check,
+                    (
+                        "one change with the settings set above: the app restarts after each command, so token "
+                        "requests can fail in between (`secretless migrate` makes both in one write)",
+                    ),
+                )
             steps.append(step)
         for path in file_settings:
             steps.append(Step(f"configuration file {path}: apply config.patch (git apply)"))
@@ -318,13 +418,25 @@ class _Builder:
         steps = []
         for slot in self.ctx.app.slots:
             q = shlex.quote(slot)
-            steps.append(Step(f"swap with preview: {slot} gets production's slot settings",
-                              self.cmd(self.app_cmd(cat.SWAP_PREVIEW.format(slot=q)) + " --target-slot production")))
-            steps.append(Step(f"complete the swap {slot} -> production",
-                              self.cmd(self.app_cmd(cat.SWAP.format(slot=q)) + " --target-slot production"),
-                              notes=("identities never swap: production now runs the new code as its own identity",)))
-        steps.append(Step("restart production (field reports: identity changes can need a restart)",
-                          self.cmd(f"az {self.ctx.cli} restart -g <resource-group> -n <app>")))
+            steps.append(
+                Step(
+                    f"swap with preview: {slot} gets production's slot settings",
+                    self.cmd(self.app_cmd(cat.SWAP_PREVIEW.format(slot=q)) + " --target-slot production"),
+                )
+            )
+            steps.append(
+                Step(
+                    f"complete the swap {slot} -> production",
+                    self.cmd(self.app_cmd(cat.SWAP.format(slot=q)) + " --target-slot production"),
+                    notes=("identities never swap: production now runs the new code as its own identity",),
+                )
+            )
+        steps.append(
+            Step(
+                "restart production (field reports: identity changes can need a restart)",
+                self.cmd(f"az {self.ctx.cli} restart -g <resource-group> -n <app>"),
+            )
+        )
         return steps
 
     def removals(self) -> list[Step]:
@@ -332,8 +444,13 @@ class _Builder:
         after the settings this stage writes (a user-assigned identity's client id in place of a service
         principal's); then the app is verified again, with how to go back."""
         by_slot: dict[tuple[str, str | None], list[str]] = defaultdict(list)
-        steps = [Step(f"deploy the new build to slot {slot} again first: after the swap it runs the previous "
-                      "production build, which still reads the old secrets") for slot in self.ctx.app.slots[:1]]
+        steps = [
+            Step(
+                f"deploy the new build to slot {slot} again first: after the swap it runs the previous "
+                "production build, which still reads the old secrets"
+            )
+            for slot in self.ctx.app.slots[:1]
+        ]
         steps += self.settings(StageName.REMOVE_SECRETS)
         for r in self.ctx.app.removals:
             if r.stage is not StageName.REMOVE_SECRETS:
@@ -343,30 +460,51 @@ class _Builder:
                 steps.append(Step(f"remove {r.what}", notes=(f"{r.where}: config.patch removes it", r.why)))
                 continue
             slot = m.group("app").split("/slots/")[1] if "/slots/" in m.group("app") else None
-            by_slot[(m.group("kind"), slot)].append(m.group("name") if r.what.startswith("the old secret value")
-                                                    else r.what)
+            by_slot[(m.group("kind"), slot)].append(
+                m.group("name") if r.what.startswith("the old secret value") else r.what
+            )
         for (kind, slot), names in sorted(by_slot.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
-            steps.append(self.delete_step(kind, slot, names, f"from slot {slot}" if slot else "from production"))
+            steps.append(
+                self.delete_step(kind, slot, names, f"from slot {slot}" if slot else "from production")
+            )
         if steps:
-            steps.append(Step(
-                "verify again in production and every slot: the old secrets are gone, the identity serves every "
-                "request",
-                notes=("to go back: restore a setting from the resource's current keys (until 07 rotates them), or "
-                       f"issue a new client secret ({cat.ENTRA_CREDENTIAL_RESET}) until 07 deletes the app "
-                       "credential",)))
+            steps.append(
+                Step(
+                    "verify again in production and every slot: the old secrets are gone, the identity serves every "
+                    "request",
+                    notes=(
+                        "to go back: restore a setting from the resource's current keys (until 07 rotates them), or "
+                        f"issue a new client secret ({cat.ENTRA_CREDENTIAL_RESET}) until 07 deletes the app "
+                        "credential",
+                    ),
+                )
+            )
         return steps
 
     def local_auth(self) -> list[Step]:
         steps: list[Step] = []
         for la in self.ctx.app.local_auth:
-            notes = tuple(x for x in (*la.exceptions, la.unverified,
-                                      f"also used by: {', '.join(la.shared_with)} (in this plan): run this only after "
-                                      "they finished 06-remove-secrets" if la.shared_with else None) if x)
+            notes = tuple(
+                x
+                for x in (
+                    *la.exceptions,
+                    la.unverified,
+                    f"also used by: {', '.join(la.shared_with)} (in this plan): run this only after "
+                    "they finished 06-remove-secrets"
+                    if la.shared_with
+                    else None,
+                )
+                if x
+            )
             title = f"{la.service} {la.resource}: {la.property}"
             if la.command is None or la.blocked_reason:
                 remaining = tuple(f"still uses a key: {c}" for c in la.remaining_consumers)
-                steps.append(Step(f"{title}: NOT done, and its keys are not rotated",
-                                  notes=(la.blocked_reason or "no command", *remaining, *notes)))
+                steps.append(
+                    Step(
+                        f"{title}: NOT done, and its keys are not rotated",
+                        notes=(la.blocked_reason or "no command", *remaining, *notes),
+                    )
+                )
                 continue
             if not la.command.startswith("az "):
                 steps.append(Step(f"{title}: by hand", notes=(la.command, *notes)))
@@ -379,35 +517,61 @@ class _Builder:
                 steps += self.rule_renewals(service, la.resource, rules)
             elif rotations and "<" not in la.resource:
                 for text in rotations:
-                    steps.append(Step(f"{la.resource}: rotate the keys that were in use",
-                                      self.cmd(text.format(resource=shlex.quote(la.resource)))))
+                    steps.append(
+                        Step(
+                            f"{la.resource}: rotate the keys that were in use",
+                            self.cmd(text.format(resource=shlex.quote(la.resource))),
+                        )
+                    )
             elif la.rotation:
                 steps.append(Step(f"{la.resource}: rotate", notes=(la.rotation,)))
         seen: set[str] = set()
         for r in self.ctx.app.removals:
-            if r.stage is StageName.DISABLE_LOCAL_AUTH and r.command and cat.ENTRA_CREDENTIAL_DELETE in r.command:
+            if (
+                r.stage is StageName.DISABLE_LOCAL_AUTH
+                and r.command
+                and cat.ENTRA_CREDENTIAL_DELETE in r.command
+            ):
                 # one credential per unit (setting): its own application id and key id
                 label = r.unit.rsplit("::", 1)[-1] if r.unit else r.what
                 if label in seen:
                     continue
                 seen.add(label)
                 if self.ctx.app.kind is AppKind.REPOSITORY_PROJECT:
-                    steps.append(Step(f"delete {r.what} ({label}): NOT done", notes=(
-                        "review: repository-only plan: the deployed app's settings are not known and may still "
-                        "hold this secret; scan the estate (secretless scan --subscription) and plan again first",
-                        r.why)))
+                    steps.append(
+                        Step(
+                            f"delete {r.what} ({label}): NOT done",
+                            notes=(
+                                "review: repository-only plan: the deployed app's settings are not known and may still "
+                                "hold this secret; scan the estate (secretless scan --subscription) and plan again first",
+                                r.why,
+                            ),
+                        )
+                    )
                     continue
-                steps.append(Step(
-                    f"delete {r.what} ({label})",
-                    self.cmd(f"{cat.ENTRA_CREDENTIAL_DELETE} --id <application id for {label}> "
-                             f"--key-id <key id of {label}>"),
-                    notes=(r.why, "list the key ids with: az ad app credential list --id <application id>")))
+                steps.append(
+                    Step(
+                        f"delete {r.what} ({label})",
+                        self.cmd(
+                            f"{cat.ENTRA_CREDENTIAL_DELETE} --id <application id for {label}> "
+                            f"--key-id <key id of {label}>"
+                        ),
+                        notes=(
+                            r.why,
+                            "list the key ids with: az ad app credential list --id <application id>",
+                        ),
+                    )
+                )
         return steps
 
     def access_rules(self, service: ServiceType, resource: str) -> list[SharedAccessRule]:
         """The shared access rules of `resource` whose keys this app's units held."""
-        rules = {r for u in self.ctx.app.units if u.service == service and u.resource.lower() == resource.lower()
-                 for r in u.access_rules}
+        rules = {
+            r
+            for u in self.ctx.app.units
+            if u.service == service and u.resource.lower() == resource.lower()
+            for r in u.access_rules
+        }
         return sorted(rules, key=lambda r: (r.level, r.entity or "", r.name))
 
     def rule_renewals(self, service: ServiceType, resource: str, rules: list[SharedAccessRule]) -> list[Step]:
@@ -423,14 +587,23 @@ class _Builder:
             notes: tuple[str, ...] = ()
             namespace_level = cat.RULE_RENEW_COMMANDS.get((service, cat.RuleLevel.NAMESPACE))
             if r.assumed and namespace_level:
-                notes = (f"{r.name} is taken to be a rule of {where} (the connection string names EntityPath="
-                         f"{r.entity}); if it is a namespace rule, renew it with: "
-                         + namespace_level.format(resource=resource, rule=r.name, key="PrimaryKey|SecondaryKey"),)
+                notes = (
+                    f"{r.name} is taken to be a rule of {where} (the connection string names EntityPath="
+                    f"{r.entity}); if it is a namespace rule, renew it with: "
+                    + namespace_level.format(resource=resource, rule=r.name, key="PrimaryKey|SecondaryKey"),
+                )
             for n, key in enumerate(cat.RULE_KEYS):
-                steps.append(Step(
-                    f"{resource}: renew {key} of shared access rule {r.name} ({where})",
-                    self.cmd(template.format(resource=q(resource), entity=q(r.entity or ""), rule=q(r.name), key=key)),
-                    notes=notes if n == 0 else ()))
+                steps.append(
+                    Step(
+                        f"{resource}: renew {key} of shared access rule {r.name} ({where})",
+                        self.cmd(
+                            template.format(
+                                resource=q(resource), entity=q(r.entity or ""), rule=q(r.name), key=key
+                            )
+                        ),
+                        notes=notes if n == 0 else (),
+                    )
+                )
         return steps
 
     def verify(self) -> list[Step]:
@@ -465,8 +638,10 @@ def scripts(ctx: AppContext) -> tuple[list[Script], _Builder]:
         script = Script(stage, number, name, f"{ctx.app.app}: {stage}", gates.get(stage, "-"), steps)
         script.variables = b.variables_for(steps)
         if stage is StageName.DISABLE_LOCAL_AUTH:
-            script.confirm = ("this stage turns key/local auth off: confirm that no other consumer still uses "
-                              "keys (audit first) and that stages 1-6 are done")
+            script.confirm = (
+                "this stage turns key/local auth off: confirm that no other consumer still uses "
+                "keys (audit first) and that stages 1-6 are done"
+            )
         out.append(script)
     return out, b
 
@@ -478,12 +653,17 @@ class AzScriptEmitter:
         built, b = scripts(ctx)
         artifacts: list[Artifact] = []
         for s in built:
-            artifacts.append(Artifact(f"az/{s.filename}.sh", render("az/script.sh.j2", script=s), executable=True))
+            artifacts.append(
+                Artifact(f"az/{s.filename}.sh", render("az/script.sh.j2", script=s), executable=True)
+            )
             artifacts.append(Artifact(f"az/{s.filename}.ps1", render("az/script.ps1.j2", script=s)))
         for key in sorted(b.sql):
             title, target = b.sql_titles[key]
-            artifacts.append(Artifact(f"sql/{key}.sql", render("az/grants.sql.j2", title=title, target=target,
-                                                                 lines=b.sql[key])))
+            artifacts.append(
+                Artifact(
+                    f"sql/{key}.sql", render("az/grants.sql.j2", title=title, target=target, lines=b.sql[key])
+                )
+            )
         return EmitOutput(tuple(artifacts), tuple(b.notes))
 
 

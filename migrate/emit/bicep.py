@@ -26,7 +26,9 @@ TARGET_API = {
     "Microsoft.KeyVault/vaults": "2023-07-01",
     "Microsoft.DocumentDB/databaseAccounts": "2023-04-15",
 }
-_SCOPE_RE = re.compile(r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/(?P<type>[^/]+/[^/]+)/(?P<name>[^/]+)$")
+_SCOPE_RE = re.compile(
+    r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/(?P<type>[^/]+/[^/]+)/(?P<name>[^/]+)$"
+)
 _IDENT_RE = re.compile(r"[^A-Za-z0-9]+")
 
 
@@ -81,7 +83,9 @@ def model(ctx: AppContext) -> dict[str, object]:
         elif g.authorization == AuthorizationSystem.COSMOS_SQL_RBAC and g.role_guid and unit:
             rtype, rname = "Microsoft.DocumentDB/databaseAccounts", unit.resource
         else:
-            skipped.append(f"{g.role} ({g.authorization}) on {g.scope}: data-plane grant, see the az/SQL files")
+            skipped.append(
+                f"{g.role} ({g.authorization}) on {g.scope}: data-plane grant, see the az/SQL files"
+            )
             continue
         literal = not re.search(r"[<>]", rname)
         key = f"{rtype}/{rname}"
@@ -102,11 +106,18 @@ def model(ctx: AppContext) -> dict[str, object]:
     settings: list[AppSetting] = []
     site_settings = ctx.app.kind in ("app-service", "function-app")
     for s in ctx.app.settings:
-        if not site_settings or s.where != "app-setting" or s.slot is not None \
-                or s.stage is not StageName.CHANGE_IN_STAGING:
+        if (
+            not site_settings
+            or s.where != "app-setting"
+            or s.slot is not None
+            or s.stage is not StageName.CHANGE_IN_STAGING
+        ):
             continue
-        if s.action not in (SettingAction.ADD, SettingAction.REPLACE) or not s.value_template \
-                or not is_literal(s.value_template):
+        if (
+            s.action not in (SettingAction.ADD, SettingAction.REPLACE)
+            or not s.value_template
+            or not is_literal(s.value_template)
+        ):
             continue
         value = bicep_string(s.value_template)
         if user:
@@ -116,10 +127,17 @@ def model(ctx: AppContext) -> dict[str, object]:
             continue
         settings.append(AppSetting(s.setting, value))
     return {
-        "app": ctx.app.app, "user_assigned": user, "identity": ident, "existing_identity": ident.existing,
-        "app_name": ctx.app_name, "targets": sorted(targets.values(), key=lambda t: t.symbol),
-        "params": dict(sorted(params.items())), "assignments": assignments, "settings": settings,
-        "skipped": skipped, "site_api": "2022-09-01",
+        "app": ctx.app.app,
+        "user_assigned": user,
+        "identity": ident,
+        "existing_identity": ident.existing,
+        "app_name": ctx.app_name,
+        "targets": sorted(targets.values(), key=lambda t: t.symbol),
+        "params": dict(sorted(params.items())),
+        "assignments": assignments,
+        "settings": settings,
+        "skipped": skipped,
+        "site_api": "2022-09-01",
     }
 
 

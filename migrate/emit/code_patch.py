@@ -54,7 +54,8 @@ def _find_up(repo: Path, rel_dir: PurePosixPath, pattern: str) -> PurePosixPath 
 def new_file_diff(path: str, text: str) -> str:
     lines = text.splitlines(keepends=True)
     return f"diff --git a/{path} b/{path}\nnew file mode 100644\n" + "".join(
-        difflib.unified_diff([], lines, "/dev/null", f"b/{path}"))
+        difflib.unified_diff([], lines, "/dev/null", f"b/{path}")
+    )
 
 
 class _Files:
@@ -101,16 +102,27 @@ class CodePatchEmitter:
             done: tuple[int, ...] = ()
             reasons: dict[int, str] = {}
             if source is None:
-                suggestions += [Suggestion(c.location, c.evidence, c.detector, c.change, "file not found in --repo")
-                                for c in items]
+                suggestions += [
+                    Suggestion(c.location, c.evidence, c.detector, c.change, "file not found in --repo")
+                    for c in items
+                ]
                 continue
             if suffix == ".py":
-                lines = [ln for c in items if c.detector in ("python-code:from-connection-string", "python-code:ctor")
-                         for ln in [_location(c)[1]] if ln]
+                lines = [
+                    ln
+                    for c in items
+                    if c.detector in ("python-code:from-connection-string", "python-code:ctor")
+                    for ln in [_location(c)[1]]
+                    if ln
+                ]
                 try:
-                    result = python_rewrite.rewrite(source, lines, "AZURE_CLIENT_ID" if user_assigned else None)
+                    result = python_rewrite.rewrite(
+                        source, lines, "AZURE_CLIENT_ID" if user_assigned else None
+                    )
                 except python_rewrite.UnparsableSource as exc:
-                    suggestions += [Suggestion(c.location, c.evidence, c.detector, c.change, str(exc)) for c in items]
+                    suggestions += [
+                        Suggestion(c.location, c.evidence, c.detector, c.change, str(exc)) for c in items
+                    ]
                     notes.append(Note(ctx.app.app, f"{path}: {exc}; its calls are in suggestions.md"))
                     continue
                 done = result.rewritten
@@ -123,7 +135,9 @@ class CodePatchEmitter:
                         if text is not None:
                             files.write(str(req), python_rewrite.add_requirement(text))
                     else:
-                        notes.append(Note(ctx.app.app, f"{path}: add azure-identity to the project's dependencies"))
+                        notes.append(
+                            Note(ctx.app.app, f"{path}: add azure-identity to the project's dependencies")
+                        )
             elif suffix == ".cs":
                 csproj = _find_up(files.repo, PurePosixPath(path).parent, "*.csproj")
                 project_dir = csproj.parent if csproj else PurePosixPath(path).parent
@@ -135,32 +149,55 @@ class CodePatchEmitter:
                 done = cs.rewritten
                 reasons = dict(cs.skipped)
                 if done:
-                    lookups = [ln for c in items for ln in [_location(c)[1]] if ln and c.detector == "csharp:lookup"
-                               and "Secret" in c.evidence]
+                    lookups = [
+                        ln
+                        for c in items
+                        for ln in [_location(c)[1]]
+                        if ln and c.detector == "csharp:lookup" and "Secret" in c.evidence
+                    ]
                     text = csharp_rewrite.drop_unused_secret_lookups(cs.text, lookups)
                     done = done + tuple(ln for ln in lookups if text.count("\n") < cs.text.count("\n"))
                     files.write(path, text)
-                    factory = f"{project_dir}/AzureCredentialFactory.cs" if str(project_dir) != "." \
+                    factory = (
+                        f"{project_dir}/AzureCredentialFactory.cs"
+                        if str(project_dir) != "."
                         else "AzureCredentialFactory.cs"
+                    )
                     if not (files.repo / factory).exists():
-                        new_files[factory] = render("code/AzureCredentialFactory.cs.j2", namespace=namespace,
-                                                    user_assigned=user_assigned,
-                                                    identity_name=ctx.app.identity.name)
-                    if csproj and proj_text is not None and not csharp_rewrite.package_version(proj_text, AZURE_IDENTITY):
+                        new_files[factory] = render(
+                            "code/AzureCredentialFactory.cs.j2",
+                            namespace=namespace,
+                            user_assigned=user_assigned,
+                            identity_name=ctx.app.identity.name,
+                        )
+                    if (
+                        csproj
+                        and proj_text is not None
+                        and not csharp_rewrite.package_version(proj_text, AZURE_IDENTITY)
+                    ):
                         version = self._identity_version(files.repo)
                         if version:
-                            files.write(str(csproj), csharp_rewrite.add_package_reference(proj_text, AZURE_IDENTITY,
-                                                                                          version))
+                            files.write(
+                                str(csproj),
+                                csharp_rewrite.add_package_reference(proj_text, AZURE_IDENTITY, version),
+                            )
                         else:
-                            notes.append(Note(ctx.app.app, f"TODO {csproj}: add a PackageReference to {AZURE_IDENTITY} "
-                                                           "(no version known in this repository: none invented)"))
+                            notes.append(
+                                Note(
+                                    ctx.app.app,
+                                    f"TODO {csproj}: add a PackageReference to {AZURE_IDENTITY} "
+                                    "(no version known in this repository: none invented)",
+                                )
+                            )
             for c in items:
                 line = _location(c)[1]
                 if line in done:
                     continue
                 reason = reasons.get(line or -1) or (
-                    "JavaScript/TypeScript/Java: no syntax-aware rewrite yet" if suffix in (
-                        ".js", ".ts", ".mjs", ".cjs", ".java") else "no safe automatic rewrite for this call")
+                    "JavaScript/TypeScript/Java: no syntax-aware rewrite yet"
+                    if suffix in (".js", ".ts", ".mjs", ".cjs", ".java")
+                    else "no safe automatic rewrite for this call"
+                )
                 suggestions.append(Suggestion(c.location, c.evidence, c.detector, c.change, reason))
         patches, reviews = [], []
         for path in sorted(files.new):
@@ -176,8 +213,12 @@ class CodePatchEmitter:
             reviews.append(new_file_diff(path, new_files[path]))
         artifacts = list(patch_artifacts("code", patches, reviews))
         if suggestions:
-            artifacts.append(Artifact("suggestions.md", render("code/suggestions.md.j2", app=ctx.app.app,
-                                                               suggestions=suggestions)))
+            artifacts.append(
+                Artifact(
+                    "suggestions.md",
+                    render("code/suggestions.md.j2", app=ctx.app.app, suggestions=suggestions),
+                )
+            )
         return EmitOutput(tuple(artifacts), tuple(notes))
 
     @staticmethod
@@ -185,7 +226,9 @@ class CodePatchEmitter:
         """An Azure.Identity version this repository already uses (another project, central props)."""
         for candidate in sorted(repo.rglob("*.csproj")) + sorted(repo.rglob("Directory.Packages.props")):
             try:
-                version = csharp_rewrite.package_version(candidate.read_text(encoding="utf-8"), AZURE_IDENTITY)
+                version = csharp_rewrite.package_version(
+                    candidate.read_text(encoding="utf-8"), AZURE_IDENTITY
+                )
             except (OSError, UnicodeDecodeError):
                 continue
             if version:

@@ -108,7 +108,11 @@ class _JsonFile:
 
     def key_path(self, setting: str) -> tuple[str, ...]:
         parts = tuple(setting.split(":"))
-        return ("values", *(p.lower() for p in parts)) if self.local_settings else tuple(p.lower() for p in parts)
+        return (
+            ("values", *(p.lower() for p in parts))
+            if self.local_settings
+            else tuple(p.lower() for p in parts)
+        )
 
     def find(self, setting: str) -> int | None:
         if self.is_array:
@@ -135,7 +139,11 @@ class _JsonFile:
     def insert_at(self, setting: str, anchor: int | None, lines: list[str]) -> int | None:
         """Line before which a new entry goes: beside the anchor when it is a sibling, else first in its object."""
         if self.is_array:
-            return anchor if anchor is not None else (min(self.array_names.values()) if self.array_names else None)
+            return (
+                anchor
+                if anchor is not None
+                else (min(self.array_names.values()) if self.array_names else None)
+            )
         parent = self.key_path(setting)[:-1]
         if anchor is not None and self.parent_of_line(anchor) == parent:
             return anchor
@@ -153,7 +161,7 @@ def _fix_commas(lines: list[str]) -> list[str]:
         body = _strip_comment(line)
         if not body.endswith(","):
             continue
-        nxt = next((x.strip() for x in out[i + 1:] if x.strip() and not x.strip().startswith("//")), "")
+        nxt = next((x.strip() for x in out[i + 1 :] if x.strip() and not x.strip().startswith("//")), "")
         if nxt.startswith(("}", "]")):
             out[i] = line.replace(body, body[:-1], 1)
     return out
@@ -172,7 +180,9 @@ class _LineFile:
     def pattern(self, setting: str) -> re.Pattern[str]:
         if self.kind == "xml":
             if setting.lower().startswith("connectionstrings:"):
-                return re.compile(rf'<add\b[^>]*\bname="{re.escape(setting.split(":", 1)[1])}"', re.IGNORECASE)
+                return re.compile(
+                    rf'<add\b[^>]*\bname="{re.escape(setting.split(":", 1)[1])}"', re.IGNORECASE
+                )
             return re.compile(rf'<add\b[^>]*\bkey="{re.escape(setting)}"', re.IGNORECASE)
         if self.kind == "yaml":
             return re.compile(rf"^\s*{re.escape(setting)}\s*:")
@@ -186,11 +196,15 @@ class _LineFile:
         return None
 
     def replace_value(self, line: str, setting: str, value: str) -> str | None:
-        eol = line[len(line.rstrip("\r\n")):]
+        eol = line[len(line.rstrip("\r\n")) :]
         body = line.rstrip("\r\n")
         if self.kind == "xml":
-            new, n = re.subn(r'\b(connectionString|value)="[^"]*"', lambda m: f'{m.group(1)}="{_xml_attr(value)}"',
-                             body, count=1)
+            new, n = re.subn(
+                r'\b(connectionString|value)="[^"]*"',
+                lambda m: f'{m.group(1)}="{_xml_attr(value)}"',
+                body,
+                count=1,
+            )
             return new + eol if n else None
         if self.kind == "yaml":
             m = re.match(r"^(\s*[^:]+:\s*)", body)
@@ -232,14 +246,21 @@ def _anchor(ctx: AppContext, path: str, unit_id: str) -> int | None:
     return None
 
 
-def patch_file(ctx: AppContext, path: str, text: str, changes: list[SettingChange],
-               removals: list[tuple[str, int | None]]) -> tuple[str, list[str]]:
+def patch_file(
+    ctx: AppContext,
+    path: str,
+    text: str,
+    changes: list[SettingChange],
+    removals: list[tuple[str, int | None]],
+) -> tuple[str, list[str]]:
     """The new text of one file, and what could not be done in it."""
     kind = file_kind(path)
     lines = text.splitlines(keepends=True)
     todo: list[str] = []
     if kind is None:
-        return text, [f"{path}: unsupported file type: change {', '.join(c.setting for c in changes)} by hand"]
+        return text, [
+            f"{path}: unsupported file type: change {', '.join(c.setting for c in changes)} by hand"
+        ]
     handler: _JsonFile | _LineFile = _JsonFile(path, text) if kind == "json" else _LineFile(kind, lines)
     edits = _Edits(lines)
 
@@ -247,7 +268,11 @@ def patch_file(ctx: AppContext, path: str, text: str, changes: list[SettingChang
         found = handler.find(setting)
         if found is not None:
             return found
-        if hint is not None and 0 <= hint < len(lines) and setting.split(":")[-1].lower() in lines[hint].lower():
+        if (
+            hint is not None
+            and 0 <= hint < len(lines)
+            and setting.split(":")[-1].lower() in lines[hint].lower()
+        ):
             return hint
         return None
 
@@ -267,8 +292,10 @@ def patch_file(ctx: AppContext, path: str, text: str, changes: list[SettingChang
                 edits.delete.add(at)
             continue
         if value is None or not is_literal(value):
-            todo.append(f"{path}: set {c.setting} by hand ({value or 'no value in the plan'}); "
-                        "remove the secret from it")
+            todo.append(
+                f"{path}: set {c.setting} by hand ({value or 'no value in the plan'}); "
+                "remove the secret from it"
+            )
             continue
         if c.action is SettingAction.REPLACE:
             at = locate(c.setting, _anchor(ctx, path, c.unit))
@@ -357,15 +384,21 @@ def mask_values(path: str) -> Callable[[int, str], str | None]:
     def mask(_line_no: int, line: str) -> str:
         body, eol = line.rstrip("\r\n"), "\n"
         if kind == "json":
-            masked = re.sub(rf'({_STRING})(\s*:\s*){_STRING}',
-                            lambda m: m.group(0) if m.group(1).lower() == '"name"'
-                            else f'{m.group(1)}{m.group(2)}"{MASK}"', body)
+            masked = re.sub(
+                rf"({_STRING})(\s*:\s*){_STRING}",
+                lambda m: (
+                    m.group(0) if m.group(1).lower() == '"name"' else f'{m.group(1)}{m.group(2)}"{MASK}"'
+                ),
+                body,
+            )
         elif kind == "xml":
             masked = re.sub(r'\b(value|connectionString)="[^"]*"', lambda m: f'{m.group(1)}="{MASK}"', body)
         elif kind == "yaml":
             masked = re.sub(r"^(\s*[^:#]+:\s*)\S.*$", lambda m: m.group(1) + MASK, body)
         else:
-            masked = re.sub(r"^(\s*(?:export\s+)?[^=:\s#]+\s*[=:]\s*)\S.*$", lambda m: m.group(1) + MASK, body)
+            masked = re.sub(
+                r"^(\s*(?:export\s+)?[^=:\s#]+\s*[=:]\s*)\S.*$", lambda m: m.group(1) + MASK, body
+            )
         if masked == body and body.strip():
             masked = f"[line {_line_no}: value not shown]"
         return masked + eol
@@ -388,9 +421,14 @@ def secret_lines(path: str, text: str) -> Callable[[int, str], str | None]:
 def patch_artifacts(name: str, patches: list[str], reviews: list[str]) -> tuple[Artifact, ...]:
     patch, review = join(patches), join(reviews)
     if not patch:  # every file was left for a person (see the notes): the diff still shows what to do
-        return (Artifact(f"{name}.review.diff", f"# No {name}.patch: make these changes by hand.\n" + review),) \
-            if review else ()
-    header = (f"# {name}.patch applies with `git apply` from the repository root (a text diff where no quoted\n"
-              "# line holds a secret, else a git binary delta that quotes no old line). Read this diff;\n"
-              "# apply the patch.\n")
+        return (
+            (Artifact(f"{name}.review.diff", f"# No {name}.patch: make these changes by hand.\n" + review),)
+            if review
+            else ()
+        )
+    header = (
+        f"# {name}.patch applies with `git apply` from the repository root (a text diff where no quoted\n"
+        "# line holds a secret, else a git binary delta that quotes no old line). Read this diff;\n"
+        "# apply the patch.\n"
+    )
     return (Artifact(f"{name}.patch", patch), Artifact(f"{name}.review.diff", header + review))

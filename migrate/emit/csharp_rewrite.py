@@ -16,8 +16,14 @@ from dataclasses import dataclass
 from migrate.emit.literal_endpoints import endpoint_for, looks_like_connection
 
 # Client -> how the endpoint argument is wrapped in the TokenCredential overload.
-URI_CLIENTS = ("BlobServiceClient", "QueueServiceClient", "TableServiceClient", "ConfigurationClient",
-               "SecretClient", "DataLakeServiceClient")
+URI_CLIENTS = (
+    "BlobServiceClient",
+    "QueueServiceClient",
+    "TableServiceClient",
+    "ConfigurationClient",
+    "SecretClient",
+    "DataLakeServiceClient",
+)
 STRING_CLIENTS = ("ServiceBusClient", "CosmosClient")
 # Event Hubs: the connection-string overload that also names the hub has the same argument list as
 # the (fully qualified namespace, hub, credential) overload minus the credential.
@@ -110,7 +116,9 @@ def _literal_text(literal: str) -> str | None:
     body = m.group(2)
     if m.group(1):
         return body.replace('""', '"')
-    return re.sub(r"\\(.)", lambda e: {"n": "\n", "t": "\t", "r": "\r", "0": "\0"}.get(e.group(1), e.group(1)), body)
+    return re.sub(
+        r"\\(.)", lambda e: {"n": "\n", "t": "\t", "r": "\r", "0": "\0"}.get(e.group(1), e.group(1)), body
+    )
 
 
 def _endpoint_argument(cls: str, arg: str) -> tuple[str | None, str | None]:
@@ -123,8 +131,10 @@ def _endpoint_argument(cls: str, arg: str) -> tuple[str | None, str | None]:
     content = _literal_text(arg) if len(spans) == 1 and spans[0] == (0, len(arg)) else None
     endpoint = endpoint_for(cls, content) if content is not None else None
     if endpoint is None:
-        return None, (f"{cls}: the connection string is written in the code; no endpoint could be derived "
-                      "from it: remove the literal (and rotate its key) by hand")
+        return None, (
+            f"{cls}: the connection string is written in the code; no endpoint could be derived "
+            "from it: remove the literal (and rotate its key) by hand"
+        )
     return f'new Uri("{endpoint}")' if cls in URI_CLIENTS else f'"{endpoint}"', None
 
 
@@ -160,7 +170,9 @@ def rewrite(source: str, lines: list[int], credential_expr: str) -> CSharpRewrit
                 edits.append((m.start(), close + 1, credential_expr))
             elif cls in HUB_CLIENTS:
                 if len(args) != HUB_CLIENTS[cls]:
-                    skipped.append((line, f"{cls} with {len(args)} arguments: the hub name is not in the call"))
+                    skipped.append(
+                        (line, f"{cls} with {len(args)} arguments: the hub name is not in the call")
+                    )
                     continue
                 first, reason = _endpoint_argument(cls, args[0])
                 if reason:
@@ -195,10 +207,12 @@ def drop_unused_secret_lookups(text: str, lines: list[int]) -> str:
     for line in sorted(set(lines), reverse=True):
         if not 0 < line <= len(out):
             continue
-        m = re.match(r"^\s*var\s+(\w+)\s*=\s*[^;]*(?:Secret|Password|Key)[^;]*;\s*$", out[line - 1], re.IGNORECASE)
+        m = re.match(
+            r"^\s*var\s+(\w+)\s*=\s*[^;]*(?:Secret|Password|Key)[^;]*;\s*$", out[line - 1], re.IGNORECASE
+        )
         if not m:
             continue
-        rest = "".join(out[:line - 1] + out[line:])
+        rest = "".join(out[: line - 1] + out[line:])
         if not re.search(rf"\b{re.escape(m.group(1))}\b", rest):
             del out[line - 1]
     return "".join(out)
@@ -210,7 +224,9 @@ def project_namespace(csproj_text: str, default: str) -> str:
 
 
 def package_version(csproj_text: str, package: str) -> str | None:
-    m = re.search(rf'<PackageReference\s+Include="{re.escape(package)}"\s+Version="([^"]+)"', csproj_text, re.IGNORECASE)
+    m = re.search(
+        rf'<PackageReference\s+Include="{re.escape(package)}"\s+Version="([^"]+)"', csproj_text, re.IGNORECASE
+    )
     return m.group(1) if m else None
 
 
@@ -220,9 +236,9 @@ def add_package_reference(csproj_text: str, package: str, version: str) -> str:
     line = f'<PackageReference Include="{package}" Version="{version}" />\n'
     if refs:
         last = refs[-1]
-        return csproj_text[:last.end()] + last.group(1) + line + csproj_text[last.end():]
+        return csproj_text[: last.end()] + last.group(1) + line + csproj_text[last.end() :]
     m = re.search(r"^</Project>", csproj_text, re.MULTILINE)
     if not m:
         return csproj_text
     block = f"  <ItemGroup>\n    {line}  </ItemGroup>\n\n"
-    return csproj_text[:m.start()] + block + csproj_text[m.start():]
+    return csproj_text[: m.start()] + block + csproj_text[m.start() :]

@@ -70,7 +70,7 @@ def _copy(offset: int, size: int) -> bytes:
 def _insert(data: bytes) -> bytes:
     out = bytearray()
     for i in range(0, len(data), 127):
-        chunk = data[i:i + 127]
+        chunk = data[i : i + 127]
         out.append(len(chunk))
         out += chunk
     return bytes(out)
@@ -92,7 +92,7 @@ def line_opcodes(a: list[_Line], b: list[_Line]) -> list[tuple[str, int, int, in
     ops: list[tuple[str, int, int, int, int]] = []
     if head:
         ops.append(("equal", 0, head, 0, head))
-    matcher = difflib.SequenceMatcher(None, a[head:len(a) - tail], b[head:len(b) - tail], autojunk=False)
+    matcher = difflib.SequenceMatcher(None, a[head : len(a) - tail], b[head : len(b) - tail], autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         ops.append((tag, i1 + head, i2 + head, j1 + head, j2 + head))
     if tail:
@@ -126,13 +126,13 @@ def delta(old: bytes, new: bytes) -> bytes:
 def _base85_lines(data: bytes) -> list[str]:
     lines = []
     for i in range(0, len(data), 52):
-        chunk = data[i:i + 52]
+        chunk = data[i : i + 52]
         n = len(chunk)
         head = chr(ord("A") + n - 1) if n <= 26 else chr(ord("a") + n - 27)
         padded = chunk + b"\0" * (-n % 4)
         body = []
         for j in range(0, len(padded), 4):
-            acc = int.from_bytes(padded[j:j + 4], "big")
+            acc = int.from_bytes(padded[j : j + 4], "big")
             digits = []
             for _ in range(5):
                 acc, r = divmod(acc, 85)
@@ -148,10 +148,12 @@ def binary_patch(path: str, old: bytes, new: bytes) -> str:
         return ""
     raw = delta(old, new)
     lines = _base85_lines(zlib.compress(raw, 9))
-    return (f"diff --git a/{path} b/{path}\n"
-            f"index {blob_id(old)}..{blob_id(new)} 100644\n"
-            "GIT binary patch\n"
-            f"delta {len(raw)}\n" + "".join(line + "\n" for line in lines) + "\n")
+    return (
+        f"diff --git a/{path} b/{path}\n"
+        f"index {blob_id(old)}..{blob_id(new)} 100644\n"
+        "GIT binary patch\n"
+        f"delta {len(raw)}\n" + "".join(line + "\n" for line in lines) + "\n"
+    )
 
 
 def text_patch(path: str, old: str, new: str, context: int = 3) -> str:
@@ -159,8 +161,10 @@ def text_patch(path: str, old: str, new: str, context: int = 3) -> str:
     if old == new:
         return ""
     a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
-    body = [line if line.endswith("\n") else line + "\n" + NO_EOL
-            for line in difflib.unified_diff(a, b, f"a/{path}", f"b/{path}", n=context)]
+    body = [
+        line if line.endswith("\n") else line + "\n" + NO_EOL
+        for line in difflib.unified_diff(a, b, f"a/{path}", f"b/{path}", n=context)
+    ]
     return f"diff --git a/{path} b/{path}\n" + "".join(body)
 
 

@@ -55,7 +55,9 @@ def endpoint_for(client: str, literal: str) -> str | None:
         pairs = {k.lower(): v for k, v in parsed.pairs} if parsed else {}
         account = (pairs.get("accountname") or "").strip().lower()
         suffix = _host(pairs.get("endpointsuffix") or "core.windows.net")
-        explicit = parse_connection(pairs.get(f"{sub}endpoint", "").strip()) if pairs.get(f"{sub}endpoint") else None
+        explicit = (
+            parse_connection(pairs.get(f"{sub}endpoint", "").strip()) if pairs.get(f"{sub}endpoint") else None
+        )
         if explicit is not None and explicit.host:
             host = _host(explicit.host)
         elif _NAME_RE.fullmatch(account) and suffix:

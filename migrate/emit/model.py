@@ -67,8 +67,10 @@ def _is_function_app(app: AppPlan) -> bool:
         return True
     if app.kind != "repository-project":
         return False
-    return any(s.where.endswith("local.settings.json") or s.setting.startswith("AzureWebJobsStorage")
-               for s in app.settings)
+    return any(
+        s.where.endswith("local.settings.json") or s.setting.startswith("AzureWebJobsStorage")
+        for s in app.settings
+    )
 
 
 def context(plan: Plan, app: AppPlan, repo: Path | None) -> AppContext:
@@ -77,5 +79,6 @@ def context(plan: Plan, app: AppPlan, repo: Path | None) -> AppContext:
         parts = app.app.split("/")
         if len(parts) >= 3:
             rg, name = parts[1], parts[2]
-    return AppContext(plan, app, slug(app.app), repo, rg, name,
-                      "functionapp" if _is_function_app(app) else "webapp")
+    return AppContext(
+        plan, app, slug(app.app), repo, rg, name, "functionapp" if _is_function_app(app) else "webapp"
+    )

@@ -138,9 +138,13 @@ def safe_patch(path: str, old: str, new: str, *, text_allowed: bool) -> PatchDec
     added = added_secret_lines(path, old, new)
     if added:
         where = ", ".join(str(n) for n in added)
-        return PatchDecision("", False, f"{path}: no patch written: changed line {where} would still hold a "
-                                        "secret (another value on the same line, e.g. a one-line file); "
-                                        "make the change by hand")
+        return PatchDecision(
+            "",
+            False,
+            f"{path}: no patch written: changed line {where} would still hold a "
+            "secret (another value on the same line, e.g. a one-line file); "
+            "make the change by hand",
+        )
     # The old lines a patch would quote (text) or replace (binary), judged in the file and on their
     # own; a secret on an unchanged line stays in the patched file anyway, the hash adds nothing.
     quoted = sorted(quoted_old_lines(old, new, 3))
@@ -153,7 +157,11 @@ def safe_patch(path: str, old: str, new: str, *, text_allowed: bool) -> PatchDec
     if text_allowed and not flagged:
         return PatchDecision(text_patch(path, old, new), True)
     if weak:
-        return PatchDecision("", True, f"{path}: no patch written: it removes a secret short or simple enough to "
-                                       "be guessed from a patch's hash and sizes; make the change shown in the "
-                                       "review diff by hand")
+        return PatchDecision(
+            "",
+            True,
+            f"{path}: no patch written: it removes a secret short or simple enough to "
+            "be guessed from a patch's hash and sizes; make the change shown in the "
+            "review diff by hand",
+        )
     return PatchDecision(binary_patch(path, old.encode("utf-8"), new.encode("utf-8")), True)

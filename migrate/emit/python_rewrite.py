@@ -50,40 +50,63 @@ class _Calls(cst.CSTTransformer):
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         func = updated.func
         if isinstance(func, cst.Name | cst.Attribute) and (
-                (func.value if isinstance(func, cst.Name) else func.attr.value) == "ClientSecretCredential"):
+            (func.value if isinstance(func, cst.Name) else func.attr.value) == "ClientSecretCredential"
+        ):
             line = self.get_metadata(PositionProvider, original).start.line
             if line in self.lines:
                 self.done.append(line)
                 return cst.Name(self.credential)
             return updated
-        if not (isinstance(func, cst.Attribute) and func.attr.value == "from_connection_string"
-                and isinstance(func.value, cst.Name) and func.value.value in ENDPOINT_KEYWORD):
+        if not (
+            isinstance(func, cst.Attribute)
+            and func.attr.value == "from_connection_string"
+            and isinstance(func.value, cst.Name)
+            and func.value.value in ENDPOINT_KEYWORD
+        ):
             return updated
         line = self.get_metadata(PositionProvider, original).start.line
         positional = [a for a in updated.args if a.keyword is None]
         if line not in self.lines or len(positional) != 1 or positional[0].star:
             return updated
         value = positional[0].value
-        literals = [n for n in m.findall(value, m.SimpleString() | m.FormattedString())
-                    if isinstance(n, cst.FormattedString)
-                    or looks_like_connection(str(cst.ensure_type(n, cst.SimpleString).evaluated_value))]
+        literals = [
+            n
+            for n in m.findall(value, m.SimpleString() | m.FormattedString())
+            if isinstance(n, cst.FormattedString)
+            or looks_like_connection(str(cst.ensure_type(n, cst.SimpleString).evaluated_value))
+        ]
         if literals:
-            text = value.evaluated_value if isinstance(value, cst.SimpleString | cst.ConcatenatedString) else None
+            text = (
+                value.evaluated_value
+                if isinstance(value, cst.SimpleString | cst.ConcatenatedString)
+                else None
+            )
             endpoint = endpoint_for(func.value.value, text) if isinstance(text, str) else None
             if endpoint is None:
-                self.skipped.append((line, f"{func.value.value}: the connection string is written in the code; "
-                                           "no endpoint could be derived from it: remove the literal (and rotate "
-                                           "its key) by hand"))
+                self.skipped.append(
+                    (
+                        line,
+                        f"{func.value.value}: the connection string is written in the code; "
+                        "no endpoint could be derived from it: remove the literal (and rotate "
+                        "its key) by hand",
+                    )
+                )
                 return updated
             value = cst.SimpleString(json.dumps(endpoint))
         others = [a for a in updated.args if a.keyword is not None and a.keyword.value != "credential"]
         keyword = ENDPOINT_KEYWORD[func.value.value]
         args = [
-            cst.Arg(keyword=cst.Name(keyword), value=value,
-                    equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))),
+            cst.Arg(
+                keyword=cst.Name(keyword),
+                value=value,
+                equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
+            ),
             *[a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in others],
-            cst.Arg(keyword=cst.Name("credential"), value=cst.Name(self.credential),
-                    equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))),
+            cst.Arg(
+                keyword=cst.Name("credential"),
+                value=cst.Name(self.credential),
+                equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
+            ),
         ]
         self.done.append(line)
         return cst.Call(func=func.value, args=[a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in args])
@@ -92,7 +115,7 @@ class _Calls(cst.CSTTransformer):
 def _names(module: cst.Module) -> set[str]:
     names: set[str] = set()
     for stmt in module.body:
-        for node in (stmt.body if isinstance(stmt, cst.SimpleStatementLine) else []):
+        for node in stmt.body if isinstance(stmt, cst.SimpleStatementLine) else []:
             if isinstance(node, cst.Assign):
                 for t in node.targets:
                     if isinstance(t.target, cst.Name):
@@ -107,7 +130,7 @@ class UnparsableSource(ValueError):
 def _parse(source: str) -> cst.Module:
     try:
         return cst.parse_module(source)
-    except Exception as exc:  # noqa: BLE001 - any parser error; its message quotes the source line
+    except Exception as exc:
         line = getattr(exc, "raw_line", None) or getattr(exc, "lineno", None)
         where = f" at line {line}" if isinstance(line, int) else ""
         raise UnparsableSource(f"not parsed as Python{where}: no automatic rewrite") from None
@@ -130,20 +153,40 @@ def rewrite(source: str, lines: Sequence[int], client_id_env: str | None) -> Pyt
     else:
         ctor = "DefaultAzureCredential()"
     body = list(new_module.body)
-    last_import = max((i for i, s in enumerate(body) if isinstance(s, cst.SimpleStatementLine)
-                       and any(isinstance(n, cst.Import | cst.ImportFrom) for n in s.body)), default=-1)
+    last_import = max(
+        (
+            i
+            for i, s in enumerate(body)
+            if isinstance(s, cst.SimpleStatementLine)
+            and any(isinstance(n, cst.Import | cst.ImportFrom) for n in s.body)
+        ),
+        default=-1,
+    )
     # The credential goes after the imports and the module set-up (e.g. load_dotenv()), before the
     # first definition and before the first top-level statement that uses it.
-    first_def = next((i for i, s in enumerate(body) if isinstance(s, cst.FunctionDef | cst.ClassDef)), len(body))
-    first_use = next((i for i, s in enumerate(wrapper.module.body)
-                      if any(positions[s].start.line <= ln <= positions[s].end.line for ln in calls.done)), len(body))
+    first_def = next(
+        (i for i, s in enumerate(body) if isinstance(s, cst.FunctionDef | cst.ClassDef)), len(body)
+    )
+    first_use = next(
+        (
+            i
+            for i, s in enumerate(wrapper.module.body)
+            if any(positions[s].start.line <= ln <= positions[s].end.line for ln in calls.done)
+        ),
+        len(body),
+    )
     at = max(min(first_def, first_use), last_import + 1)
-    has_os = any(isinstance(n, cst.Import) and any(getattr(a.name, "value", None) == "os" for a in n.names)
-                 for s in body if isinstance(s, cst.SimpleStatementLine) for n in s.body)
+    has_os = any(
+        isinstance(n, cst.Import) and any(getattr(a.name, "value", None) == "os" for a in n.names)
+        for s in body
+        if isinstance(s, cst.SimpleStatementLine)
+        for n in s.body
+    )
     imports = [] if has_os or not client_id_env else [cst.parse_statement("import os\n")]
     imports.append(cst.parse_statement("from azure.identity import DefaultAzureCredential\n"))
     assign = cst.parse_statement(
-        f"{credential} = {ctor}  # managed identity in Azure; developer sign-in locally\n")
+        f"{credential} = {ctor}  # managed identity in Azure; developer sign-in locally\n"
+    )
     body.insert(at, assign.with_changes(leading_lines=[cst.EmptyLine()]))
     nxt = at + 1
     if nxt < len(body) and isinstance(body[nxt], cst.FunctionDef | cst.ClassDef | cst.SimpleStatementLine):
@@ -152,8 +195,10 @@ def rewrite(source: str, lines: Sequence[int], client_id_env: str | None) -> Pyt
             body[nxt] = node.with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine()])
         elif not node.leading_lines:
             body[nxt] = node.with_changes(leading_lines=[cst.EmptyLine()])
-    body[last_import + 1:last_import + 1] = imports
-    return PythonRewrite(new_module.with_changes(body=body).code, tuple(sorted(calls.done)), tuple(calls.skipped))
+    body[last_import + 1 : last_import + 1] = imports
+    return PythonRewrite(
+        new_module.with_changes(body=body).code, tuple(sorted(calls.done)), tuple(calls.skipped)
+    )
 
 
 def add_requirement(text: str, requirement: str = "azure-identity>=1.19") -> str:
@@ -164,7 +209,13 @@ def add_requirement(text: str, requirement: str = "azure-identity>=1.19") -> str
         return text
     if lines and not lines[-1].endswith("\n"):
         lines[-1] += "\n"
-    at = next((i for i, line in enumerate(lines) if line.strip() and not line.startswith("#")
-               and line.strip().lower() > name), len(lines))
+    at = next(
+        (
+            i
+            for i, line in enumerate(lines)
+            if line.strip() and not line.startswith("#") and line.strip().lower() > name
+        ),
+        len(lines),
+    )
     lines.insert(at, requirement + "\n")
     return "".join(lines)

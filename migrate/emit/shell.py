@@ -79,7 +79,7 @@ def _parts(word: str) -> list[tuple[bool, str]]:
     pos = 0
     for m in _VAR_RE.finditer(word):
         if m.start() > pos:
-            out.append((False, word[pos:m.start()]))
+            out.append((False, word[pos : m.start()]))
         out.append((True, m.group(1)))
         pos = m.end()
     if pos < len(word):
@@ -100,10 +100,14 @@ def ps_word(word: str) -> str:
     parts = _parts(word)
     if not any(is_var for is_var, _ in parts):
         return word if _PS_SAFE.fullmatch(word) else "'" + word.replace("'", "''") + "'"
-    return '"' + "".join(
-        "${" + t + "}" if is_var else t.replace("`", "``").replace('"', '""').replace("$", "`$")
-        for is_var, t in parts
-    ) + '"'
+    return (
+        '"'
+        + "".join(
+            "${" + t + "}" if is_var else t.replace("`", "``").replace('"', '""').replace("$", "`$")
+            for is_var, t in parts
+        )
+        + '"'
+    )
 
 
 def bash(cmd: Command) -> str:

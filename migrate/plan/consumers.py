@@ -21,11 +21,32 @@ from migrate.plan.units import Target, Unit, is_kv_ref, where_text
 from scanners.records import ConnectionStringAuditItem, FileLocation, ServiceType, ValueClass
 
 # Test, spec and load-test paths: a key found there belongs to a test runner the plan does not move.
-_TEST_DIRS = frozenset({"test", "tests", "__tests__", "spec", "specs", "e2e", "integrationtests", "integration-tests",
-                        "loadtest", "loadtests", "load-test", "load-tests", "loadtesting", "perftests", "perf-tests",
-                        "performancetests", "benchmark", "benchmarks"})
-_TEST_FILE = re.compile(r"^(test_.*|.*[_.-](test|tests|spec)\.[A-Za-z]+|.*[a-z0-9](Test|Tests)\.[A-Za-z]+|"
-                        r"locustfile.*|.*\.jmx)$")
+_TEST_DIRS = frozenset(
+    {
+        "test",
+        "tests",
+        "__tests__",
+        "spec",
+        "specs",
+        "e2e",
+        "integrationtests",
+        "integration-tests",
+        "loadtest",
+        "loadtests",
+        "load-test",
+        "load-tests",
+        "loadtesting",
+        "perftests",
+        "perf-tests",
+        "performancetests",
+        "benchmark",
+        "benchmarks",
+    }
+)
+_TEST_FILE = re.compile(
+    r"^(test_.*|.*[_.-](test|tests|spec)\.[A-Za-z]+|.*[a-z0-9](Test|Tests)\.[A-Za-z]+|"
+    r"locustfile.*|.*\.jmx)$"
+)
 
 ItemKey = tuple[tuple[str, ...], str]
 
@@ -74,8 +95,11 @@ class KeyConsumers:
         return self.remaining.get(target, ())
 
 
-def key_consumers(items: Iterable[ConnectionStringAuditItem], planned: Mapping[str, Sequence[Unit]],
-                  review: Sequence[ReviewItem]) -> KeyConsumers:
+def key_consumers(
+    items: Iterable[ConnectionStringAuditItem],
+    planned: Mapping[str, Sequence[Unit]],
+    review: Sequence[ReviewItem],
+) -> KeyConsumers:
     moved = {_key(i) for units in planned.values() for u in units for i in u.items}
     review_at = {loc: r.reason for r in review for loc in r.locations}
     remaining: dict[Target, set[str]] = defaultdict(set)
@@ -103,5 +127,8 @@ def key_consumers(items: Iterable[ConnectionStringAuditItem], planned: Mapping[s
         remaining[target].add(text)
         if exception is not None and exception.keeps_local_auth:
             platform.setdefault(target, exception)
-    return KeyConsumers({t: tuple(sorted(v)) for t, v in remaining.items()}, platform,
-                        {s: tuple(sorted(v)) for s, v in unresolved.items()})
+    return KeyConsumers(
+        {t: tuple(sorted(v)) for t, v in remaining.items()},
+        platform,
+        {s: tuple(sorted(v)) for s, v in unresolved.items()},
+    )

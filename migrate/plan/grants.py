@@ -19,8 +19,10 @@ S = ServiceType
 
 def _scope(entry: ServiceEntry, resource: str) -> str:
     if entry.resource_type:
-        return (f"/subscriptions/<target-subscription>/resourceGroups/<target-resource-group>/providers/"
-                f"{entry.resource_type}/{resource}")
+        return (
+            f"/subscriptions/<target-subscription>/resourceGroups/<target-resource-group>/providers/"
+            f"{entry.resource_type}/{resource}"
+        )
     return f"<resource id of {entry.display_name} {resource}>"
 
 
@@ -43,8 +45,14 @@ def _roles(unit: Unit, entry: ServiceEntry) -> list[tuple[Facet, Role, Access, s
     out: list[tuple[Facet, Role, Access, str]] = []
     if unit.service is S.STORAGE and blob_trigger(unit.items):
         for role in cat.BLOB_TRIGGER_ROLES:
-            out.append((Facet.BLOB if "Blob" in role.name else Facet.QUEUE, role, Access.WRITE,
-                        "blob trigger: blob data role plus queue data role (the trigger uses queues)"))
+            out.append(
+                (
+                    Facet.BLOB if "Blob" in role.name else Facet.QUEUE,
+                    role,
+                    Access.WRITE,
+                    "blob trigger: blob data role plus queue data role (the trigger uses queues)",
+                )
+            )
         return out
     for facet in unit.facets:
         dr = entry.roles_for(facet)
@@ -69,26 +77,39 @@ def _roles(unit: Unit, entry: ServiceEntry) -> list[tuple[Facet, Role, Access, s
     return out
 
 
-def _statement(entry: ServiceEntry, unit: Unit, role: Role, principal: Principal, scope: str,
-               kv_rbac: bool | None) -> str:
+def _statement(
+    entry: ServiceEntry, unit: Unit, role: Role, principal: Principal, scope: str, kv_rbac: bool | None
+) -> str:
     resource = unit.resource or "<resource>"
     system = entry.authorization
     if system is AuthorizationSystem.COSMOS_SQL_RBAC:
         return cat.COSMOS_GRANT.format(resource=resource, principal=principal.object_id, guid=role.guid)
     if system is AuthorizationSystem.SQL_CONTAINED_USER:
-        return (cat.SQL_CREATE_USER.format(name=principal.name) + " "
-                + cat.SQL_ADD_ROLE.format(role=role.name, name=principal.name))
+        return (
+            cat.SQL_CREATE_USER.format(name=principal.name)
+            + " "
+            + cat.SQL_ADD_ROLE.format(role=role.name, name=principal.name)
+        )
     if system is AuthorizationSystem.POSTGRES_ENTRA_ROLE:
-        return cat.PG_CREATE_PRINCIPAL.format(name=principal.name) + f" then {role.name} to \"{principal.name}\""
+        return (
+            cat.PG_CREATE_PRINCIPAL.format(name=principal.name) + f' then {role.name} to "{principal.name}"'
+        )
     if system is AuthorizationSystem.MYSQL_AAD_USER:
         return cat.MYSQL_CREATE_USER.format(name=principal.name) + f" then {role.name} to '{principal.name}'"
     if system is AuthorizationSystem.REDIS_ACCESS_POLICY:
         alias = slug(principal.name)
-        return cat.REDIS_GRANT.format(resource=resource, role=role.name, assignment=f"{alias}-{slug(role.name)}",
-                                      principal=principal.object_id, alias=alias)
+        return cat.REDIS_GRANT.format(
+            resource=resource,
+            role=role.name,
+            assignment=f"{alias}-{slug(role.name)}",
+            principal=principal.object_id,
+            alias=alias,
+        )
     if system is AuthorizationSystem.KEY_VAULT_RBAC and kv_rbac is False:
-        return (f"move vault {resource} to Azure RBAC first (az keyvault update --enable-rbac-authorization true), "
-                "then: " + cat.ARM_GRANT.format(principal=principal.object_id, guid=role.guid, scope=scope))
+        return (
+            f"move vault {resource} to Azure RBAC first (az keyvault update --enable-rbac-authorization true), "
+            "then: " + cat.ARM_GRANT.format(principal=principal.object_id, guid=role.guid, scope=scope)
+        )
     return cat.ARM_GRANT.format(principal=principal.object_id, guid=role.guid or role.name, scope=scope)
 
 
@@ -113,10 +134,11 @@ def unit_grants(unit: Unit, entry: ServiceEntry, identity: IdentityDecision) -> 
             if system is AuthorizationSystem.SQL_CONTAINED_USER:
                 scope = f"database {unit.endpoint.get('database', '<database>')} on server {resource}"
             elif system in (AuthorizationSystem.POSTGRES_ENTRA_ROLE, AuthorizationSystem.MYSQL_AAD_USER):
-                scope = f"server {resource}" + (f", database {unit.endpoint['database']}"
-                                                 if unit.endpoint.get("database") else "")
+                scope = f"server {resource}" + (
+                    f", database {unit.endpoint['database']}" if unit.endpoint.get("database") else ""
+                )
             elif system is AuthorizationSystem.COSMOS_SQL_RBAC:
-                scope = f"Cosmos DB account {resource}, scope \"/\""
+                scope = f'Cosmos DB account {resource}, scope "/"'
             elif system is AuthorizationSystem.REDIS_ACCESS_POLICY:
                 scope = f"cache {resource}"
             else:
@@ -141,11 +163,21 @@ def unit_grants(unit: Unit, entry: ServiceEntry, identity: IdentityDecision) -> 
             unverified = role.unverified
             if system is AuthorizationSystem.KEY_VAULT_RBAC and kv_rbac is None:
                 unverified = "whether the vault uses the RBAC permission model"
-            out.append(Grant(
-                unit=unit.key, principal=p.name, slot=p.slot, authorization=str(system), role=role.name,
-                role_guid=role.guid, scope=scope, narrower_scope=_narrower(unit, facet), access=access,
-                basis=basis, reason=reason, statement=statement,
-                unverified=f"{cat.UNVERIFIED}: {unverified}" if unverified else None,
-            ))
+            out.append(
+                Grant(
+                    unit=unit.key,
+                    principal=p.name,
+                    slot=p.slot,
+                    authorization=str(system),
+                    role=role.name,
+                    role_guid=role.guid,
+                    scope=scope,
+                    narrower_scope=_narrower(unit, facet),
+                    access=access,
+                    basis=basis,
+                    reason=reason,
+                    statement=statement,
+                    unverified=f"{cat.UNVERIFIED}: {unverified}" if unverified else None,
+                )
+            )
     return out
-

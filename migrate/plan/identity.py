@@ -72,7 +72,9 @@ def _principals(app: App, kind: IdentityKind, uami: str, uami_pid: str | None) -
     out = []
     prod = app.production
     name = app.site_name
-    out.append(Principal(name, None, (prod.identity.principal_id if prod else None) or f"<principalId of {name}>"))
+    out.append(
+        Principal(name, None, (prod.identity.principal_id if prod else None) or f"<principalId of {name}>")
+    )
     for s in sorted((s for s in app.sites if s.slot), key=lambda s: s.slot or ""):
         sname = f"{name}/slots/{s.slot}"
         out.append(Principal(sname, s.slot, s.identity.principal_id or f"<principalId of {sname}>"))
@@ -96,43 +98,92 @@ def decide_identity(app: App, shared: Sharing) -> IdentityDecision:
     prod = app.production
     assumptions: list[str] = []
     if not app.estate:
-        assumptions.append("a repository scan cannot see deployment slots, the hosting plan or existing identities")
+        assumptions.append(
+            "a repository scan cannot see deployment slots, the hosting plan or existing identities"
+        )
     if prod and len(prod.identity.user_assigned) == 1:
         ua = prod.identity.user_assigned[0]
-        rule = ("the app already has exactly one user-assigned identity: reuse it; code and settings must select "
-                "it by client id")
+        rule = (
+            "the app already has exactly one user-assigned identity: reuse it; code and settings must select "
+            "it by client id"
+        )
         if app.slots:
             rule += f"; assign it to every slot ({', '.join(app.slots)}) so it serves them through a swap"
-        return IdentityDecision(IdentityKind.USER_ASSIGNED, ua.name, True, rule, tuple(assumptions), True,
-                                _client_id_selection(ua.name), _principals(app, IdentityKind.USER_ASSIGNED, ua.name,
-                                                                           ua.principal_id))
+        return IdentityDecision(
+            IdentityKind.USER_ASSIGNED,
+            ua.name,
+            True,
+            rule,
+            tuple(assumptions),
+            True,
+            _client_id_selection(ua.name),
+            _principals(app, IdentityKind.USER_ASSIGNED, ua.name, ua.principal_id),
+        )
     if shared_with:
         name = group_name or f"id-{slug(label(app.key))}"
-        rule = (f"sharing was asked for (--share-identity) and target resources are shared with other apps "
-                f"(directly or through a chain of shared targets: {', '.join(shared_with)}): one user-assigned "
-                "identity for the group, granted once; it holds every grant of every app in the group; code and "
-                "settings must select it by client id")
-        return IdentityDecision(IdentityKind.USER_ASSIGNED, name, False, rule, tuple(assumptions), True,
-                                _client_id_selection(name), _principals(app, IdentityKind.USER_ASSIGNED, name, None))
+        rule = (
+            f"sharing was asked for (--share-identity) and target resources are shared with other apps "
+            f"(directly or through a chain of shared targets: {', '.join(shared_with)}): one user-assigned "
+            "identity for the group, granted once; it holds every grant of every app in the group; code and "
+            "settings must select it by client id"
+        )
+        return IdentityDecision(
+            IdentityKind.USER_ASSIGNED,
+            name,
+            False,
+            rule,
+            tuple(assumptions),
+            True,
+            _client_id_selection(name),
+            _principals(app, IdentityKind.USER_ASSIGNED, name, None),
+        )
     if app.slots:
         all_system = all(s.identity.system_assigned for s in app.sites)
         if all_system:
-            rule = (f"every slot ({', '.join(app.slots)}) and production already has its own system-assigned "
-                    "identity: keep them and grant each one (identities are not swapped)")
-            return IdentityDecision(IdentityKind.SYSTEM_ASSIGNED, f"{app.site_name} (system-assigned, per slot)", True,
-                                    rule, tuple(assumptions), False, (),
-                                    _principals(app, IdentityKind.SYSTEM_ASSIGNED, "", None))
+            rule = (
+                f"every slot ({', '.join(app.slots)}) and production already has its own system-assigned "
+                "identity: keep them and grant each one (identities are not swapped)"
+            )
+            return IdentityDecision(
+                IdentityKind.SYSTEM_ASSIGNED,
+                f"{app.site_name} (system-assigned, per slot)",
+                True,
+                rule,
+                tuple(assumptions),
+                False,
+                (),
+                _principals(app, IdentityKind.SYSTEM_ASSIGNED, "", None),
+            )
         name = f"id-{slug(app.site_name)}"
-        rule = (f"the app has deployment slots ({', '.join(app.slots)}): system identities are per slot and are "
-                "not swapped, so one user-assigned identity assigned to every slot serves them through a swap; "
-                "code and settings must select it by client id")
-        return IdentityDecision(IdentityKind.USER_ASSIGNED, name, False, rule, tuple(assumptions), True,
-                                _client_id_selection(name), _principals(app, IdentityKind.USER_ASSIGNED, name, None))
+        rule = (
+            f"the app has deployment slots ({', '.join(app.slots)}): system identities are per slot and are "
+            "not swapped, so one user-assigned identity assigned to every slot serves them through a swap; "
+            "code and settings must select it by client id"
+        )
+        return IdentityDecision(
+            IdentityKind.USER_ASSIGNED,
+            name,
+            False,
+            rule,
+            tuple(assumptions),
+            True,
+            _client_id_selection(name),
+            _principals(app, IdentityKind.USER_ASSIGNED, name, None),
+        )
     existing = bool(prod and prod.identity.system_assigned)
     if app.is_function:
-        assumptions.append("whether the identity must survive redeployment (the app deleted and recreated) is not "
-                           "knowable from the scan: assumed not; if it must, use a user-assigned identity instead")
+        assumptions.append(
+            "whether the identity must survive redeployment (the app deleted and recreated) is not "
+            "knowable from the scan: assumed not; if it must, use a user-assigned identity instead"
+        )
     rule = "one app, one identity: system-assigned (its lifecycle follows the app; nothing to select by client id)"
-    return IdentityDecision(IdentityKind.SYSTEM_ASSIGNED, f"{app.site_name} (system-assigned)", existing, rule,
-                            tuple(assumptions), False, (), _principals(app, IdentityKind.SYSTEM_ASSIGNED, "", None))
-
+    return IdentityDecision(
+        IdentityKind.SYSTEM_ASSIGNED,
+        f"{app.site_name} (system-assigned)",
+        existing,
+        rule,
+        tuple(assumptions),
+        False,
+        (),
+        _principals(app, IdentityKind.SYSTEM_ASSIGNED, "", None),
+    )

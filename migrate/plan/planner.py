@@ -59,13 +59,22 @@ def plan(document: dict[str, Any], share_identity: bool = False) -> Plan:
 def _sort_all(app: AppPlan) -> AppPlan:
     order = {s: n for n, s in enumerate(STAGE_ORDER)}
     return AppPlan(
-        app=app.app, kind=app.kind, slots=app.slots, identity=app.identity,
+        app=app.app,
+        kind=app.kind,
+        slots=app.slots,
+        identity=app.identity,
         units=tuple(sorted(app.units, key=lambda u: u.unit)),
         grants=tuple(sorted(set(app.grants), key=lambda g: (g.unit, g.principal, g.role, g.scope))),
-        settings=tuple(sorted(set(app.settings), key=lambda c: (order[c.stage], c.unit, c.where, c.slot or "",
-                                                                c.setting, c.action.value))),
+        settings=tuple(
+            sorted(
+                set(app.settings),
+                key=lambda c: (order[c.stage], c.unit, c.where, c.slot or "", c.setting, c.action.value),
+            )
+        ),
         code_changes=tuple(sorted(set(app.code_changes), key=lambda c: (c.unit, c.location, c.detector))),
-        removals=tuple(sorted(set(app.removals), key=lambda r: (order[r.stage], r.unit or "", r.where, r.what))),
+        removals=tuple(
+            sorted(set(app.removals), key=lambda r: (order[r.stage], r.unit or "", r.where, r.what))
+        ),
         local_auth=tuple(sorted(set(app.local_auth), key=lambda la: (la.service, la.resource))),
         risks=tuple(sorted(set(app.risks), key=lambda r: (r.code, r.unit or "", r.text))),
         stages=app.stages,
@@ -110,13 +119,37 @@ def plan_audit(audit: Audit, share_identity: bool = False) -> Plan:
         removals = [replace(r, command=fill_app(app, r.command)) if r.command else r for r in removals]
         local, l_risks = local_auth_changes(app, units, shared, consumers)
         risks += l_risks + app_risks(app, units, identity)
-        kind = AppKind.REPOSITORY_PROJECT if not app.estate else (
-            AppKind.FUNCTION_APP if app.is_function else AppKind.APP_SERVICE)
-        draft = _sort_all(AppPlan(app_key, kind, app.slots, identity, tuple(unit_plan(u) for u in units),
-                                  tuple(grants), tuple(settings), tuple(codes), tuple(removals), tuple(local),
-                                  tuple(risks), ()))
-        stages = build_stages(app, identity, units, draft.grants, draft.settings, draft.code_changes,
-                              draft.removals, draft.local_auth)
+        kind = (
+            AppKind.REPOSITORY_PROJECT
+            if not app.estate
+            else (AppKind.FUNCTION_APP if app.is_function else AppKind.APP_SERVICE)
+        )
+        draft = _sort_all(
+            AppPlan(
+                app_key,
+                kind,
+                app.slots,
+                identity,
+                tuple(unit_plan(u) for u in units),
+                tuple(grants),
+                tuple(settings),
+                tuple(codes),
+                tuple(removals),
+                tuple(local),
+                tuple(risks),
+                (),
+            )
+        )
+        stages = build_stages(
+            app,
+            identity,
+            units,
+            draft.grants,
+            draft.settings,
+            draft.code_changes,
+            draft.removals,
+            draft.local_auth,
+        )
         plans.append(replace(draft, stages=stages))
     review = tuple(sorted(classified.review, key=lambda r: (r.app, r.unit)))
     done = tuple(sorted(classified.done, key=lambda d: (d.app, d.unit)))

@@ -82,16 +82,26 @@ def _live_where(app: App, slot: str | None, kind: str, name: str) -> str:
 
 
 def delete_command(kind: str, names: str, slot: str | None) -> str | None:
-    template = {"app-setting": cat.SETTINGS_DELETE, "connection-string": cat.CONNECTION_STRINGS_DELETE}.get(kind)
+    template = {"app-setting": cat.SETTINGS_DELETE, "connection-string": cat.CONNECTION_STRINGS_DELETE}.get(
+        kind
+    )
     return template.format(names=names, slot=f" --slot {slot}" if slot else "") if template else None
 
 
 def _old_setting_removals(app: App, unit: str, kind: str, setting: str, why: str) -> list[Removal]:
     """The old live setting, removed after verification from production and every slot (a swap
     moves settings between them, so it may sit in any of them by then)."""
-    return [Removal(unit, setting, _live_where(app, slot, kind, setting), StageName.REMOVE_SECRETS, why,
-                    delete_command(kind, setting, slot))
-            for slot in (None, *app.slots)]
+    return [
+        Removal(
+            unit,
+            setting,
+            _live_where(app, slot, kind, setting),
+            StageName.REMOVE_SECRETS,
+            why,
+            delete_command(kind, setting, slot),
+        )
+        for slot in (None, *app.slots)
+    ]
 
 
 def side_by_side_name(unit: Unit, entry: ServiceEntry, setting: str, value: str) -> str:
@@ -114,8 +124,10 @@ def _functions_settings(unit: Unit, prefix: str, identity: IdentityDecision) -> 
     if Facet.FUNCTIONS_HOST in unit.facets:
         pairs = [(cat.HOST_STORAGE_ACCOUNT_NAME, unit.resource or "<account>")]
     elif unit.service is S.STORAGE and blob_trigger(unit.items):
-        pairs = [(prefix + cat.SUFFIX_BLOB_SERVICE_URI, _fill("https://<account>.blob.core.windows.net", unit)),
-                 (prefix + cat.SUFFIX_QUEUE_SERVICE_URI, _fill("https://<account>.queue.core.windows.net", unit))]
+        pairs = [
+            (prefix + cat.SUFFIX_BLOB_SERVICE_URI, _fill("https://<account>.blob.core.windows.net", unit)),
+            (prefix + cat.SUFFIX_QUEUE_SERVICE_URI, _fill("https://<account>.queue.core.windows.net", unit)),
+        ]
     else:
         dr = cat.CATALOG[unit.service].roles_for(unit.facets[0]) if unit.facets else None
         if dr is None or not dr.functions_suffixes or not dr.endpoint:
@@ -123,8 +135,10 @@ def _functions_settings(unit: Unit, prefix: str, identity: IdentityDecision) -> 
         pairs = [(prefix + dr.functions_suffixes[0], _fill(dr.endpoint, unit))]
     if identity.kind is IdentityKind.USER_ASSIGNED:
         base = prefix if Facet.FUNCTIONS_HOST not in unit.facets else cat.HOST_STORAGE
-        pairs += [(base + cat.SUFFIX_CREDENTIAL, cat.CREDENTIAL_MANAGED_IDENTITY),
-                  (base + cat.SUFFIX_CLIENT_ID, f"<client-id of {identity.name}>")]
+        pairs += [
+            (base + cat.SUFFIX_CREDENTIAL, cat.CREDENTIAL_MANAGED_IDENTITY),
+            (base + cat.SUFFIX_CLIENT_ID, f"<client-id of {identity.name}>"),
+        ]
     return pairs
 
 
@@ -135,7 +149,9 @@ def _new_value(unit: Unit, entry: ServiceEntry, identity: IdentityDecision) -> s
         return v.replace("<uami-client-id>", f"<client-id of {identity.name}>")
     if unit.service is S.SIGNALR and entry.settings_value:
         v = _fill(entry.settings_value, unit)
-        return v.replace("Version=1.0;", f"ClientId=<client-id of {identity.name}>;Version=1.0;") if uami else v
+        return (
+            v.replace("Version=1.0;", f"ClientId=<client-id of {identity.name}>;Version=1.0;") if uami else v
+        )
     if unit.service in (S.POSTGRESQL, S.MYSQL):
         return "the same connection string without the password; user = the identity's database user name"
     if unit.service is S.REDIS:
@@ -149,14 +165,23 @@ def _new_value(unit: Unit, entry: ServiceEntry, identity: IdentityDecision) -> s
     return None
 
 
-def unit_settings(app: App, unit: Unit, entry: ServiceEntry, identity: IdentityDecision,
-                  ) -> tuple[list[SettingChange], list[Removal], list[Risk]]:
+def unit_settings(
+    app: App,
+    unit: Unit,
+    entry: ServiceEntry,
+    identity: IdentityDecision,
+) -> tuple[list[SettingChange], list[Removal], list[Risk]]:
     """The unit's setting changes (identity-based forms) and what to remove once they work."""
     settings: list[SettingChange] = []
     removals: list[Removal] = []
     risks: list[Risk] = []
-    configs = [i for i in unit.items if i.evidence_role in CONFIG_ROLES and i.setting_name
-               and i.value_class in (ValueClass.SECRET, ValueClass.REFERENCE, ValueClass.LOCATOR)]
+    configs = [
+        i
+        for i in unit.items
+        if i.evidence_role in CONFIG_ROLES
+        and i.setting_name
+        and i.value_class in (ValueClass.SECRET, ValueClass.REFERENCE, ValueClass.LOCATOR)
+    ]
     for i in configs:
         setting = i.setting_name or ""
         where, slot, sticky = _setting_where(i)
@@ -170,82 +195,189 @@ def unit_settings(app: App, unit: Unit, entry: ServiceEntry, identity: IdentityD
         if unit.service is S.ENTRA_ID:
             pass  # removal only, below
         elif unit.service is S.APPLICATION_INSIGHTS:
-            value = cat.AI_AUTH_USER.replace("<uami-client-id>", f"<client-id of {identity.name}>") \
-                if identity.kind is IdentityKind.USER_ASSIGNED else cat.AI_AUTH_SYSTEM
+            value = (
+                cat.AI_AUTH_USER.replace("<uami-client-id>", f"<client-id of {identity.name}>")
+                if identity.kind is IdentityKind.USER_ASSIGNED
+                else cat.AI_AUTH_SYSTEM
+            )
             # Read from the environment, i.e. an app setting, never from appsettings.json (catalog: AI_AUTH_SETTING).
-            settings.append(SettingChange(unit.key, "app-setting", slot, cat.AI_AUTH_SETTING, SettingAction.ADD, value,
-                                          sticky, staging, "Application Insights ingestion with Microsoft Entra ID; "
-                                          "an app setting (read from the environment), not a configuration file"))
+            settings.append(
+                SettingChange(
+                    unit.key,
+                    "app-setting",
+                    slot,
+                    cat.AI_AUTH_SETTING,
+                    SettingAction.ADD,
+                    value,
+                    sticky,
+                    staging,
+                    "Application Insights ingestion with Microsoft Entra ID; "
+                    "an app setting (read from the environment), not a configuration file",
+                )
+            )
             if leaf(setting) == "appinsights_instrumentationkey":
-                settings.append(SettingChange(unit.key, where, slot, "APPLICATIONINSIGHTS_CONNECTION_STRING",
-                                              SettingAction.ADD, "InstrumentationKey=<key>;IngestionEndpoint=<endpoint>",
-                                              sticky, staging, "the connection string replaces the instrumentation "
-                                              "key setting (a locator, not a credential once local auth is off)"))
+                settings.append(
+                    SettingChange(
+                        unit.key,
+                        where,
+                        slot,
+                        "APPLICATIONINSIGHTS_CONNECTION_STRING",
+                        SettingAction.ADD,
+                        "InstrumentationKey=<key>;IngestionEndpoint=<endpoint>",
+                        sticky,
+                        staging,
+                        "the connection string replaces the instrumentation "
+                        "key setting (a locator, not a credential once local auth is off)",
+                    )
+                )
             else:
-                settings.append(SettingChange(unit.key, where, slot, setting, SettingAction.KEEP, None, sticky, staging,
-                                              "the connection string stays as the destination locator"))
+                settings.append(
+                    SettingChange(
+                        unit.key,
+                        where,
+                        slot,
+                        setting,
+                        SettingAction.KEEP,
+                        None,
+                        sticky,
+                        staging,
+                        "the connection string stays as the destination locator",
+                    )
+                )
                 continue
         elif unit.service is S.CONTAINER_REGISTRY:
             pass
-        elif app.is_function and i.evidence_role is not None and where != "connection-string" \
-                and _functions_settings(unit, setting, identity):
+        elif (
+            app.is_function
+            and i.evidence_role is not None
+            and where != "connection-string"
+            and _functions_settings(unit, setting, identity)
+        ):
             reason = "identity-based Functions connection (no secret)"
             if where.endswith("local.settings.json"):
-                reason += ("; local.settings.json is local-only: set these on the deployed app (locally "
-                           "DefaultAzureCredential uses the developer's sign-in)")
+                reason += (
+                    "; local.settings.json is local-only: set these on the deployed app (locally "
+                    "DefaultAzureCredential uses the developer's sign-in)"
+                )
             for name, value in _functions_settings(unit, setting, identity):
-                settings.append(SettingChange(unit.key, where, slot, name, SettingAction.ADD, value, sticky, staging,
-                                              reason))
+                settings.append(
+                    SettingChange(
+                        unit.key, where, slot, name, SettingAction.ADD, value, sticky, staging, reason
+                    )
+                )
             if live and slot:
-                settings.append(SettingChange(unit.key, where, slot, setting, SettingAction.REMOVE, None, False,
-                                              staging, "an exact setting name wins over the __ form: delete the plain "
-                                              "setting in the slot under test so verification exercises the "
-                                              "identity; production keeps it until the swap (undo: swap back, or "
-                                              "copy it back from production)"))
+                settings.append(
+                    SettingChange(
+                        unit.key,
+                        where,
+                        slot,
+                        setting,
+                        SettingAction.REMOVE,
+                        None,
+                        False,
+                        staging,
+                        "an exact setting name wins over the __ form: delete the plain "
+                        "setting in the slot under test so verification exercises the "
+                        "identity; production keeps it until the swap (undo: swap back, or "
+                        "copy it back from production)",
+                    )
+                )
         elif live:
             new_value = _new_value(unit, entry, identity)
             if new_value is not None:
                 name = side_by_side_name(unit, entry, setting, new_value)
-                settings.append(SettingChange(
-                    unit.key, where, slot, name, SettingAction.ADD, new_value, False, staging,
-                    f"identity-based value (no secret) beside {setting}, which the running code still reads: the "
-                    f"new code reads {name}; {setting} goes only after verification"))
+                settings.append(
+                    SettingChange(
+                        unit.key,
+                        where,
+                        slot,
+                        name,
+                        SettingAction.ADD,
+                        new_value,
+                        False,
+                        staging,
+                        f"identity-based value (no secret) beside {setting}, which the running code still reads: the "
+                        f"new code reads {name}; {setting} goes only after verification",
+                    )
+                )
         else:
             new_value = _new_value(unit, entry, identity)
             if new_value is not None:
-                settings.append(SettingChange(unit.key, where, slot, setting, SettingAction.REPLACE, new_value, False,
-                                              staging, "endpoint-only value (no secret) in the file, deployed "
-                                              "together with the code that reads it"))
+                settings.append(
+                    SettingChange(
+                        unit.key,
+                        where,
+                        slot,
+                        setting,
+                        SettingAction.REPLACE,
+                        new_value,
+                        False,
+                        staging,
+                        "endpoint-only value (no secret) in the file, deployed "
+                        "together with the code that reads it",
+                    )
+                )
                 if is_kv_ref(i) or i.value_class is ValueClass.SECRET:
-                    removals.append(Removal(unit.key, f"the old secret value of {setting}", where_text(i),
-                                            StageName.REMOVE_SECRETS,
-                                            "replaced by the endpoint-only value: the old key/password must not "
-                                            "come back" + ("; delete the Key Vault secret it referenced"
-                                                           if is_kv_ref(i) else "; it stays in history: rotate it")))
+                    removals.append(
+                        Removal(
+                            unit.key,
+                            f"the old secret value of {setting}",
+                            where_text(i),
+                            StageName.REMOVE_SECRETS,
+                            "replaced by the endpoint-only value: the old key/password must not "
+                            "come back"
+                            + (
+                                "; delete the Key Vault secret it referenced"
+                                if is_kv_ref(i)
+                                else "; it stays in history: rotate it"
+                            ),
+                        )
+                    )
                 continue
         why = "the identity-based replacement is verified"
         if setting.upper() in cat.SP_CREDENTIAL_SETTINGS:
-            why = (f"{setting} makes DefaultAzureCredential use the service principal (EnvironmentCredential comes "
-                   "first) instead of the managed identity")
+            why = (
+                f"{setting} makes DefaultAzureCredential use the service principal (EnvironmentCredential comes "
+                "first) instead of the managed identity"
+            )
         if isinstance(i.location, AppServiceLocation):
             removals += _old_setting_removals(app, unit.key, i.location.setting_kind, setting, why)
             continue
         removals.append(Removal(unit.key, setting, where_text(i), StageName.REMOVE_SECRETS, why))
         if setting.upper() in cat.SP_CREDENTIAL_SETTINGS:
             for name in cat.SP_IDENTITY_SETTINGS:
-                removals.append(Removal(unit.key, name, where_text(i), StageName.REMOVE_SECRETS,
-                                        f"the service principal's {name} leaves with its secret: a stale app id "
-                                        "becomes the managed identity client id DefaultAzureCredential asks for"))
+                removals.append(
+                    Removal(
+                        unit.key,
+                        name,
+                        where_text(i),
+                        StageName.REMOVE_SECRETS,
+                        f"the service principal's {name} leaves with its secret: a stale app id "
+                        "becomes the managed identity client id DefaultAzureCredential asks for",
+                    )
+                )
     for i in unit.items:
         if i.evidence_role in IAC_ROLES and i.value_class is ValueClass.SECRET:
-            removals.append(Removal(unit.key, f"key/secret written by IaC ({i.redacted_preview})", where_text(i),
-                                    StageName.REMOVE_SECRETS,
-                                    "the template must write the endpoint-only setting instead of a key"))
+            removals.append(
+                Removal(
+                    unit.key,
+                    f"key/secret written by IaC ({i.redacted_preview})",
+                    where_text(i),
+                    StageName.REMOVE_SECRETS,
+                    "the template must write the endpoint-only setting instead of a key",
+                )
+            )
     if unit.service is S.ENTRA_ID:
-        removals.append(Removal(unit.key, "the Entra app credential (client secret) of the service principal",
-                                "Microsoft Entra ID", StageName.DISABLE_LOCAL_AUTH,
-                                "the secret must stop working, not only disappear from settings",
-                                f"{cat.ENTRA_CREDENTIAL_DELETE} ({cat.UNVERIFIED})"))
+        removals.append(
+            Removal(
+                unit.key,
+                "the Entra app credential (client secret) of the service principal",
+                "Microsoft Entra ID",
+                StageName.DISABLE_LOCAL_AUTH,
+                "the secret must stop working, not only disappear from settings",
+                f"{cat.ENTRA_CREDENTIAL_DELETE} ({cat.UNVERIFIED})",
+            )
+        )
     return settings, removals, risks
 
 
@@ -261,15 +393,23 @@ def code_changes(unit: Unit, entry: ServiceEntry) -> list[CodeChange]:
                 change = entry.code_change or "use the managed identity"
             out.append(CodeChange(unit.key, where_text(i), i.detector, change, i.redacted_preview))
         elif i.evidence_role in IAC_ROLES and i.value_class in (ValueClass.SECRET, ValueClass.REFERENCE):
-            out.append(CodeChange(unit.key, where_text(i), i.detector,
-                                  "IaC: write the endpoint-only setting and a role assignment instead of a key",
-                                  i.redacted_preview))
+            out.append(
+                CodeChange(
+                    unit.key,
+                    where_text(i),
+                    i.detector,
+                    "IaC: write the endpoint-only setting and a role assignment instead of a key",
+                    i.redacted_preview,
+                )
+            )
     if unit.service is S.APPLICATION_INSIGHTS and not out and entry.code_change:
         # No call site found (the SDK reads its configuration itself): the code change still applies,
         # e.g. the classic SDK's SetAzureTokenCredential; say it where the connection string is configured.
         for i in unit.items:
             if i.evidence_role in CONFIG_ROLES and isinstance(i.location, FileLocation):
-                out.append(CodeChange(unit.key, where_text(i), i.detector, entry.code_change, i.redacted_preview))
+                out.append(
+                    CodeChange(unit.key, where_text(i), i.detector, entry.code_change, i.redacted_preview)
+                )
     return out
 
 
@@ -279,9 +419,19 @@ def client_id_settings(app: App, identity: IdentityDecision) -> list[SettingChan
     AZURE_CLIENT_ID is in use, `service_principal_settings` replaces it instead, with its secret."""
     if identity.kind is not IdentityKind.USER_ASSIGNED or not app.estate or _service_principal_names(app):
         return []
-    return [SettingChange(APP_UNIT, "app-setting", _slot_under_test(app), cat.AZURE_CLIENT_ID, SettingAction.ADD,
-                          f"<client-id of {identity.name}>", False, StageName.CHANGE_IN_STAGING,
-                          "DefaultAzureCredential selects the user-assigned identity by client id")]
+    return [
+        SettingChange(
+            APP_UNIT,
+            "app-setting",
+            _slot_under_test(app),
+            cat.AZURE_CLIENT_ID,
+            SettingAction.ADD,
+            f"<client-id of {identity.name}>",
+            False,
+            StageName.CHANGE_IN_STAGING,
+            "DefaultAzureCredential selects the user-assigned identity by client id",
+        )
+    ]
 
 
 def _service_principal_names(app: App) -> set[str]:
@@ -289,14 +439,19 @@ def _service_principal_names(app: App) -> set[str]:
     names: set[str] = set()
     for i in (*app.advisories, *(i for items in app.units.values() for i in items)):
         loc = i.location
-        if isinstance(loc, AppServiceLocation) and (i.setting_name or "").upper() in cat.SP_CREDENTIAL_SETTINGS:
+        if (
+            isinstance(loc, AppServiceLocation)
+            and (i.setting_name or "").upper() in cat.SP_CREDENTIAL_SETTINGS
+        ):
             names.add(i.setting_name or "")
     for s in app.sites:
         names.update(n for n in s.app_setting_names if n.upper() in cat.SP_CREDENTIAL_SETTINGS)
     return names
 
 
-def service_principal_settings(app: App, identity: IdentityDecision) -> tuple[list[SettingChange], list[Removal]]:
+def service_principal_settings(
+    app: App, identity: IdentityDecision
+) -> tuple[list[SettingChange], list[Removal]]:
     """A service principal's settings leave together: its credential, AZURE_TENANT_ID and its app id
     in AZURE_CLIENT_ID (DefaultAzureCredential and SqlClient `Active Directory Default` would ask for
     a managed identity with that client id).  On a user-assigned identity, AZURE_CLIENT_ID becomes the
@@ -310,31 +465,71 @@ def service_principal_settings(app: App, identity: IdentityDecision) -> tuple[li
     uami = identity.kind is IdentityKind.USER_ASSIGNED
     client_id = f"<client-id of {identity.name}>"
     names = sorted(credentials | {cat.AZURE_TENANT_ID} | (set() if uami else {cat.AZURE_CLIENT_ID}))
-    why = ("the service principal's settings leave together: with a secret, EnvironmentCredential (first in "
-           "DefaultAzureCredential) signs in as the service principal; without it, a stale AZURE_CLIENT_ID makes "
-           "the managed identity request fail")
+    why = (
+        "the service principal's settings leave together: with a secret, EnvironmentCredential (first in "
+        "DefaultAzureCredential) signs in as the service principal; without it, a stale AZURE_CLIENT_ID makes "
+        "the managed identity request fail"
+    )
     settings: list[SettingChange] = []
     removals: list[Removal] = []
     test_slot = _slot_under_test(app)
     if test_slot:
-        reason = ("the slot under test runs on the identity, so verification proves the identity, not the service "
-                  "principal; production keeps its settings until the swap (undo: copy them back from production)")
-        settings += [SettingChange(APP_UNIT, "app-setting", test_slot, n, SettingAction.REMOVE, None, False,
-                                   StageName.CHANGE_IN_STAGING, reason) for n in names]
+        reason = (
+            "the slot under test runs on the identity, so verification proves the identity, not the service "
+            "principal; production keeps its settings until the swap (undo: copy them back from production)"
+        )
+        settings += [
+            SettingChange(
+                APP_UNIT,
+                "app-setting",
+                test_slot,
+                n,
+                SettingAction.REMOVE,
+                None,
+                False,
+                StageName.CHANGE_IN_STAGING,
+                reason,
+            )
+            for n in names
+        ]
         if uami:
-            settings.append(SettingChange(APP_UNIT, "app-setting", test_slot, cat.AZURE_CLIENT_ID,
-                                          SettingAction.REPLACE, client_id, False, StageName.CHANGE_IN_STAGING,
-                                          f"the service principal's app id gives way to the client id of "
-                                          f"{identity.name}, in the same write as the secret"))
+            settings.append(
+                SettingChange(
+                    APP_UNIT,
+                    "app-setting",
+                    test_slot,
+                    cat.AZURE_CLIENT_ID,
+                    SettingAction.REPLACE,
+                    client_id,
+                    False,
+                    StageName.CHANGE_IN_STAGING,
+                    f"the service principal's app id gives way to the client id of "
+                    f"{identity.name}, in the same write as the secret",
+                )
+            )
     for slot in (None, *app.slots):
         command = delete_command("app-setting", " ".join(names), slot)
-        removals += [Removal(APP_UNIT, n, _live_where(app, slot, "app-setting", n), StageName.REMOVE_SECRETS, why,
-                             command) for n in names]
+        removals += [
+            Removal(
+                APP_UNIT, n, _live_where(app, slot, "app-setting", n), StageName.REMOVE_SECRETS, why, command
+            )
+            for n in names
+        ]
         if uami:
-            settings.append(SettingChange(APP_UNIT, "app-setting", slot, cat.AZURE_CLIENT_ID, SettingAction.REPLACE,
-                                          client_id, False, StageName.REMOVE_SECRETS,
-                                          f"the service principal's app id gives way to the client id of "
-                                          f"{identity.name}, together with the removal of its secret"))
+            settings.append(
+                SettingChange(
+                    APP_UNIT,
+                    "app-setting",
+                    slot,
+                    cat.AZURE_CLIENT_ID,
+                    SettingAction.REPLACE,
+                    client_id,
+                    False,
+                    StageName.REMOVE_SECRETS,
+                    f"the service principal's app id gives way to the client id of "
+                    f"{identity.name}, together with the removal of its secret",
+                )
+            )
     return settings, removals
 
 
@@ -348,17 +543,33 @@ def after_swap_settings(app: App, settings: list[SettingChange]) -> list[Setting
     done = {(c.slot, c.where, c.setting) for c in settings if c.stage is StageName.REMOVE_SECRETS}
     out: list[SettingChange] = []
     for c in settings:
-        if c.stage is StageName.CHANGE_IN_STAGING and c.slot == test_slot and c.where in (
-                "app-setting", "connection-string") and c.action in (SettingAction.ADD, SettingAction.REPLACE) \
-                and (c.slot, c.where, c.setting) not in done:
-            out.append(SettingChange(c.unit, c.where, c.slot, c.setting, c.action, c.value_template, False,
-                                     StageName.REMOVE_SECRETS,
-                                     f"after the swap slot {test_slot} runs the previous production build: it gets "
-                                     "the new build and this setting again before its old secrets go"))
+        if (
+            c.stage is StageName.CHANGE_IN_STAGING
+            and c.slot == test_slot
+            and c.where in ("app-setting", "connection-string")
+            and c.action in (SettingAction.ADD, SettingAction.REPLACE)
+            and (c.slot, c.where, c.setting) not in done
+        ):
+            out.append(
+                SettingChange(
+                    c.unit,
+                    c.where,
+                    c.slot,
+                    c.setting,
+                    c.action,
+                    c.value_template,
+                    False,
+                    StageName.REMOVE_SECRETS,
+                    f"after the swap slot {test_slot} runs the previous production build: it gets "
+                    "the new build and this setting again before its old secrets go",
+                )
+            )
     return out
 
 
-def app_advisories(app: App, identity: IdentityDecision) -> tuple[list[SettingChange], list[Removal], list[Risk]]:
+def app_advisories(
+    app: App, identity: IdentityDecision
+) -> tuple[list[SettingChange], list[Removal], list[Risk]]:
     settings: list[SettingChange] = []
     removals: list[Removal] = []
     risks: list[Risk] = []
@@ -368,29 +579,57 @@ def app_advisories(app: App, identity: IdentityDecision) -> tuple[list[SettingCh
         slot = loc.slot if isinstance(loc, AppServiceLocation) else None
         where = where_text(i)
         if code == "no-managed-identity":
-            risks.append(Risk(code, f"{where}: the app has no managed identity yet; the enable-identity stage adds one"))
+            risks.append(
+                Risk(
+                    code, f"{where}: the app has no managed identity yet; the enable-identity stage adds one"
+                )
+            )
         elif code == "service-principal-credential-in-settings":
             risks.append(Risk(code, i.recommended_replacement))  # service_principal_settings removes them
         elif code == "ambiguous-user-assigned-identity":
             # not beside a service principal's secret (service_principal_settings sets it with the removal);
             # with slots in the slot under test, production gets it through the swap
             if not _service_principal_names(app):
-                settings.append(SettingChange(APP_UNIT, "app-setting", _slot_under_test(app) or slot,
-                                              cat.AZURE_CLIENT_ID, SettingAction.ADD, f"<client-id of {identity.name}>",
-                                              False, StageName.CHANGE_IN_STAGING,
-                                              "several user-assigned identities: select one by client id"))
+                settings.append(
+                    SettingChange(
+                        APP_UNIT,
+                        "app-setting",
+                        _slot_under_test(app) or slot,
+                        cat.AZURE_CLIENT_ID,
+                        SettingAction.ADD,
+                        f"<client-id of {identity.name}>",
+                        False,
+                        StageName.CHANGE_IN_STAGING,
+                        "several user-assigned identities: select one by client id",
+                    )
+                )
             risks.append(Risk(code, i.recommended_replacement))
         elif code == "mixed-connection-forms":
             setting = i.setting_name or "<plain setting>"
             shadow = f"the plain {setting} (an exact match) shadows the {setting}__* identity form"
             test_slot = _slot_under_test(app)
             if test_slot:
-                settings.append(SettingChange(APP_UNIT, "app-setting", test_slot, setting, SettingAction.REMOVE, None,
-                                              False, StageName.CHANGE_IN_STAGING,
-                                              f"{shadow}: delete it in the slot under test so verification "
-                                              "exercises the identity; production keeps it until the swap"))
-            removals += _old_setting_removals(app, APP_UNIT, "app-setting", setting,
-                                              f"{shadow}; it holds the secret the running code uses until then")
+                settings.append(
+                    SettingChange(
+                        APP_UNIT,
+                        "app-setting",
+                        test_slot,
+                        setting,
+                        SettingAction.REMOVE,
+                        None,
+                        False,
+                        StageName.CHANGE_IN_STAGING,
+                        f"{shadow}: delete it in the slot under test so verification "
+                        "exercises the identity; production keeps it until the swap",
+                    )
+                )
+            removals += _old_setting_removals(
+                app,
+                APP_UNIT,
+                "app-setting",
+                setting,
+                f"{shadow}; it holds the secret the running code uses until then",
+            )
             risks.append(Risk(code, i.recommended_replacement))
         else:
             risks.append(Risk(code, i.recommended_replacement))

@@ -41,18 +41,34 @@ from scanners.setting_names import leaf
 S = ServiceType
 Target = tuple[ServiceType, str]  # a target resource: (service, lower-case name)
 
-_READ_RE = re.compile(r"download|\bread|receive|consumer|processor|trigger|\bget_|\bquery|\blist_|\bpeek|"
-                      r"FileAccess\.Read\b", re.I)
-_WRITE_RE = re.compile(r"upload|\bsend|sender|producer|output|\bcreate|\bdelete|upsert|\bset_|\bwrite|\bput_|"
-                       r"insert|\bupdate|\breplace|publish|FileAccess\.(Write|ReadWrite)", re.I)
+_READ_RE = re.compile(
+    r"download|\bread|receive|consumer|processor|trigger|\bget_|\bquery|\blist_|\bpeek|"
+    r"FileAccess\.Read\b",
+    re.I,
+)
+_WRITE_RE = re.compile(
+    r"upload|\bsend|sender|producer|output|\bcreate|\bdelete|upsert|\bset_|\bwrite|\bput_|"
+    r"insert|\bupdate|\breplace|publish|FileAccess\.(Write|ReadWrite)",
+    re.I,
+)
 CONFIG_ROLES = (EvidenceRole.CONFIG_VALUE, EvidenceRole.LIVE_SETTING)
 CODE_ROLES = (EvidenceRole.CODE_CONSUMER, EvidenceRole.CODE_LITERAL)
 IAC_ROLES = (EvidenceRole.IAC_ASSIGNMENT, EvidenceRole.IAC_OUTPUT)
 
 
 def _item_key(i: ConnectionStringAuditItem) -> tuple[str, ...]:
-    return (*i.location.sort_key(), i.detector, i.fingerprint, i.item_id, str(i.evidence_role),
-            str(i.value_class), str(i.service_type), i.setting_name or "", i.unit or "", i.redacted_preview)
+    return (
+        *i.location.sort_key(),
+        i.detector,
+        i.fingerprint,
+        i.item_id,
+        str(i.evidence_role),
+        str(i.value_class),
+        str(i.service_type),
+        i.setting_name or "",
+        i.unit or "",
+        i.redacted_preview,
+    )
 
 
 _app_key = app_of  # one grouping for the plan and the reports
@@ -78,7 +94,9 @@ def where_text(i: ConnectionStringAuditItem) -> str:
 
 
 def is_kv_ref(i: ConnectionStringAuditItem) -> bool:
-    return i.value_class is ValueClass.REFERENCE and i.redacted_preview.lstrip().startswith("@Microsoft.KeyVault")
+    return i.value_class is ValueClass.REFERENCE and i.redacted_preview.lstrip().startswith(
+        "@Microsoft.KeyVault"
+    )
 
 
 def label(app: str) -> str:
@@ -150,7 +168,9 @@ class Unit:
 
 
 def _service(items: Sequence[ConnectionStringAuditItem]) -> ServiceType:
-    pool = [i for i in items if i.value_class in (ValueClass.SECRET, ValueClass.REFERENCE, ValueClass.LOCATOR)] or list(items)
+    pool = [
+        i for i in items if i.value_class in (ValueClass.SECRET, ValueClass.REFERENCE, ValueClass.LOCATOR)
+    ] or list(items)
     counts: dict[ServiceType, int] = defaultdict(int)
     for i in pool:
         counts[i.service_type] += 1
@@ -158,11 +178,17 @@ def _service(items: Sequence[ConnectionStringAuditItem]) -> ServiceType:
     return best[0][0]
 
 
-def _resource(entry: ServiceEntry, items: Sequence[ConnectionStringAuditItem]) -> tuple[str | None, dict[str, str]]:
+def _resource(
+    entry: ServiceEntry, items: Sequence[ConnectionStringAuditItem]
+) -> tuple[str | None, dict[str, str]]:
     for i in items:
-        if is_kv_ref(i) or i.service_type is not entry.service or i.endpoint.is_empty() \
-                or i.value_class in (ValueClass.DEV_EMULATOR, ValueClass.PLACEHOLDER) \
-                or cat.is_local_endpoint(i.endpoint):
+        if (
+            is_kv_ref(i)
+            or i.service_type is not entry.service
+            or i.endpoint.is_empty()
+            or i.value_class in (ValueClass.DEV_EMULATOR, ValueClass.PLACEHOLDER)
+            or cat.is_local_endpoint(i.endpoint)
+        ):
             continue
         ep = i.endpoint
         name = getattr(ep, entry.name_field, None) or ep.account or ep.namespace or ep.server
@@ -208,7 +234,12 @@ def _access(items: Sequence[ConnectionStringAuditItem]) -> tuple[bool, bool, Bas
         ev = tuple(sorted({f"{where_text(i)}: {i.redacted_preview}" for i in (*writes, *reads)}))
         return bool(reads), True, Basis.INFERRED, ev
     if reads:
-        return True, False, Basis.INFERRED, tuple(sorted({f"{where_text(i)}: {i.redacted_preview}" for i in reads}))
+        return (
+            True,
+            False,
+            Basis.INFERRED,
+            tuple(sorted({f"{where_text(i)}: {i.redacted_preview}" for i in reads})),
+        )
     return True, True, Basis.ASSUMED, ()
 
 
@@ -219,22 +250,43 @@ class Classified:
     done: list[DoneItem] = field(default_factory=list)
 
 
-def _review(app: str, key: str, items: Sequence[ConnectionStringAuditItem], service: ServiceType,
-            reason: ReviewReason, detail: str, action: bool) -> ReviewItem:
+def _review(
+    app: str,
+    key: str,
+    items: Sequence[ConnectionStringAuditItem],
+    service: ServiceType,
+    reason: ReviewReason,
+    detail: str,
+    action: bool,
+) -> ReviewItem:
     vault_notes = sorted({n for i in items if is_kv_ref(i) for n in i.notes if n.startswith("vault ")})
     if vault_notes and reason is not ReviewReason.NO_ENDPOINT:
-        detail += ("; the Key Vault reference stays: the app's identity needs Key Vault Secrets User ("
-                   + "; ".join(vault_notes) + ")")
-    return ReviewItem(app, key, str(service), reason, detail, action,
-                      tuple(sorted({i.item_id for i in items if i.item_id})),
-                      tuple(sorted({where_text(i) for i in items})))
+        detail += (
+            "; the Key Vault reference stays: the app's identity needs Key Vault Secrets User ("
+            + "; ".join(vault_notes)
+            + ")"
+        )
+    return ReviewItem(
+        app,
+        key,
+        str(service),
+        reason,
+        detail,
+        action,
+        tuple(sorted({i.item_id for i in items if i.item_id})),
+        tuple(sorted({where_text(i) for i in items})),
+    )
 
 
-_HOSTING_REASONS = {cat.Hosting.INFRASTRUCTURE_AS_CODE: ReviewReason.INFRASTRUCTURE_AS_CODE,
-                    cat.Hosting.KUBERNETES: ReviewReason.KUBERNETES}
+_HOSTING_REASONS = {
+    cat.Hosting.INFRASTRUCTURE_AS_CODE: ReviewReason.INFRASTRUCTURE_AS_CODE,
+    cat.Hosting.KUBERNETES: ReviewReason.KUBERNETES,
+}
 
 
-def _hosted_elsewhere(items: Sequence[ConnectionStringAuditItem]) -> dict[cat.Hosting, list[ConnectionStringAuditItem]]:
+def _hosted_elsewhere(
+    items: Sequence[ConnectionStringAuditItem],
+) -> dict[cat.Hosting, list[ConnectionStringAuditItem]]:
     """The repository items that are not App Service configuration (IaC, Kubernetes manifests), by
     what they are: they are reviewed as what they are, never planned as an App Service app."""
     out: dict[cat.Hosting, list[ConnectionStringAuditItem]] = defaultdict(list)
@@ -255,13 +307,29 @@ def classify(apps: dict[str, App]) -> Classified:
             service = _service(items)
             local = [i for i in items if cat.is_local_endpoint(i.endpoint)]  # never an Azure resource
             passwordless = any(i.value_class is ValueClass.PASSWORDLESS and i not in local for i in items)
-            actionable = [i for i in items if i not in local and (
-                i.value_class in (ValueClass.SECRET, ValueClass.LOCATOR)
-                or is_kv_ref(i) or (i.value_class is ValueClass.REFERENCE and not passwordless))]
+            actionable = [
+                i
+                for i in items
+                if i not in local
+                and (
+                    i.value_class in (ValueClass.SECRET, ValueClass.LOCATOR)
+                    or is_kv_ref(i)
+                    or (i.value_class is ValueClass.REFERENCE and not passwordless)
+                )
+            ]
             hosted = _hosted_elsewhere(actionable)
             for hosting, h_items in sorted(hosted.items()):
-                out.review.append(_review(app_key, key, h_items, service, _HOSTING_REASONS[hosting],
-                                          cat.HOSTING_REVIEW[hosting], True))
+                out.review.append(
+                    _review(
+                        app_key,
+                        key,
+                        h_items,
+                        service,
+                        _HOSTING_REASONS[hosting],
+                        cat.HOSTING_REVIEW[hosting],
+                        True,
+                    )
+                )
             if hosted:  # the rest of the unit (app config, code) is planned without them
                 elsewhere = [i for h in hosted.values() for i in h]
                 actionable = [i for i in actionable if i not in elsewhere]
@@ -271,34 +339,88 @@ def classify(apps: dict[str, App]) -> Classified:
             if not actionable:
                 if local and not passwordless:
                     where = ", ".join(sorted({where_text(i) for i in local}))
-                    out.review.append(_review(app_key, key, items, service, ReviewReason.DEV_EMULATOR_ONLY,
-                                              cat.LOCAL_ENDPOINT_REVIEW.format(where=where), False))
+                    out.review.append(
+                        _review(
+                            app_key,
+                            key,
+                            items,
+                            service,
+                            ReviewReason.DEV_EMULATOR_ONLY,
+                            cat.LOCAL_ENDPOINT_REVIEW.format(where=where),
+                            False,
+                        )
+                    )
                 elif passwordless:
-                    out.done.append(DoneItem(app_key, key, str(service),
-                                             "already identity-based: confirm the identity holds the data role",
-                                             tuple(sorted({i.item_id for i in items if i.item_id})),
-                                             tuple(sorted({where_text(i) for i in items}))))
+                    out.done.append(
+                        DoneItem(
+                            app_key,
+                            key,
+                            str(service),
+                            "already identity-based: confirm the identity holds the data role",
+                            tuple(sorted({i.item_id for i in items if i.item_id})),
+                            tuple(sorted({where_text(i) for i in items})),
+                        )
+                    )
                 elif any(i.value_class is ValueClass.DEV_EMULATOR for i in items):
-                    out.review.append(_review(app_key, key, items, service, ReviewReason.DEV_EMULATOR_ONLY,
-                                              "local development / emulator value only: nothing to migrate", False))
+                    out.review.append(
+                        _review(
+                            app_key,
+                            key,
+                            items,
+                            service,
+                            ReviewReason.DEV_EMULATOR_ONLY,
+                            "local development / emulator value only: nothing to migrate",
+                            False,
+                        )
+                    )
                 elif any(i.value_class is ValueClass.PLACEHOLDER for i in items):
-                    out.review.append(_review(app_key, key, items, service, ReviewReason.PLACEHOLDER_ONLY,
-                                              "placeholders only (e.g. .env.example): nothing to migrate; update the "
-                                              "template when the unit moves to the endpoint form", False))
+                    out.review.append(
+                        _review(
+                            app_key,
+                            key,
+                            items,
+                            service,
+                            ReviewReason.PLACEHOLDER_ONLY,
+                            "placeholders only (e.g. .env.example): nothing to migrate; update the "
+                            "template when the unit moves to the endpoint form",
+                            False,
+                        )
+                    )
                 continue
             platform = next((e for i in actionable if (e := cat.platform_exception(i.setting_name))), None)
             if platform is not None:  # a setting the platform reads, with no identity form: it stays
-                out.review.append(_review(app_key, key, items, service, ReviewReason.PLATFORM_EXCEPTION,
-                                          f"keep it: {platform.reason}", False))
+                out.review.append(
+                    _review(
+                        app_key,
+                        key,
+                        items,
+                        service,
+                        ReviewReason.PLATFORM_EXCEPTION,
+                        f"keep it: {platform.reason}",
+                        False,
+                    )
+                )
                 continue
             if all(i.evidence_role is EvidenceRole.CI_SCRIPT for i in actionable):
-                out.review.append(_review(app_key, key, items, service, ReviewReason.CANNOT_MIGRATE,
-                                          cat.CI_PIPELINE_REVIEW, True))
+                out.review.append(
+                    _review(
+                        app_key,
+                        key,
+                        items,
+                        service,
+                        ReviewReason.CANNOT_MIGRATE,
+                        cat.CI_PIPELINE_REVIEW,
+                        True,
+                    )
+                )
                 continue
             entry = cat.CATALOG[service]
             if entry.review_reason:
-                reason = {S.COSMOS_MONGO: ReviewReason.MONGO_API, S.GENERIC: ReviewReason.UNRECOGNISED,
-                          S.COGNITIVE_SERVICES: ReviewReason.NO_SAFE_ROLE}.get(service, ReviewReason.CANNOT_MIGRATE)
+                reason = {
+                    S.COSMOS_MONGO: ReviewReason.MONGO_API,
+                    S.GENERIC: ReviewReason.UNRECOGNISED,
+                    S.COGNITIVE_SERVICES: ReviewReason.NO_SAFE_ROLE,
+                }.get(service, ReviewReason.CANNOT_MIGRATE)
                 out.review.append(_review(app_key, key, items, service, reason, entry.review_reason, True))
                 continue
             resource, endpoint = _resource(entry, items)
@@ -311,7 +433,9 @@ def classify(apps: dict[str, App]) -> Classified:
                 notes = sorted({n for i in items for n in i.notes})
                 if notes:
                     detail += "; notes: " + "; ".join(notes)
-                out.review.append(_review(app_key, key, items, service, ReviewReason.NO_ENDPOINT, detail, True))
+                out.review.append(
+                    _review(app_key, key, items, service, ReviewReason.NO_ENDPOINT, detail, True)
+                )
                 continue
             if service is S.APPLICATION_INSIGHTS:
                 resource = "<application-insights component>"
@@ -319,8 +443,21 @@ def classify(apps: dict[str, App]) -> Classified:
                 resource = "<service principal>"
             facets = _storage_facets(items) if service is S.STORAGE else (Facet.DEFAULT,)
             reads, writes, basis, evidence = _access(items)
-            out.planned[app_key].append(Unit(app_key, key, tuple(items), service, resource, endpoint, facets,
-                                              reads, writes, basis, evidence))
+            out.planned[app_key].append(
+                Unit(
+                    app_key,
+                    key,
+                    tuple(items),
+                    service,
+                    resource,
+                    endpoint,
+                    facets,
+                    reads,
+                    writes,
+                    basis,
+                    evidence,
+                )
+            )
     return out
 
 
@@ -340,19 +477,25 @@ def build_apps(audit: Audit) -> dict[str, App]:
     return apps
 
 
-
 def access_rules(u: Unit) -> tuple[SharedAccessRule, ...]:
     """The shared access rules (Service Bus, Event Hubs) whose keys the unit's connection strings
     hold, each at the level where it lives: its keys are renewed there."""
     if u.service not in (S.SERVICE_BUS, S.EVENT_HUBS) or not u.resource:
         return ()
-    topic = any(cat.TOPIC_HINT_RE.search(i.redacted_preview) for i in u.items if i.evidence_role in CODE_ROLES)
+    topic = any(
+        cat.TOPIC_HINT_RE.search(i.redacted_preview) for i in u.items if i.evidence_role in CODE_ROLES
+    )
     rules: set[SharedAccessRule] = set()
     for i in u.items:
         m = cat.RULE_NAME_RE.search(i.redacted_preview)
         ns = i.endpoint.namespace or ""
-        if (m is None or i.service_type is not u.service or ns.lower() != u.resource.lower()
-                or i.value_class is not ValueClass.SECRET or cat.is_local_endpoint(i.endpoint)):
+        if (
+            m is None
+            or i.service_type is not u.service
+            or ns.lower() != u.resource.lower()
+            or i.value_class is not ValueClass.SECRET
+            or cat.is_local_endpoint(i.endpoint)
+        ):
             continue
         level = cat.rule_level(u.service, m.group(1), i.endpoint.entity, topic)
         entity = i.endpoint.entity if level is not cat.RuleLevel.NAMESPACE else None
@@ -362,18 +505,31 @@ def access_rules(u: Unit) -> tuple[SharedAccessRule, ...]:
 
 def unit_plan(u: Unit) -> UnitPlan:
     """The plan record of a planned unit (what it is, where it is seen, what is left to do by hand)."""
-    notes = sorted({n for i in u.items for n in i.notes}
-                   | {f"{where_text(i)}: {i.value_class.value} value, nothing to migrate (local development or "
-                      "template); DefaultAzureCredential uses the developer's sign-in locally"
-                      for i in u.items if i.value_class in (ValueClass.DEV_EMULATOR, ValueClass.PLACEHOLDER)}
-                   | {f"{where_text(i)}: local development endpoint, not an Azure resource: nothing to migrate"
-                      for i in u.items if i.value_class is not ValueClass.DEV_EMULATOR
-                      and cat.is_local_endpoint(i.endpoint)})
+    notes = sorted(
+        {n for i in u.items for n in i.notes}
+        | {
+            f"{where_text(i)}: {i.value_class.value} value, nothing to migrate (local development or "
+            "template); DefaultAzureCredential uses the developer's sign-in locally"
+            for i in u.items
+            if i.value_class in (ValueClass.DEV_EMULATOR, ValueClass.PLACEHOLDER)
+        }
+        | {
+            f"{where_text(i)}: local development endpoint, not an Azure resource: nothing to migrate"
+            for i in u.items
+            if i.value_class is not ValueClass.DEV_EMULATOR and cat.is_local_endpoint(i.endpoint)
+        }
+    )
     return UnitPlan(
-        unit=u.key, service=str(u.service), resource=u.resource or "", endpoint=u.endpoint,
-        facets=tuple(f.value for f in u.facets), access=Access.WRITE if u.writes else Access.READ,
-        basis=u.basis, access_evidence=u.evidence,
+        unit=u.key,
+        service=str(u.service),
+        resource=u.resource or "",
+        endpoint=u.endpoint,
+        facets=tuple(f.value for f in u.facets),
+        access=Access.WRITE if u.writes else Access.READ,
+        basis=u.basis,
+        access_evidence=u.evidence,
         item_ids=tuple(sorted({i.item_id for i in u.items if i.item_id})),
-        locations=tuple(sorted({where_text(i) for i in u.items})), notes=tuple(notes),
+        locations=tuple(sorted({where_text(i) for i in u.items})),
+        notes=tuple(notes),
         access_rules=access_rules(u),
     )

@@ -28,8 +28,13 @@ def _plain(text: str, style: str = "") -> Text:
 def _render_app(app: AppPlan, console: Console) -> None:
     console.rule(Text(f"{app.app} ({app.kind})", style="bold"))
     ident = app.identity
-    console.print(_plain(f"Identity: {ident.kind.value} {ident.name}"
-                         + (" (exists)" if ident.existing else " (to create/enable)"), "bold"))
+    console.print(
+        _plain(
+            f"Identity: {ident.kind.value} {ident.name}"
+            + (" (exists)" if ident.existing else " (to create/enable)"),
+            "bold",
+        )
+    )
     console.print(_plain(f"  why: {ident.rule}"))
     for a in ident.assumptions:
         console.print(_plain(f"  assumption: {a}", "yellow"))
@@ -49,15 +54,28 @@ def _render_app(app: AppPlan, console: Console) -> None:
         note = g.reason + (f"; narrow to {g.narrower_scope}" if g.narrower_scope else "")
         if g.unverified:
             note += f"; {g.unverified}"
-        grants.add_row(g.principal, g.authorization, g.role, g.role_guid or "-", g.scope,
-                       f"{g.access.value} ({g.basis.value})", note)
+        grants.add_row(
+            g.principal,
+            g.authorization,
+            g.role,
+            g.role_guid or "-",
+            g.scope,
+            f"{g.access.value} ({g.basis.value})",
+            note,
+        )
     console.print(grants)
 
     if app.settings:
         settings = _table("Setting changes", "Stage", "Where", "Slot", "Setting", "Action", "New value")
         for c in app.settings:
-            settings.add_row(c.stage.value, c.where, c.slot or "production", c.setting, c.action.value,
-                             c.value_template or "")
+            settings.add_row(
+                c.stage.value,
+                c.where,
+                c.slot or "production",
+                c.setting,
+                c.action.value,
+                c.value_template or "",
+            )
         console.print(settings)
     if app.code_changes:
         code = _table("Code changes", "Location", "Change", "Evidence")
@@ -97,7 +115,9 @@ def render(plan: Plan, console: Console) -> None:
         console.rule(Text("Needs review", style="bold"))
         review = _table("", "App", "Unit", "Service", "Reason", "Action", "Detail")
         for r in plan.needs_review:
-            review.add_row(r.app, r.unit, r.service, r.reason.value, "yes" if r.action_needed else "no", r.detail)
+            review.add_row(
+                r.app, r.unit, r.service, r.reason.value, "yes" if r.action_needed else "no", r.detail
+            )
         console.print(review)
     if plan.already_passwordless:
         console.rule(Text("Already passwordless", style="bold"))

@@ -35,8 +35,10 @@ class Chart:
 
 def bar_chart(title: str, counts: tuple[Count, ...]) -> Chart:
     top = max((c.count for c in counts), default=0) or 1
-    bars = tuple(Bar(c.label, c.count, i * ROW_HEIGHT, max(1, round(BAR_AREA * c.count / top)))
-                 for i, c in enumerate(counts))
+    bars = tuple(
+        Bar(c.label, c.count, i * ROW_HEIGHT, max(1, round(BAR_AREA * c.count / top)))
+        for i, c in enumerate(counts)
+    )
     return Chart(title=title, bars=bars, height=max(ROW_HEIGHT, len(bars) * ROW_HEIGHT))
 
 
@@ -44,7 +46,12 @@ class HtmlRenderer:
     def render(self, report: Report) -> str:
         from migrate.reports.templating import environment  # jinja2 only when rendering
 
-        charts = (bar_chart("Findings by value class", report.by_value_class),
-                  bar_chart("Findings by service", report.by_service))
-        return environment().get_template("report.html.j2").render(
-            report=report, charts=charts, version=__version__)
+        charts = (
+            bar_chart("Findings by value class", report.by_value_class),
+            bar_chart("Findings by service", report.by_service),
+        )
+        return (
+            environment()
+            .get_template("report.html.j2")
+            .render(report=report, charts=charts, version=__version__)
+        )

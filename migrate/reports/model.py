@@ -130,8 +130,10 @@ def load_report(document: Any) -> Report:
     if not isinstance(document, Mapping):
         raise ReportError("not a secretless document (expected a JSON object)")
     if is_plan(document):
-        raise UnsupportedDocumentError("plan reports are not supported yet: give the scan document "
-                                       "(secretless scan -f json -o audit.json)")
+        raise UnsupportedDocumentError(
+            "plan reports are not supported yet: give the scan document "
+            "(secretless scan -f json -o audit.json)"
+        )
     if document.get("tool") != "secretless" or "items" not in document:
         raise ReportError("not a secretless scan document (no 'tool': 'secretless' and 'items')")
     try:
@@ -140,8 +142,9 @@ def load_report(document: Any) -> Report:
         raise ReportError(f"malformed scan document: {exc}") from None
     items = sorted(audit.items, key=lambda i: i.sort_key())
     skipped = sorted(audit.skipped, key=lambda s: s.sort_key())
-    findings = tuple(Finding(item=i, application=application_of(i), where=location_text(i.location))
-                     for i in items)
+    findings = tuple(
+        Finding(item=i, application=application_of(i), where=location_text(i.location)) for i in items
+    )
     groups: dict[str, list[Finding]] = {}
     for f in findings:
         groups.setdefault(f.application, []).append(f)
@@ -153,8 +156,9 @@ def load_report(document: Any) -> Report:
         skipped=tuple(skipped),
         applications=applications,
         by_service=_counts(Counter(str(f.item.service_type) for f in findings)),
-        by_value_class=_counts(Counter(str(f.item.value_class) for f in findings),
-                               tuple(str(v) for v in VALUE_CLASS_ORDER)),
+        by_value_class=_counts(
+            Counter(str(f.item.value_class) for f in findings), tuple(str(v) for v in VALUE_CLASS_ORDER)
+        ),
         by_application=tuple(Count(a.name, len(a.findings)) for a in applications),
         files_scanned=audit.files_scanned,
         sites=len(audit.sites),

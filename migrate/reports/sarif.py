@@ -49,16 +49,19 @@ def _rule(rid: str, findings: list[Finding]) -> dict[str, Any]:
     service = str(first.service_type)
     short = f"{service}: {kind} instead of a managed identity"
     mi = str(first.can_use_managed_identity)
-    level = min((LEVELS[f.item.value_class] for f in findings),
-                key=("error", "warning", "note").index)
-    text = (f"A {kind} for {service} was found. Managed identity support: {mi}.\n\n"
-            f"How to migrate: {replacement}\n\n"
-            "Then remove the secret from the configuration and rotate it: it stays valid (and in "
-            "the repository history) until rotated.")
-    markdown = (f"A **{kind}** for **{service}** was found (managed identity support: `{mi}`).\n\n"
-                f"**How to migrate:** {replacement}\n\n"
-                "Then remove the secret from the configuration and **rotate it**: it stays valid "
-                "(and in the repository history) until rotated.")
+    level = min((LEVELS[f.item.value_class] for f in findings), key=("error", "warning", "note").index)
+    text = (
+        f"A {kind} for {service} was found. Managed identity support: {mi}.\n\n"
+        f"How to migrate: {replacement}\n\n"
+        "Then remove the secret from the configuration and rotate it: it stays valid (and in "
+        "the repository history) until rotated."
+    )
+    markdown = (
+        f"A **{kind}** for **{service}** was found (managed identity support: `{mi}`).\n\n"
+        f"**How to migrate:** {replacement}\n\n"
+        "Then remove the secret from the configuration and **rotate it**: it stays valid "
+        "(and in the repository history) until rotated."
+    )
     return {
         "id": rid,
         "name": _rule_name(findings[0]),
@@ -80,26 +83,34 @@ def _location(f: Finding) -> dict[str, Any]:
         region: dict[str, Any] = {"startLine": max(1, loc.line)}
         if loc.column:
             region["startColumn"] = loc.column
-        return {"physicalLocation": {
-            "artifactLocation": {"uri": quote(loc.path, safe="/"), "uriBaseId": SRCROOT},
-            "region": region,
-        }}
+        return {
+            "physicalLocation": {
+                "artifactLocation": {"uri": quote(loc.path, safe="/"), "uriBaseId": SRCROOT},
+                "region": region,
+            }
+        }
     assert isinstance(loc, AppServiceLocation)  # noqa: S101 - Location is a closed union
     site = f"{loc.site}/slots/{loc.slot}" if loc.slot else loc.site
-    return {"logicalLocations": [{
-        "name": loc.setting or loc.site,
-        "fullyQualifiedName": f.where,
-        "kind": "resource",
-        "decoratedName": f"/subscriptions/{loc.subscription}/resourceGroups/{loc.resource_group}"
-                         f"/providers/Microsoft.Web/sites/{site}",
-    }]}
+    return {
+        "logicalLocations": [
+            {
+                "name": loc.setting or loc.site,
+                "fullyQualifiedName": f.where,
+                "kind": "resource",
+                "decoratedName": f"/subscriptions/{loc.subscription}/resourceGroups/{loc.resource_group}"
+                f"/providers/Microsoft.Web/sites/{site}",
+            }
+        ]
+    }
 
 
 def _message(f: Finding) -> str:
     i = f.item
     setting = f" in setting {i.setting_name}" if i.setting_name else ""
-    return (f"{i.value_class} {str(i.credential_kind).replace('-', ' ')} for {i.service_type}{setting} "
-            f"({i.evidence_role}). {i.recommended_replacement}")
+    return (
+        f"{i.value_class} {str(i.credential_kind).replace('-', ' ')} for {i.service_type}{setting} "
+        f"({i.evidence_role}). {i.recommended_replacement}"
+    )
 
 
 class SarifRenderer:
@@ -110,36 +121,45 @@ class SarifRenderer:
             by_rule.setdefault(rule_id(f), []).append(f)
         rule_ids = sorted(by_rule)
         index = {rid: n for n, rid in enumerate(rule_ids)}
-        results = [{
-            "ruleId": rule_id(f),
-            "ruleIndex": index[rule_id(f)],
-            "level": LEVELS[f.item.value_class],
-            "message": {"text": _message(f)},
-            "locations": [_location(f)],
-            "partialFingerprints": {"secretlessItemId/v1": f.item.item_id,
-                                    "secretlessValue/v1": f.item.fingerprint},
-            "properties": {
-                "valueClass": str(f.item.value_class),
-                "evidenceRole": str(f.item.evidence_role),
-                "detector": f.item.detector,
-                "confidence": str(f.item.confidence),
-                "canUseManagedIdentity": str(f.item.can_use_managed_identity),
-                "application": f.application,
-            },
-        } for f in findings]
+        results = [
+            {
+                "ruleId": rule_id(f),
+                "ruleIndex": index[rule_id(f)],
+                "level": LEVELS[f.item.value_class],
+                "message": {"text": _message(f)},
+                "locations": [_location(f)],
+                "partialFingerprints": {
+                    "secretlessItemId/v1": f.item.item_id,
+                    "secretlessValue/v1": f.item.fingerprint,
+                },
+                "properties": {
+                    "valueClass": str(f.item.value_class),
+                    "evidenceRole": str(f.item.evidence_role),
+                    "detector": f.item.detector,
+                    "confidence": str(f.item.confidence),
+                    "canUseManagedIdentity": str(f.item.can_use_managed_identity),
+                    "application": f.application,
+                },
+            }
+            for f in findings
+        ]
         doc = {
             "$schema": SARIF_SCHEMA,
             "version": "2.1.0",
-            "runs": [{
-                "tool": {"driver": {
-                    "name": "secretless",
-                    "version": __version__,
-                    "semanticVersion": __version__,
-                    "rules": [_rule(rid, by_rule[rid]) for rid in rule_ids],
-                }},
-                "automationDetails": {"id": "secretless/"},
-                "columnKind": "unicodeCodePoints",
-                "results": results,
-            }],
+            "runs": [
+                {
+                    "tool": {
+                        "driver": {
+                            "name": "secretless",
+                            "version": __version__,
+                            "semanticVersion": __version__,
+                            "rules": [_rule(rid, by_rule[rid]) for rid in rule_ids],
+                        }
+                    },
+                    "automationDetails": {"id": "secretless/"},
+                    "columnKind": "unicodeCodePoints",
+                    "results": results,
+                }
+            ],
         }
         return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

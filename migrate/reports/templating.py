@@ -23,7 +23,7 @@ def markdown_cell(value: object) -> str:
 
 @cache
 def environment() -> Environment:
-    env = Environment(  # noqa: S701 - autoescape is on for HTML via select_autoescape
+    env = Environment(
         loader=FileSystemLoader(str(templates_dir() / "reports")),
         undefined=StrictUndefined,
         autoescape=select_autoescape(["html", "html.j2"]),

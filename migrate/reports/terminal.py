@@ -39,6 +39,7 @@ _CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 def printable(text: str, keep_newlines: bool = False) -> str:
     """`text` with every control character shown as an escape (`\\x1b`), never sent raw."""
+
     def escape(m: re.Match[str]) -> str:
         ch = m.group(0)
         if keep_newlines and ch == "\n":
@@ -87,8 +88,13 @@ def _table(items: list[ConnectionStringAuditItem], width: int) -> Table | None:
         return None
     table = Table(title="secretless scan", expand=False)
     for header, min_width in zip(_HEADERS, mins, strict=True):
-        table.add_column(header, min_width=min_width, max_width=_FOLDING.get(header),
-                         no_wrap=header == "Location", overflow="fold")
+        table.add_column(
+            header,
+            min_width=min_width,
+            max_width=_FOLDING.get(header),
+            no_wrap=header == "Location",
+            overflow="fold",
+        )
     for row in rows:
         table.add_row(*row)
     return table

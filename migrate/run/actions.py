@@ -33,8 +33,12 @@ async def _create_user_identity(_ctx: RunContext, azure: Azure, step: RunStep) -
     assert step.principal is not None  # noqa: S101 - built so by migrate.run.steps
     uai = await azure.ensure_user_identity(step.principal)
     await azure.set_user_identity(step.slot, uai.id, True)
-    return {"identity_id": uai.id, "principal_id": str(uai.principal_id or ""),
-            "client_id": str(uai.client_id or ""), "created": "yes" if uai.created else "existed"}
+    return {
+        "identity_id": uai.id,
+        "principal_id": str(uai.principal_id or ""),
+        "client_id": str(uai.client_id or ""),
+        "created": "yes" if uai.created else "existed",
+    }
 
 
 async def _grant_role(ctx: RunContext, azure: Azure, step: RunStep) -> dict[str, str | list[str]]:
@@ -77,8 +81,10 @@ async def _write_settings(_ctx: RunContext, azure: Azure, step: RunStep) -> dict
     planned = {w.name for w in step.settings}
     lost = sorted(k for k in current if k not in planned and k not in after)
     if lost:
-        raise GateFailed(f"{step.id}: settings {', '.join(lost)} disappeared during the write; "
-                         "someone else changed the app at the same time: check and rerun")
+        raise GateFailed(
+            f"{step.id}: settings {', '.join(lost)} disappeared during the write; "
+            "someone else changed the app at the same time: check and rerun"
+        )
     return {"added": added}
 
 
@@ -112,13 +118,17 @@ async def _disable_identity(_ctx: RunContext, azure: Azure, step: RunStep, _entr
     return ""
 
 
-async def _unassign_user_identity(_ctx: RunContext, azure: Azure, step: RunStep, entry: dict[str, Any]) -> str:
+async def _unassign_user_identity(
+    _ctx: RunContext, azure: Azure, step: RunStep, entry: dict[str, Any]
+) -> str:
     rid = str(entry.get("identity_id") or "") or azure.user_identity_id(step.principal or "")
     await azure.set_user_identity(step.slot, rid, False)
     return f"; the identity {step.principal} itself is kept (delete it by hand if nothing else uses it)"
 
 
-async def _delete_role_assignment(_ctx: RunContext, azure: Azure, step: RunStep, entry: dict[str, Any]) -> str:
+async def _delete_role_assignment(
+    _ctx: RunContext, azure: Azure, step: RunStep, entry: dict[str, Any]
+) -> str:
     assert step.scope is not None  # noqa: S101 - grant steps have a scope
     await azure.delete_role_assignment(step.scope, str(entry.get("assignment", "")))
     return ""
@@ -151,8 +161,10 @@ async def _remove_added_settings(_ctx: RunContext, azure: Azure, step: RunStep, 
     if replaced:
         notes += f"; {', '.join(replaced)} had old values that were never stored: re-enter them by hand"
     if deleted:
-        notes += (f"; {', '.join(deleted)} were deleted from {step.target} and are not restored: production keeps "
-                  "them until the swap, copy them back from there (or from the resource's current keys)")
+        notes += (
+            f"; {', '.join(deleted)} were deleted from {step.target} and are not restored: production keeps "
+            "them until the swap, copy them back from there (or from the resource's current keys)"
+        )
     return notes
 
 

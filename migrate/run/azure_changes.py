@@ -43,13 +43,21 @@ class RoleAssignmentState:
     principal_id: str
 
 
-
 class AppServiceChanges:
     """Reads and writes of one App Service / Functions app (and its slots) and of role assignments."""
 
-    def __init__(self, credential: Any, target: ArmTarget, subscription: str, resource_group: str, site: str,
-                 *, retry_total: int = 3, extra_policies: tuple[Any, ...] = (),
-                 polling_interval: float = 5.0) -> None:
+    def __init__(
+        self,
+        credential: Any,
+        target: ArmTarget,
+        subscription: str,
+        resource_group: str,
+        site: str,
+        *,
+        retry_total: int = 3,
+        extra_policies: tuple[Any, ...] = (),
+        polling_interval: float = 5.0,
+    ) -> None:
         self.credential = credential
         self.target = target
         self.subscription = subscription
@@ -77,7 +85,9 @@ class AppServiceChanges:
             await self._http.close()
 
     def _kwargs(self) -> dict[str, Any]:
-        return client_kwargs(self.target, self._http, retry_total=self.retry_total, policies=self.extra_policies)
+        return client_kwargs(
+            self.target, self._http, retry_total=self.retry_total, policies=self.extra_policies
+        )
 
     @property
     def web(self) -> Any:
@@ -109,7 +119,9 @@ class AppServiceChanges:
         if subscription not in self._resources:
             from azure.mgmt.resource.resources.aio import ResourceManagementClient
 
-            self._resources[subscription] = ResourceManagementClient(self.credential, subscription, **self._kwargs())
+            self._resources[subscription] = ResourceManagementClient(
+                self.credential, subscription, **self._kwargs()
+            )
         return self._resources[subscription]
 
     # ---- generic resources (local auth) --------------------------------------------------------
@@ -127,7 +139,9 @@ class AppServiceChanges:
                     versions = [str(v) for v in t.api_versions or ()]
             ga = sorted((v for v in versions if "preview" not in v.lower()), reverse=True)
             if not ga:
-                raise LookupError(f"{namespace}/{rtype}: the resource provider lists no non-preview api-version")
+                raise LookupError(
+                    f"{namespace}/{rtype}: the resource provider lists no non-preview api-version"
+                )
             self._api_versions[key] = ga[0]
         return self._api_versions[key]
 
@@ -143,8 +157,11 @@ class AppServiceChanges:
 
         subscription = _parse_resource_id(resource_id)[0]
         poller = await self.resource_client(subscription).resources.begin_update_by_id(
-            resource_id, api_version, GenericResource(properties={name: value}),
-            polling_interval=self.polling_interval)
+            resource_id,
+            api_version,
+            GenericResource(properties={name: value}),
+            polling_interval=self.polling_interval,
+        )
         await poller.result()
 
     # ---- identity ------------------------------------------------------------------------------
@@ -154,16 +171,24 @@ class AppServiceChanges:
         site = await (self.web.get_slot(rg, name, slot) if slot else self.web.get(rg, name))
         ident = model_dict(site).get("identity") or {}
         uais = ident.get("userAssignedIdentities") or {}
-        return IdentityState(str(ident.get("type") or "None"), ident.get("principalId"), tuple(sorted(uais)),
-                             tuple((str(rid), (v or {}).get("principalId"), (v or {}).get("clientId"))
-                                   for rid, v in sorted(uais.items())))
+        return IdentityState(
+            str(ident.get("type") or "None"),
+            ident.get("principalId"),
+            tuple(sorted(uais)),
+            tuple(
+                (str(rid), (v or {}).get("principalId"), (v or {}).get("clientId"))
+                for rid, v in sorted(uais.items())
+            ),
+        )
 
     async def site_location(self) -> str:
         return str((await self.web.get(self.resource_group, self.site)).location)
 
     def user_identity_id(self, name: str) -> str:
-        return (f"/subscriptions/{self.subscription}/resourceGroups/{self.resource_group}/providers/"
-                f"Microsoft.ManagedIdentity/userAssignedIdentities/{name}")
+        return (
+            f"/subscriptions/{self.subscription}/resourceGroups/{self.resource_group}/providers/"
+            f"Microsoft.ManagedIdentity/userAssignedIdentities/{name}"
+        )
 
     async def ensure_user_identity(self, name: str) -> UserIdentity:
         """The user-assigned identity `name` in the app's resource group, created (in the app's
@@ -175,11 +200,16 @@ class AppServiceChanges:
         try:
             uai = await self.msi.get(self.resource_group, name)
         except ResourceNotFoundError:
-            uai = await self.msi.create_or_update(self.resource_group, name,
-                                                  Identity(location=await self.site_location()))
+            uai = await self.msi.create_or_update(
+                self.resource_group, name, Identity(location=await self.site_location())
+            )
             created = True
-        return UserIdentity(str(uai.id or self.user_identity_id(name)), uai.principal_id and str(uai.principal_id),
-                            uai.client_id and str(uai.client_id), created)
+        return UserIdentity(
+            str(uai.id or self.user_identity_id(name)),
+            uai.principal_id and str(uai.principal_id),
+            uai.client_id and str(uai.client_id),
+            created,
+        )
 
     async def set_user_identity(self, slot: str | None, resource_id: str, assigned: bool) -> IdentityState:
         """Assign (or unassign) one user-assigned identity, keeping the system-assigned identity and
@@ -235,8 +265,11 @@ class AppServiceChanges:
         from azure.core.exceptions import ResourceExistsError
         from azure.mgmt.authorization.v2022_04_01.models import RoleAssignmentCreateParameters
 
-        params = RoleAssignmentCreateParameters(role_definition_id=self.role_definition_id(role_guid),
-                                                principal_id=principal_id, principal_type="ServicePrincipal")
+        params = RoleAssignmentCreateParameters(
+            role_definition_id=self.role_definition_id(role_guid),
+            principal_id=principal_id,
+            principal_type="ServicePrincipal",
+        )
         try:
             await self.auth.create(scope, name, params)
         except ResourceExistsError:
@@ -252,14 +285,27 @@ class AppServiceChanges:
         """Current app settings ({name: value}) or connection strings ({name: {value, type}})."""
         rg, name, web = self.resource_group, self.site, self.web
         if kind == "connection-string":
-            raw = await (web.list_connection_strings_slot(rg, name, slot) if slot
-                         else web.list_connection_strings(rg, name))
+            raw = await (
+                web.list_connection_strings_slot(rg, name, slot)
+                if slot
+                else web.list_connection_strings(rg, name)
+            )
             props = model_dict(raw).get("properties") or {}
-            return {str(k): {"value": str((v or {}).get("value") or ""), "type": str((v or {}).get("type") or "Custom")}
-                    for k, v in props.items()}
-        raw = await (web.list_application_settings_slot(rg, name, slot) if slot
-                     else web.list_application_settings(rg, name))
-        return {str(k): "" if v is None else str(v) for k, v in (model_dict(raw).get("properties") or {}).items()}
+            return {
+                str(k): {
+                    "value": str((v or {}).get("value") or ""),
+                    "type": str((v or {}).get("type") or "Custom"),
+                }
+                for k, v in props.items()
+            }
+        raw = await (
+            web.list_application_settings_slot(rg, name, slot)
+            if slot
+            else web.list_application_settings(rg, name)
+        )
+        return {
+            str(k): "" if v is None else str(v) for k, v in (model_dict(raw).get("properties") or {}).items()
+        }
 
     async def write_settings(self, slot: str | None, kind: str, props: dict[str, Any]) -> None:
         """Replace the whole set (ARM's PUT semantics): callers pass read-modify-write results only."""
@@ -268,12 +314,18 @@ class AppServiceChanges:
         rg, name, web = self.resource_group, self.site, self.web
         if kind == "connection-string":
             body = ConnectionStringDictionary(properties=props)
-            await (web.update_connection_strings_slot(rg, name, slot, body) if slot
-                   else web.update_connection_strings(rg, name, body))
+            await (
+                web.update_connection_strings_slot(rg, name, slot, body)
+                if slot
+                else web.update_connection_strings(rg, name, body)
+            )
             return
         body2 = StringDictionary(properties=props)
-        await (web.update_application_settings_slot(rg, name, slot, body2) if slot
-               else web.update_application_settings(rg, name, body2))
+        await (
+            web.update_application_settings_slot(rg, name, slot, body2)
+            if slot
+            else web.update_application_settings(rg, name, body2)
+        )
 
     async def sticky_names(self, kind: str) -> set[str]:
         """The slot-sticky ("deployment slot setting") names of this kind (site-wide)."""
@@ -293,10 +345,14 @@ class AppServiceChanges:
         if set(names) <= set(current):
             return
         props[key] = sorted(set(current) | set(names))
-        body = {k: v for k, v in props.items()
-                if k in ("appSettingNames", "connectionStringNames", "azureStorageConfigNames")}
-        await self.web.update_slot_configuration_names(self.resource_group, self.site,
-                                                       SlotConfigNamesResource({"properties": body}))
+        body = {
+            k: v
+            for k, v in props.items()
+            if k in ("appSettingNames", "connectionStringNames", "azureStorageConfigNames")
+        }
+        await self.web.update_slot_configuration_names(
+            self.resource_group, self.site, SlotConfigNamesResource({"properties": body})
+        )
 
     # ---- slot swap -----------------------------------------------------------------------------
 
@@ -305,9 +361,13 @@ class AppServiceChanges:
         settings and connection strings move except slot-sticky ones; identities never swap."""
         from azure.mgmt.web.models import CsmSlotEntity
 
-        poller = await self.web.begin_swap_slot(self.resource_group, self.site, slot,
-                                                CsmSlotEntity(target_slot=target, preserve_vnet=True),
-                                                polling_interval=self.polling_interval)
+        poller = await self.web.begin_swap_slot(
+            self.resource_group,
+            self.site,
+            slot,
+            CsmSlotEntity(target_slot=target, preserve_vnet=True),
+            polling_interval=self.polling_interval,
+        )
         await poller.result()
 
 

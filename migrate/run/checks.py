@@ -42,9 +42,12 @@ async def _role_assignment_exists(ctx: RunContext, azure: Azure, step: RunStep) 
     assert step.scope is not None and step.role_guid is not None  # noqa: S101 - built so by migrate.run.steps
     pid = await ctx.principal_id(azure, step)
     ra = await azure.role_assignment(step.scope, assignment_name(step.scope, pid, step.role_guid))
-    return bool(ra is not None and ra.principal_id == pid
-                and str(ra.role_definition_id).lower().endswith(step.role_guid.lower())
-                and str(ra.scope).lower() == step.scope.lower())
+    return bool(
+        ra is not None
+        and ra.principal_id == pid
+        and str(ra.role_definition_id).lower().endswith(step.role_guid.lower())
+        and str(ra.scope).lower() == step.scope.lower()
+    )
 
 
 def _holds(current: dict[str, Any], w: SettingWrite) -> bool:

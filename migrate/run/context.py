@@ -25,7 +25,9 @@ class Azure(Protocol):
 
     async def role_assignment(self, scope: str, name: str) -> Any: ...
 
-    async def create_role_assignment(self, scope: str, name: str, role_guid: str, principal_id: str) -> bool: ...
+    async def create_role_assignment(
+        self, scope: str, name: str, role_guid: str, principal_id: str
+    ) -> bool: ...
 
     async def delete_role_assignment(self, scope: str, name: str) -> None: ...
 
@@ -43,7 +45,9 @@ class Azure(Protocol):
 
     async def resource_property(self, resource_id: str, api_version: str, name: str) -> Any: ...
 
-    async def set_resource_property(self, resource_id: str, api_version: str, name: str, value: Any) -> None: ...
+    async def set_resource_property(
+        self, resource_id: str, api_version: str, name: str, value: Any
+    ) -> None: ...
 
 
 class GateFailed(MigrateError):
@@ -71,8 +75,10 @@ class RunContext:
             # a user-assigned identity: its principal id comes from the plan or from --set
             if step.principal_id and not unfilled(step.principal_id):
                 return step.principal_id
-            raise GateFailed(f"{step.id}: the principal id of {name} is unknown: pass "
-                             f"--set 'principalId of {name}=<object id>'")
+            raise GateFailed(
+                f"{step.id}: the principal id of {name} is unknown: pass "
+                f"--set 'principalId of {name}=<object id>'"
+            )
         slot = name.split("/slots/")[1] if "/slots/" in name else None
         ident = await azure.identity(slot)
         if not ident.principal_id:
@@ -82,8 +88,13 @@ class RunContext:
 
     def planned_for_slot(self, slot: str | None) -> list[SettingWrite]:
         """The identity-based settings this run's settings steps write into `slot`."""
-        return [w for s in self.steps if s.action is Action.SET_SETTINGS and s.slot == slot
-                for w in s.settings if w.value is not None]
+        return [
+            w
+            for s in self.steps
+            if s.action is Action.SET_SETTINGS and s.slot == slot
+            for w in s.settings
+            if w.value is not None
+        ]
 
 
 def local_auth_target(step: RunStep) -> tuple[str, str, bool]:

@@ -49,9 +49,11 @@ async def health_check(url: str, timeout_s: float = TIMEOUT_S) -> HealthResult:
     origin = _origin(url)
     current = url
     try:
-        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=tls_context(), limit=1),
-                                         timeout=aiohttp.ClientTimeout(total=timeout_s),
-                                         cookie_jar=aiohttp.DummyCookieJar()) as session:
+        async with aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(ssl=tls_context(), limit=1),
+            timeout=aiohttp.ClientTimeout(total=timeout_s),
+            cookie_jar=aiohttp.DummyCookieJar(),
+        ) as session:
             for _hop in range(MAX_REDIRECTS + 1):
                 async with session.get(current, allow_redirects=False) as resp:
                     status = resp.status
@@ -59,8 +61,12 @@ async def health_check(url: str, timeout_s: float = TIMEOUT_S) -> HealthResult:
                 if status in (301, 302, 303, 307, 308) and location:
                     nxt = urljoin(current, location)
                     if _origin(nxt) != origin:
-                        return HealthResult(False, url, f"HTTP {status} redirect to another host or scheme "
-                                                        f"({urlsplit(nxt).hostname}): not followed")
+                        return HealthResult(
+                            False,
+                            url,
+                            f"HTTP {status} redirect to another host or scheme "
+                            f"({urlsplit(nxt).hostname}): not followed",
+                        )
                     current = nxt
                     continue
                 return HealthResult(200 <= status < 300, url, f"HTTP {status}")

@@ -66,15 +66,15 @@ class Undo(enum.StrEnum):
 ACTIONS: dict[Action, str] = {
     Action.ENABLE_IDENTITY: "turn on the system-assigned identity (user-assigned identities are kept)",
     Action.CREATE_USER_IDENTITY: "create the user-assigned identity when missing (azure-mgmt-msi) and assign it to "
-                                 "the site or slot (the system-assigned and other user-assigned identities are kept)",
+    "the site or slot (the system-assigned and other user-assigned identities are kept)",
     Action.GRANT_ROLE: "create an Azure RBAC role assignment for the identity",
     Action.SET_SETTINGS: "read, change and write back app settings or connection strings",
     Action.REMOVE_SETTINGS: "delete secret app settings or connection strings",
     Action.RECHECK: "read back every earlier change from Azure",
     Action.SWAP_SLOTS: "swap a deployment slot into production (settings move unless slot-sticky; identities never "
-                       "move)",
+    "move)",
     Action.DISABLE_LOCAL_AUTH: "turn off key / local auth on the target resource through ARM (api-version read from "
-                               "the resource provider: its newest non-preview one)",
+    "the resource provider: its newest non-preview one)",
     Action.MANUAL: "show what to do by hand and wait for confirmation",
 }
 CHECKS: dict[Check, str] = {
@@ -100,12 +100,40 @@ UNDOS: dict[Undo, str] = {
     Undo.NONE: "nothing to undo",
 }
 # Fields a command template or title may use.
-FIELDS = frozenset({
-    "target", "name", "role", "principal", "resource", "guid", "scope", "cli", "slot", "slot_name", "kind",
-    "kind_cli", "names", "pairs", "settings_flag", "command", "property", "what", "assignment",
-})
-_STEP_KEYS = {"id": str, "stage": str, "title": str, "why": str, "az": list, "action": str, "check": str,
-              "undo": str, "destructive": bool}
+FIELDS = frozenset(
+    {
+        "target",
+        "name",
+        "role",
+        "principal",
+        "resource",
+        "guid",
+        "scope",
+        "cli",
+        "slot",
+        "slot_name",
+        "kind",
+        "kind_cli",
+        "names",
+        "pairs",
+        "settings_flag",
+        "command",
+        "property",
+        "what",
+        "assignment",
+    }
+)
+_STEP_KEYS = {
+    "id": str,
+    "stage": str,
+    "title": str,
+    "why": str,
+    "az": list,
+    "action": str,
+    "check": str,
+    "undo": str,
+    "destructive": bool,
+}
 
 
 class PlaybookError(MigrateError):
@@ -159,7 +187,9 @@ def _check_template(where: str, text: str) -> None:
     except ValueError:
         raise PlaybookError(f"{where}: unbalanced braces") from None
     if unknown:
-        raise PlaybookError(f"{where}: unknown placeholder {{{sorted(unknown)[0]}}} (known: {', '.join(sorted(FIELDS))})")
+        raise PlaybookError(
+            f"{where}: unknown placeholder {{{sorted(unknown)[0]}}} (known: {', '.join(sorted(FIELDS))})"
+        )
 
 
 def _step(where: str, raw: Any) -> PlaybookStep:
@@ -187,12 +217,23 @@ def _step(where: str, raw: Any) -> PlaybookStep:
         try:
             resolved = resolve_command(entry)
         except KeyError:
-            raise PlaybookError(f"{where}.az[{i}]: {entry} is not a command of migrate.plan.catalog") from None
+            raise PlaybookError(
+                f"{where}.az[{i}]: {entry} is not a command of migrate.plan.catalog"
+            ) from None
         _check_template(f"{where}.az[{i}]", resolved)
         commands.append(entry)
     _check_template(f"{where}.title", raw["title"])
-    return PlaybookStep(raw["id"], stage, raw["title"], raw["why"], tuple(commands), Action(raw["action"]),
-                        Check(raw["check"]), Undo(raw["undo"]), raw["destructive"])
+    return PlaybookStep(
+        raw["id"],
+        stage,
+        raw["title"],
+        raw["why"],
+        tuple(commands),
+        Action(raw["action"]),
+        Check(raw["check"]),
+        Undo(raw["undo"]),
+        raw["destructive"],
+    )
 
 
 def parse_playbook(text: str, path: str) -> Playbook:
@@ -241,7 +282,9 @@ def load_bundled() -> dict[str, Playbook]:
     for path in bundled_paths():
         pb = load_playbook(path)
         if pb.service in out:
-            raise PlaybookError(f"{path}: service: {pb.service!r} is already covered by {out[pb.service].path}")
+            raise PlaybookError(
+                f"{path}: service: {pb.service!r} is already covered by {out[pb.service].path}"
+            )
         out[pb.service] = pb
     if "shared" not in out:
         raise PlaybookError("shared.yaml is missing from the bundled playbooks")

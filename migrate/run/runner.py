@@ -62,17 +62,27 @@ def describe(step: RunStep, number: int, total: int, status: str | None) -> list
     """The lines that show one step (dry run and guided run alike)."""
     flag = "  [DESTRUCTIVE]" if step.destructive else ""
     mode = "by hand" if step.action is Action.MANUAL else step.action
-    lines = [f"[{number}/{total}] {step.stage}: {step.title}{flag}",
-             f"    id: {step.id}  ({mode}; check: {step.check}; undo: {step.undo}"
-             + (f"; state: {status}" if status else "") + ")",
-             f"    why: {step.why}"]
+    lines = [
+        f"[{number}/{total}] {step.stage}: {step.title}{flag}",
+        f"    id: {step.id}  ({mode}; check: {step.check}; undo: {step.undo}"
+        + (f"; state: {status}" if status else "")
+        + ")",
+        f"    why: {step.why}",
+    ]
     lines += [f"    $ {c}" for c in step.commands]
     return lines
 
 
 class Runner:
-    def __init__(self, steps: list[RunStep], state: st.RunState, state_path: Path, ui: Ui, options: RunOptions,
-                 app_name: str) -> None:
+    def __init__(
+        self,
+        steps: list[RunStep],
+        state: st.RunState,
+        state_path: Path,
+        ui: Ui,
+        options: RunOptions,
+        app_name: str,
+    ) -> None:
         self.steps = steps
         self.state = state
         self.state_path = state_path
@@ -95,16 +105,25 @@ class Runner:
             result = "gate-failed"
             raise
         finally:
-            log.info("action=%s step=%s target=%s result=%s duration_ms=%d", action, step.id, step.target, result,
-                     int((time.monotonic() - start) * 1000))
+            log.info(
+                "action=%s step=%s target=%s result=%s duration_ms=%d",
+                action,
+                step.id,
+                step.target,
+                result,
+                int((time.monotonic() - start) * 1000),
+            )
 
     async def _fill_client_ids(self, azure: Azure) -> None:
         """`<client-id of NAME>` in a planned setting is the client id of the user-assigned identity NAME
         that an earlier step created and assigned (e.g. AZURE_CLIENT_ID in place of a service principal's):
         read from the site or slot it is assigned to, never guessed; steps whose identity is not there
         yet keep the placeholder (and refuse to run)."""
-        wanted = {(i, s.slot) for i, s in enumerate(self.steps)
-                  if any(p.startswith("client-id of ") for w in s.settings for p in unfilled(w.value))}
+        wanted = {
+            (i, s.slot)
+            for i, s in enumerate(self.steps)
+            if any(p.startswith("client-id of ") for w in s.settings for p in unfilled(w.value))
+        }
         if not wanted:
             return
         client_ids: dict[str | None, dict[str, str]] = {}
@@ -113,12 +132,21 @@ class Runner:
             client_ids[slot] = {uid.lower(): str(cid) for uid, _pid, cid in ident.user_assigned_ids if cid}
         for i, slot in sorted(wanted, key=lambda x: x[0]):
             step = self.steps[i]
-            known = {p: client_ids[slot][rid] for w in step.settings for p in unfilled(w.value)
-                     if p.startswith("client-id of ")
-                     and (rid := azure.user_identity_id(p.removeprefix("client-id of ")).lower()) in client_ids[slot]}
+            known = {
+                p: client_ids[slot][rid]
+                for w in step.settings
+                for p in unfilled(w.value)
+                if p.startswith("client-id of ")
+                and (rid := azure.user_identity_id(p.removeprefix("client-id of ")).lower())
+                in client_ids[slot]
+            }
             if known:  # the same list as the context's: later gates and the verify stage see the value too
-                self.steps[i] = replace(step, settings=tuple(
-                    replace(w, value=fill(w.value, known)) if w.value else w for w in step.settings))
+                self.steps[i] = replace(
+                    step,
+                    settings=tuple(
+                        replace(w, value=fill(w.value, known)) if w.value else w for w in step.settings
+                    ),
+                )
 
     def _require_filled(self, step: RunStep) -> None:
         missing = unfilled(step.scope) + [p for w in step.settings for p in unfilled(w.value)]
@@ -138,10 +166,18 @@ class Runner:
         if not any(s.stage is StageName.VERIFY and s.action is not Action.MANUAL for s in self.steps):
             return "the verify stage is not part of this run"
         for s in self.steps:
-            if s.stage is StageName.VERIFY and s.action is not Action.MANUAL and self.state.status(s.id) not in st.FINISHED:
+            if (
+                s.stage is StageName.VERIFY
+                and s.action is not Action.MANUAL
+                and self.state.status(s.id) not in st.FINISHED
+            ):
                 return f"{s.id} has not passed"
-            if s.stage is StageName.VERIFY and s.action is Action.MANUAL \
-                    and self.state.status(s.id) not in st.FINISHED and not self.options.continue_manual:
+            if (
+                s.stage is StageName.VERIFY
+                and s.action is Action.MANUAL
+                and self.state.status(s.id) not in st.FINISHED
+                and not self.options.continue_manual
+            ):
                 return f"{s.id} is not confirmed"
         return None
 
@@ -150,8 +186,12 @@ class Runner:
         if why_not:
             return why_not
         for s in self.steps:
-            if s.stage is StageName.SWAP and s.action is Action.MANUAL \
-                    and self.state.status(s.id) not in st.FINISHED and not self.options.continue_manual:
+            if (
+                s.stage is StageName.SWAP
+                and s.action is Action.MANUAL
+                and self.state.status(s.id) not in st.FINISHED
+                and not self.options.continue_manual
+            ):
                 return f"{s.id} is not confirmed"
             if s.stage is StageName.SWAP and self.state.status(s.id) not in st.FINISHED:
                 return f"{s.id} (the swap) has not been done"
@@ -184,8 +224,12 @@ class Runner:
             if self.options.continue_manual:
                 self.ui.show("    -> recorded as pending (by hand); continuing (--continue-manual)")
                 return None
-            return RunOutcome(RunStatus.STOPPED, f"{step.id} must be done by hand: do it, then rerun with "
-                                         f"--done {step.id} (or pass --continue-manual)", step.id)
+            return RunOutcome(
+                RunStatus.STOPPED,
+                f"{step.id} must be done by hand: do it, then rerun with "
+                f"--done {step.id} (or pass --continue-manual)",
+                step.id,
+            )
         if self.ui.confirm(f"Done by hand: {step.title}?"):
             self.state.record(step.id, st.DONE)
             self._save()
@@ -203,7 +247,9 @@ class Runner:
                 self.ui.show(line)
             if status in st.FINISHED:
                 self.ui.show("    -> done in an earlier run: skipped")
-                log.info("action=skip step=%s target=%s result=done-earlier duration_ms=0", step.id, step.target)
+                log.info(
+                    "action=skip step=%s target=%s result=done-earlier duration_ms=0", step.id, step.target
+                )
                 continue
             if step.action is Action.MANUAL:
                 outcome = self._manual(step)
@@ -216,11 +262,14 @@ class Runner:
                 self.state.record(step.id, st.FAILED)
                 self._save()
                 return RunOutcome(RunStatus.FAILED, f"gate failed: {exc}; nothing after it ran", step.id)
-            except Exception as exc:  # noqa: BLE001 - any Azure error stops the run with a message, no values
+            except Exception as exc:
                 self.state.record(step.id, st.FAILED)
                 self._save()
-                return RunOutcome(RunStatus.FAILED, f"{step.id} failed: {_describe_error(exc)}; nothing after it ran; "
-                                            "rerun to resume", step.id)
+                return RunOutcome(
+                    RunStatus.FAILED,
+                    f"{step.id} failed: {_describe_error(exc)}; nothing after it ran; rerun to resume",
+                    step.id,
+                )
             if outcome2 is not None:
                 return outcome2
         return RunOutcome(RunStatus.COMPLETED, f"all {total} steps done or recorded")
@@ -247,8 +296,10 @@ class Runner:
             if why_not:
                 raise GateFailed(f"{step.id} turns off local auth but {why_not}")
             rid, name, off = local_auth_target(step)
-            text = (f"Turn off key / local auth on {rid} ({name}={str(off).lower()})? Every client that still "
-                    "uses a key, SAS or connection string with a key loses access.")
+            text = (
+                f"Turn off key / local auth on {rid} ({name}={str(off).lower()})? Every client that still "
+                "uses a key, SAS or connection string with a key loses access."
+            )
             if not self.options.yes and not self.ui.confirm(text):
                 return RunOutcome(RunStatus.STOPPED, f"{step.id}: not confirmed; local auth left on", step.id)
         elif step.destructive:
@@ -257,17 +308,21 @@ class Runner:
                 raise GateFailed(f"{step.id} removes secrets but {why_not}")
             names = ", ".join(w.name for w in step.settings if w.value is None)
             sets = ", ".join(w.name for w in step.settings if w.value is not None)
-            text = (f"Remove {names} from {step.target} of {self.app_name}"
-                    + (f" (and set {sets} in the same write)" if sets else "")
-                    + "? The old values are not kept anywhere.")
+            text = (
+                f"Remove {names} from {step.target} of {self.app_name}"
+                + (f" (and set {sets} in the same write)" if sets else "")
+                + "? The old values are not kept anywhere."
+            )
             if not self.options.yes and not self.ui.confirm(text):
                 return RunOutcome(RunStatus.STOPPED, f"{step.id}: not confirmed; nothing removed", step.id)
         elif step.action is Action.SWAP_SLOTS:
             why_not = self._verify_passed()
             if why_not:
                 raise GateFailed(f"{step.id} changes production but {why_not}")
-            text = (f"{step.title} of {self.app_name}? Production gets the app settings and connection strings of "
-                    f"slot {step.slot} (slot settings and identities stay where they are).")
+            text = (
+                f"{step.title} of {self.app_name}? Production gets the app settings and connection strings of "
+                f"slot {step.slot} (slot settings and identities stay where they are)."
+            )
             if not self.options.yes and not self.ui.confirm(text):
                 return RunOutcome(RunStatus.STOPPED, f"{step.id}: not confirmed; nothing swapped", step.id)
         elif not self.options.yes and not self.ui.confirm(f"Run: {step.title}?"):
@@ -285,11 +340,18 @@ class Runner:
 
         start = time.monotonic()
         result = await health_check(url)
-        log.info("action=health-check step=%s target=%s result=%s duration_ms=%d", step.id, shown(url),
-                 "ok" if result.ok else "gate-failed", int((time.monotonic() - start) * 1000))
+        log.info(
+            "action=health-check step=%s target=%s result=%s duration_ms=%d",
+            step.id,
+            shown(url),
+            "ok" if result.ok else "gate-failed",
+            int((time.monotonic() - start) * 1000),
+        )
         if not result.ok:
-            raise GateFailed(f"{step.id}: health check GET {shown(url)} answered {result.detail} (needs 2xx); "
-                             "nothing is removed or swapped")
+            raise GateFailed(
+                f"{step.id}: health check GET {shown(url)} answered {result.detail} (needs 2xx); "
+                "nothing is removed or swapped"
+            )
         self.ui.show(f"    -> health check GET {shown(url)}: {result.detail}")
 
     # ---- undo ----------------------------------------------------------------------------------
@@ -304,8 +366,11 @@ class Runner:
         if by_hand is not None:
             return RunOutcome(RunStatus.STOPPED, f"{step_id}: {by_hand(step)}", step_id)
         if status != st.DONE:
-            return RunOutcome(RunStatus.STOPPED, f"{step_id}: not done by this tool (state: {status or 'not run'}); "
-                                                 "nothing undone", step_id)
+            return RunOutcome(
+                RunStatus.STOPPED,
+                f"{step_id}: not done by this tool (state: {status or 'not run'}); nothing undone",
+                step_id,
+            )
         if not self.options.yes and not self.ui.confirm(f"Undo {step.title}?"):
             return RunOutcome(RunStatus.STOPPED, f"{step_id}: undo not confirmed", step_id)
         log_name, handler = UNDO_HANDLERS[step.undo]

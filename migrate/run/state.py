@@ -57,9 +57,13 @@ class RunState:
         entry.update({"status": status, "at": now(), **extra})
 
     def to_json(self) -> dict[str, Any]:
-        return {"schema_version": STATE_SCHEMA_VERSION, "tool": "secretless", "app": self.app,
-                "principals": dict(sorted(self.principals.items())),
-                "steps": {k: dict(sorted(v.items())) for k, v in self.steps.items()}}
+        return {
+            "schema_version": STATE_SCHEMA_VERSION,
+            "tool": "secretless",
+            "app": self.app,
+            "principals": dict(sorted(self.principals.items())),
+            "steps": {k: dict(sorted(v.items())) for k, v in self.steps.items()},
+        }
 
 
 def load(path: Path, app: str) -> RunState:
@@ -76,8 +80,11 @@ def load(path: Path, app: str) -> RunState:
     steps_raw, principals_raw = raw.get("steps"), raw.get("principals")
     steps: dict[str, Any] = steps_raw if isinstance(steps_raw, dict) else {}
     principals: dict[str, Any] = principals_raw if isinstance(principals_raw, dict) else {}
-    return RunState(app, {str(k): dict(v) for k, v in steps.items() if isinstance(v, dict)},
-                    {str(k): str(v) for k, v in principals.items()})
+    return RunState(
+        app,
+        {str(k): dict(v) for k, v in steps.items() if isinstance(v, dict)},
+        {str(k): str(v) for k, v in principals.items()},
+    )
 
 
 def save(state: RunState, path: Path) -> None:

@@ -33,8 +33,21 @@ RESOURCE_TYPE_RE = re.compile(r"Microsoft\.[A-Za-z]+(?:/[A-Za-z]+)*", re.I)
 VARIABLE_RE = re.compile(r"\b(variables|parameters)\s*\(\s*'([^']{1,200})'\s*\)", re.I)
 
 # Keys whose string values are structure, never configuration.
-STRUCTURAL_KEYS = frozenset({"type", "apiversion", "location", "kind", "$schema", "contentversion",
-                             "dependson", "condition", "comments", "metadata", "scope"})
+STRUCTURAL_KEYS = frozenset(
+    {
+        "type",
+        "apiversion",
+        "location",
+        "kind",
+        "$schema",
+        "contentversion",
+        "dependson",
+        "condition",
+        "comments",
+        "metadata",
+        "scope",
+    }
+)
 SECURE_TYPES = frozenset({"securestring", "secureobject"})
 SETTING_ARRAYS = frozenset({"appsettings", "connectionstrings"})
 
@@ -113,8 +126,14 @@ class _Scan:
                     elif isinstance(v, JObj):
                         cs_name = f"ConnectionStrings:{name}"
                         for sub, _, sv in v.pairs:
-                            out.append(((*path, key, name, sub), sv,
-                                        cs_name if sub.lower() == "value" else None, child_output))
+                            out.append(
+                                (
+                                    (*path, key, name, sub),
+                                    sv,
+                                    cs_name if sub.lower() == "value" else None,
+                                    child_output,
+                                )
+                            )
                     else:
                         out.append(((*path, key, name), v, f"ConnectionStrings:{name}", child_output))
                 continue
@@ -169,8 +188,9 @@ class _Scan:
         rtype = self.resource_type_in(value)
         found = provider_for(rtype) if rtype else None
         if found is None:
-            service = service_hint(name) or (S.CONTAINER_REGISTRY if func.lower() == "listcredentials"
-                                             else S.GENERIC)
+            service = service_hint(name) or (
+                S.CONTAINER_REGISTRY if func.lower() == "listcredentials" else S.GENERIC
+            )
             kind = K.ADMIN_PASSWORD if service == S.CONTAINER_REGISTRY else K.GENERIC_SECRET
         else:
             service, kind = found
@@ -237,8 +257,9 @@ class _Scan:
             if not value.strip() or value.strip().startswith("["):
                 return  # empty, or an expression such as [newGuid()]
             line = self.line(default)
-            yield Evidence(line=line, role=EvidenceRole.IAC_ASSIGNMENT, name=pname, value=value,
-                           method="secure-default")
+            yield Evidence(
+                line=line, role=EvidenceRole.IAC_ASSIGNMENT, name=pname, value=value, method="secure-default"
+            )
             if classify(value, pname) is not None:
                 return
             value_class = ValueClass.PLACEHOLDER if is_placeholder(value) else ValueClass.SECRET
@@ -257,4 +278,3 @@ class _Scan:
             preview=f"securestring parameter {pname} has a default value",
             method="secure-default",
         )
-

@@ -32,8 +32,7 @@ from scanners.setting_names import IDENTITY_SUFFIXES, identity_suffix, leaf, rul
 S = ServiceType
 K = CredentialKind
 
-OUTPUT_NOTE = ("deployment outputs are stored in the deployment history in clear text: "
-               "do not output keys")
+OUTPUT_NOTE = "deployment outputs are stored in the deployment history in clear text: do not output keys"
 SECURE_OUTPUT_NOTE = "output is marked @secure(): not kept in deployment history, but the key still exists"
 VAULT_COPY_NOTE = "key copied into a Key Vault secret: the key itself still exists"
 
@@ -48,14 +47,18 @@ _TOP_RE = re.compile(
 _KIND_OPENAI_RE = re.compile(r"^\s*kind:\s*'OpenAI'", re.M | re.I)
 _KIND_MONGO_RE = re.compile(r"^\s*kind:\s*'MongoDB'", re.M | re.I)
 
-_FETCH_FUNCS = (r"listKeys|listConnectionStrings|listCredentials|listAdminKeys|listQueryKeys|"
-                r"listAccountSas|listServiceSas|listSecrets|listKeyValue|listAuthKeys")
+_FETCH_FUNCS = (
+    r"listKeys|listConnectionStrings|listCredentials|listAdminKeys|listQueryKeys|"
+    r"listAccountSas|listServiceSas|listSecrets|listKeyValue|listAuthKeys"
+)
 # `sym.listKeys(`
 _METHOD_FETCH_RE = re.compile(r"\b([A-Za-z_]\w*)(?:\[[^\]\n]{0,40}\])?\s*\.\s*(" + _FETCH_FUNCS + r")\s*\(")
 # `listKeys(sym.id, ...)`, `listKeys(resourceId('Microsoft...', ...), ...)`, `listKeys(someId, ...)`
 _FUNC_FETCH_RE = re.compile(r"(?<![.\w])(" + _FETCH_FUNCS + r")\s*\(\s*([^\n]{0,300})")
-_RESOURCE_ID_TYPE_RE = re.compile(r"^\s*(?:\w+\.)?(?:resourceId|extensionResourceId|subscriptionResourceId)\s*\("
-                                  r"[^)]*?'((?:Microsoft|microsoft)\.[A-Za-z]+/[^']+)'")
+_RESOURCE_ID_TYPE_RE = re.compile(
+    r"^\s*(?:\w+\.)?(?:resourceId|extensionResourceId|subscriptionResourceId)\s*\("
+    r"[^)]*?'((?:Microsoft|microsoft)\.[A-Za-z]+/[^']+)'"
+)
 _SYMBOL_ID_RE = re.compile(r"^\s*([A-Za-z_]\w*)(?:\[[^\]\n]{0,40}\])?\.id\b")
 _PLAIN_ARG_RE = re.compile(r"^\s*([A-Za-z_]\w*)\s*[,)]")
 _INSIGHTS_RE = re.compile(
@@ -124,18 +127,37 @@ class BicepHandler:
             kind = LIST_KEYS_KINDS.get(service, K.ACCESS_KEY)
             if fetch.func in ("listAccountSas", "listServiceSas"):
                 kind = K.SAS
-            yield self._materialised(source, text, stmts, starts, fetch.pos, service, kind,
-                                     ValueClass.SECRET, f"{fetch.symbol}.{fetch.func}()",
-                                     "list-keys", fetch.confidence)
+            yield self._materialised(
+                source,
+                text,
+                stmts,
+                starts,
+                fetch.pos,
+                service,
+                kind,
+                ValueClass.SECRET,
+                f"{fetch.symbol}.{fetch.func}()",
+                "list-keys",
+                fetch.confidence,
+            )
 
         for m in _INSIGHTS_RE.finditer(text):
             rtype = types.get(m.group(1))
             if rtype is None or service_for_type(rtype) is not S.APPLICATION_INSIGHTS:
                 continue
-            yield self._materialised(source, text, stmts, starts, m.start(), S.APPLICATION_INSIGHTS,
-                                     K.INSTRUMENTATION_KEY, ValueClass.LOCATOR,
-                                     f"{m.group(1)}.properties.{m.group(2)}", "app-insights",
-                                     Confidence.HIGH)
+            yield self._materialised(
+                source,
+                text,
+                stmts,
+                starts,
+                m.start(),
+                S.APPLICATION_INSIGHTS,
+                K.INSTRUMENTATION_KEY,
+                ValueClass.LOCATOR,
+                f"{m.group(1)}.properties.{m.group(2)}",
+                "app-insights",
+                Confidence.HIGH,
+            )
         for m in _REFERENCE_INSIGHTS_RE.finditer(text):
             arg = m.group(1)
             sm = _SYMBOL_ID_RE.match(arg)
@@ -143,31 +165,60 @@ class BicepHandler:
             rtype = types.get(sm.group(1)) if sm else (rm.group(1) if rm else None)
             if "insights" not in (rtype or arg).lower():
                 continue
-            yield self._materialised(source, text, stmts, starts, m.start(), S.APPLICATION_INSIGHTS,
-                                     K.INSTRUMENTATION_KEY, ValueClass.LOCATOR,
-                                     f"reference().{m.group(2)}", "app-insights", Confidence.HIGH)
+            yield self._materialised(
+                source,
+                text,
+                stmts,
+                starts,
+                m.start(),
+                S.APPLICATION_INSIGHTS,
+                K.INSTRUMENTATION_KEY,
+                ValueClass.LOCATOR,
+                f"reference().{m.group(2)}",
+                "app-insights",
+                Confidence.HIGH,
+            )
 
         for m in _GET_SECRET_RE.finditer(text):
-            if m.group(1) and m.group(1) != "az" and types.get(m.group(1), "microsoft.keyvault/vaults").lower() \
-                    != "microsoft.keyvault/vaults":
+            if (
+                m.group(1)
+                and m.group(1) != "az"
+                and types.get(m.group(1), "microsoft.keyvault/vaults").lower() != "microsoft.keyvault/vaults"
+            ):
                 continue
             secret = re.findall(r"'([A-Za-z0-9-]{1,127})'", m.group(2))
             shown = f"getSecret({secret[-1]})" if secret else "getSecret()"
             target = f"{m.group(1)}.{shown}" if m.group(1) else f"az.{shown}"
-            yield self._materialised(source, text, stmts, starts, m.start(), S.KEY_VAULT,
-                                     K.SECRET_REFERENCE, ValueClass.REFERENCE, target,
-                                     "key-vault-get-secret", Confidence.HIGH)
+            yield self._materialised(
+                source,
+                text,
+                stmts,
+                starts,
+                m.start(),
+                S.KEY_VAULT,
+                K.SECRET_REFERENCE,
+                ValueClass.REFERENCE,
+                target,
+                "key-vault-get-secret",
+                Confidence.HIGH,
+            )
 
         for m in _ACR_ADMIN_RE.finditer(text):
             st = statement_at(stmts, starts, m.start())
             rtype = types.get(st.name, "") if st and st.keyword == "resource" else ""
             if service_for_type(rtype) is not S.CONTAINER_REGISTRY:
                 continue
-            yield Evidence(line=source.line_of(m.start()), role=EvidenceRole.IAC_ASSIGNMENT,
-                           name="adminUserEnabled", service=S.CONTAINER_REGISTRY,
-                           kind=K.ADMIN_PASSWORD, value_class=ValueClass.SECRET,
-                           preview=f"{st.name if st else 'registry'} admin user enabled",
-                           confidence=Confidence.HIGH, method="acr-admin-user")
+            yield Evidence(
+                line=source.line_of(m.start()),
+                role=EvidenceRole.IAC_ASSIGNMENT,
+                name="adminUserEnabled",
+                service=S.CONTAINER_REGISTRY,
+                kind=K.ADMIN_PASSWORD,
+                value_class=ValueClass.SECRET,
+                preview=f"{st.name if st else 'registry'} admin user enabled",
+                confidence=Confidence.HIGH,
+                method="acr-admin-user",
+            )
 
         yield from self._parameters(source, text)
         yield from self._literals(source, text)
@@ -186,7 +237,7 @@ class BicepHandler:
                 rtype = f"{last_full}/{rtype}"  # nested child resource
             types[sym] = rtype
             if service_for_type(rtype) is S.COGNITIVE_SERVICES or service_for_type(rtype) is S.COSMOS_DB:
-                body = text[m.end(): object_end(text, text.find("{", m.end()), 4000)]
+                body = text[m.end() : object_end(text, text.find("{", m.end()), 4000)]
                 if _KIND_OPENAI_RE.search(body):
                     types[sym] = rtype + "#openai"
                 elif _KIND_MONGO_RE.search(body):
@@ -208,7 +259,9 @@ class BicepHandler:
                 continue
             rtype = types.get(sym)
             if rtype is not None:
-                yield _Fetch(m.start(), sym, m.group(2), self._service_of(rtype) or S.GENERIC, Confidence.HIGH)
+                yield _Fetch(
+                    m.start(), sym, m.group(2), self._service_of(rtype) or S.GENERIC, Confidence.HIGH
+                )
             else:
                 yield _Fetch(m.start(), sym, m.group(2), service_from_identifier(sym), Confidence.MEDIUM)
         for m in _FUNC_FETCH_RE.finditer(text):
@@ -217,8 +270,9 @@ class BicepHandler:
             if sm:
                 rtype = types.get(sm.group(1))
                 service = self._service_of(rtype) if rtype else service_from_identifier(sm.group(1))
-                yield _Fetch(m.start(), sm.group(1), func, service,
-                             Confidence.HIGH if rtype else Confidence.MEDIUM)
+                yield _Fetch(
+                    m.start(), sm.group(1), func, service, Confidence.HIGH if rtype else Confidence.MEDIUM
+                )
                 continue
             rm = _RESOURCE_ID_TYPE_RE.match(arg)
             if rm:
@@ -226,8 +280,9 @@ class BicepHandler:
                 continue
             pm = _PLAIN_ARG_RE.match(arg)
             symbol = pm.group(1) if pm else "expression"
-            yield _Fetch(m.start(), symbol, func, service_from_identifier(symbol) if pm else None,
-                         Confidence.MEDIUM)
+            yield _Fetch(
+                m.start(), symbol, func, service_from_identifier(symbol) if pm else None, Confidence.MEDIUM
+            )
 
     def _materialised(
         self,
@@ -250,20 +305,41 @@ class BicepHandler:
             secure = "@secure()" in st.decorators.replace(" ", "")
             if value_class is ValueClass.SECRET:
                 note = SECURE_OUTPUT_NOTE if secure else OUTPUT_NOTE
-            return Evidence(line=line, role=EvidenceRole.IAC_OUTPUT, name=st.name, service=service,
-                            kind=kind, value_class=value_class,
-                            preview=f"output {st.name} = {target}", note=note,
-                            confidence=confidence, method=method)
+            return Evidence(
+                line=line,
+                role=EvidenceRole.IAC_OUTPUT,
+                name=st.name,
+                service=service,
+                kind=kind,
+                value_class=value_class,
+                preview=f"output {st.name} = {target}",
+                note=note,
+                confidence=confidence,
+                method=method,
+            )
         name, context = self._setting_name(text, pos)
         if name is None and st is not None and st.keyword in ("var", "param") and st.name:
             name, context = st.name, st.keyword
-        if st is not None and st.keyword == "resource" and "keyvault/vaults/secrets" in text[st.start: st.start + 200].lower():
+        if (
+            st is not None
+            and st.keyword == "resource"
+            and "keyvault/vaults/secrets" in text[st.start : st.start + 200].lower()
+        ):
             note = VAULT_COPY_NOTE if value_class is ValueClass.SECRET else None
             context = "Key Vault secret"
         preview = f"{context + ' ' if context else ''}{name + ' = ' if name else ''}{target}"
-        return Evidence(line=line, role=EvidenceRole.IAC_ASSIGNMENT, name=name, service=service,
-                        kind=kind, value_class=value_class, preview=preview, note=note,
-                        confidence=confidence, method=method)
+        return Evidence(
+            line=line,
+            role=EvidenceRole.IAC_ASSIGNMENT,
+            name=name,
+            service=service,
+            kind=kind,
+            value_class=value_class,
+            preview=preview,
+            note=note,
+            confidence=confidence,
+            method=method,
+        )
 
     @staticmethod
     def _setting_name(text: str, pos: int) -> tuple[str | None, str | None]:
@@ -285,7 +361,7 @@ class BicepHandler:
 
     @staticmethod
     def _parent_key(text: str, brace: int) -> str | None:
-        head = text[max(0, brace - 200): brace].rstrip()
+        head = text[max(0, brace - 200) : brace].rstrip()
         if head.endswith("["):
             head = head[:-1].rstrip()
         if not head.endswith(":"):
@@ -296,7 +372,9 @@ class BicepHandler:
     def _identity_settings(self, source: SourceFile, text: str, types: dict[str, str]) -> Iterator[Evidence]:
         """Identity-based settings whose value is an expression (literals go to the classifier)."""
         found = [(m.group(1), m.group(2), m.start(2)) for m in _IDENTITY_PAIR_RE.finditer(text)]
-        found += [(m.group(1) or m.group(2), m.group(3), m.start(3)) for m in _IDENTITY_PROP_RE.finditer(text)]
+        found += [
+            (m.group(1) or m.group(2), m.group(3), m.start(3)) for m in _IDENTITY_PROP_RE.finditer(text)
+        ]
         for name, expr, pos in found:
             split = identity_suffix(name)
             if split is None:
@@ -312,10 +390,17 @@ class BicepHandler:
                     service = S.EVENT_HUBS
                 if service is None:
                     service = hinted or (S.STORAGE if leaf(prefix) == "azurewebjobsstorage" else S.GENERIC)
-            yield Evidence(line=source.line_of(pos), role=EvidenceRole.IAC_ASSIGNMENT, name=name,
-                           service=service, kind=K.IDENTITY, value_class=ValueClass.PASSWORDLESS,
-                           preview=f"{name} = {re.sub(r'[^A-Za-z0-9_.()]', '', expr)[:80]}",
-                           confidence=Confidence.HIGH, method="identity-setting")
+            yield Evidence(
+                line=source.line_of(pos),
+                role=EvidenceRole.IAC_ASSIGNMENT,
+                name=name,
+                service=service,
+                kind=K.IDENTITY,
+                value_class=ValueClass.PASSWORDLESS,
+                preview=f"{name} = {re.sub(r'[^A-Za-z0-9_.()]', '', expr)[:80]}",
+                confidence=Confidence.HIGH,
+                method="identity-setting",
+            )
 
     def _literals(self, source: SourceFile, text: str) -> Iterator[Evidence]:
         """String literals assigned to object properties: app settings, connection strings."""
@@ -333,31 +418,58 @@ class BicepHandler:
                     names = direct_matches(text, objects[0], object_end(text, objects[0]), _NAME_PROP_RE)
                     if names:
                         name = names[0].group(1)
-            yield Evidence(line=source.line_of(m.start(3)), role=EvidenceRole.IAC_ASSIGNMENT, name=name,
-                           value=value, method="literal")
+            yield Evidence(
+                line=source.line_of(m.start(3)),
+                role=EvidenceRole.IAC_ASSIGNMENT,
+                name=name,
+                value=value,
+                method="literal",
+            )
 
     def _parameters(self, source: SourceFile, text: str) -> Iterator[Evidence]:
         for m in _SECURE_PARAM_RE.finditer(text):
             name, value = m.group(1), m.group(2)
             line = source.line_of(m.start(1))
-            yield Evidence(line=line, role=EvidenceRole.IAC_ASSIGNMENT, name=name, value=value,
-                           method="secure-param-default")
+            yield Evidence(
+                line=line,
+                role=EvidenceRole.IAC_ASSIGNMENT,
+                name=name,
+                value=value,
+                method="secure-param-default",
+            )
             if not (is_placeholder(value) or is_reference(value) or "${" in value):
-                yield Evidence(line=line, role=EvidenceRole.IAC_ASSIGNMENT, name=name,
-                               service=S.GENERIC, kind=K.PASSWORD, value_class=ValueClass.SECRET,
-                               preview=f"secure parameter {name} has a default value",
-                               confidence=Confidence.HIGH, method="secure-param-default")
+                yield Evidence(
+                    line=line,
+                    role=EvidenceRole.IAC_ASSIGNMENT,
+                    name=name,
+                    service=S.GENERIC,
+                    kind=K.PASSWORD,
+                    value_class=ValueClass.SECRET,
+                    preview=f"secure parameter {name} has a default value",
+                    confidence=Confidence.HIGH,
+                    method="secure-param-default",
+                )
         if source.path.suffix.lower() != ".bicepparam":
             return
         for m in _BICEPPARAM_RE.finditer(text):
             name, value = m.group(1), m.group(2)
             line = source.line_of(m.start(1))
-            yield Evidence(line=line, role=EvidenceRole.IAC_ASSIGNMENT, name=name, value=value,
-                           method="bicepparam")
-            if (_SECRETISH_NAME_RE.search(name) and rule_for(name) is None
-                    and not (is_placeholder(value) or is_reference(value) or "${" in value)):
-                yield Evidence(line=line, role=EvidenceRole.IAC_ASSIGNMENT, name=name,
-                               service=S.GENERIC, kind=K.PASSWORD, value_class=ValueClass.SECRET,
-                               preview=f"parameter {name} is set to a literal value",
-                               confidence=Confidence.MEDIUM, method="bicepparam")
-
+            yield Evidence(
+                line=line, role=EvidenceRole.IAC_ASSIGNMENT, name=name, value=value, method="bicepparam"
+            )
+            if (
+                _SECRETISH_NAME_RE.search(name)
+                and rule_for(name) is None
+                and not (is_placeholder(value) or is_reference(value) or "${" in value)
+            ):
+                yield Evidence(
+                    line=line,
+                    role=EvidenceRole.IAC_ASSIGNMENT,
+                    name=name,
+                    service=S.GENERIC,
+                    kind=K.PASSWORD,
+                    value_class=ValueClass.SECRET,
+                    preview=f"parameter {name} is set to a literal value",
+                    confidence=Confidence.MEDIUM,
+                    method="bicepparam",
+                )

@@ -28,7 +28,9 @@ R = EvidenceRole
 MAX_DECLARATIONS = 300
 
 
-_STRING_RE = re.compile(r"""^(?:"((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)'|`((?:[^`\\$]|\\.|\$(?!\{))*)`)$""", re.S)
+_STRING_RE = re.compile(
+    r"""^(?:"((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)'|`((?:[^`\\$]|\\.|\$(?!\{))*)`)$""", re.S
+)
 
 
 def string_literal(raw: str) -> str | None:
@@ -91,7 +93,9 @@ class CallReader:
             return self._decls[ident]
         if len(self._decls) >= MAX_DECLARATIONS:  # each lookup reads the whole file: bound them
             return None
-        pat = re.compile(self.lang.decl_prefix + re.escape(ident) + r"\b\s*(?::\s*[\w.<>?\[\]| ]+?\s*)?=(?![=>])\s*")
+        pat = re.compile(
+            self.lang.decl_prefix + re.escape(ident) + r"\b\s*(?::\s*[\w.<>?\[\]| ]+?\s*)?=(?![=>])\s*"
+        )
         m = pat.search(self.text)
         found = None
         if m:
@@ -111,7 +115,7 @@ class CallReader:
         env = self.env(raw)
         if env is not None:
             default = None
-            rest = raw[env[2]:].strip()
+            rest = raw[env[2] :].strip()
             dm = self.lang.default_re.match(rest) if rest else None
             if dm:
                 default = string_literal(dm.group(1))
@@ -144,7 +148,7 @@ class CallReader:
             real = offset + off  # "(" replaced "{": same length
             pm = re.match(r"""^["']?([A-Za-z_$][\w$-]*)["']?\s*:\s*""", item)
             if pm:
-                out[pm.group(1)] = self.parse(real + pm.end(), item[pm.end():], depth + 1)
+                out[pm.group(1)] = self.parse(real + pm.end(), item[pm.end() :], depth + 1)
             elif _IDENT_RE.match(item):
                 out[item] = self.parse(real, item, depth + 1)
         return out
@@ -176,29 +180,65 @@ class Reporter:
         self.seen.add(key)
         self.out.append(ev)
 
-    def value(self, arg: Arg, call_line: int, preview_fn: Callable[[str], str], service: ServiceType,
-              kind: CredentialKind, method: str, note: str | None = None) -> None:
+    def value(
+        self,
+        arg: Arg,
+        call_line: int,
+        preview_fn: Callable[[str], str],
+        service: ServiceType,
+        kind: CredentialKind,
+        method: str,
+        note: str | None = None,
+    ) -> None:
         line = self.reader.line(arg.offset) if arg.offset >= 0 else call_line
         preview = preview_fn(arg.shape)
         if arg.kind == "literal" and arg.value is not None:
             self.emit(literal_evidence(line, arg.value, None, service, kind, preview, method, note=note))
         elif arg.kind == "env":
-            self.emit(Evidence(line=line, role=R.CODE_CONSUMER, name=arg.name, service=service, kind=kind,
-                               value_class=V.REFERENCE, preview=preview, method=method, note=note))
+            self.emit(
+                Evidence(
+                    line=line,
+                    role=R.CODE_CONSUMER,
+                    name=arg.name,
+                    service=service,
+                    kind=kind,
+                    value_class=V.REFERENCE,
+                    preview=preview,
+                    method=method,
+                    note=note,
+                )
+            )
             if arg.default:
-                self.emit(literal_evidence(line, arg.default, arg.name, service, kind, preview, method,
-                                           note=note))
+                self.emit(
+                    literal_evidence(line, arg.default, arg.name, service, kind, preview, method, note=note)
+                )
         elif arg.kind == "cred" and arg.cred in PASSWORDLESS_CREDENTIALS:
             self.passwordless(call_line, service, preview, method)
         elif arg.kind == "cred":
             return  # reported where that credential is built
         else:
-            self.emit(Evidence(line=line, role=R.CODE_CONSUMER, service=service, kind=kind,
-                               value_class=V.REFERENCE, preview=preview, method=method, note=note,
-                               confidence=Confidence.LOW))
+            self.emit(
+                Evidence(
+                    line=line,
+                    role=R.CODE_CONSUMER,
+                    service=service,
+                    kind=kind,
+                    value_class=V.REFERENCE,
+                    preview=preview,
+                    method=method,
+                    note=note,
+                    confidence=Confidence.LOW,
+                )
+            )
 
-    def key_credential(self, cls: str, args: list[Arg], line: int, secret_arg: int,
-                       find_service: Callable[[], ServiceType | None]) -> None:
+    def key_credential(
+        self,
+        cls: str,
+        args: list[Arg],
+        line: int,
+        secret_arg: int,
+        find_service: Callable[[], ServiceType | None],
+    ) -> None:
         """Report the secret argument of `new <cls>(...)`, a key credential, for the service it
         is used with (from its context, else from the setting it is read from)."""
         if len(args) <= secret_arg:
@@ -211,8 +251,17 @@ class Reporter:
         self.value(arg, line, lambda s: f"new {cls}({pre}{s})", service, kind, "ctor")
 
     def passwordless(self, line: int, service: ServiceType, preview: str, method: str = "ctor") -> None:
-        self.emit(Evidence(line=line, role=R.CODE_CONSUMER, service=service, kind=K.IDENTITY,
-                           value_class=V.PASSWORDLESS, preview=preview, method=method))
+        self.emit(
+            Evidence(
+                line=line,
+                role=R.CODE_CONSUMER,
+                service=service,
+                kind=K.IDENTITY,
+                value_class=V.PASSWORDLESS,
+                preview=preview,
+                method=method,
+            )
+        )
 
     def lookup(self, offset: int, name: str, shape: str) -> None:
         self.emit(lookup_evidence(self.reader.line(offset), name, shape))

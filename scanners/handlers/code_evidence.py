@@ -36,8 +36,9 @@ def literal_evidence(
     to go on, so it is reported as a consumer whose class says whether it is a placeholder.
     A connection string or URL the classifier does not recognise holds no credential: None."""
     if classify(value, name, service) is not None:
-        return Evidence(line=line, role=role, name=name, value=value, service=service, kind=kind,
-                        method=method, note=note)
+        return Evidence(
+            line=line, role=role, name=name, value=value, service=service, kind=kind, method=method, note=note
+        )
     v = value.strip()
     if is_placeholder(v):
         vc = V.PLACEHOLDER
@@ -48,8 +49,18 @@ def literal_evidence(
     else:
         vc = V.SECRET
     conf = Confidence.MEDIUM if vc is V.SECRET and len(v) >= 16 else Confidence.LOW
-    return Evidence(line=line, role=role, name=name, service=service, kind=kind, value_class=vc,
-                    preview=preview, method=method, note=note, confidence=conf)
+    return Evidence(
+        line=line,
+        role=role,
+        name=name,
+        service=service,
+        kind=kind,
+        value_class=vc,
+        preview=preview,
+        method=method,
+        note=note,
+        confidence=conf,
+    )
 
 
 _NAME_FACTS: dict[str, tuple[ServiceType, CredentialKind]] = {}
@@ -69,5 +80,13 @@ def _name_facts(name: str) -> tuple[ServiceType, CredentialKind]:
 def lookup_evidence(line: int, name: str, preview: str) -> Evidence:
     """A setting / environment lookup in code (method "lookup": linking keeps only relevant ones)."""
     service, kind = _name_facts(name)
-    return Evidence(line=line, role=R.CODE_CONSUMER, name=name, service=service, kind=kind,
-                    value_class=V.REFERENCE, preview=preview, method="lookup")
+    return Evidence(
+        line=line,
+        role=R.CODE_CONSUMER,
+        name=name,
+        service=service,
+        kind=kind,
+        value_class=V.REFERENCE,
+        preview=preview,
+        method="lookup",
+    )

@@ -49,7 +49,9 @@ _FUNCTIONS_FILE_RE = re.compile(
 )
 
 _CTOR_RE = re.compile(
-    r"\bnew\s+(?:[A-Za-z_][\w]*\.)*(" + "|".join(sorted(CSHARP_CLIENTS, key=len, reverse=True)) + r")\s*(?:<[^<>()]*>)?\s*\("
+    r"\bnew\s+(?:[A-Za-z_][\w]*\.)*("
+    + "|".join(sorted(CSHARP_CLIENTS, key=len, reverse=True))
+    + r")\s*(?:<[^<>()]*>)?\s*\("
 )
 _FACTORY_RE = re.compile(
     # at most 8 qualifiers from each word start: linear on `a.a.a.a...`
@@ -62,15 +64,25 @@ _METHOD_RE = re.compile(
 _KEYCRED_RE = re.compile(r"\bnew\s+(?:[\w.]+\.)?(AzureKeyCredential|ApiKeyCredential)\s*\(")
 _CLIENT_SECRET_RE = re.compile(r"\bnew\s+(?:[\w.]+\.)?ClientSecretCredential\s*\(")
 _BINDING_RE = re.compile(
-    r"\[\s*(?:return\s*:\s*)?(" + "|".join(sorted(CSHARP_BINDINGS, key=len, reverse=True)) + r")(?:Attribute)?\s*\("
+    r"\[\s*(?:return\s*:\s*)?("
+    + "|".join(sorted(CSHARP_BINDINGS, key=len, reverse=True))
+    + r")(?:Attribute)?\s*\("
 )
-_CONNECTION_ARG_RE = re.compile(r"""\b(?:Connection|ConnectionStringSetting)\s*=\s*(?:@?"([^"\\\n]{0,200})"|([\w.]+))""")
+_CONNECTION_ARG_RE = re.compile(
+    r"""\b(?:Connection|ConnectionStringSetting)\s*=\s*(?:@?"([^"\\\n]{0,200})"|([\w.]+))"""
+)
 
 
 class _Scan(Arguments):
     def value_or_reference(
-        self, arg: str, line: int, info: ClientInfo, preview: str, method: str,
-        kind: CredentialKind | None = None, literal_is_secret: bool = False,
+        self,
+        arg: str,
+        line: int,
+        info: ClientInfo,
+        preview: str,
+        method: str,
+        kind: CredentialKind | None = None,
+        literal_is_secret: bool = False,
     ) -> Evidence | None:
         """Evidence for the argument that carries the secret (a connection string or a key)."""
         a = self.resolve(arg)
@@ -84,45 +96,93 @@ class _Scan(Arguments):
             if literal_is_secret:
                 if classify(lit, None, info.service) is not None:
                     # A recognisable shape: let the framework classify and fingerprint it.
-                    return Evidence(line=line, role=EvidenceRole.CODE_LITERAL, value=lit,
-                                    service=info.service, kind=kind or info.kind, method=method)
+                    return Evidence(
+                        line=line,
+                        role=EvidenceRole.CODE_LITERAL,
+                        value=lit,
+                        service=info.service,
+                        kind=kind or info.kind,
+                        method=method,
+                    )
                 vc = V.PLACEHOLDER if is_placeholder(lit) else V.SECRET
-                return Evidence(line=line, role=EvidenceRole.CODE_LITERAL, service=info.service,
-                                kind=kind or info.kind, value_class=vc, preview=preview,
-                                confidence=Confidence.HIGH, method=method)
-            return Evidence(line=line, role=EvidenceRole.CODE_LITERAL, value=lit, service=info.service,
-                            method=method)
+                return Evidence(
+                    line=line,
+                    role=EvidenceRole.CODE_LITERAL,
+                    service=info.service,
+                    kind=kind or info.kind,
+                    value_class=vc,
+                    preview=preview,
+                    confidence=Confidence.HIGH,
+                    method=method,
+                )
+            return Evidence(
+                line=line, role=EvidenceRole.CODE_LITERAL, value=lit, service=info.service, method=method
+            )
         lk = self.lookup_in(a)
         return Evidence(
-            line=line, role=EvidenceRole.CODE_CONSUMER, name=lk[0] if lk else None,
-            service=info.service, kind=kind or info.kind, value_class=V.REFERENCE, preview=preview,
+            line=line,
+            role=EvidenceRole.CODE_CONSUMER,
+            name=lk[0] if lk else None,
+            service=info.service,
+            kind=kind or info.kind,
+            value_class=V.REFERENCE,
+            preview=preview,
             method=method,
         )
 
-    def client(self, type_name: str, info: ClientInfo, args: list[str], offset: int,
-               method: str) -> Iterator[Evidence]:
+    def client(
+        self, type_name: str, info: ClientInfo, args: list[str], offset: int, method: str
+    ) -> Iterator[Evidence]:
         line = self.line(offset)
         head = {"ctor": f"new {type_name}", "call": f".{type_name}"}.get(method, type_name)
         preview = self.preview(head, args)
         if not args or not args[0]:
             return
         if info.service == S.KEY_VAULT:
-            yield Evidence(line=line, role=EvidenceRole.CODE_CONSUMER, service=S.KEY_VAULT, kind=K.IDENTITY,
-                           value_class=V.PASSWORDLESS, preview=preview, method=method,
-                           note="Key Vault client: reads secrets with a token credential")
+            yield Evidence(
+                line=line,
+                role=EvidenceRole.CODE_CONSUMER,
+                service=S.KEY_VAULT,
+                kind=K.IDENTITY,
+                value_class=V.PASSWORDLESS,
+                preview=preview,
+                method=method,
+                note="Key Vault client: reads secrets with a token credential",
+            )
             return
         if info.kind is K.IDENTITY:
-            yield Evidence(line=line, role=EvidenceRole.CODE_CONSUMER, service=info.service, kind=K.IDENTITY,
-                           value_class=V.PASSWORDLESS, preview=preview, method=method)
+            yield Evidence(
+                line=line,
+                role=EvidenceRole.CODE_CONSUMER,
+                service=info.service,
+                kind=K.IDENTITY,
+                value_class=V.PASSWORDLESS,
+                preview=preview,
+                method=method,
+            )
             return
         if any(self.is_token_credential(a) for a in args[1:]):
-            yield Evidence(line=line, role=EvidenceRole.CODE_CONSUMER, service=info.service, kind=K.IDENTITY,
-                           value_class=V.PASSWORDLESS, preview=preview, method=method)
+            yield Evidence(
+                line=line,
+                role=EvidenceRole.CODE_CONSUMER,
+                service=info.service,
+                kind=K.IDENTITY,
+                value_class=V.PASSWORDLESS,
+                preview=preview,
+                method=method,
+            )
             return
         if info.service == S.REDIS and "ConfigureForAzure" in self.text:
-            yield Evidence(line=line, role=EvidenceRole.CODE_CONSUMER, service=S.REDIS, kind=K.IDENTITY,
-                           value_class=V.PASSWORDLESS, preview=preview, method=method,
-                           note="configured with ConfigureForAzureWithTokenCredentialAsync")
+            yield Evidence(
+                line=line,
+                role=EvidenceRole.CODE_CONSUMER,
+                service=S.REDIS,
+                kind=K.IDENTITY,
+                value_class=V.PASSWORDLESS,
+                preview=preview,
+                method=method,
+                note="configured with ConfigureForAzureWithTokenCredentialAsync",
+            )
             return
         for a in args[1:]:
             cred = self.key_credential(a)
@@ -135,16 +195,20 @@ class _Scan(Arguments):
             inner = parts[0] if parts else []
             if not inner:
                 continue
-            kind = K.SAS if m.group(1) == "AzureSasCredential" else (
-                K.ACCOUNT_KEY if "SharedKey" in m.group(1) else info.kind)
+            kind = (
+                K.SAS
+                if m.group(1) == "AzureSasCredential"
+                else (K.ACCOUNT_KEY if "SharedKey" in m.group(1) else info.kind)
+            )
             ev = self.value_or_reference(inner[-1], line, info, preview, method, kind, literal_is_secret=True)
             if ev is not None:
                 yield ev
             return
         # A key passed as a plain string (CosmosClient(endpoint, authKey)).
         if info.service == S.COSMOS_DB and len(args) >= 2 and not re.search(r"option", args[1], re.I):
-            ev = self.value_or_reference(args[1], line, info, preview, method, K.ACCOUNT_KEY,
-                                         literal_is_secret=True)
+            ev = self.value_or_reference(
+                args[1], line, info, preview, method, K.ACCOUNT_KEY, literal_is_secret=True
+            )
             if ev is not None:
                 yield ev
             return
@@ -155,11 +219,22 @@ class _Scan(Arguments):
         ev = self.value_or_reference(args[idx], line, info, preview, method)
         if ev is None:
             return
-        if ev.value is None and (NEW_RE.match(conn) or re.search(r"uri|url|endpoint", conn, re.I)) \
-                and info.service == S.STORAGE:
-            ev = Evidence(line=line, role=EvidenceRole.CODE_CONSUMER, name=ev.name, service=S.STORAGE,
-                          kind=K.SAS, value_class=V.REFERENCE, preview=preview, method=method,
-                          note="a URI without a credential: it may carry a SAS token")
+        if (
+            ev.value is None
+            and (NEW_RE.match(conn) or re.search(r"uri|url|endpoint", conn, re.I))
+            and info.service == S.STORAGE
+        ):
+            ev = Evidence(
+                line=line,
+                role=EvidenceRole.CODE_CONSUMER,
+                name=ev.name,
+                service=S.STORAGE,
+                kind=K.SAS,
+                value_class=V.REFERENCE,
+                preview=preview,
+                method=method,
+                note="a URI without a credential: it may carry a SAS token",
+            )
         yield ev
 
     def run(self) -> Iterator[Evidence]:
@@ -184,8 +259,10 @@ class _Scan(Arguments):
                 name = f"{m.group(2)}.FromConnectionString"
                 base = m.group(2)
                 info = CSHARP_CLIENTS.get(base) or ClientInfo(
-                    service_hint(base) or (S.STORAGE if re.search(r"blob|queue|table|storage|file", base, re.I)
-                                           else S.GENERIC), K.CONNECTION_STRING)
+                    service_hint(base)
+                    or (S.STORAGE if re.search(r"blob|queue|table|storage|file", base, re.I) else S.GENERIC),
+                    K.CONNECTION_STRING,
+                )
             consumed.append((m.start(), end))
             yield from self.client(name, info, args, m.start(), "factory")
         for m in _METHOD_RE.finditer(text):
@@ -202,9 +279,14 @@ class _Scan(Arguments):
             if len(args) < 3:
                 continue
             info = ClientInfo(S.ENTRA_ID, K.CLIENT_SECRET)
-            ev = self.value_or_reference(args[2], self.line(m.start()), info,
-                                         self.preview("new ClientSecretCredential", args), "ctor",
-                                         literal_is_secret=True)
+            ev = self.value_or_reference(
+                args[2],
+                self.line(m.start()),
+                info,
+                self.preview("new ClientSecretCredential", args),
+                "ctor",
+                literal_is_secret=True,
+            )
             if ev is not None:
                 yield ev
         for m in _KEYCRED_RE.finditer(text):
@@ -221,15 +303,28 @@ class _Scan(Arguments):
                     service = svc
                     break
             info = ClientInfo(service, K.API_KEY)
-            ev = self.value_or_reference(args[0], self.line(m.start()), info,
-                                         self.preview(f"new {m.group(1)}", args), "ctor",
-                                         literal_is_secret=True)
+            ev = self.value_or_reference(
+                args[0],
+                self.line(m.start()),
+                info,
+                self.preview(f"new {m.group(1)}", args),
+                "ctor",
+                literal_is_secret=True,
+            )
             if ev is not None:
                 if ev.name and service == S.GENERIC:
                     hinted = service_hint(ev.name)
                     if hinted:
-                        ev = Evidence(line=ev.line, role=ev.role, name=ev.name, service=hinted, kind=ev.kind,
-                                      value_class=ev.value_class, preview=ev.preview, method=ev.method)
+                        ev = Evidence(
+                            line=ev.line,
+                            role=ev.role,
+                            name=ev.name,
+                            service=hinted,
+                            kind=ev.kind,
+                            value_class=ev.value_class,
+                            preview=ev.preview,
+                            method=ev.method,
+                        )
                 yield ev
         yield from self.bindings()
         yield from self.lookups()
@@ -260,8 +355,13 @@ class _Scan(Arguments):
             if name is None and shown == "default connection":
                 continue  # no connection named and no documented default
             yield Evidence(
-                line=self.line(m.start()), role=EvidenceRole.CODE_CONSUMER, name=name, service=service,
-                kind=K.CONNECTION_STRING, value_class=V.REFERENCE, preview=f"[{attr}({shown})]",
+                line=self.line(m.start()),
+                role=EvidenceRole.CODE_CONSUMER,
+                name=name,
+                service=service,
+                kind=K.CONNECTION_STRING,
+                value_class=V.REFERENCE,
+                preview=f"[{attr}({shown})]",
                 method="binding",
             )
 
@@ -272,9 +372,14 @@ class _Scan(Arguments):
                 continue
             name, preview = got
             yield Evidence(
-                line=self.line(m.start()), role=EvidenceRole.CODE_CONSUMER, name=name,
-                service=service_hint(name) or S.GENERIC, kind=K.CONNECTION_STRING, value_class=V.REFERENCE,
-                preview=preview, method="lookup",
+                line=self.line(m.start()),
+                role=EvidenceRole.CODE_CONSUMER,
+                name=name,
+                service=service_hint(name) or S.GENERIC,
+                kind=K.CONNECTION_STRING,
+                value_class=V.REFERENCE,
+                preview=preview,
+                method="lookup",
             )
 
 
@@ -286,4 +391,3 @@ class CSharpHandler:
 
     def scan(self, source: SourceFile) -> Iterator[Evidence]:
         yield from _Scan(source).run()
-

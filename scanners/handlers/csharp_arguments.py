@@ -153,7 +153,8 @@ class Arguments:
         if _IDENT_RE.match(a):
             low = a.lower()
             return ("credential" in low or low.endswith("cred")) and not any(
-                w in low for w in ("key", "sas", "shared", "apikey"))
+                w in low for w in ("key", "sas", "shared", "apikey")
+            )
         return False
 
     def key_credential(self, arg: str) -> str | None:

@@ -29,7 +29,7 @@ def parse_dotenv(text: str) -> list[Entry]:
         if not m or raw.lstrip().startswith("#"):
             continue
         key = m.group("key")
-        rest = raw[m.end():]
+        rest = raw[m.end() :]
         value: str | None = None
         if rest[:1] in ('"', "'", "`"):
             quoted = _quoted(rest, lines, i)

@@ -44,7 +44,10 @@ def parse_ini(text: str) -> list[Entry]:
         heads.append((idx + 1, name))
         values.append([_INLINE_COMMENT_RE.sub("", km.group("value")).strip()])
         open_entry = True
-    return [(line_no, name, _unquote("\n".join(parts).strip())) for (line_no, name), parts in zip(heads, values, strict=True)]
+    return [
+        (line_no, name, _unquote("\n".join(parts).strip()))
+        for (line_no, name), parts in zip(heads, values, strict=True)
+    ]
 
 
 def _unquote(value: str) -> str:

@@ -26,7 +26,9 @@ _JAVA = Language(
     env_patterns=(
         re.compile(r"""^System\s*\.\s*getenv\s*\(\s*"(?P<name>[^"]+)"\s*\)"""),
         re.compile(r"""^System\s*\.\s*getProperty\s*\(\s*"(?P<name>[^"]+)"\s*\)"""),
-        re.compile(r"""^(?:env|environment|this\.env)\s*\.\s*(?:getProperty|getRequiredProperty)\s*\(\s*"(?P<name>[^"]+)"\s*\)"""),
+        re.compile(
+            r"""^(?:env|environment|this\.env)\s*\.\s*(?:getProperty|getRequiredProperty)\s*\(\s*"(?P<name>[^"]+)"\s*\)"""
+        ),
     ),
     default_re=re.compile(r"""^\?:\s*("(?:[^"\\]|\\.)*")"""),
     decl_prefix=r"(?:\b(?:String|var|val|final|const)\s+|\bString\s*\??\s+)",
@@ -38,9 +40,7 @@ _KEYWORDS_RE = re.compile(
 )
 
 _BUILDER_RE = re.compile(r"(?:\bnew\s+)?\b(?P<cls>[A-Z]\w*Builder)\s*\(\s*\)")
-_METHOD_RE = re.compile(
-    r"\.\s*(?P<m>connectionString|key|credential|clientSecret|sasToken|password)\s*\("
-)
+_METHOD_RE = re.compile(r"\.\s*(?P<m>connectionString|key|credential|clientSecret|sasToken|password)\s*\(")
 _NEW_RE = re.compile(r"(?:\bnew\s+)?\b(?P<cls>" + "|".join(JAVA_KEY_CREDENTIALS) + r")\s*\(")
 _CREDENTIAL_VAR_RE = re.compile(r"\.\s*credential\s*\(\s*(\w+)\s*\)")
 _DRIVER_RE = re.compile(r"\bDriverManager\s*\.\s*getConnection\s*\(")
@@ -50,6 +50,8 @@ _VALUE_FIELD_RE = re.compile(
     r"""@Value\s*\(\s*"\$\{([^}:"]+)(?::[^}"]*)?\}"\s*\)\s*(?:(?:private|protected|public|final|lateinit|var|val)\s+)*"""
     r"""(?:[\w<>?.]+\s+)?(\w+)"""
 )
+
+
 def _builder_service(cls: str) -> ServiceType | None:
     base = cls[: -len("Builder")] if cls.endswith("Builder") else cls
     if base == "ConfigurationClient":
@@ -114,32 +116,48 @@ class _JavaScan:
         arg = args[0]
         if builder == "ClientSecretCredentialBuilder":
             if meth == "clientSecret":
-                self.rep.value(arg, line, lambda s: f"new ClientSecretCredentialBuilder().clientSecret({s})",
-                               S.ENTRA_ID, K.CLIENT_SECRET, "builder")
+                self.rep.value(
+                    arg,
+                    line,
+                    lambda s: f"new ClientSecretCredentialBuilder().clientSecret({s})",
+                    S.ENTRA_ID,
+                    K.CLIENT_SECRET,
+                    "builder",
+                )
             return
         service = _builder_service(builder)
         if service is None:
             return
         if meth == "connectionString":
-            self.rep.value(arg, line, lambda s: f"new {builder}().connectionString({s})", service,
-                           K.CONNECTION_STRING, "builder")
+            self.rep.value(
+                arg,
+                line,
+                lambda s: f"new {builder}().connectionString({s})",
+                service,
+                K.CONNECTION_STRING,
+                "builder",
+            )
         elif meth == "key" and service == S.COSMOS_DB:
-            self.rep.value(arg, line, lambda s: f"new {builder}().key({s})", service, K.ACCOUNT_KEY, "builder")
+            self.rep.value(
+                arg, line, lambda s: f"new {builder}().key({s})", service, K.ACCOUNT_KEY, "builder"
+            )
         elif meth == "sasToken":
             self.rep.value(arg, line, lambda s: f"new {builder}().sasToken({s})", service, K.SAS, "builder")
         elif meth == "password" and service == S.REDIS:
-            self.rep.value(arg, line, lambda s: f"new {builder}().password({s})", service, K.ACCESS_KEY,
-                           "builder")
+            self.rep.value(
+                arg, line, lambda s: f"new {builder}().password({s})", service, K.ACCESS_KEY, "builder"
+            )
         elif meth == "credential":
             for a in args:
                 cred = self._credential_class(a)
                 if cred in JAVA_PASSWORDLESS_CREDENTIALS:
-                    self.rep.passwordless(line, service,
-                                          f"new {builder}().credential(new {cred}Builder().build())", "builder")
+                    self.rep.passwordless(
+                        line, service, f"new {builder}().credential(new {cred}Builder().build())", "builder"
+                    )
                     return
 
     def _credential_class(self, arg: Arg) -> str | None:
-        raw = self.text[arg.offset: arg.offset + 200]
+        raw = self.text[arg.offset : arg.offset + 200]
         if arg.kind == "ident" and arg.name:
             decl = self.reader.declaration(arg.name)
             raw = decl[1] if decl else raw
@@ -150,8 +168,13 @@ class _JavaScan:
         cls = m.group("cls")
         args = self.args(m.end() - 1)
         if args:
-            self.rep.key_credential(cls, args, self.reader.line(m.start()), JAVA_KEY_CREDENTIALS[cls],
-                                    lambda: self._key_service(m.start()))
+            self.rep.key_credential(
+                cls,
+                args,
+                self.reader.line(m.start()),
+                JAVA_KEY_CREDENTIALS[cls],
+                lambda: self._key_service(m.start()),
+            )
 
     def _key_service(self, offset: int) -> ServiceType | None:
         builder = self.builder_before(offset)
@@ -159,7 +182,7 @@ class _JavaScan:
         return service if service is not None else self._service_by_variable(offset)
 
     def _service_by_variable(self, offset: int) -> ServiceType | None:
-        head = self.text[max(0, offset - 200): offset]
+        head = self.text[max(0, offset - 200) : offset]
         vm = re.search(r"\b(\w+)\s*(?::\s*[\w<>?]+\s*)?=\s*(?:new\s+)?$", head)
         if not vm:
             return None
@@ -180,16 +203,35 @@ class _JavaScan:
         service = S.GENERIC
         if url.kind == "literal" and url.value:
             low = url.value.lower()
-            service = (S.SQL if "sqlserver" in low else S.POSTGRESQL if "postgres" in low
-                       else S.MYSQL if "mysql" in low else S.GENERIC)
+            service = (
+                S.SQL
+                if "sqlserver" in low
+                else S.POSTGRESQL
+                if "postgres" in low
+                else S.MYSQL
+                if "mysql" in low
+                else S.GENERIC
+            )
         elif url.kind == "env":
             service = service_from_setting(url)
         if url.kind in ("literal", "env"):
-            self.rep.value(url, line, lambda s: f"DriverManager.getConnection({s}, ...)", service,
-                           K.CONNECTION_STRING, "jdbc")
+            self.rep.value(
+                url,
+                line,
+                lambda s: f"DriverManager.getConnection({s}, ...)",
+                service,
+                K.CONNECTION_STRING,
+                "jdbc",
+            )
         if len(args) >= 3:
-            self.rep.value(args[2], line, lambda s: f"DriverManager.getConnection(url, user, {s})", service,
-                           K.PASSWORD, "jdbc")
+            self.rep.value(
+                args[2],
+                line,
+                lambda s: f"DriverManager.getConnection(url, user, {s})",
+                service,
+                K.PASSWORD,
+                "jdbc",
+            )
 
 
 class JavaHandler:
@@ -202,4 +244,3 @@ class JavaHandler:
         if not _KEYWORDS_RE.search(source.text):
             return iter(())
         return iter(_JavaScan(source).run())
-

@@ -75,8 +75,8 @@ def _unescape_properties(s: str) -> str:
         c = s[i]
         if c == "\\" and i + 1 < len(s):
             nxt = s[i + 1]
-            if nxt == "u" and re.fullmatch(r"[0-9a-fA-F]{4}", s[i + 2: i + 6]):
-                out.append(chr(int(s[i + 2: i + 6], 16)))
+            if nxt == "u" and re.fullmatch(r"[0-9a-fA-F]{4}", s[i + 2 : i + 6]):
+                out.append(chr(int(s[i + 2 : i + 6], 16)))
                 i += 6
                 continue
             out.append(_PROP_ESCAPES.get(nxt, nxt))

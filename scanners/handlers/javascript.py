@@ -94,15 +94,21 @@ class _JsScan:
         if not args:
             return
         line = self.reader.line(m.start())
-        self.rep.value(args[0], line, lambda s: f"{cls}.fromConnectionString({s})", service,
-                       K.CONNECTION_STRING, "from-connection-string")
+        self.rep.value(
+            args[0],
+            line,
+            lambda s: f"{cls}.fromConnectionString({s})",
+            service,
+            K.CONNECTION_STRING,
+            "from-connection-string",
+        )
 
     def service_around(self, offset: int, var: str | None) -> ServiceType | None:
         cls = self.ctx.around(offset) or (self.ctx.by_var.get(var) if var else None)
         return service_for_class(cls) if cls else None
 
     def _assigned_var(self, offset: int) -> str | None:
-        head = self.text[max(0, offset - 200):offset]
+        head = self.text[max(0, offset - 200) : offset]
         vm = re.search(r"\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*(?::\s*[\w<>]+\s*)?=\s*$", head)
         return vm.group(1) if vm else None
 
@@ -112,14 +118,25 @@ class _JsScan:
         if cls in ("ClientSecretCredential",):
             args = self._args(m)
             if args and len(args) >= 3:
-                self.rep.value(args[2], line, lambda s: f"new ClientSecretCredential(..., ..., {s})",
-                               S.ENTRA_ID, K.CLIENT_SECRET, "ctor")
+                self.rep.value(
+                    args[2],
+                    line,
+                    lambda s: f"new ClientSecretCredential(..., ..., {s})",
+                    S.ENTRA_ID,
+                    K.CLIENT_SECRET,
+                    "ctor",
+                )
             return
         if cls in JAVASCRIPT_KEY_CREDENTIALS:
             args = self._args(m)
             if args:
-                self.rep.key_credential(cls, args, line, JAVASCRIPT_KEY_CREDENTIALS[cls],
-                                        lambda: self.service_around(m.start(), self._assigned_var(m.start())))
+                self.rep.key_credential(
+                    cls,
+                    args,
+                    line,
+                    JAVASCRIPT_KEY_CREDENTIALS[cls],
+                    lambda: self.service_around(m.start(), self._assigned_var(m.start())),
+                )
             return
         if cls == "AzureOpenAI":
             self.azure_openai(m, line)
@@ -138,43 +155,84 @@ class _JsScan:
         if cls == "CosmosClient" and args and args[0].kind == "object" and args[0].props is not None:
             props = args[0].props
             if "key" in props:
-                self.rep.value(props["key"], line, lambda s: f"new CosmosClient({{ endpoint, key: {s} }})",
-                               S.COSMOS_DB, K.ACCOUNT_KEY, "ctor")
+                self.rep.value(
+                    props["key"],
+                    line,
+                    lambda s: f"new CosmosClient({{ endpoint, key: {s} }})",
+                    S.COSMOS_DB,
+                    K.ACCOUNT_KEY,
+                    "ctor",
+                )
             elif "aadCredentials" in props:
                 c = props["aadCredentials"]
                 if c.kind != "cred" or c.cred in PASSWORDLESS_CREDENTIALS:
                     self.rep.passwordless(line, S.COSMOS_DB, "new CosmosClient({ endpoint, aadCredentials })")
             elif "connectionString" in props:
-                self.rep.value(props["connectionString"], line,
-                               lambda s: f"new CosmosClient({{ connectionString: {s} }})",
-                               S.COSMOS_DB, K.CONNECTION_STRING, "ctor")
+                self.rep.value(
+                    props["connectionString"],
+                    line,
+                    lambda s: f"new CosmosClient({{ connectionString: {s} }})",
+                    S.COSMOS_DB,
+                    K.CONNECTION_STRING,
+                    "ctor",
+                )
             return
         conn_idx = JAVASCRIPT_CONNECTION_STRING_ARG.get(cls)
         if conn_idx is None or conn_idx >= len(args):
             return
-        self.rep.value(args[conn_idx], line, lambda s: f"new {cls}({s}{', ...' if len(args) > 1 else ''})",
-                       service, K.CONNECTION_STRING, "ctor")
+        self.rep.value(
+            args[conn_idx],
+            line,
+            lambda s: f"new {cls}({s}{', ...' if len(args) > 1 else ''})",
+            service,
+            K.CONNECTION_STRING,
+            "ctor",
+        )
 
     def azure_openai(self, m: re.Match[str], line: int) -> None:
         args = self._args(m)
         props = args[0].props if args and args[0].kind == "object" else None
         if props is None:
             if not args:
-                self.rep.emit(Evidence(line=line, role=R.CODE_CONSUMER, name="AZURE_OPENAI_API_KEY",
-                                       service=S.OPENAI, kind=K.API_KEY, value_class=V.REFERENCE,
-                                       preview="new AzureOpenAI()", method="ctor",
-                                       note="no apiKey option: the client reads AZURE_OPENAI_API_KEY"))
+                self.rep.emit(
+                    Evidence(
+                        line=line,
+                        role=R.CODE_CONSUMER,
+                        name="AZURE_OPENAI_API_KEY",
+                        service=S.OPENAI,
+                        kind=K.API_KEY,
+                        value_class=V.REFERENCE,
+                        preview="new AzureOpenAI()",
+                        method="ctor",
+                        note="no apiKey option: the client reads AZURE_OPENAI_API_KEY",
+                    )
+                )
             return
         if "apiKey" in props:
-            self.rep.value(props["apiKey"], line, lambda s: f"new AzureOpenAI({{ apiKey: {s}, ... }})",
-                           S.OPENAI, K.API_KEY, "ctor")
+            self.rep.value(
+                props["apiKey"],
+                line,
+                lambda s: f"new AzureOpenAI({{ apiKey: {s}, ... }})",
+                S.OPENAI,
+                K.API_KEY,
+                "ctor",
+            )
         elif "azureADTokenProvider" in props:
             self.rep.passwordless(line, S.OPENAI, "new AzureOpenAI({ azureADTokenProvider, ... })")
         else:
-            self.rep.emit(Evidence(line=line, role=R.CODE_CONSUMER, name="AZURE_OPENAI_API_KEY",
-                                   service=S.OPENAI, kind=K.API_KEY, value_class=V.REFERENCE,
-                                   preview="new AzureOpenAI({ ... })", method="ctor",
-                                   note="no apiKey option: the client reads AZURE_OPENAI_API_KEY"))
+            self.rep.emit(
+                Evidence(
+                    line=line,
+                    role=R.CODE_CONSUMER,
+                    name="AZURE_OPENAI_API_KEY",
+                    service=S.OPENAI,
+                    kind=K.API_KEY,
+                    value_class=V.REFERENCE,
+                    preview="new AzureOpenAI({ ... })",
+                    method="ctor",
+                    note="no apiKey option: the client reads AZURE_OPENAI_API_KEY",
+                )
+            )
 
 
 class JavaScriptHandler:
@@ -190,4 +248,3 @@ class JavaScriptHandler:
         if not _KEYWORDS_RE.search(source.text):
             return iter(())
         return iter(_JsScan(source).run())
-

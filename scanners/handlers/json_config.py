@@ -26,8 +26,21 @@ def is_arm_text(text: str) -> bool:
 
 
 # `type` values of App Service connection strings (`az webapp config connection-string list`).
-CONNECTION_TYPES = frozenset({"sqlazure", "sqlserver", "mysql", "postgresql", "custom", "rediscache",
-                              "docdb", "eventhub", "servicebus", "notificationhub", "apihub"})
+CONNECTION_TYPES = frozenset(
+    {
+        "sqlazure",
+        "sqlserver",
+        "mysql",
+        "postgresql",
+        "custom",
+        "rediscache",
+        "docdb",
+        "eventhub",
+        "servicebus",
+        "notificationhub",
+        "apihub",
+    }
+)
 
 
 def pair_name(node: JObj) -> str | None:
@@ -92,4 +105,3 @@ class JsonConfigHandler:
                 value=node.value,
                 method="json",
             )
-

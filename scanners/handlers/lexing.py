@@ -81,8 +81,9 @@ class Syntax:
             j += 1
         return n
 
-    def split_args(self, text: str, open_paren: int, *, skip_comments: bool = True,
-                   limit: int = MAX_SPAN) -> tuple[list[tuple[int, str]], int] | None:
+    def split_args(
+        self, text: str, open_paren: int, *, skip_comments: bool = True, limit: int = MAX_SPAN
+    ) -> tuple[list[tuple[int, str]], int] | None:
         """The arguments of the call whose `(` is `text[open_paren]`, as (offset, stripped text)
         pairs, and the offset just past the closing `)`; None when it does not close within
         `limit` characters.  Strings and nested brackets are read over; `//` and `/* */` comments

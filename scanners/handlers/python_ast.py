@@ -41,8 +41,13 @@ def env_lookup(node: ast.AST) -> tuple[str, str] | None:
     if isinstance(node, ast.Call) and node.args:
         fn = dotted(node.func)
         key = string_value(node.args[0])
-        if key is not None and fn in ("os.getenv", "getenv", "os.environ.get", "environ.get",
-                                      "os.environ.setdefault"):
+        if key is not None and fn in (
+            "os.getenv",
+            "getenv",
+            "os.environ.get",
+            "environ.get",
+            "os.environ.setdefault",
+        ):
             return key, f'{fn}("{key}")'
     return None
 
@@ -87,8 +92,9 @@ def argument_shape(node: ast.AST | None, depth: int = 0) -> str:
     return "..."
 
 
-def call_shape(call: ast.Call, focus: ast.AST | None = None, kw: str | None = None,
-                shape: str | None = None) -> str:
+def call_shape(
+    call: ast.Call, focus: ast.AST | None = None, kw: str | None = None, shape: str | None = None
+) -> str:
     fn = dotted(call.func) or callee(call) or "call"
     if getattr(call, "_assign_target", None):
         return f"{fn} = {shape or argument_shape(focus)}"

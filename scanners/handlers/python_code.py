@@ -143,34 +143,68 @@ class _Visitor:
         line = getattr(node, "lineno", call.lineno)
         lit = string_value(target)
         if lit is not None:
-            self.emit(literal_evidence(getattr(target, "lineno", line), lit, None, service, kind,
-                                       preview, method, note=note))
+            self.emit(
+                literal_evidence(
+                    getattr(target, "lineno", line), lit, None, service, kind, preview, method, note=note
+                )
+            )
             return
         named = env_lookup(target) or settings_attr(target)
         if named is not None:
             name, _ = named
             if target is not node:
                 preview = call_shape(call, node, kw, shape=named[1])
-            self.emit(Evidence(line=line, role=R.CODE_CONSUMER, name=name, service=service, kind=kind,
-                               value_class=V.REFERENCE, preview=preview, method=method, note=note))
+            self.emit(
+                Evidence(
+                    line=line,
+                    role=R.CODE_CONSUMER,
+                    name=name,
+                    service=service,
+                    kind=kind,
+                    value_class=V.REFERENCE,
+                    preview=preview,
+                    method=method,
+                    note=note,
+                )
+            )
             # An os.getenv("X", "default") default is a literal too.
             if isinstance(target, ast.Call) and len(target.args) > 1:
                 default = string_value(target.args[1])
                 if default:
-                    self.emit(literal_evidence(target.lineno, default, name, service, kind,
-                                               preview, method, note=note))
+                    self.emit(
+                        literal_evidence(
+                            target.lineno, default, name, service, kind, preview, method, note=note
+                        )
+                    )
             return
         cls = self.credential_class(target)
-        if cls in PASSWORDLESS_CREDENTIALS or (
-            isinstance(target, ast.Attribute) and target.attr == "token"
-        ):
-            self.emit(Evidence(line=line, role=R.CODE_CONSUMER, service=service, kind=K.IDENTITY,
-                               value_class=V.PASSWORDLESS, preview=preview, method=method,
-                               note="access token from a TokenCredential"))
+        if cls in PASSWORDLESS_CREDENTIALS or (isinstance(target, ast.Attribute) and target.attr == "token"):
+            self.emit(
+                Evidence(
+                    line=line,
+                    role=R.CODE_CONSUMER,
+                    service=service,
+                    kind=K.IDENTITY,
+                    value_class=V.PASSWORDLESS,
+                    preview=preview,
+                    method=method,
+                    note="access token from a TokenCredential",
+                )
+            )
             return
-        self.emit(Evidence(line=line, role=R.CODE_CONSUMER, service=service, kind=kind,
-                           value_class=V.REFERENCE, preview=preview, method=method, note=note,
-                           confidence=Confidence.LOW))
+        self.emit(
+            Evidence(
+                line=line,
+                role=R.CODE_CONSUMER,
+                service=service,
+                kind=kind,
+                value_class=V.REFERENCE,
+                preview=preview,
+                method=method,
+                note=note,
+                confidence=Confidence.LOW,
+            )
+        )
 
     # -- visitors
 
@@ -279,14 +313,32 @@ class _Visitor:
             return
         tok, tkw = argument(call, None, "azure_ad_token_provider", "azure_ad_token")
         if tok is not None:
-            self.emit(Evidence(line=call.lineno, role=R.CODE_CONSUMER, service=S.OPENAI, kind=K.IDENTITY,
-                               value_class=V.PASSWORDLESS, preview=call_shape(call, tok, tkw), method="ctor"))
+            self.emit(
+                Evidence(
+                    line=call.lineno,
+                    role=R.CODE_CONSUMER,
+                    service=S.OPENAI,
+                    kind=K.IDENTITY,
+                    value_class=V.PASSWORDLESS,
+                    preview=call_shape(call, tok, tkw),
+                    method="ctor",
+                )
+            )
             return
         # No key and no token: the client reads AZURE_OPENAI_API_KEY from the environment.
-        self.emit(Evidence(line=call.lineno, role=R.CODE_CONSUMER, name="AZURE_OPENAI_API_KEY",
-                           service=S.OPENAI, kind=K.API_KEY, value_class=V.REFERENCE,
-                           preview=call_shape(call), method="ctor",
-                           note="no api_key argument: the client reads AZURE_OPENAI_API_KEY"))
+        self.emit(
+            Evidence(
+                line=call.lineno,
+                role=R.CODE_CONSUMER,
+                name="AZURE_OPENAI_API_KEY",
+                service=S.OPENAI,
+                kind=K.API_KEY,
+                value_class=V.REFERENCE,
+                preview=call_shape(call),
+                method="ctor",
+                note="no api_key argument: the client reads AZURE_OPENAI_API_KEY",
+            )
+        )
 
     def db_connect(self, call: ast.Call, service: ServiceType) -> None:
         node, kw = argument(call, None, "password", "passwd")
@@ -295,12 +347,23 @@ class _Visitor:
         dsn, dkw = argument(call, 0, "dsn", "conninfo", "connection_string", "dsn_str")
         if dsn is not None:
             if service == S.SQL and self._has_access_token(call):
-                self.emit(Evidence(line=call.lineno, role=R.CODE_CONSUMER, service=S.SQL, kind=K.IDENTITY,
-                                   value_class=V.PASSWORDLESS, preview=call_shape(call, dsn, dkw),
-                                   method="connect", note="access token passed in attrs_before"))
+                self.emit(
+                    Evidence(
+                        line=call.lineno,
+                        role=R.CODE_CONSUMER,
+                        service=S.SQL,
+                        kind=K.IDENTITY,
+                        value_class=V.PASSWORDLESS,
+                        preview=call_shape(call, dsn, dkw),
+                        method="connect",
+                        note="access token passed in attrs_before",
+                    )
+                )
                 return
             target = self.resolve(dsn)
-            if target is not None and (string_value(target) is not None or env_lookup(target) or settings_attr(target)):
+            if target is not None and (
+                string_value(target) is not None or env_lookup(target) or settings_attr(target)
+            ):
                 self.value_arg(call, dsn, dkw, service, K.CONNECTION_STRING, "connect")
 
     @staticmethod
@@ -317,8 +380,17 @@ class _Visitor:
             return
         cp, ckw = argument(call, None, "credential_provider")
         if cp is not None:
-            self.emit(Evidence(line=call.lineno, role=R.CODE_CONSUMER, service=S.REDIS, kind=K.IDENTITY,
-                               value_class=V.PASSWORDLESS, preview=call_shape(call, cp, ckw), method="ctor"))
+            self.emit(
+                Evidence(
+                    line=call.lineno,
+                    role=R.CODE_CONSUMER,
+                    service=S.REDIS,
+                    kind=K.IDENTITY,
+                    value_class=V.PASSWORDLESS,
+                    preview=call_shape(call, cp, ckw),
+                    method="ctor",
+                )
+            )
 
     def client_ctor(self, call: ast.Call, cls: str) -> None:
         service = service_for_class(cls) or S.GENERIC
@@ -335,13 +407,24 @@ class _Visitor:
             return
         c = self.credential_class(node)
         if c in PASSWORDLESS_CREDENTIALS:
-            self.emit(Evidence(line=call.lineno, role=R.CODE_CONSUMER, service=service, kind=K.IDENTITY,
-                               value_class=V.PASSWORDLESS, preview=call_shape(call, node, kw), method="ctor"))
+            self.emit(
+                Evidence(
+                    line=call.lineno,
+                    role=R.CODE_CONSUMER,
+                    service=service,
+                    kind=K.IDENTITY,
+                    value_class=V.PASSWORDLESS,
+                    preview=call_shape(call, node, kw),
+                    method="ctor",
+                )
+            )
             return
         if c is not None and (c.endswith("Credential") or c == "ClientSecretCredential"):
             return  # reported where the credential is built
         target = self.resolve(node)
-        if string_value(target) is not None or (target is not None and (env_lookup(target) or settings_attr(target))):
+        if string_value(target) is not None or (
+            target is not None and (env_lookup(target) or settings_attr(target))
+        ):
             self.value_arg(call, node, kw, service, key_kind(service), "ctor")
 
 
@@ -365,7 +448,7 @@ def _function_bindings(source: SourceFile) -> Iterator[Evidence]:
     """Connections named by Functions v2 binding decorators (storage ones default to AzureWebJobsStorage)."""
     for m in _DECORATOR_RE.finditer(source.text):
         close = source.text.find(")", m.end())
-        args = source.text[m.end(): close if close != -1 else m.end() + 400]
+        args = source.text[m.end() : close if close != -1 else m.end() + 400]
         cm = _CONNECTION_KW_RE.search(args)
         kind = m.group(1)
         service = PYTHON_FUNCTION_DECORATORS[kind]
@@ -373,9 +456,16 @@ def _function_bindings(source: SourceFile) -> Iterator[Evidence]:
         if name is None:
             continue
         shown = f'connection="{name}"' if cm else "default connection"
-        yield Evidence(line=source.line_of(m.start()), role=R.CODE_CONSUMER, name=name, service=service,
-                       kind=K.CONNECTION_STRING, value_class=V.REFERENCE,
-                       preview=f"@app.{kind}_{m.group(2)}({shown})", method="binding")
+        yield Evidence(
+            line=source.line_of(m.start()),
+            role=R.CODE_CONSUMER,
+            name=name,
+            service=service,
+            kind=K.CONNECTION_STRING,
+            value_class=V.REFERENCE,
+            preview=f"@app.{kind}_{m.group(2)}({shown})",
+            method="binding",
+        )
 
 
 def _env_lookups(source: SourceFile) -> Iterator[Evidence]:
@@ -391,7 +481,9 @@ class PythonCodeHandler:
         return path.suffix.lower() in (".py", ".pyw")
 
     def scan(self, source: SourceFile) -> Iterator[Evidence]:
-        bindings = list(_function_bindings(source)) if "_trigger" in source.text or "_output" in source.text else []
+        bindings = (
+            list(_function_bindings(source)) if "_trigger" in source.text or "_output" in source.text else []
+        )
         if not _KEYWORDS_RE.search(source.text):
             return iter(bindings)
         if not _SDK_KEYWORDS_RE.search(source.text):
@@ -402,4 +494,3 @@ class PythonCodeHandler:
         except (SyntaxError, ValueError) as exc:
             raise MalformedInput(f"not valid Python ({type(exc).__name__})") from None
         return iter([*bindings, *_Visitor(source, tree).run()])
-

@@ -25,7 +25,9 @@ ROLE = EvidenceRole.CI_SCRIPT
 _VALUE = r"""("(?:[^"\\\n]|\\.)*"|'[^'\n]*'|[^\s;|&)]+)"""
 LOGIN_SECRET_RE = re.compile(r"(?:^|\s)(-p|--password|--client-secret|--secret)(?:\s+|=)" + _VALUE)
 _STORAGE_ARG_RE = re.compile(r"(?:^|\s)(--account-key|--sas-token|--connection-string)(?:\s+|=)" + _VALUE)
-ADMIN_PASSWORD_ARG_RE = re.compile(r"(?:^|\s)(--admin-password|--administrator-login-password)(?:\s+|=)" + _VALUE)
+ADMIN_PASSWORD_ARG_RE = re.compile(
+    r"(?:^|\s)(--admin-password|--administrator-login-password)(?:\s+|=)" + _VALUE
+)
 _VAR_RE = re.compile(
     r"""^(?:\$\{?([A-Za-z_]\w*)\}?|\$env:([A-Za-z_]\w*)|%([A-Za-z_]\w*)%|\$\(([A-Za-z_]\w*)\)|"""
     r"""\$\{\{\s*([\w.\-]+)\s*\}\}|\$\(\s*cat\s+[^)]*\))$"""
@@ -53,11 +55,19 @@ def login_arguments(line: int, cmd: str, group: str) -> Iterator[Evidence]:
     prefix = "az acr login" if group == "acr" else "az login --service-principal" if sp else "az login"
     for a in LOGIN_SECRET_RE.finditer(cmd):
         if group == "acr":
-            yield from secret_argument(line, prefix, a.group(1), a.group(2), S.CONTAINER_REGISTRY,
-                                       K.ADMIN_PASSWORD, "DOCKER_REGISTRY_SERVER_PASSWORD")
+            yield from secret_argument(
+                line,
+                prefix,
+                a.group(1),
+                a.group(2),
+                S.CONTAINER_REGISTRY,
+                K.ADMIN_PASSWORD,
+                "DOCKER_REGISTRY_SERVER_PASSWORD",
+            )
         elif sp or a.group(1) in ("--client-secret", "--secret"):
-            yield from secret_argument(line, prefix, a.group(1), a.group(2), S.ENTRA_ID,
-                                       K.CLIENT_SECRET, "az login --client-secret")
+            yield from secret_argument(
+                line, prefix, a.group(1), a.group(2), S.ENTRA_ID, K.CLIENT_SECRET, "az login --client-secret"
+            )
         else:
             yield from secret_argument(line, prefix, a.group(1), a.group(2), S.ENTRA_ID, K.PASSWORD, None)
 
@@ -67,30 +77,51 @@ def storage_arguments(line: int, cmd: str) -> Iterator[Evidence]:
     for a in _STORAGE_ARG_RE.finditer(cmd):
         flag = a.group(1)
         kind = K.SAS if flag == "--sas-token" else K.ACCOUNT_KEY
-        name = {"--account-key": "account-key", "--sas-token": "sas-token",
-                "--connection-string": "AZURE_STORAGE_CONNECTION_STRING"}[flag]
+        name = {
+            "--account-key": "account-key",
+            "--sas-token": "sas-token",
+            "--connection-string": "AZURE_STORAGE_CONNECTION_STRING",
+        }[flag]
         yield from secret_argument(line, "az storage", flag, a.group(2), S.STORAGE, kind, name)
 
 
-def secret_argument(line: int, prefix: str, flag: str, raw: str, service: ServiceType,
-                    kind: CredentialKind, name: str | None) -> Iterator[Evidence]:
+def secret_argument(
+    line: int, prefix: str, flag: str, raw: str, service: ServiceType, kind: CredentialKind, name: str | None
+) -> Iterator[Evidence]:
     """Evidence for the value `raw` of a command's secret-bearing `flag`."""
     var = variable(raw)
     if var is not None:
-        yield Evidence(line=line, role=ROLE, name=var, service=service, kind=kind,
-                       value_class=V.REFERENCE, preview=f"{prefix} {flag} ${_NAME_ONLY_RE.sub('', var)}",
-                       confidence=Confidence.HIGH, method="cli-argument")
+        yield Evidence(
+            line=line,
+            role=ROLE,
+            name=var,
+            service=service,
+            kind=kind,
+            value_class=V.REFERENCE,
+            preview=f"{prefix} {flag} ${_NAME_ONLY_RE.sub('', var)}",
+            confidence=Confidence.HIGH,
+            method="cli-argument",
+        )
         return
     value = unquote(raw)
     if value.startswith(("$(", "`", "$((")):
         return  # command substitution: reported by the key-fetch rules when it fetches a key
     label = name or f"{prefix} {flag}"
-    yield Evidence(line=line, role=ROLE, name=label, value=value, service=service, kind=kind,
-                   method="cli-argument")
+    yield Evidence(
+        line=line, role=ROLE, name=label, value=value, service=service, kind=kind, method="cli-argument"
+    )
     if rule_for(label) is None and not (is_placeholder(value) or is_reference(value)):
-        yield Evidence(line=line, role=ROLE, name=label, service=service, kind=kind,
-                       value_class=V.SECRET, preview=f"{prefix} {flag} (literal)",
-                       confidence=Confidence.HIGH, method="cli-argument")
+        yield Evidence(
+            line=line,
+            role=ROLE,
+            name=label,
+            service=service,
+            kind=kind,
+            value_class=V.SECRET,
+            preview=f"{prefix} {flag} (literal)",
+            confidence=Confidence.HIGH,
+            method="cli-argument",
+        )
 
 
 def assignment(line: int, name: str, raw: str) -> Iterator[Evidence]:
@@ -99,9 +130,17 @@ def assignment(line: int, name: str, raw: str) -> Iterator[Evidence]:
     var = variable(raw)
     if var is not None:
         if rule is not None:
-            yield Evidence(line=line, role=ROLE, name=name, service=rule.service, kind=rule.kind,
-                           value_class=V.REFERENCE, preview=f"{name} = ${_NAME_ONLY_RE.sub('', var)}",
-                           confidence=Confidence.MEDIUM, method="env-assignment")
+            yield Evidence(
+                line=line,
+                role=ROLE,
+                name=name,
+                service=rule.service,
+                kind=rule.kind,
+                value_class=V.REFERENCE,
+                preview=f"{name} = ${_NAME_ONLY_RE.sub('', var)}",
+                confidence=Confidence.MEDIUM,
+                method="env-assignment",
+            )
         return
     value = unquote(raw)
     if value.startswith(("$(", "`")):

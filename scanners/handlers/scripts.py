@@ -55,11 +55,21 @@ _FETCH_COMMANDS: tuple[tuple[re.Pattern[str], ServiceType, CredentialKind], ...]
         (r"\baz\s+storage\s+account\s+keys\s+list\b", S.STORAGE, K.ACCOUNT_KEY),
         (r"\baz\s+storage\s+account\s+show-connection-string\b", S.STORAGE, K.ACCOUNT_KEY),
         (r"\baz\s+storage\s+(?:account|container|blob|share|queue|fs)\s+generate-sas\b", S.STORAGE, K.SAS),
-        (r"\baz\s+cosmosdb\s+(?:keys\s+list|list-keys|list-connection-strings)\b", S.COSMOS_DB, K.ACCOUNT_KEY),
-        (r"\baz\s+servicebus\s+(?:namespace|queue|topic)\s+authorization-rule\s+keys\s+list\b",
-         S.SERVICE_BUS, K.SHARED_ACCESS_KEY),
-        (r"\baz\s+eventhubs\s+(?:namespace|eventhub)\s+authorization-rule\s+keys\s+list\b",
-         S.EVENT_HUBS, K.SHARED_ACCESS_KEY),
+        (
+            r"\baz\s+cosmosdb\s+(?:keys\s+list|list-keys|list-connection-strings)\b",
+            S.COSMOS_DB,
+            K.ACCOUNT_KEY,
+        ),
+        (
+            r"\baz\s+servicebus\s+(?:namespace|queue|topic)\s+authorization-rule\s+keys\s+list\b",
+            S.SERVICE_BUS,
+            K.SHARED_ACCESS_KEY,
+        ),
+        (
+            r"\baz\s+eventhubs\s+(?:namespace|eventhub)\s+authorization-rule\s+keys\s+list\b",
+            S.EVENT_HUBS,
+            K.SHARED_ACCESS_KEY,
+        ),
         (r"\baz\s+redis\s+list-keys\b", S.REDIS, K.ACCESS_KEY),
         (r"\baz\s+acr\s+credential\s+show\b", S.CONTAINER_REGISTRY, K.ADMIN_PASSWORD),
         (r"\baz\s+search\s+(?:admin-key\s+show|query-key\s+list)\b", S.AI_SEARCH, K.API_KEY),
@@ -69,7 +79,11 @@ _FETCH_COMMANDS: tuple[tuple[re.Pattern[str], ServiceType, CredentialKind], ...]
         (r"\baz\s+appconfig\s+credential\s+list\b", S.APP_CONFIGURATION, K.ACCESS_KEY),
         (r"\baz\s+eventgrid\s+(?:topic|domain)\s+key\s+list\b", S.EVENT_GRID, K.ACCESS_KEY),
         (r"\baz\s+ad\s+sp\s+create-for-rbac\b(?![^\n]*--create-cert)", S.ENTRA_ID, K.CLIENT_SECRET),
-        (r"\baz\s+ad\s+(?:app|sp)\s+credential\s+reset\b(?![^\n]*--create-cert)", S.ENTRA_ID, K.CLIENT_SECRET),
+        (
+            r"\baz\s+ad\s+(?:app|sp)\s+credential\s+reset\b(?![^\n]*--create-cert)",
+            S.ENTRA_ID,
+            K.CLIENT_SECRET,
+        ),
         (r"\bGet-AzStorageAccountKey\b", S.STORAGE, K.ACCOUNT_KEY),
         (r"\bNew-AzStorageContext\b(?=[^\n]*-StorageAccountKey)", S.STORAGE, K.ACCOUNT_KEY),
         (r"\bGet-AzCosmosDBAccountKey\b", S.COSMOS_DB, K.ACCOUNT_KEY),
@@ -156,21 +170,36 @@ class ScriptHandler:
                 yield from storage_arguments(line, cmd)
             for a in ADMIN_PASSWORD_ARG_RE.finditer(cmd):
                 service = {"sql": S.SQL, "postgres": S.POSTGRESQL, "mysql": S.MYSQL}.get(group, S.GENERIC)
-                yield from secret_argument(line, f"az {group}", a.group(1), a.group(2), service, K.PASSWORD,
-                                            None)
+                yield from secret_argument(
+                    line, f"az {group}", a.group(1), a.group(2), service, K.PASSWORD, None
+                )
         for m in _DOCKER_LOGIN_RE.finditer(text):
             if commented(m.start()) or ".azurecr.io" not in m.group(0).lower():
                 continue
             for a in LOGIN_SECRET_RE.finditer(m.group(0)):
-                yield from secret_argument(source.line_of(m.start()), "docker login", a.group(1), a.group(2),
-                                            S.CONTAINER_REGISTRY, K.ADMIN_PASSWORD, "DOCKER_REGISTRY_SERVER_PASSWORD")
+                yield from secret_argument(
+                    source.line_of(m.start()),
+                    "docker login",
+                    a.group(1),
+                    a.group(2),
+                    S.CONTAINER_REGISTRY,
+                    K.ADMIN_PASSWORD,
+                    "DOCKER_REGISTRY_SERVER_PASSWORD",
+                )
         for m in _ACR_ADMIN_RE.finditer(text):
             if commented(m.start()):
                 continue
-            yield Evidence(line=source.line_of(m.start()), role=ROLE, name="admin-enabled",
-                           service=S.CONTAINER_REGISTRY, kind=K.ADMIN_PASSWORD, value_class=V.SECRET,
-                           preview="az acr --admin-enabled true: admin user enabled",
-                           confidence=Confidence.HIGH, method="acr-admin-user")
+            yield Evidence(
+                line=source.line_of(m.start()),
+                role=ROLE,
+                name="admin-enabled",
+                service=S.CONTAINER_REGISTRY,
+                kind=K.ADMIN_PASSWORD,
+                value_class=V.SECRET,
+                preview="az acr --admin-enabled true: admin user enabled",
+                confidence=Confidence.HIGH,
+                method="acr-admin-user",
+            )
         for pattern, service, kind in _FETCH_COMMANDS:
             for m in pattern.finditer(text):
                 if commented(m.start()):
@@ -181,10 +210,18 @@ class ScriptHandler:
                 command = " ".join(m.group(0).split())
                 shown = f"$({command})" if command.lower().startswith("az ") else command
                 preview = f"{name} = {shown}" if name else command
-                yield Evidence(line=source.line_of(m.start()), role=ROLE, name=name, service=service,
-                               kind=kind, value_class=V.SECRET, preview=preview,
-                               note="the script fetches a key at run time",
-                               confidence=Confidence.HIGH, method="key-fetch")
+                yield Evidence(
+                    line=source.line_of(m.start()),
+                    role=ROLE,
+                    name=name,
+                    service=service,
+                    kind=kind,
+                    value_class=V.SECRET,
+                    preview=preview,
+                    note="the script fetches a key at run time",
+                    confidence=Confidence.HIGH,
+                    method="key-fetch",
+                )
         for m in _ENV_ASSIGN_RE.finditer(text):
             yield from assignment(source.line_of(m.start(1)), m.group(1), m.group(2))
         for m in _DOCKER_ENV_RE.finditer(text):
@@ -208,7 +245,14 @@ class ScriptHandler:
             line = source.line_of(m.start())
             yield Evidence(line=line, role=ROLE, name=name, value=value, method="secure-string-literal")
             if rule_for(name) is None and not (is_placeholder(value) or is_reference(value)):
-                yield Evidence(line=line, role=ROLE, name=name, service=S.GENERIC, kind=K.PASSWORD,
-                               value_class=V.SECRET,
-                               preview=f"{'$' + name + ' = ' if name else ''}ConvertTo-SecureString (literal) -AsPlainText",
-                               confidence=Confidence.HIGH, method="secure-string-literal")
+                yield Evidence(
+                    line=line,
+                    role=ROLE,
+                    name=name,
+                    service=S.GENERIC,
+                    kind=K.PASSWORD,
+                    value_class=V.SECRET,
+                    preview=f"{'$' + name + ' = ' if name else ''}ConvertTo-SecureString (literal) -AsPlainText",
+                    confidence=Confidence.HIGH,
+                    method="secure-string-literal",
+                )

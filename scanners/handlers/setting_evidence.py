@@ -34,8 +34,12 @@ _SPRING_PASSWORDLESS_RE = re.compile(
     r"^spring\.(?:[\w.\-\[\]]+\.)?(?:azure\.passwordless-enabled|credential\.managed-identity-enabled)$", re.I
 )
 _SPRING_SERVICE_WORDS: tuple[tuple[str, ServiceType], ...] = (
-    ("storage", S.STORAGE), ("servicebus", S.SERVICE_BUS), ("eventhubs", S.EVENT_HUBS),
-    ("cosmos", S.COSMOS_DB), ("keyvault", S.KEY_VAULT), ("appconfiguration", S.APP_CONFIGURATION),
+    ("storage", S.STORAGE),
+    ("servicebus", S.SERVICE_BUS),
+    ("eventhubs", S.EVENT_HUBS),
+    ("cosmos", S.COSMOS_DB),
+    ("keyvault", S.KEY_VAULT),
+    ("appconfiguration", S.APP_CONFIGURATION),
     ("redis", S.REDIS),
 )
 
@@ -74,24 +78,48 @@ def datasource_service(entries: list[Entry]) -> ServiceType | None:
     return db
 
 
-def entry_evidence(line: int, key: str, value: str, db: ServiceType | None,
-                   role: EvidenceRole = R.CONFIG_VALUE, note: str | None = None) -> Evidence | None:
+def entry_evidence(
+    line: int,
+    key: str,
+    value: str,
+    db: ServiceType | None,
+    role: EvidenceRole = R.CONFIG_VALUE,
+    note: str | None = None,
+) -> Evidence | None:
     """Evidence for one `key = value` setting, with the Spring special cases applied."""
     if len(value) > MAX_VALUE or not key:
         return None
     if _SPRING_PASSWORDLESS_RE.match(key):
         if value.strip().lower() != "true":
             return None
-        return Evidence(line=line, role=role, name=key, service=_spring_service(key, db), kind=K.IDENTITY,
-                        value_class=V.PASSWORDLESS, preview=f"{key}=true", method="spring-passwordless")
+        return Evidence(
+            line=line,
+            role=role,
+            name=key,
+            service=_spring_service(key, db),
+            kind=K.IDENTITY,
+            value_class=V.PASSWORDLESS,
+            preview=f"{key}=true",
+            method="spring-passwordless",
+        )
     if _SPRING_DB_PASSWORD_RE.match(key):
         service = db or S.GENERIC
         note = note or (None if db else "database password: confirm the database is Azure-hosted")
-        ev = literal_evidence(line, value, key, service, K.PASSWORD, f"{key}=***", "spring", role=role,
-                              note=note)
+        ev = literal_evidence(
+            line, value, key, service, K.PASSWORD, f"{key}=***", "spring", role=role, note=note
+        )
         if ev is not None and db is None and ev.value is None:
-            ev = Evidence(line=ev.line, role=ev.role, name=ev.name, service=ev.service, kind=ev.kind,
-                          value_class=ev.value_class, preview=ev.preview, method=ev.method, note=ev.note,
-                          confidence=Confidence.LOW)
+            ev = Evidence(
+                line=ev.line,
+                role=ev.role,
+                name=ev.name,
+                service=ev.service,
+                kind=ev.kind,
+                value_class=ev.value_class,
+                preview=ev.preview,
+                method=ev.method,
+                note=ev.note,
+                confidence=Confidence.LOW,
+            )
         return ev
     return Evidence(line=line, role=role, name=key, value=value, note=note)

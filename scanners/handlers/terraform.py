@@ -42,41 +42,115 @@ _PAIR_KEYS = r"(?:default_)?(?:primary|secondary)_(?:key|connection_string)(?:_a
 _ACCESS = r"(?:primary|secondary)_(?:access_key|connection_string)"
 
 # (resource type pattern, attribute pattern, service, kind, value class)
-_ATTRIBUTES: tuple[tuple[re.Pattern[str], re.Pattern[str], ServiceType, CredentialKind, ValueClass], ...] = tuple(
-    (re.compile(rf"(?:{t})$"), re.compile(rf"(?:{a})$"), s, k, v)
-    for t, a, s, k, v in (
-        ("azurerm_storage_account",
-         r"(?:primary|secondary)_(?:access_key|(?:blob_|queue_|table_|file_|dfs_|web_)?connection_string)",
-         S.STORAGE, K.ACCOUNT_KEY, V.SECRET),
-        (r"azurerm_storage_account_sas|azurerm_storage_account_blob_container_sas", "sas",
-         S.STORAGE, K.SAS, V.SECRET),
-        (r"azurerm_servicebus_\w+", _PAIR_KEYS, S.SERVICE_BUS, K.SHARED_ACCESS_KEY, V.SECRET),
-        (r"azurerm_eventhub\w*", _PAIR_KEYS, S.EVENT_HUBS, K.SHARED_ACCESS_KEY, V.SECRET),
-        ("azurerm_cosmosdb_account", r"(?:primary|secondary)_(?:readonly_)?mongodb_connection_string",
-         S.COSMOS_MONGO, K.ACCOUNT_KEY, V.SECRET),
-        ("azurerm_cosmosdb_account",
-         r"(?:primary|secondary)_(?:readonly_)?(?:key|master_key|sql_connection_string)|connection_strings",
-         S.COSMOS_DB, K.ACCOUNT_KEY, V.SECRET),
-        (r"azurerm_redis_cache|azurerm_redis_enterprise_database|azurerm_managed_redis",
-         r"(?:primary|secondary)_(?:access_key|connection_string)", S.REDIS, K.ACCESS_KEY, V.SECRET),
-        ("azurerm_application_insights", r"instrumentation_key|connection_string",
-         S.APPLICATION_INSIGHTS, K.INSTRUMENTATION_KEY, V.LOCATOR),
-        ("azurerm_app_configuration", r"(?:primary|secondary)_(?:read|write)_key",
-         S.APP_CONFIGURATION, K.ACCESS_KEY, V.SECRET),
-        ("azurerm_signalr_service", _ACCESS, S.SIGNALR, K.ACCESS_KEY, V.SECRET),
-        (r"azurerm_web_pubsub", _ACCESS, S.WEB_PUBSUB, K.ACCESS_KEY, V.SECRET),
-        ("azurerm_search_service", r"(?:primary|secondary)_key|query_keys", S.AI_SEARCH, K.API_KEY, V.SECRET),
-        (r"azurerm_cognitive_account|azurerm_ai_services", r"(?:primary|secondary)_access_key",
-         S.COGNITIVE_SERVICES, K.API_KEY, V.SECRET),
-        ("azurerm_container_registry", "admin_password", S.CONTAINER_REGISTRY, K.ADMIN_PASSWORD, V.SECRET),
-        (r"azurerm_eventgrid_(?:topic|domain)", r"(?:primary|secondary)_access_key",
-         S.EVENT_GRID, K.ACCESS_KEY, V.SECRET),
-        (r"azuread_application_password|azuread_service_principal_password", "value",
-         S.ENTRA_ID, K.CLIENT_SECRET, V.SECRET),
-        (r"azurerm_mssql_server|azurerm_sql_server", "administrator_login_password", S.SQL, K.PASSWORD, V.SECRET),
-        (r"azurerm_postgresql_\w*server", r"administrator_(?:login_)?password", S.POSTGRESQL, K.PASSWORD, V.SECRET),
-        (r"azurerm_mysql_\w*server", r"administrator_(?:login_)?password", S.MYSQL, K.PASSWORD, V.SECRET),
-        ("azurerm_key_vault_secret", "value", S.KEY_VAULT, K.SECRET_REFERENCE, V.REFERENCE),
+_ATTRIBUTES: tuple[tuple[re.Pattern[str], re.Pattern[str], ServiceType, CredentialKind, ValueClass], ...] = (
+    tuple(
+        (re.compile(rf"(?:{t})$"), re.compile(rf"(?:{a})$"), s, k, v)
+        for t, a, s, k, v in (
+            (
+                "azurerm_storage_account",
+                r"(?:primary|secondary)_(?:access_key|(?:blob_|queue_|table_|file_|dfs_|web_)?connection_string)",
+                S.STORAGE,
+                K.ACCOUNT_KEY,
+                V.SECRET,
+            ),
+            (
+                r"azurerm_storage_account_sas|azurerm_storage_account_blob_container_sas",
+                "sas",
+                S.STORAGE,
+                K.SAS,
+                V.SECRET,
+            ),
+            (r"azurerm_servicebus_\w+", _PAIR_KEYS, S.SERVICE_BUS, K.SHARED_ACCESS_KEY, V.SECRET),
+            (r"azurerm_eventhub\w*", _PAIR_KEYS, S.EVENT_HUBS, K.SHARED_ACCESS_KEY, V.SECRET),
+            (
+                "azurerm_cosmosdb_account",
+                r"(?:primary|secondary)_(?:readonly_)?mongodb_connection_string",
+                S.COSMOS_MONGO,
+                K.ACCOUNT_KEY,
+                V.SECRET,
+            ),
+            (
+                "azurerm_cosmosdb_account",
+                r"(?:primary|secondary)_(?:readonly_)?(?:key|master_key|sql_connection_string)|connection_strings",
+                S.COSMOS_DB,
+                K.ACCOUNT_KEY,
+                V.SECRET,
+            ),
+            (
+                r"azurerm_redis_cache|azurerm_redis_enterprise_database|azurerm_managed_redis",
+                r"(?:primary|secondary)_(?:access_key|connection_string)",
+                S.REDIS,
+                K.ACCESS_KEY,
+                V.SECRET,
+            ),
+            (
+                "azurerm_application_insights",
+                r"instrumentation_key|connection_string",
+                S.APPLICATION_INSIGHTS,
+                K.INSTRUMENTATION_KEY,
+                V.LOCATOR,
+            ),
+            (
+                "azurerm_app_configuration",
+                r"(?:primary|secondary)_(?:read|write)_key",
+                S.APP_CONFIGURATION,
+                K.ACCESS_KEY,
+                V.SECRET,
+            ),
+            ("azurerm_signalr_service", _ACCESS, S.SIGNALR, K.ACCESS_KEY, V.SECRET),
+            (r"azurerm_web_pubsub", _ACCESS, S.WEB_PUBSUB, K.ACCESS_KEY, V.SECRET),
+            (
+                "azurerm_search_service",
+                r"(?:primary|secondary)_key|query_keys",
+                S.AI_SEARCH,
+                K.API_KEY,
+                V.SECRET,
+            ),
+            (
+                r"azurerm_cognitive_account|azurerm_ai_services",
+                r"(?:primary|secondary)_access_key",
+                S.COGNITIVE_SERVICES,
+                K.API_KEY,
+                V.SECRET,
+            ),
+            (
+                "azurerm_container_registry",
+                "admin_password",
+                S.CONTAINER_REGISTRY,
+                K.ADMIN_PASSWORD,
+                V.SECRET,
+            ),
+            (
+                r"azurerm_eventgrid_(?:topic|domain)",
+                r"(?:primary|secondary)_access_key",
+                S.EVENT_GRID,
+                K.ACCESS_KEY,
+                V.SECRET,
+            ),
+            (
+                r"azuread_application_password|azuread_service_principal_password",
+                "value",
+                S.ENTRA_ID,
+                K.CLIENT_SECRET,
+                V.SECRET,
+            ),
+            (
+                r"azurerm_mssql_server|azurerm_sql_server",
+                "administrator_login_password",
+                S.SQL,
+                K.PASSWORD,
+                V.SECRET,
+            ),
+            (
+                r"azurerm_postgresql_\w*server",
+                r"administrator_(?:login_)?password",
+                S.POSTGRESQL,
+                K.PASSWORD,
+                V.SECRET,
+            ),
+            (r"azurerm_mysql_\w*server", r"administrator_(?:login_)?password", S.MYSQL, K.PASSWORD, V.SECRET),
+            ("azurerm_key_vault_secret", "value", S.KEY_VAULT, K.SECRET_REFERENCE, V.REFERENCE),
+        )
     )
 )
 
@@ -91,7 +165,7 @@ _HINT_BY_RESOURCE: tuple[tuple[re.Pattern[str], ServiceType], ...] = (
 )
 
 _TOP_RE = re.compile(
-    r'(?P<dec>)^(?P<kw>resource|data|output|variable|locals|module|provider|terraform|moved|import|check)\b'
+    r"(?P<dec>)^(?P<kw>resource|data|output|variable|locals|module|provider|terraform|moved|import|check)\b"
     r'(?:\s+"(?P<name>[^"\n]*)")?(?:\s+"(?P<label2>[^"\n]*)")?',
     re.M,
 )
@@ -111,10 +185,31 @@ _ADMIN_ENABLED_RE = re.compile(r"^[ \t]*admin_enabled\s*=\s*true\b", re.M)
 _KIND_OPENAI_RE = re.compile(r'^\s*kind\s*=\s*"OpenAI"', re.M | re.I)
 _VALUE_KEYS = frozenset({"value", "connection_string"})
 _TRAILING_IDENT_RE = re.compile(r"(?<![\w\-])[A-Za-z_][\w\-]*\Z")
-_SKIP_LITERAL_KEYS = frozenset({"name", "location", "resource_group_name", "type", "kind", "sku_name",
-                                "source", "version", "account_tier", "account_replication_type"})
-_SETTING_BLOCKS = frozenset({"app_settings", "connection_string", "settings", "environment_variables",
-                             "env", "secret", "secure_environment_variables"})
+_SKIP_LITERAL_KEYS = frozenset(
+    {
+        "name",
+        "location",
+        "resource_group_name",
+        "type",
+        "kind",
+        "sku_name",
+        "source",
+        "version",
+        "account_tier",
+        "account_replication_type",
+    }
+)
+_SETTING_BLOCKS = frozenset(
+    {
+        "app_settings",
+        "connection_string",
+        "settings",
+        "environment_variables",
+        "env",
+        "secret",
+        "secure_environment_variables",
+    }
+)
 
 
 def _literal_ok(value: str) -> bool:
@@ -139,14 +234,26 @@ class TerraformHandler:
             st = statement_at(stmts, starts, m.start())
             if st is None or st.keyword != "resource" or not st.name.startswith("azurerm_container_registry"):
                 continue
-            yield Evidence(line=source.line_of(m.end()), role=EvidenceRole.IAC_ASSIGNMENT,
-                           name="admin_enabled", service=S.CONTAINER_REGISTRY, kind=K.ADMIN_PASSWORD,
-                           value_class=V.SECRET,
-                           preview=f"{st.name}.{labels[st.start][1]} admin user enabled",
-                           confidence=Confidence.HIGH, method="acr-admin-user")
+            yield Evidence(
+                line=source.line_of(m.end()),
+                role=EvidenceRole.IAC_ASSIGNMENT,
+                name="admin_enabled",
+                service=S.CONTAINER_REGISTRY,
+                kind=K.ADMIN_PASSWORD,
+                value_class=V.SECRET,
+                preview=f"{st.name}.{labels[st.start][1]} admin user enabled",
+                confidence=Confidence.HIGH,
+                method="acr-admin-user",
+            )
 
-    def _references(self, source: SourceFile, text: str, stmts: list[Statement], starts: list[int],
-                    labels: dict[int, tuple[str, str]]) -> Iterator[Evidence]:
+    def _references(
+        self,
+        source: SourceFile,
+        text: str,
+        stmts: list[Statement],
+        starts: list[int],
+        labels: dict[int, tuple[str, str]],
+    ) -> Iterator[Evidence]:
         openai = self._openai_accounts(text, stmts, labels)
         for m in _REF_RE.finditer(text):
             data, rtype, rname, attr = m.group(1), m.group(2), m.group(3), m.group(4)
@@ -160,13 +267,23 @@ class TerraformHandler:
             st = statement_at(stmts, starts, m.start())
             line = source.line_of(m.start())
             if st is not None and st.keyword == "output":
-                body = text[st.start:st.end]
+                body = text[st.start : st.end]
                 sensitive = bool(_SENSITIVE_RE.search(body))
-                note = None if vclass is not V.SECRET else (SENSITIVE_OUTPUT_NOTE if sensitive else OUTPUT_NOTE)
-                yield Evidence(line=line, role=EvidenceRole.IAC_OUTPUT, name=st.name, service=service,
-                               kind=kind, value_class=vclass,
-                               preview=f"output {st.name}{' (sensitive)' if sensitive else ''} = {target}",
-                               note=note, confidence=Confidence.HIGH, method="attribute-reference")
+                note = (
+                    None if vclass is not V.SECRET else (SENSITIVE_OUTPUT_NOTE if sensitive else OUTPUT_NOTE)
+                )
+                yield Evidence(
+                    line=line,
+                    role=EvidenceRole.IAC_OUTPUT,
+                    name=st.name,
+                    service=service,
+                    kind=kind,
+                    value_class=vclass,
+                    preview=f"output {st.name}{' (sensitive)' if sensitive else ''} = {target}",
+                    note=note,
+                    confidence=Confidence.HIGH,
+                    method="attribute-reference",
+                )
                 continue
             name, parent = self._setting_name(text, m.start())
             if name is None and st is not None and st.keyword == "locals":
@@ -174,16 +291,30 @@ class TerraformHandler:
             owner = ""
             if st is not None and st.keyword in ("resource", "data", "module"):
                 owner = f"{st.name}.{labels[st.start][1]}" if st.keyword != "module" else f"module.{st.name}"
-            where = parent if parent in _SETTING_BLOCKS or not owner else f"{owner}{'.' + parent if parent else ''}"
+            where = (
+                parent
+                if parent in _SETTING_BLOCKS or not owner
+                else f"{owner}{'.' + parent if parent else ''}"
+            )
             preview = f"{where + ' ' if where else ''}{name + ' = ' if name else ''}{target}"
             note = STATE_NOTE if data and vclass is V.SECRET else None
-            yield Evidence(line=line, role=EvidenceRole.IAC_ASSIGNMENT, name=name, service=service,
-                           kind=kind, value_class=vclass, preview=preview, note=note,
-                           confidence=Confidence.HIGH, method="attribute-reference")
+            yield Evidence(
+                line=line,
+                role=EvidenceRole.IAC_ASSIGNMENT,
+                name=name,
+                service=service,
+                kind=kind,
+                value_class=vclass,
+                preview=preview,
+                note=note,
+                confidence=Confidence.HIGH,
+                method="attribute-reference",
+            )
 
     @staticmethod
-    def _openai_accounts(text: str, stmts: list[Statement],
-                         labels: dict[int, tuple[str, str]]) -> set[tuple[str, str]]:
+    def _openai_accounts(
+        text: str, stmts: list[Statement], labels: dict[int, tuple[str, str]]
+    ) -> set[tuple[str, str]]:
         out: set[tuple[str, str]] = set()
         for st in stmts:
             if st.keyword == "resource" and st.name in ("azurerm_cognitive_account", "azurerm_ai_services"):
@@ -211,7 +342,7 @@ class TerraformHandler:
 
     @staticmethod
     def _parent_key(text: str, brace: int) -> str | None:
-        head = text[max(0, brace - 200): brace].rstrip()
+        head = text[max(0, brace - 200) : brace].rstrip()
         for wrapper in ("merge(", "tomap("):
             if head.endswith(wrapper):
                 head = head[: -len(wrapper)].rstrip()
@@ -222,8 +353,14 @@ class TerraformHandler:
         m = _TRAILING_IDENT_RE.search(head[-120:])
         return m.group(0) if m else None
 
-    def _literals(self, source: SourceFile, text: str, stmts: list[Statement], starts: list[int],
-                  labels: dict[int, tuple[str, str]]) -> Iterator[Evidence]:
+    def _literals(
+        self,
+        source: SourceFile,
+        text: str,
+        stmts: list[Statement],
+        starts: list[int],
+        labels: dict[int, tuple[str, str]],
+    ) -> Iterator[Evidence]:
         tfvars = source.path.suffix.lower() == ".tfvars"
         for m in _LITERAL_RE.finditer(text):
             key = m.group(1) or m.group(2)
@@ -241,27 +378,51 @@ class TerraformHandler:
                         name = found[0].group(1)
             if key.lower() in _SKIP_LITERAL_KEYS:
                 continue
-            if not (tfvars or rule_for(name) is not None or _SECRETISH_RE.search(name)
-                    or _SECRETISH_RE.search(key) or "=" in value or "://" in value):
+            if not (
+                tfvars
+                or rule_for(name) is not None
+                or _SECRETISH_RE.search(name)
+                or _SECRETISH_RE.search(key)
+                or "=" in value
+                or "://" in value
+            ):
                 continue
             hint = next((s for p, s in _HINT_BY_RESOURCE if p.match(rtype)), None)
             line = source.line_of(m.start(3))
-            yield Evidence(line=line, role=EvidenceRole.IAC_ASSIGNMENT, name=name, value=value,
-                           service=hint, method="hcl-literal")
-            if (_PASSWORDISH_RE.search(key) and rule_for(name) is None and _literal_ok(value)
-                    and "://" not in value and ";" not in value):
+            yield Evidence(
+                line=line,
+                role=EvidenceRole.IAC_ASSIGNMENT,
+                name=name,
+                value=value,
+                service=hint,
+                method="hcl-literal",
+            )
+            if (
+                _PASSWORDISH_RE.search(key)
+                and rule_for(name) is None
+                and _literal_ok(value)
+                and "://" not in value
+                and ";" not in value
+            ):
                 kind = K.CLIENT_SECRET if "secret" in key.lower() else K.PASSWORD
                 owner = f"{rtype}.{labels[st.start][1]} " if rtype and st is not None else ""
-                yield Evidence(line=line, role=EvidenceRole.IAC_ASSIGNMENT, name=name,
-                               service=hint or S.GENERIC, kind=kind, value_class=V.SECRET,
-                               preview=f"{owner}{key} is a literal value", confidence=Confidence.HIGH,
-                               method="hcl-literal")
+                yield Evidence(
+                    line=line,
+                    role=EvidenceRole.IAC_ASSIGNMENT,
+                    name=name,
+                    service=hint or S.GENERIC,
+                    kind=kind,
+                    value_class=V.SECRET,
+                    preview=f"{owner}{key} is a literal value",
+                    confidence=Confidence.HIGH,
+                    method="hcl-literal",
+                )
 
     def _variables(self, source: SourceFile, text: str, stmts: list[Statement]) -> Iterator[Evidence]:
         for st in stmts:
             if st.keyword != "variable" or not st.name:
                 continue
-            body = text[st.start:st.end]
+            body = text[st.start : st.end]
             d = _DEFAULT_RE.search(body)
             if d is None:
                 continue
@@ -270,11 +431,22 @@ class TerraformHandler:
             line = source.line_of(st.start + d.start(1))
             if not (sensitive or _SECRETISH_RE.search(st.name)):
                 continue
-            yield Evidence(line=line, role=EvidenceRole.IAC_ASSIGNMENT, name=st.name, value=value,
-                           method="variable-default")
+            yield Evidence(
+                line=line,
+                role=EvidenceRole.IAC_ASSIGNMENT,
+                name=st.name,
+                value=value,
+                method="variable-default",
+            )
             if sensitive and _literal_ok(value):
-                yield Evidence(line=line, role=EvidenceRole.IAC_ASSIGNMENT, name=st.name,
-                               service=S.GENERIC, kind=K.PASSWORD, value_class=V.SECRET,
-                               preview=f"sensitive variable {st.name} has a default value",
-                               confidence=Confidence.HIGH, method="variable-default")
-
+                yield Evidence(
+                    line=line,
+                    role=EvidenceRole.IAC_ASSIGNMENT,
+                    name=st.name,
+                    service=S.GENERIC,
+                    kind=K.PASSWORD,
+                    value_class=V.SECRET,
+                    preview=f"sensitive variable {st.name} has a default value",
+                    confidence=Confidence.HIGH,
+                    method="variable-default",
+                )

@@ -31,12 +31,35 @@ _XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 _ENCODING_RE = re.compile(r"""\s+encoding\s*=\s*["'][^"']*["']""", re.I)
 
 # Attributes that are structure or names, never values worth classifying.
-STRUCTURAL_ATTRS = frozenset({
-    "name", "key", "providername", "type", "xmlns", "serializeas", "xdt:transform", "xdt:locator",
-    "version", "targetframework", "path", "verb", "modules", "resourcetype", "requireaccess",
-    "preprocessorflags", "id", "generatedclassnamespace", "generatedclassname", "profile",
-    "mode", "enabled", "configsource", "lockitem", "xml:space",
-})
+STRUCTURAL_ATTRS = frozenset(
+    {
+        "name",
+        "key",
+        "providername",
+        "type",
+        "xmlns",
+        "serializeas",
+        "xdt:transform",
+        "xdt:locator",
+        "version",
+        "targetframework",
+        "path",
+        "verb",
+        "modules",
+        "resourcetype",
+        "requireaccess",
+        "preprocessorflags",
+        "id",
+        "generatedclassnamespace",
+        "generatedclassname",
+        "profile",
+        "mode",
+        "enabled",
+        "configsource",
+        "lockitem",
+        "xml:space",
+    }
+)
 
 
 class _Collector(ContentHandler):
@@ -49,7 +72,7 @@ class _Collector(ContentHandler):
         self.stack: list[list[Any]] = []
         self.setting_name: str | None = None
 
-    def setDocumentLocator(self, locator: Locator) -> None:  # noqa: N802 - SAX API
+    def setDocumentLocator(self, locator: Locator) -> None:
         self.locator = locator
 
     def _line(self) -> int:
@@ -61,7 +84,7 @@ class _Collector(ContentHandler):
             return 1
         text = self.source.text
         self.source.line_of(0)
-        starts = self.source._line_starts  # noqa: SLF001 - cached line table
+        starts = self.source._line_starts
         if starts is None or tag_line > len(starts):
             return tag_line
         start = starts[tag_line - 1]
@@ -74,10 +97,11 @@ class _Collector(ContentHandler):
     def _emit(self, line: int, name: str | None, value: str, method: str) -> None:
         if not value.strip() or len(value) > MAX_TEXT:
             return
-        self.found.append(Evidence(line=line, role=EvidenceRole.CONFIG_VALUE, name=name, value=value,
-                                   method=method))
+        self.found.append(
+            Evidence(line=line, role=EvidenceRole.CONFIG_VALUE, name=name, value=value, method=method)
+        )
 
-    def startElement(self, tag: str, attrs: AttributesImpl) -> None:  # noqa: N802 - SAX API
+    def startElement(self, tag: str, attrs: AttributesImpl) -> None:
         line = self._line()
         if self.stack:
             self.stack[-1][3] = True
@@ -87,13 +111,21 @@ class _Collector(ContentHandler):
         if local == "add":
             if "connectionstring" in names and "name" in names:
                 attr = names["connectionstring"]
-                self._emit(self._attr_line(line, attr), f"ConnectionStrings:{attrs.getValue(names['name'])}",
-                           attrs.getValue(attr), "connection-string")
+                self._emit(
+                    self._attr_line(line, attr),
+                    f"ConnectionStrings:{attrs.getValue(names['name'])}",
+                    attrs.getValue(attr),
+                    "connection-string",
+                )
                 handled.add("connectionstring")
             if "key" in names and "value" in names:
                 attr = names["value"]
-                self._emit(self._attr_line(line, attr), attrs.getValue(names["key"]),
-                           attrs.getValue(attr), "app-setting")
+                self._emit(
+                    self._attr_line(line, attr),
+                    attrs.getValue(names["key"]),
+                    attrs.getValue(attr),
+                    "app-setting",
+                )
                 handled.add("value")
         for low, attr in names.items():
             if low in handled or low in STRUCTURAL_ATTRS or low.startswith("xmlns"):
@@ -116,7 +148,7 @@ class _Collector(ContentHandler):
             if len(frame[2]) < 64:
                 frame[2].append(content)
 
-    def endElement(self, tag: str) -> None:  # noqa: N802 - SAX API
+    def endElement(self, tag: str) -> None:
         tag_, line, parts, had_child, _ = self.stack.pop()
         if had_child or not parts:
             return
@@ -136,15 +168,16 @@ def _prepared(text: str) -> bytes:
     m = _XML_DECL_RE.match(text)
     if m:
         decl = _ENCODING_RE.sub("", m.group(0))
-        text = text[: m.start()] + decl + text[m.end():]
+        text = text[: m.start()] + decl + text[m.end() :]
     return text.encode("utf-8", errors="replace")
 
 
 def parse_evidence(source: SourceFile) -> list[Evidence]:
     collector = _Collector(source)
     try:
-        defusedxml.sax.parseString(_prepared(source.text), collector, forbid_dtd=False,
-                                   forbid_entities=True, forbid_external=True)
+        defusedxml.sax.parseString(
+            _prepared(source.text), collector, forbid_dtd=False, forbid_entities=True, forbid_external=True
+        )
     except defusedxml.DefusedXmlException as exc:
         raise HostileInput(f"hostile XML: DTD/entities are not allowed ({type(exc).__name__})") from None
     except xml.sax.SAXParseException as exc:
@@ -166,4 +199,3 @@ class XmlConfigHandler:
         if not head.startswith("<"):
             return  # e.g. an INI-style *.config: left to the line scanner
         yield from parse_evidence(source)
-

@@ -46,12 +46,32 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # Keys whose children are environment variables / settings named by their own key.
 ENV_CONTAINERS = frozenset(
-    {"environment", "env", "variables", "envs", "env_vars", "envvars", "extraenv", "extra_env",
-     "app_settings", "appsettings", "app-settings", "secrets", "stringdata"}
+    {
+        "environment",
+        "env",
+        "variables",
+        "envs",
+        "env_vars",
+        "envvars",
+        "extraenv",
+        "extra_env",
+        "app_settings",
+        "appsettings",
+        "app-settings",
+        "secrets",
+        "stringdata",
+    }
 )
 # CI step keys whose value is a shell / PowerShell script.
-SCRIPT_KEYS = {"run": ".sh", "script": ".sh", "bash": ".sh", "inlinescript": ".sh", "pwsh": ".ps1",
-               "powershell": ".ps1", "scriptblock": ".ps1"}
+SCRIPT_KEYS = {
+    "run": ".sh",
+    "script": ".sh",
+    "bash": ".sh",
+    "inlinescript": ".sh",
+    "pwsh": ".ps1",
+    "powershell": ".ps1",
+    "scriptblock": ".ps1",
+}
 _OIDC_NOTE = "use OpenID Connect (workload identity federation) instead of a client secret"
 _EXPR_RE = re.compile(r"\$\{\{\s*([A-Za-z0-9_.\-]+)\s*\}\}")
 _FLAT_EXPR_RE = re.compile(r"\$(secrets|vars|env|variables)([A-Za-z_]\w*)")
@@ -105,8 +125,11 @@ class _Walk:
                 node = _get(root, key)
                 if isinstance(node, yaml.MappingNode):
                     skip.add(id(node))
-                    self.k8s_data(node, decode=(kind == "Secret" and key == "data"),
-                                  note="Kubernetes Secret data" if kind == "Secret" else "Kubernetes ConfigMap data")
+                    self.k8s_data(
+                        node,
+                        decode=(kind == "Secret" and key == "data"),
+                        note="Kubernetes Secret data" if kind == "Secret" else "Kubernetes ConfigMap data",
+                    )
         self.walk(root, skip)
 
     def k8s_data(self, node: yaml.MappingNode, decode: bool, note: str) -> None:
@@ -182,7 +205,9 @@ class _Walk:
             preview = ev.preview
             if preview:
                 preview = _FLAT_EXPR_RE.sub(lambda m: "${{ " + m.group(1) + "." + m.group(2) + " }}", preview)
-            self.extra.append(replace(ev, line=first + ev.line - 1, role=self.role, name=name, preview=preview))
+            self.extra.append(
+                replace(ev, line=first + ev.line - 1, role=self.role, name=name, preview=preview)
+            )
 
     def env_item(self, item: yaml.ScalarNode) -> None:
         """`- KEY=value` in a docker-compose `environment:` list."""
@@ -205,12 +230,19 @@ class _Walk:
         if isinstance(ref, yaml.MappingNode) and _get(ref, "secretKeyRef") is not None:
             if setting_names.rule_for(name) or setting_names.is_connection_name(name):
                 rule = setting_names.rule_for(name)
-                self.extra.append(Evidence(
-                    line=_line(item), role=self.role, name=name,
-                    service=rule.service if rule else (setting_names.service_hint(name) or S.GENERIC),
-                    kind=rule.kind if rule else K.CONNECTION_STRING, value_class=V.REFERENCE,
-                    preview=f"{name}: valueFrom.secretKeyRef", method="k8s-secret-ref",
-                    note="read from a Kubernetes Secret"))
+                self.extra.append(
+                    Evidence(
+                        line=_line(item),
+                        role=self.role,
+                        name=name,
+                        service=rule.service if rule else (setting_names.service_hint(name) or S.GENERIC),
+                        kind=rule.kind if rule else K.CONNECTION_STRING,
+                        value_class=V.REFERENCE,
+                        preview=f"{name}: valueFrom.secretKeyRef",
+                        method="k8s-secret-ref",
+                        note="read from a Kubernetes Secret",
+                    )
+                )
             return True
         return False
 
@@ -230,19 +262,35 @@ class _Walk:
                 continue
             found_secret = True
             secret_ref = _SECRET_EXPR_RE.search(value)
-            self.extra.append(Evidence(
-                line=_line(v), role=self.role, name=secret_ref.group(1) if secret_ref else None,
-                service=S.ENTRA_ID, kind=K.CLIENT_SECRET, value_class=V.REFERENCE,
-                preview=f"azure/login with.{key}: " + ("${{ secrets." + secret_ref.group(1) + " }}"
-                                                       if secret_ref else "***"),
-                method="azure-login", note=_OIDC_NOTE, confidence=Confidence.HIGH))
+            self.extra.append(
+                Evidence(
+                    line=_line(v),
+                    role=self.role,
+                    name=secret_ref.group(1) if secret_ref else None,
+                    service=S.ENTRA_ID,
+                    kind=K.CLIENT_SECRET,
+                    value_class=V.REFERENCE,
+                    preview=f"azure/login with.{key}: "
+                    + ("${{ secrets." + secret_ref.group(1) + " }}" if secret_ref else "***"),
+                    method="azure-login",
+                    note=_OIDC_NOTE,
+                    confidence=Confidence.HIGH,
+                )
+            )
             if not secret_ref:
                 self.literal_creds(v, value, key)
         if not found_secret and _get(with_node, "client-id") is not None:
-            self.extra.append(Evidence(
-                line=line, role=self.role, service=S.ENTRA_ID, kind=K.IDENTITY,
-                value_class=V.PASSWORDLESS, preview="azure/login with.client-id (OpenID Connect)",
-                method="azure-login"))
+            self.extra.append(
+                Evidence(
+                    line=line,
+                    role=self.role,
+                    service=S.ENTRA_ID,
+                    kind=K.IDENTITY,
+                    value_class=V.PASSWORDLESS,
+                    preview="azure/login with.client-id (OpenID Connect)",
+                    method="azure-login",
+                )
+            )
 
     def literal_creds(self, node: yaml.Node, value: str, key: str) -> None:
         """A service-principal JSON (or a bare secret) written into the workflow itself."""
@@ -277,7 +325,7 @@ class YamlHandler:
     def scan(self, source: SourceFile) -> Iterator[Evidence]:
         walk = _Walk(source)
         try:
-            for root in yaml.compose_all(source.text, Loader=_Loader):  # noqa: S506 - compose, SafeLoader
+            for root in yaml.compose_all(source.text, Loader=_Loader):
                 if root is not None:
                     walk.document(root)
         except yaml.YAMLError as exc:
@@ -285,4 +333,3 @@ class YamlHandler:
             where = f" near line {mark.line + 1}" if mark is not None else ""
             raise MalformedInput(f"not valid YAML{where}") from None
         return iter(walk.evidence())
-

@@ -72,8 +72,8 @@ def _required_id_parts(cmd: Any) -> list[str]:
 
 def _arguments(subparser: argparse.ArgumentParser) -> list[dict[str, Any]]:
     out = []
-    for action in subparser._actions:  # noqa: SLF001 - argparse keeps its actions here
-        if not action.option_strings or isinstance(action, argparse._HelpAction):  # noqa: SLF001
+    for action in subparser._actions:
+        if not action.option_strings or isinstance(action, argparse._HelpAction):
             continue
         if type(action).__name__ == "IgnoreAction":  # knack's internal `--cmd`-style placeholders
             continue

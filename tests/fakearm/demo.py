@@ -25,7 +25,7 @@ from tests.migrate.run.test_migrate_runner import EXPORT, _estate
 
 
 class _Ok(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server API
+    def do_GET(self) -> None:
         self.send_response(200)
         self.send_header("Content-Length", "2")
         self.end_headers()
@@ -46,16 +46,43 @@ def main_demo() -> int:
         health = ThreadingHTTPServer(("127.0.0.1", 0), _Ok)
         threading.Thread(target=health.serve_forever, daemon=True).start()
         d = Path(tmp)
-        scan = ["scan", "--az-export", str(EXPORT), "-f", "json", "-o", str(d / "ae.json"), "--key-file", str(d / "k")]
+        scan = [
+            "scan",
+            "--az-export",
+            str(EXPORT),
+            "-f",
+            "json",
+            "-o",
+            str(d / "ae.json"),
+            "--key-file",
+            str(d / "k"),
+        ]
         runner.invoke(main, scan)
         runner.invoke(main, ["plan", str(d / "ae.json"), "-f", "json", "-o", str(d / "ae-plan.json")])
-        args = ["migrate", "ae-plan.json", "--app", "web-orders", "--execute", "--yes", "--continue-manual",
-                "--arm-endpoint", arm.base_url, "--set", "target-resource-group=rg-data",
-                "--set", "application-insights component=ai-orders",
-                "--health-url", f"http://127.0.0.1:{health.server_address[1]}/healthz"]
-        with mock.patch("scanners.azure_arm.build_credential",
-                        lambda name, client_id=None: AsyncStaticTokenCredential()), \
-                mock.patch.dict(os.environ, {"SSL_CERT_FILE": arm.ca_path}):
+        args = [
+            "migrate",
+            "ae-plan.json",
+            "--app",
+            "web-orders",
+            "--execute",
+            "--yes",
+            "--continue-manual",
+            "--arm-endpoint",
+            arm.base_url,
+            "--set",
+            "target-resource-group=rg-data",
+            "--set",
+            "application-insights component=ai-orders",
+            "--health-url",
+            f"http://127.0.0.1:{health.server_address[1]}/healthz",
+        ]
+        with (
+            mock.patch(
+                "scanners.azure_arm.build_credential",
+                lambda name, client_id=None: AsyncStaticTokenCredential(),
+            ),
+            mock.patch.dict(os.environ, {"SSL_CERT_FILE": arm.ca_path}),
+        ):
             cwd = os.getcwd()
             os.chdir(d)
             try:

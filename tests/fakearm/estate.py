@@ -115,8 +115,10 @@ class FakeResource:
 
     @property
     def id(self) -> str:
-        return (f"/subscriptions/{self.subscription}/resourceGroups/{self.resource_group}/providers/"
-                f"{self.namespace}/{self.type}/{self.name}")
+        return (
+            f"/subscriptions/{self.subscription}/resourceGroups/{self.resource_group}/providers/"
+            f"{self.namespace}/{self.type}/{self.name}"
+        )
 
 
 @dataclass
@@ -127,8 +129,9 @@ class Estate:
     # user-assigned identities: lower-case resource id -> {"id", "name", "location", "principalId", "clientId"}
     user_identities: dict[str, dict[str, str]] = field(default_factory=dict)
 
-    def add_resource(self, subscription: str, resource_group: str, resource_type: str, name: str,
-                     **properties: Any) -> FakeResource:
+    def add_resource(
+        self, subscription: str, resource_group: str, resource_type: str, name: str, **properties: Any
+    ) -> FakeResource:
         """Register a generic resource, e.g. `add_resource(SUB, "rg", "Microsoft.Storage/storageAccounts",
         "acct", allowSharedKeyAccess=True)`."""
         namespace, typ = resource_type.split("/", 1)
@@ -138,12 +141,18 @@ class Estate:
         self.resources.append(res)
         return res
 
-    def find_resource(self, subscription: str, resource_group: str, namespace: str, typ: str,
-                      name: str) -> FakeResource | None:
+    def find_resource(
+        self, subscription: str, resource_group: str, namespace: str, typ: str, name: str
+    ) -> FakeResource | None:
         key = (subscription.lower(), resource_group.lower(), namespace.lower(), typ.lower(), name.lower())
         for r in self.resources:
-            if (r.subscription.lower(), r.resource_group.lower(), r.namespace.lower(), r.type.lower(),
-                    r.name.lower()) == key:
+            if (
+                r.subscription.lower(),
+                r.resource_group.lower(),
+                r.namespace.lower(),
+                r.type.lower(),
+                r.name.lower(),
+            ) == key:
                 return r
         return None
 

@@ -114,8 +114,15 @@ class Faults:
         return rule
 
 
-HOSTILE_BEHAVIOURS = ("self-next-link", "cycle-next-link", "endless-next-link", "trickle", "huge-body", "hang",
-                      "error-code")
+HOSTILE_BEHAVIOURS = (
+    "self-next-link",
+    "cycle-next-link",
+    "endless-next-link",
+    "trickle",
+    "huge-body",
+    "hang",
+    "error-code",
+)
 
 
 @dataclass
@@ -195,22 +202,22 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = 60  # idle keep-alive connections are dropped after this
     server: _Server
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         return None
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self._dispatch("GET")
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self._dispatch("POST")
 
-    def do_PUT(self) -> None:  # noqa: N802
+    def do_PUT(self) -> None:
         self._dispatch("PUT")
 
-    def do_PATCH(self) -> None:  # noqa: N802
+    def do_PATCH(self) -> None:
         self._dispatch("PATCH")
 
-    def do_DELETE(self) -> None:  # noqa: N802
+    def do_DELETE(self) -> None:
         self._dispatch("DELETE")
 
     def _dispatch(self, method: str) -> None:
@@ -237,7 +244,9 @@ class _Handler(BaseHTTPRequestHandler):
         if rule.behaviour.endswith("next-link"):
             status, payload, headers = arm._serve(method, path, query, body, self.headers)
             if isinstance(payload, dict) and "value" in payload:
-                base = f"{arm.base_url}{self.path.split('?', 1)[0]}?api-version={query.get('api-version', '')}"
+                base = (
+                    f"{arm.base_url}{self.path.split('?', 1)[0]}?api-version={query.get('api-version', '')}"
+                )
                 payload["nextLink"] = {
                     "self-next-link": f"{arm.base_url}{self.path}",
                     "cycle-next-link": f"{base}&$skiptoken={'loopB' if 'loopA' in self.path else 'loopA'}",
@@ -247,8 +256,11 @@ class _Handler(BaseHTTPRequestHandler):
             return
         arm._record(method, path, query, body)
         if rule.behaviour == "error-code":
-            self._send(rule.status, {"error": {"code": rule.code, "message": f"{SERVER_MESSAGE_CANARY} for {path}"}},
-                       [])
+            self._send(
+                rule.status,
+                {"error": {"code": rule.code, "message": f"{SERVER_MESSAGE_CANARY} for {path}"}},
+                [],
+            )
             return
         if rule.behaviour == "hang":
             arm._closing.wait(rule.max_s)
@@ -257,17 +269,20 @@ class _Handler(BaseHTTPRequestHandler):
         if rule.behaviour == "trickle":
             status, payload, headers = arm._serve(method, path, query, body, self.headers)
             data = json.dumps(payload).encode("utf-8")
-            self._stream(status, headers, [data[i:i + 1] for i in range(len(data))], len(data), rule)
+            self._stream(status, headers, [data[i : i + 1] for i in range(len(data))], len(data), rule)
             return
         head = b'{"properties": {"filler": "'
         tail = b'"}}'
         chunk = b"A" * 65536
         n_chunks = max(0, (rule.body_bytes - len(head) - len(tail)) // len(chunk))
         parts = (head if i == 0 else tail if i == n_chunks + 1 else chunk for i in range(n_chunks + 2))
-        self._stream(200, [], parts, None if rule.chunked else len(head) + len(tail) + n_chunks * len(chunk), rule)
+        self._stream(
+            200, [], parts, None if rule.chunked else len(head) + len(tail) + n_chunks * len(chunk), rule
+        )
 
-    def _stream(self, status: int, headers: list[tuple[str, str]], parts: Any, length: int | None,
-                rule: HostileRule) -> None:
+    def _stream(
+        self, status: int, headers: list[tuple[str, str]], parts: Any, length: int | None, rule: HostileRule
+    ) -> None:
         """Send `parts` one by one (pausing `interval_s` between them for a trickle), until they run out,
         `max_s` passes, the client goes away or the server closes."""
         arm = self.server.arm
@@ -338,7 +353,9 @@ class _Server(ThreadingHTTPServer):
             return
         self.arm._note_handshake(ok=True, sock=tls)
         try:
-            _Handler(tls, client_address, self)  # our RequestHandlerClass; mypy misreads its Self-typed attribute
+            _Handler(
+                tls, client_address, self
+            )  # our RequestHandlerClass; mypy misreads its Self-typed attribute
         except (ssl.SSLError, OSError):
             pass
         finally:
@@ -843,8 +860,10 @@ class FakeArm:
         if target is source:
             return _arm_error(400, "BadRequest", "Cannot swap a slot with itself.")
         if not any(d.lower() in path.lower() for d in self.drop_writes):
-            for attr, sticky in (("app_settings", site.sticky_app_settings),
-                                 ("connection_strings", site.sticky_connection_strings)):
+            for attr, sticky in (
+                ("app_settings", site.sticky_app_settings),
+                ("connection_strings", site.sticky_connection_strings),
+            ):
                 keep = {n.lower() for n in sticky}
                 a: dict[str, Any] = getattr(source, attr)
                 b: dict[str, Any] = getattr(target, attr)
@@ -855,8 +874,14 @@ class FakeArm:
                 setattr(source, attr, new_a)
                 setattr(target, attr, new_b)
         op = f"{site.id}/slots/{slot}/operationresults/{uuid.uuid4()}"
-        return 202, None, [("Location", f"{self.base_url}{quote(op)}?api-version={query.get('api-version', '')}"),
-                           ("Retry-After", "0")]
+        return (
+            202,
+            None,
+            [
+                ("Location", f"{self.base_url}{quote(op)}?api-version={query.get('api-version', '')}"),
+                ("Retry-After", "0"),
+            ],
+        )
 
     def _h_operation_result(self, m: re.Match[str], path: str, query: dict[str, str], body: Any) -> Payload:
         return 200, None, []
@@ -889,21 +914,27 @@ class FakeArm:
         rid = f"{scope}/providers/Microsoft.Authorization/roleAssignments/{name}"
         return scope, name, rid
 
-    def _h_get_role_assignment(self, m: re.Match[str], path: str, query: dict[str, str], body: Any) -> Payload:
+    def _h_get_role_assignment(
+        self, m: re.Match[str], path: str, query: dict[str, str], body: Any
+    ) -> Payload:
         _scope, name, rid = self._ra_key(m)
         ra = self.role_assignments.get(rid.lower())
         if ra is None:
             return _arm_error(404, "RoleAssignmentNotFound", f"The role assignment '{name}' is not found.")
         return 200, self._role_assignment_json(ra), []
 
-    def _h_delete_role_assignment(self, m: re.Match[str], path: str, query: dict[str, str], body: Any) -> Payload:
+    def _h_delete_role_assignment(
+        self, m: re.Match[str], path: str, query: dict[str, str], body: Any
+    ) -> Payload:
         _scope, _name, rid = self._ra_key(m)
         ra = self.role_assignments.pop(rid.lower(), None)
         if ra is None:
             return 204, None, []
         return 200, self._role_assignment_json(ra), []
 
-    def _h_put_role_assignment(self, m: re.Match[str], path: str, query: dict[str, str], body: Any) -> Payload:
+    def _h_put_role_assignment(
+        self, m: re.Match[str], path: str, query: dict[str, str], body: Any
+    ) -> Payload:
         scope, name, rid = self._ra_key(m)
         try:
             uuid.UUID(name)
@@ -911,24 +942,40 @@ class FakeArm:
             return _arm_error(400, "InvalidRoleAssignmentId", "The role assignment ID is not valid (a GUID).")
         props = (body or {}).get("properties") or {}
         if not props.get("roleDefinitionId") or not props.get("principalId"):
-            return _arm_error(400, "InvalidRoleAssignmentRequest", "roleDefinitionId and principalId are required.")
+            return _arm_error(
+                400, "InvalidRoleAssignmentRequest", "roleDefinitionId and principalId are required."
+            )
         for ra in self.role_assignments.values():
-            if (ra["scope"].lower() == scope.lower() and ra["principalId"] == props["principalId"]
-                    and ra["roleDefinitionId"].lower() == str(props["roleDefinitionId"]).lower()):
+            if (
+                ra["scope"].lower() == scope.lower()
+                and ra["principalId"] == props["principalId"]
+                and ra["roleDefinitionId"].lower() == str(props["roleDefinitionId"]).lower()
+            ):
                 return _arm_error(409, "RoleAssignmentExists", "The role assignment already exists.")
-        ra = {"id": rid, "name": name, "scope": scope, "roleDefinitionId": props["roleDefinitionId"],
-              "principalId": props["principalId"], "principalType": props.get("principalType", "ServicePrincipal")}
+        ra = {
+            "id": rid,
+            "name": name,
+            "scope": scope,
+            "roleDefinitionId": props["roleDefinitionId"],
+            "principalId": props["principalId"],
+            "principalType": props.get("principalType", "ServicePrincipal"),
+        }
         if not any(d.lower() in path.lower() for d in self.drop_writes):
             self.role_assignments[rid.lower()] = ra
         return 201, self._role_assignment_json(ra), []
 
-    def _h_list_role_assignments(self, m: re.Match[str], path: str, query: dict[str, str], body: Any) -> Payload:
+    def _h_list_role_assignments(
+        self, m: re.Match[str], path: str, query: dict[str, str], body: Any
+    ) -> Payload:
         scope = m["scope"].lower()
         flt = query.get("$filter", "")
         found = re.search(r"principalId eq '?([0-9a-fA-F-]+)'?", flt)
-        items = [self._role_assignment_json(ra) for ra in self.role_assignments.values()
-                 if (ra["scope"].lower() == scope or scope.startswith(ra["scope"].lower() + "/"))
-                 and (found is None or ra["principalId"] == found.group(1))]
+        items = [
+            self._role_assignment_json(ra)
+            for ra in self.role_assignments.values()
+            if (ra["scope"].lower() == scope or scope.startswith(ra["scope"].lower() + "/"))
+            and (found is None or ra["principalId"] == found.group(1))
+        ]
         return self._page(path, query, items)
 
     # ---- resource providers and generic resources (local auth) ----------------------------------
@@ -936,27 +983,49 @@ class FakeArm:
     def _h_get_provider(self, m: re.Match[str], path: str, query: dict[str, str], body: Any) -> Payload:
         ns = next((n for n in FAKE_API_VERSIONS if n.lower() == m.group("ns").lower()), None)
         if ns is None:
-            return _arm_error(404, "InvalidResourceNamespace", f"The resource namespace '{m.group('ns')}' is invalid.")
-        types = [{"resourceType": t, "locations": ["West Europe"], "apiVersions": list(v)}
-                 for t, v in FAKE_API_VERSIONS[ns].items()]
-        return 200, {"id": f"/subscriptions/{m.group('sub')}/providers/{ns}", "namespace": ns,
-                     "registrationState": "Registered", "resourceTypes": types}, []
+            return _arm_error(
+                404, "InvalidResourceNamespace", f"The resource namespace '{m.group('ns')}' is invalid."
+            )
+        types = [
+            {"resourceType": t, "locations": ["West Europe"], "apiVersions": list(v)}
+            for t, v in FAKE_API_VERSIONS[ns].items()
+        ]
+        return (
+            200,
+            {
+                "id": f"/subscriptions/{m.group('sub')}/providers/{ns}",
+                "namespace": ns,
+                "registrationState": "Registered",
+                "resourceTypes": types,
+            },
+            [],
+        )
 
     def _resource(self, m: re.Match[str], query: dict[str, str]) -> FakeResource | Payload:
-        res = self.estate.find_resource(m.group("sub"), m.group("rg"), m.group("ns"), m.group("type"), m.group("name"))
+        res = self.estate.find_resource(
+            m.group("sub"), m.group("rg"), m.group("ns"), m.group("type"), m.group("name")
+        )
         if res is None:
             return _arm_error(404, "ResourceNotFound", f"The resource '{m.group('name')}' was not found.")
         api = query.get("api-version", "")
         res.api_versions_seen.append(api)
         if api not in FAKE_API_VERSIONS[res.namespace][res.type]:
-            return _arm_error(400, "NoRegisteredProviderFound",
-                              f"No registered resource provider found for API version '{api}'.")
+            return _arm_error(
+                400,
+                "NoRegisteredProviderFound",
+                f"No registered resource provider found for API version '{api}'.",
+            )
         return res
 
     @staticmethod
     def _resource_json(res: FakeResource) -> dict[str, Any]:
-        return {"id": res.id, "name": res.name, "type": f"{res.namespace}/{res.type}", "location": res.location,
-                "properties": dict(res.properties)}
+        return {
+            "id": res.id,
+            "name": res.name,
+            "type": f"{res.namespace}/{res.type}",
+            "location": res.location,
+            "properties": dict(res.properties),
+        }
 
     def _h_get_resource(self, m: re.Match[str], path: str, query: dict[str, str], body: Any) -> Payload:
         res = self._resource(m, query)
@@ -976,10 +1045,18 @@ class FakeArm:
     # ---- user-assigned identities (Microsoft.ManagedIdentity) ----------------------------------------
 
     def _uai_json(self, uai: dict[str, str]) -> dict[str, Any]:
-        return {"id": uai["id"], "name": uai["name"], "location": uai["location"], "tags": {},
-                "type": "Microsoft.ManagedIdentity/userAssignedIdentities",
-                "properties": {"tenantId": DEFAULT_TENANT, "principalId": uai["principalId"],
-                               "clientId": uai["clientId"]}}
+        return {
+            "id": uai["id"],
+            "name": uai["name"],
+            "location": uai["location"],
+            "tags": {},
+            "type": "Microsoft.ManagedIdentity/userAssignedIdentities",
+            "properties": {
+                "tenantId": DEFAULT_TENANT,
+                "principalId": uai["principalId"],
+                "clientId": uai["clientId"],
+            },
+        }
 
     def _h_get_uai(self, m: re.Match[str], path: str, query: dict[str, str], body: Any) -> Payload:
         uai = self.estate.user_identities.get(path.rstrip("/").lower())
@@ -991,8 +1068,13 @@ class FakeArm:
         key = path.rstrip("/").lower()
         cur = self.estate.user_identities.get(key)
         if cur is None:
-            cur = {"id": path.rstrip("/"), "name": m.group("uai"), "principalId": str(uuid.uuid4()),
-                   "clientId": str(uuid.uuid4()), "location": str((body or {}).get("location") or "westeurope")}
+            cur = {
+                "id": path.rstrip("/"),
+                "name": m.group("uai"),
+                "principalId": str(uuid.uuid4()),
+                "clientId": str(uuid.uuid4()),
+                "location": str((body or {}).get("location") or "westeurope"),
+            }
             self.estate.user_identities[key] = cur
             return 201, self._uai_json(cur), []
         return 200, self._uai_json(cur), []
@@ -1007,8 +1089,10 @@ def _r(pattern: str) -> re.Pattern[str]:
 _ROLE_ASSIGNMENT = r"(?P<scope>/.+?)/providers/microsoft\.authorization/roleassignments/(?P<guid>[^/]+)"
 _ROLE_ASSIGNMENTS = r"(?P<scope>/.*?)/providers/microsoft\.authorization/roleassignments"
 
-_GENERIC = (_RG + r"/providers/(?P<ns>microsoft\.(?:storage|servicebus|eventhub|documentdb|appconfiguration))"
-            r"/(?P<type>[^/]+)/(?P<name>[^/]+)")
+_GENERIC = (
+    _RG + r"/providers/(?P<ns>microsoft\.(?:storage|servicebus|eventhub|documentdb|appconfiguration))"
+    r"/(?P<type>[^/]+)/(?P<name>[^/]+)"
+)
 
 _UAI = _RG + r"/providers/microsoft\.managedidentity/userassignedidentities/(?P<uai>[^/]+)"
 

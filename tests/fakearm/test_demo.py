@@ -15,8 +15,11 @@ def test_demo_session_completes(capsys: pytest.CaptureFixture[str]) -> None:
     # the session acted on each setting that held a planted CANARY value, so their absence means something:
     # the identity-based settings went beside them, then the old ones were deleted (with the service
     # principal's id and tenant)
-    for planted in ("Storage__serviceUri=", "'Orders_Identity=",
-                    "--setting-names AZURE_CLIENT_ID AZURE_CLIENT_SECRET AZURE_TENANT_ID Storage",
-                    "connection-string delete -g rg-orders -n web-orders --setting-names Orders"):
+    for planted in (
+        "Storage__serviceUri=",
+        "'Orders_Identity=",
+        "--setting-names AZURE_CLIENT_ID AZURE_CLIENT_SECRET AZURE_TENANT_ID Storage",
+        "connection-string delete -g rg-orders -n web-orders --setting-names Orders",
+    ):
         assert planted in out
     assert "CANARY" not in out

@@ -112,7 +112,11 @@ def test_list_by_resource_group_get_and_identity(fake_arm: FakeArm) -> None:
     assert site.key_vault_reference_identity == fs.key_vault_reference_identity
     with pytest.raises(ResourceNotFoundError) as ei:
         web.web_apps.get("rg-shop", "no-such-site")
-    assert ei.value.status_code == 404 and ei.value.error is not None and ei.value.error.code == "ResourceNotFound"
+    assert (
+        ei.value.status_code == 404
+        and ei.value.error is not None
+        and ei.value.error.code == "ResourceNotFound"
+    )
 
 
 def test_slots_settings_and_connection_strings_round_trip(fake_arm: FakeArm) -> None:
@@ -183,7 +187,11 @@ def test_403_rule_raises_http_response_error(fake_arm_factory: Callable[..., Fak
     web = _web(arm, retry_total=0)
     with pytest.raises(HttpResponseError) as ei:
         web.web_apps.list_application_settings(fs.resource_group, fs.name)
-    assert ei.value.status_code == 403 and ei.value.error is not None and ei.value.error.code == "AuthorizationFailed"
+    assert (
+        ei.value.status_code == 403
+        and ei.value.error is not None
+        and ei.value.error.code == "AuthorizationFailed"
+    )
     assert rule.hits == 1
     # other paths unaffected
     assert web.web_apps.get(fs.resource_group, fs.name).name == fs.name
@@ -301,7 +309,9 @@ def test_async_client_reuses_connections_at_concurrency_8(fake_arm_factory: Call
                             site = await web.web_apps.get(fs.resource_group, fs.name)
                             return 1 if site.name == fs.name else 0
                         if i % 3 == 1:
-                            settings = await web.web_apps.list_application_settings(fs.resource_group, fs.name)
+                            settings = await web.web_apps.list_application_settings(
+                                fs.resource_group, fs.name
+                            )
                             return 1 if settings.properties == fs.app_settings else 0
                         conns = await web.web_apps.list_connection_strings(fs.resource_group, fs.name)
                         props = conns.properties
@@ -343,8 +353,9 @@ def test_role_assignments_create_get_list_delete(fake_arm: FakeArm) -> None:
     scope = f"/subscriptions/{sub}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/acct"
     role = f"/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/ba92f5b4-2d11-453d-a403-e96b0029c9fe"
     name = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
-    params = RoleAssignmentCreateParameters(role_definition_id=role, principal_id="p-1",
-                                            principal_type="ServicePrincipal")
+    params = RoleAssignmentCreateParameters(
+        role_definition_id=role, principal_id="p-1", principal_type="ServicePrincipal"
+    )
     created = auth.role_assignments.create(scope, name, params)
     assert created.scope == scope and created.principal_id == "p-1"
     with pytest.raises(ResourceExistsError):
@@ -367,19 +378,30 @@ def test_swap_slot_exchanges_settings_but_not_sticky_ones_or_identities(fake_arm
     fs.connection_strings = {"Db": ("prod-db", "SQLAzure"), "Pinned": ("prod-pin", "Custom")}
     fs.sticky_app_settings, fs.sticky_connection_strings = ["STICKY"], ["Pinned"]
     fs.identity = FakeIdentity("SystemAssigned", "p-prod")
-    fs.slots["staging"] = FakeSlot({"A": "slot-a", "STICKY": "slot-s", "SLOT_ONLY": "1"},
-                                   {"Db": ("slot-db", "SQLAzure")}, FakeIdentity("SystemAssigned", "p-slot"))
+    fs.slots["staging"] = FakeSlot(
+        {"A": "slot-a", "STICKY": "slot-s", "SLOT_ONLY": "1"},
+        {"Db": ("slot-db", "SQLAzure")},
+        FakeIdentity("SystemAssigned", "p-slot"),
+    )
     web = _web(fake_arm)
-    poller = web.web_apps.begin_swap_slot(fs.resource_group, fs.name, "staging",
-                                          CsmSlotEntity(target_slot="production", preserve_vnet=True),
-                                          polling_interval=0)
+    poller = web.web_apps.begin_swap_slot(
+        fs.resource_group,
+        fs.name,
+        "staging",
+        CsmSlotEntity(target_slot="production", preserve_vnet=True),
+        polling_interval=0,
+    )
     assert poller.result() is None and poller.status() == "Succeeded"
     slot = fs.slots["staging"]
     assert fs.app_settings == {"A": "slot-a", "STICKY": "prod-s", "SLOT_ONLY": "1"}
     assert slot.app_settings == {"A": "prod-a", "STICKY": "slot-s", "PROD_ONLY": "1"}
     assert fs.connection_strings == {"Db": ("slot-db", "SQLAzure"), "Pinned": ("prod-pin", "Custom")}
     assert slot.connection_strings == {"Db": ("prod-db", "SQLAzure")}
-    assert fs.identity.principal_id == "p-prod" and slot.identity is not None and slot.identity.principal_id == "p-slot"
+    assert (
+        fs.identity.principal_id == "p-prod"
+        and slot.identity is not None
+        and slot.identity.principal_id == "p-slot"
+    )
     post = fake_arm.requests_to("/slots/staging/slotsswap", "POST")
     assert len(post) == 1 and post[0].body == {"targetSlot": "production", "preserveVnet": True}
     assert fake_arm.requests_to("/operationresults/", "GET"), "the SDK polled the Location of the 202"
@@ -392,7 +414,9 @@ def test_resource_providers_and_generic_resources_through_the_sdk() -> None:
     from tests.fakearm import Estate
 
     estate = Estate()
-    sb = estate.add_resource(SUB, "rg-msg", "Microsoft.ServiceBus/namespaces", "sb-orders", disableLocalAuth=False)
+    sb = estate.add_resource(
+        SUB, "rg-msg", "Microsoft.ServiceBus/namespaces", "sb-orders", disableLocalAuth=False
+    )
     with FakeArm(estate) as arm:
         rm = ResourceManagementClient(StaticTokenCredential(), SUB, **arm.client_kwargs())
         provider = rm.providers.get("Microsoft.ServiceBus")
@@ -400,8 +424,9 @@ def test_resource_providers_and_generic_resources_through_the_sdk() -> None:
         assert sorted(types["namespaces"]) == ["2021-11-01", "2024-01-01", "2099-01-01-preview"]
         got = rm.resources.get_by_id(sb.id, "2024-01-01")
         assert got.properties == {"disableLocalAuth": False} and got.type == "Microsoft.ServiceBus/namespaces"
-        rm.resources.begin_update_by_id(sb.id, "2024-01-01",
-                                        GenericResource(properties={"disableLocalAuth": True})).result()
+        rm.resources.begin_update_by_id(
+            sb.id, "2024-01-01", GenericResource(properties={"disableLocalAuth": True})
+        ).result()
         assert sb.properties == {"disableLocalAuth": True}
         assert sb.api_versions_seen == ["2024-01-01", "2024-01-01"]
         with pytest.raises(HttpResponseError) as err:  # an api-version the provider does not offer

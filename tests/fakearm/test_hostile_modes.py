@@ -60,7 +60,11 @@ def test_huge_body_is_declared_and_streamed(fake_arm_factory: Any) -> None:
     faults = Faults()
     faults.misbehave("/providers/Microsoft.Web/sites", "huge-body", body_bytes=300 * 1024)
     status, body = _get(fake_arm_factory(make_estate(1), faults), SITES)
-    assert status == 200 and len(body) >= 256 * 1024 and json.loads(body)["properties"]["filler"].startswith("AAA")
+    assert (
+        status == 200
+        and len(body) >= 256 * 1024
+        and json.loads(body)["properties"]["filler"].startswith("AAA")
+    )
 
 
 def test_a_hung_request_ends_when_the_server_closes() -> None:
@@ -73,7 +77,7 @@ def test_a_hung_request_ends_when_the_server_closes() -> None:
         try:
             _get(arm, SITES, timeout=60)
             outcome.append(None)
-        except Exception as exc:  # noqa: BLE001 - handed to the test thread below
+        except Exception as exc:
             outcome.append(exc)
 
     client = threading.Thread(target=ask, daemon=True)

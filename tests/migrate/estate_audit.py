@@ -26,8 +26,9 @@ def write_key(directory: Path) -> Path:
 @cache
 def _scan(args: tuple[str, ...], key_dir: str) -> str:
     key = write_key(Path(key_dir))
-    result = CliRunner().invoke(main, ["scan", *args, "-f", "json", "--key-file", str(key)],
-                                catch_exceptions=False)
+    result = CliRunner().invoke(
+        main, ["scan", *args, "-f", "json", "--key-file", str(key)], catch_exceptions=False
+    )
     assert result.exit_code == 1, result.stderr
     return result.stdout
 

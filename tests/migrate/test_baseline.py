@@ -15,7 +15,9 @@ from scanners import baseline as baselines
 from tests.migrate.estate_audit import write_key
 from tests.test_example_estate import _canaries, _leaks, _manifest
 
-SECRET_A = "DefaultEndpointsProtocol=https;AccountName=contosodata;AccountKey={key};EndpointSuffix=core.windows.net"
+SECRET_A = (
+    "DefaultEndpointsProtocol=https;AccountName=contosodata;AccountKey={key};EndpointSuffix=core.windows.net"
+)
 
 
 def _account_key(seed: str) -> str:
@@ -30,8 +32,9 @@ def _config(secret_seed: str, padding_lines: int = 0) -> str:
 
 
 def _scan(tree: Path, key: Path, *extra: str) -> tuple[int, dict[str, Any], str]:
-    result = CliRunner().invoke(main, ["scan", str(tree), "-f", "json", "--key-file", str(key), *extra],
-                                catch_exceptions=False)
+    result = CliRunner().invoke(
+        main, ["scan", str(tree), "-f", "json", "--key-file", str(key), *extra], catch_exceptions=False
+    )
     return result.exit_code, json.loads(result.stdout), " ".join(result.stderr.split())
 
 
@@ -75,7 +78,9 @@ def test_accept_move_down_and_change_the_secret(tree: Path, key: Path, tmp_path:
     config.write_text(_config("Xy7", padding_lines=5), encoding="utf-8")
     code, doc, _ = _scan(tree, key, "--baseline", str(base))
     assert code == 1
-    assert [i["SettingName"] for i in doc["items"] if i["ValueClass"] == "secret"] == ["ConnectionStrings:Orders"]
+    assert [i["SettingName"] for i in doc["items"] if i["ValueClass"] == "secret"] == [
+        "ConnectionStrings:Orders"
+    ]
 
 
 def test_baseline_file_holds_no_secret_and_is_sorted(tree: Path, key: Path, tmp_path: Path) -> None:
@@ -85,9 +90,12 @@ def test_baseline_file_holds_no_secret_and_is_sorted(tree: Path, key: Path, tmp_
     doc = json.loads(text)
     assert doc["schema_version"] == 1 and doc["tool"] == "secretless"
     entries = doc["entries"]
-    assert entries and all(set(e) == {"id", "fingerprint", "location", "service", "detector"} for e in entries)
-    assert entries == sorted(entries, key=lambda e: (e["location"], e["id"], e["fingerprint"],
-                                                   e["service"], e["detector"]))
+    assert entries and all(
+        set(e) == {"id", "fingerprint", "location", "service", "detector"} for e in entries
+    )
+    assert entries == sorted(
+        entries, key=lambda e: (e["location"], e["id"], e["fingerprint"], e["service"], e["detector"])
+    )
     assert all(e["fingerprint"].startswith("hs1:") for e in entries)
     assert _account_key("Ab3")[:12] not in text and "AccountKey" not in text
     assert all(":" not in e["location"] for e in entries), "no line numbers in the baseline"
@@ -118,8 +126,16 @@ def test_update_baseline_needs_baseline(tree: Path, key: Path) -> None:
     assert result.exit_code == 2
 
 
-@pytest.mark.parametrize("content", [None, "not json", "[]", '{"tool": "secretless", "entries": []}',
-                                     '{"schema_version": 1, "tool": "secretless", "entries": [{}]}'])
+@pytest.mark.parametrize(
+    "content",
+    [
+        None,
+        "not json",
+        "[]",
+        '{"tool": "secretless", "entries": []}',
+        '{"schema_version": 1, "tool": "secretless", "entries": [{}]}',
+    ],
+)
 def test_missing_or_bad_baseline_exits_3(content: str | None, tree: Path, key: Path, tmp_path: Path) -> None:
     base = tmp_path / "b.json"
     if content is not None:

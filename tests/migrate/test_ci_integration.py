@@ -72,8 +72,11 @@ def test_pre_commit_hook_runs_the_scan(tmp_path: Path, monkeypatch: pytest.Monke
     assert clean.exit_code == 0, clean.output
     (repo / "settings.env").write_text(
         "STORAGE=DefaultEndpointsProtocol=https;AccountName=contosodata;AccountKey="
-        + "Q" * 20 + "x9Y8w7V6u5T4s3R2q1P0o9N8m7L6k5J4i3H2g1F0e9D8c7B6a5Z4y3X2w1V0u9T8s7R6q5==" + "\n",
-        encoding="utf-8")
+        + "Q" * 20
+        + "x9Y8w7V6u5T4s3R2q1P0o9N8m7L6k5J4i3H2g1F0e9D8c7B6a5Z4y3X2w1V0u9T8s7R6q5=="
+        + "\n",
+        encoding="utf-8",
+    )
     dirty = runner.invoke(main, [*argv, "--key-file", str(key)])
     assert dirty.exit_code == 1, dirty.output
 

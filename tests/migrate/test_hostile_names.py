@@ -30,8 +30,10 @@ CONTROLS = ("\x1b", "\x07", "\x9b")
 def _scan(tmp_path: Path) -> tuple[Path, str, str]:
     repo = tmp_path / "repo"
     (repo / "odd\x1b[2Jname").mkdir(parents=True)
-    settings = {ESC_NAME: CONN, LINK_NAME: CONN, "\n=HYPERLINK(\"https://evil.example\")": CONN}
-    (repo / "odd\x1b[2Jname" / "appsettings.json").write_text(json.dumps(settings, indent=2), encoding="utf-8")
+    settings = {ESC_NAME: CONN, LINK_NAME: CONN, '\n=HYPERLINK("https://evil.example")': CONN}
+    (repo / "odd\x1b[2Jname" / "appsettings.json").write_text(
+        json.dumps(settings, indent=2), encoding="utf-8"
+    )
     key = tmp_path / "key"
     key.write_text(TEST_KEY.hex() + "\n", encoding="ascii")
     audit = tmp_path / "audit.json"
@@ -71,7 +73,9 @@ def test_set_refuses_null_and_empty_values(tmp_path: Path) -> None:
     plan_file.write_text("{}", encoding="utf-8")
     runner = CliRunner()
     for value in ("null", "", "None", " "):
-        r = runner.invoke(main, ["migrate", str(plan_file), "--app", "a", "--set", f"AZURE_CLIENT_ID={value}"])
+        r = runner.invoke(
+            main, ["migrate", str(plan_file), "--app", "a", "--set", f"AZURE_CLIENT_ID={value}"]
+        )
         assert r.exit_code == 2 and "--set AZURE_CLIENT_ID" in r.stderr and "no value" in r.stderr, r.stderr
     r = runner.invoke(main, ["migrate", str(plan_file), "--app", "a", "--set", "AZURE_CLIENT_ID=abc"])
     assert r.exit_code == 2 and "not a GUID" in r.stderr
@@ -81,17 +85,34 @@ def test_a_kubernetes_secret_data_value_stays_base64(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     (repo / "k8s").mkdir(parents=True)
     encoded = base64.b64encode(CONN.encode()).decode()
-    text = (f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: app\ntype: Opaque\ndata:\n  STORAGE: {encoded}\n"
-            "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  STORAGE: plain\n")
+    text = (
+        f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: app\ntype: Opaque\ndata:\n  STORAGE: {encoded}\n"
+        "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  STORAGE: plain\n"
+    )
     (repo / "k8s" / "app.yaml").write_text(text, encoding="utf-8")
-    for args in (("init", "-q"), ("add", "-A"), ("-c", "user.email=t@x.invalid", "-c", "user.name=t",
-                                                 "commit", "-qm", "f")):
+    for args in (
+        ("init", "-q"),
+        ("add", "-A"),
+        ("-c", "user.email=t@x.invalid", "-c", "user.name=t", "commit", "-qm", "f"),
+    ):
         assert git(repo, *args).returncode == 0
     endpoint = "https://acct.blob.core.windows.net"
-    settings = (SettingChange("u1", "k8s/app.yaml", None, "STORAGE", SettingAction.REPLACE, endpoint, False,
-                              StageName.CHANGE_IN_STAGING, "r"),)
-    unit = UnitPlan("u1", "storage", "acct", {}, ("blob",), Access.WRITE, Basis.ASSUMED, (), (),
-                    ("k8s/app.yaml:7",), ())
+    settings = (
+        SettingChange(
+            "u1",
+            "k8s/app.yaml",
+            None,
+            "STORAGE",
+            SettingAction.REPLACE,
+            endpoint,
+            False,
+            StageName.CHANGE_IN_STAGING,
+            "r",
+        ),
+    )
+    unit = UnitPlan(
+        "u1", "storage", "acct", {}, ("blob",), Access.WRITE, Basis.ASSUMED, (), (), ("k8s/app.yaml:7",), ()
+    )
     the_app = app(app="svc", kind="repository-project", slots=(), units=(unit,), settings=settings)
     out = ConfigPatchEmitter().emit(context(plan(the_app), the_app, repo))
     patch = {a.path: a.text for a in out.artifacts}

@@ -25,8 +25,14 @@ from tests.migrate.estate_audit import REPO, estate_document
 
 ARTIFACTS = REPO / "artifacts"
 CHROMIUM_FLAGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 )
 
 
@@ -56,7 +62,7 @@ class _OneFileServer(http.server.ThreadingHTTPServer):
 class _Handler(http.server.BaseHTTPRequestHandler):
     server: _OneFileServer
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         self.server.requests.append(self.path)
         if self.path != "/report.html":
             self.send_error(404)
@@ -67,7 +73,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(self.server.page)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature of the base class
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
 
@@ -89,9 +95,12 @@ def served(tmp_path: Path) -> Iterator[tuple[str, _OneFileServer, str]]:
 
 def _run_chromium(binary: str, profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
     profile.mkdir()
-    return subprocess.run(  # noqa: S603 - fixed argv: the system chromium and a local URL
+    return subprocess.run(
         [binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0", *args],
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 
@@ -111,8 +120,9 @@ def test_report_renders_in_headless_chromium(served: tuple[str, _OneFileServer, 
 
     screenshot = ARTIFACTS / "report.png"
     screenshot.unlink(missing_ok=True)
-    shot = _run_chromium(binary, tmp_path / "profile-shot", f"--screenshot={screenshot}",
-                         "--window-size=1280,2000", url)
+    shot = _run_chromium(
+        binary, tmp_path / "profile-shot", f"--screenshot={screenshot}", "--window-size=1280,2000", url
+    )
     assert shot.returncode == 0, shot.stderr[-2000:]
     assert "Uncaught" not in shot.stderr
     assert screenshot.stat().st_size > 10_000

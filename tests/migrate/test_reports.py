@@ -52,9 +52,10 @@ def _hostile_doc(doc: dict[str, Any]) -> dict[str, Any]:
     first = hostile["items"][0]
     first["Location"]["path"] = "src/<script>alert(1)</script>/app|settings.json"
     first["SettingName"] = "<script>alert(1)</script>"
-    hostile["items"][1]["SettingName"] = "=HYPERLINK(\"x\")"
-    hostile["skipped"] = [{"target": "<img src=x onerror=alert(1)>", "reason": "binary",
-                           "detail": "a|b", "partial": False}]
+    hostile["items"][1]["SettingName"] = '=HYPERLINK("x")'
+    hostile["skipped"] = [
+        {"target": "<img src=x onerror=alert(1)>", "reason": "binary", "detail": "a|b", "partial": False}
+    ]
     return hostile
 
 
@@ -62,7 +63,9 @@ def _hostile_doc(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("fmt", sorted(RENDERERS))
-def test_every_renderer_renders_both_example_inputs(fmt: str, estate_report: Report, app_report: Report) -> None:
+def test_every_renderer_renders_both_example_inputs(
+    fmt: str, estate_report: Report, app_report: Report
+) -> None:
     for report in (estate_report, app_report):
         text = RENDERERS[fmt].render(report)
         assert text.strip()
@@ -72,9 +75,14 @@ def test_every_renderer_renders_both_example_inputs(fmt: str, estate_report: Rep
 @pytest.mark.parametrize("fmt", sorted(RENDERERS))
 def test_no_canary_reaches_any_report(fmt: str, estate_report: Report) -> None:
     planted = {(e["path"], e["line"]) for e in _manifest() if e["value_class"] == "secret"}
-    reported = {(getattr(f.item.location, "path", None), getattr(f.item.location, "line", None))
-                for f in estate_report.findings if f.item.value_class == "secret"}
-    assert planted and planted <= reported, sorted(planted - reported)  # the report holds every planted secret
+    reported = {
+        (getattr(f.item.location, "path", None), getattr(f.item.location, "line", None))
+        for f in estate_report.findings
+        if f.item.value_class == "secret"
+    }
+    assert planted and planted <= reported, sorted(
+        planted - reported
+    )  # the report holds every planted secret
     text = RENDERERS[fmt].render(estate_report)
     leaks = _leaks(text, _canaries())
     assert not leaks, leaks
@@ -114,9 +122,16 @@ def test_plan_document_is_refused_clearly(tmp_path: Path) -> None:
         load_report({"kind": "plan"})
 
 
-@pytest.mark.parametrize("content", ["not json", "[]", '{"tool": "other", "items": []}',
-                                     '{"tool": "secretless", "schema_version": 99, "items": []}',
-                                     '{"tool": "secretless", "schema_version": 1, "items": [{"Location": {}}]}'])
+@pytest.mark.parametrize(
+    "content",
+    [
+        "not json",
+        "[]",
+        '{"tool": "other", "items": []}',
+        '{"tool": "secretless", "schema_version": 99, "items": []}',
+        '{"tool": "secretless", "schema_version": 1, "items": [{"Location": {}}]}',
+    ],
+)
 def test_bad_documents_exit_3(content: str, tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text(content, encoding="utf-8")
@@ -162,8 +177,9 @@ def _sarif(report: Report) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("which", ["estate", "app-service"])
-def test_sarif_validates_against_the_official_schema(which: str, estate_report: Report,
-                                                     app_report: Report) -> None:
+def test_sarif_validates_against_the_official_schema(
+    which: str, estate_report: Report, app_report: Report
+) -> None:
     schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
     sarif = _sarif(estate_report if which == "estate" else app_report)
     jsonschema.validators.validator_for(schema)(schema).validate(sarif)
@@ -192,8 +208,9 @@ def test_sarif_rules_results_and_fingerprints(estate_report: Report) -> None:
         assert not phys["artifactLocation"]["uri"].startswith("/")
         assert phys["region"]["startLine"] == file_location(item).line
     not_emitted = {"placeholder", "dev-emulator", "passwordless"}
-    assert len(run["results"]) == sum(1 for f in estate_report.findings
-                                      if str(f.item.value_class) not in not_emitted)
+    assert len(run["results"]) == sum(
+        1 for f in estate_report.findings if str(f.item.value_class) not in not_emitted
+    )
 
 
 def test_sarif_app_service_items_are_logical_locations(app_report: Report) -> None:
@@ -226,7 +243,7 @@ def test_csv_formula_cells_are_defused(value: str) -> None:
 def test_csv_defuses_formulas_from_the_document(doc: dict[str, Any]) -> None:
     rows = list(csv.reader(io.StringIO(RENDERERS["csv"].render(load_report(_hostile_doc(doc))))))
     settings = [r[COLUMNS.index("SettingName")] for r in rows[1:]]
-    assert "'=HYPERLINK(\"x\")" in settings
+    assert '\'=HYPERLINK("x")' in settings
     assert not any(c.startswith(("=", "+", "-", "@")) for r in rows[1:] for c in r)
 
 
@@ -245,7 +262,9 @@ def test_markdown_escapes_pipes_and_markup(doc: dict[str, Any]) -> None:
     assert "<script" not in md and "<img" not in md
     assert "app\\|settings.json" in md
     table_rows = [line for line in md.splitlines() if line.startswith("| ")]
-    widths = {line.replace("\\|", "").count("|") for line in table_rows if "Location" in line or ".json:" in line}
+    widths = {
+        line.replace("\\|", "").count("|") for line in table_rows if "Location" in line or ".json:" in line
+    }
     assert len(widths) == 1, "a pipe in a cell must not add a column"
     assert markdown_cell("a|b\nc") == "a\\|b c"
 

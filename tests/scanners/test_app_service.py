@@ -39,16 +39,22 @@ SUB = "00000000-0000-0000-0000-000000000001"
 def _scan(arm: FakeArm, monkeypatch: pytest.MonkeyPatch, **kw: Any) -> EstateResult:
     monkeypatch.setenv("SSL_CERT_FILE", arm.ca_path)
     options = EstateScanOptions(subscriptions=(SUB,), extra_policies=(LoopbackOnlyPolicy(),), **kw)
-    return scan_estate(AsyncStaticTokenCredential(), ArmTarget(arm.base_url, "https://management.azure.com/.default"),
-                       options, Fingerprinter(TEST_KEY))
+    return scan_estate(
+        AsyncStaticTokenCredential(),
+        ArmTarget(arm.base_url, "https://management.azure.com/.default"),
+        options,
+        Fingerprinter(TEST_KEY),
+    )
 
 
 def _planted(estate: Estate) -> set[tuple[str, str | None, str]]:
     """(site, slot, setting) of every planted secret value (they all carry CANARY)."""
     out = set()
     for site in estate.sites:
-        for slot, app, conns in [(None, site.app_settings, site.connection_strings),
-                                 *((n, s.app_settings, s.connection_strings) for n, s in site.slots.items())]:
+        for slot, app, conns in [
+            (None, site.app_settings, site.connection_strings),
+            *((n, s.app_settings, s.connection_strings) for n, s in site.slots.items()),
+        ]:
             out |= {(site.name, slot, k) for k, v in app.items() if "CANARY" in v}
             out |= {(site.name, slot, k) for k, (v, _t) in conns.items() if "CANARY" in v}
     return out
@@ -56,17 +62,25 @@ def _planted(estate: Estate) -> set[tuple[str, str | None, str]]:
 
 def _secret_settings(doc: dict[str, Any]) -> set[tuple[str, str | None, str]]:
     """(site, slot, setting) of every item classed secret in a scan document."""
-    return {(i["Location"]["site"], i["Location"]["slot"], i["Location"]["setting"])
-            for i in doc["items"] if i["ValueClass"] == "secret" and i["Location"]["kind"] == "app-service"}
+    return {
+        (i["Location"]["site"], i["Location"]["slot"], i["Location"]["setting"])
+        for i in doc["items"]
+        if i["ValueClass"] == "secret" and i["Location"]["kind"] == "app-service"
+    }
 
 
-def test_every_planted_secret_is_found_and_nothing_leaks(fake_arm_factory: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_planted_secret_is_found_and_nothing_leaks(
+    fake_arm_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     estate = make_estate(24)
     arm = fake_arm_factory(estate, page_size=7)  # several pages of sites
     result = _scan(arm, monkeypatch)
     assert not result.skipped
-    found = {(i.location.site, i.location.slot, i.location.setting) for i in result.items
-             if isinstance(i.location, AppServiceLocation) and i.value_class is ValueClass.SECRET}
+    found = {
+        (i.location.site, i.location.slot, i.location.setting)
+        for i in result.items
+        if isinstance(i.location, AppServiceLocation) and i.value_class is ValueClass.SECRET
+    }
     planted = _planted(estate)
     assert planted, "the fake estate plants secrets"
     assert planted <= found, sorted(planted - found)[:10]
@@ -79,19 +93,50 @@ def test_every_planted_secret_is_found_and_nothing_leaks(fake_arm_factory: Any, 
 def test_slots_sticky_identities_and_vaults(fake_arm_factory: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     uai = f"/subscriptions/{SUB}/resourceGroups/rg-id/providers/Microsoft.ManagedIdentity/userAssignedIdentities/uai-shared"
     site = FakeSite(
-        SUB, "rg-app", "web-orders", kind="app",
-        identity=FakeIdentity("SystemAssigned, UserAssigned", "11111111-1111-1111-1111-111111111111",
-                              user_assigned={uai: ("22222222-2222-2222-2222-222222222222", "33333333-3333-3333-3333-333333333333")}),
-        app_settings={"SqlPassword": "@Microsoft.KeyVault(SecretUri=https://kv-legacy.vault.azure.net/secrets/sql/)",
-                      "Blob": "@Microsoft.KeyVault(VaultName=kv-rbac;SecretName=blob)"},
-        connection_strings={"Default": ("Server=tcp:orders.database.windows.net;Database=o;User ID=a;Password=CANARYpw1", "SQLAzure")},
-        slots={"staging": FakeSlot(connection_strings={"Default": ("Server=tcp:orders-stg.database.windows.net;Database=o;User ID=a;Password=CANARYpw2", "SQLAzure")})},
+        SUB,
+        "rg-app",
+        "web-orders",
+        kind="app",
+        identity=FakeIdentity(
+            "SystemAssigned, UserAssigned",
+            "11111111-1111-1111-1111-111111111111",
+            user_assigned={
+                uai: ("22222222-2222-2222-2222-222222222222", "33333333-3333-3333-3333-333333333333")
+            },
+        ),
+        app_settings={
+            "SqlPassword": "@Microsoft.KeyVault(SecretUri=https://kv-legacy.vault.azure.net/secrets/sql/)",
+            "Blob": "@Microsoft.KeyVault(VaultName=kv-rbac;SecretName=blob)",
+        },
+        connection_strings={
+            "Default": (
+                "Server=tcp:orders.database.windows.net;Database=o;User ID=a;Password=CANARYpw1",
+                "SQLAzure",
+            )
+        },
+        slots={
+            "staging": FakeSlot(
+                connection_strings={
+                    "Default": (
+                        "Server=tcp:orders-stg.database.windows.net;Database=o;User ID=a;Password=CANARYpw2",
+                        "SQLAzure",
+                    )
+                }
+            )
+        },
         sticky_connection_strings=["Default"],
         key_vault_reference_identity=uai,
     )
-    estate = Estate([site], [FakeVault(SUB, "rg-kv", "kv-legacy", rbac=False), FakeVault(SUB, "rg-kv", "kv-rbac", rbac=True)])
+    estate = Estate(
+        [site],
+        [FakeVault(SUB, "rg-kv", "kv-legacy", rbac=False), FakeVault(SUB, "rg-kv", "kv-rbac", rbac=True)],
+    )
     result = _scan(fake_arm_factory(estate), monkeypatch)
-    by = {(i.location.slot, i.location.setting): i for i in result.items if isinstance(i.location, AppServiceLocation)}
+    by = {
+        (i.location.slot, i.location.setting): i
+        for i in result.items
+        if isinstance(i.location, AppServiceLocation)
+    }
     prod, stg = by[(None, "Default")], by[("staging", "Default")]
     assert app_service_location(prod).slot_setting and app_service_location(stg).slot_setting
     assert app_service_location(prod).setting_kind == "connection-string"
@@ -109,20 +154,53 @@ def test_slots_sticky_identities_and_vaults(fake_arm_factory: Any, monkeypatch: 
 
 
 def test_identity_design_findings(fake_arm_factory: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    uai = f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/"
+    uai = (
+        f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/"
+    )
     sites = [
-        FakeSite(SUB, "rg", "no-identity", app_settings={"Storage": "DefaultEndpointsProtocol=https;AccountName=a1;AccountKey=CANARYkey1=="}),
-        FakeSite(SUB, "rg", "sp-secret", identity=FakeIdentity("SystemAssigned", "p1"),
-                 app_settings={"AZURE_CLIENT_SECRET": "abc8Q~CANARYdefghijklmnopqrstuvwxyz01234", "AZURE_CLIENT_ID": "x"}),
-        FakeSite(SUB, "rg", "two-uais", identity=FakeIdentity("UserAssigned", user_assigned={uai + "a": ("p", "c"), uai + "b": ("q", "d")}),
-                 app_settings={"X": "1"}),
-        FakeSite(SUB, "rg", "func-mixed", kind="functionapp", identity=FakeIdentity("SystemAssigned", "p2"),
-                 app_settings={"Queue": "DefaultEndpointsProtocol=https;AccountName=a2;AccountKey=CANARYkey2==",
-                               "Queue__serviceUri": "https://a2.queue.core.windows.net"}),
+        FakeSite(
+            SUB,
+            "rg",
+            "no-identity",
+            app_settings={"Storage": "DefaultEndpointsProtocol=https;AccountName=a1;AccountKey=CANARYkey1=="},
+        ),
+        FakeSite(
+            SUB,
+            "rg",
+            "sp-secret",
+            identity=FakeIdentity("SystemAssigned", "p1"),
+            app_settings={
+                "AZURE_CLIENT_SECRET": "abc8Q~CANARYdefghijklmnopqrstuvwxyz01234",
+                "AZURE_CLIENT_ID": "x",
+            },
+        ),
+        FakeSite(
+            SUB,
+            "rg",
+            "two-uais",
+            identity=FakeIdentity(
+                "UserAssigned", user_assigned={uai + "a": ("p", "c"), uai + "b": ("q", "d")}
+            ),
+            app_settings={"X": "1"},
+        ),
+        FakeSite(
+            SUB,
+            "rg",
+            "func-mixed",
+            kind="functionapp",
+            identity=FakeIdentity("SystemAssigned", "p2"),
+            app_settings={
+                "Queue": "DefaultEndpointsProtocol=https;AccountName=a2;AccountKey=CANARYkey2==",
+                "Queue__serviceUri": "https://a2.queue.core.windows.net",
+            },
+        ),
     ]
     result = _scan(fake_arm_factory(Estate(sites, [])), monkeypatch)
-    advisories = {(app_service_location(i).site, i.detector) for i in result.items
-                  if i.value_class is ValueClass.ADVISORY}
+    advisories = {
+        (app_service_location(i).site, i.detector)
+        for i in result.items
+        if i.value_class is ValueClass.ADVISORY
+    }
     assert ("no-identity", "app-service:no-managed-identity") in advisories
     assert ("sp-secret", "app-service:service-principal-credential-in-settings") in advisories
     assert ("two-uais", "app-service:ambiguous-user-assigned-identity") in advisories
@@ -130,7 +208,9 @@ def test_identity_design_findings(fake_arm_factory: Any, monkeypatch: pytest.Mon
     assert not any(s == "sp-secret" and d == "app-service:no-managed-identity" for s, d in advisories)
 
 
-def test_faults_become_skipped_records_and_the_rest_is_scanned(fake_arm_factory: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_faults_become_skipped_records_and_the_rest_is_scanned(
+    fake_arm_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     estate = make_estate(8, with_slots=False)
     names = [s.name for s in estate.sites]
     faults = Faults()
@@ -150,12 +230,17 @@ def test_faults_become_skipped_records_and_the_rest_is_scanned(fake_arm_factory:
     scanned = {s.site for s in result.sites}
     assert scanned == set(names[3:])
     planted = {p for p in _planted(estate) if p[0] in scanned}
-    found = {(i.location.site, i.location.slot, i.location.setting) for i in result.items
-             if isinstance(i.location, AppServiceLocation) and i.value_class is ValueClass.SECRET}
+    found = {
+        (i.location.site, i.location.slot, i.location.setting)
+        for i in result.items
+        if isinstance(i.location, AppServiceLocation) and i.value_class is ValueClass.SECRET
+    }
     assert planted <= found
 
 
-def test_subscription_level_failure_is_reported(fake_arm_factory: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_subscription_level_failure_is_reported(
+    fake_arm_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     faults = Faults()
     faults.add("/providers/Microsoft.Web/sites", 403, method="GET")
     result = _scan(fake_arm_factory(make_estate(3), faults), monkeypatch, retry_total=0)
@@ -195,16 +280,32 @@ def fake_az(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return log
 
 
-def test_cli_estate_scan_with_azure_cli_credential(fake_arm_factory: Any, fake_az: Path, tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_estate_scan_with_azure_cli_credential(
+    fake_arm_factory: Any, fake_az: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     estate = make_estate(6)
     arm = fake_arm_factory(estate)
     key = tmp_path / "k"
     key.write_text("ab" * 32)
     runner = CliRunner()
-    res = runner.invoke(main, ["scan", "--subscription", SUB, "--arm-endpoint", arm.base_url, "--credential", "azure-cli",
-                               "-f", "json", "--key-file", str(key)],
-                        env={"SSL_CERT_FILE": arm.ca_path, "NO_PROXY": "127.0.0.1,localhost"}, catch_exceptions=False)
+    res = runner.invoke(
+        main,
+        [
+            "scan",
+            "--subscription",
+            SUB,
+            "--arm-endpoint",
+            arm.base_url,
+            "--credential",
+            "azure-cli",
+            "-f",
+            "json",
+            "--key-file",
+            str(key),
+        ],
+        env={"SSL_CERT_FILE": arm.ca_path, "NO_PROXY": "127.0.0.1,localhost"},
+        catch_exceptions=False,
+    )
     assert res.exit_code == 1, res.stderr
     doc = json.loads(res.stdout)
     assert doc["credential"] == "azure-cli"
@@ -222,16 +323,39 @@ def test_cli_partial_estate_exit_code(fake_arm_factory: Any, fake_az: Path, tmp_
     faults = Faults()
     faults.add(f"/sites/{estate.sites[0].name}/config/appsettings/list", 403)
     arm = fake_arm_factory(estate, faults)
-    res = CliRunner().invoke(main, ["scan", "--subscription", SUB, "--arm-endpoint", arm.base_url, "-f", "json",
-                                    "--key-file", str(tmp_path / "k")],
-                             env={"SSL_CERT_FILE": arm.ca_path}, catch_exceptions=False)
+    res = CliRunner().invoke(
+        main,
+        [
+            "scan",
+            "--subscription",
+            SUB,
+            "--arm-endpoint",
+            arm.base_url,
+            "-f",
+            "json",
+            "--key-file",
+            str(tmp_path / "k"),
+        ],
+        env={"SSL_CERT_FILE": arm.ca_path},
+        catch_exceptions=False,
+    )
     assert res.exit_code == 4
     assert "INCOMPLETE" in res.stderr
 
 
 def test_cli_refuses_plain_http_endpoint(tmp_path: Path) -> None:
-    res = CliRunner().invoke(main, ["scan", "--subscription", SUB, "--arm-endpoint", "http://127.0.0.1:1",
-                                    "--key-file", str(tmp_path / "k")])
+    res = CliRunner().invoke(
+        main,
+        [
+            "scan",
+            "--subscription",
+            SUB,
+            "--arm-endpoint",
+            "http://127.0.0.1:1",
+            "--key-file",
+            str(tmp_path / "k"),
+        ],
+    )
     assert res.exit_code == 3
     assert "https" in res.stderr
 
@@ -241,7 +365,9 @@ def test_cli_needs_path_or_subscription() -> None:
     assert res.exit_code == 2
 
 
-def test_slows_down_when_the_request_budget_runs_low(fake_arm_factory: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_slows_down_when_the_request_budget_runs_low(
+    fake_arm_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     estate = make_estate(4, with_slots=False)
     arm = fake_arm_factory(estate, Faults(write_budget=6))  # POST .../list actions count as writes
     result = _scan(arm, monkeypatch, throttle_pause_s=0.01)
@@ -257,12 +383,28 @@ def test_connections_are_reused(fake_arm_factory: Any, monkeypatch: pytest.Monke
     assert arm.connections <= 4 + 2  # one shared session and TLS context: no handshake per request
 
 
-def test_debug_logging_never_holds_a_setting_value(fake_arm_factory: Any, fake_az: Path, tmp_path: Path) -> None:
+def test_debug_logging_never_holds_a_setting_value(
+    fake_arm_factory: Any, fake_az: Path, tmp_path: Path
+) -> None:
     estate = make_estate(3)
     arm = fake_arm_factory(estate)
-    res = CliRunner().invoke(main, ["-vv", "scan", "--subscription", SUB, "--arm-endpoint", arm.base_url, "-f", "json",
-                                    "--key-file", str(tmp_path / "k")],
-                             env={"SSL_CERT_FILE": arm.ca_path}, catch_exceptions=False)
+    res = CliRunner().invoke(
+        main,
+        [
+            "-vv",
+            "scan",
+            "--subscription",
+            SUB,
+            "--arm-endpoint",
+            arm.base_url,
+            "-f",
+            "json",
+            "--key-file",
+            str(tmp_path / "k"),
+        ],
+        env={"SSL_CERT_FILE": arm.ca_path},
+        catch_exceptions=False,
+    )
     assert res.exit_code == 1
     planted = _planted(estate)
     assert planted and planted <= _secret_settings(json.loads(res.stdout))

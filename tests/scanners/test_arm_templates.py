@@ -62,7 +62,9 @@ def _items() -> list[ConnectionStringAuditItem]:
     return scan_text("infra/azuredeploy.json", TEMPLATE)
 
 
-def _named(items: Iterable[ConnectionStringAuditItem], name: str, detector_part: str = "arm-templates") -> list[ConnectionStringAuditItem]:
+def _named(
+    items: Iterable[ConnectionStringAuditItem], name: str, detector_part: str = "arm-templates"
+) -> list[ConnectionStringAuditItem]:
     return [i for i in items if i.setting_name == name and detector_part in i.detector]
 
 
@@ -152,5 +154,7 @@ def test_parameter_file_key_vault_reference_and_literal() -> None:
 
 
 def test_non_arm_json_is_left_to_json_config() -> None:
-    items = scan_text("config/settings.json", '{"x": "[listKeys(variables(\'id\'), \'2019-06-01\').keys[0].value]"}')
+    items = scan_text(
+        "config/settings.json", "{\"x\": \"[listKeys(variables('id'), '2019-06-01').keys[0].value]\"}"
+    )
     assert not [i for i in items if "arm-templates" in i.detector]

@@ -19,7 +19,11 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "az-export"
 
 def test_example_export() -> None:
     result = scan_az_exports((str(EXAMPLE),), TEST_KEY)
-    by = {(i.location.setting, i.value_class) for i in result.items if isinstance(i.location, AppServiceLocation)}
+    by = {
+        (i.location.setting, i.value_class)
+        for i in result.items
+        if isinstance(i.location, AppServiceLocation)
+    }
     assert ("Storage", ValueClass.SECRET) in by
     assert ("Orders", ValueClass.SECRET) in by
     assert ("AZURE_CLIENT_SECRET", ValueClass.SECRET) in by
@@ -34,13 +38,29 @@ def test_example_export() -> None:
 
 
 def test_older_connection_string_shape_and_slot(tmp_path: Path) -> None:
-    (tmp_path / "api-stg.connectionstrings.json").write_text(json.dumps([
-        {"name": "Cache", "slotSetting": False,
-         "value": {"type": "RedisCache", "value": "contoso.redis.cache.windows.net:6380,password=CANARYredis=,ssl=True"}},
-    ]))
-    (tmp_path / "api-stg.show.json").write_text(json.dumps({
-        "id": "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.Web/sites/api/slots/staging",
-        "kind": "app", "identity": {"type": "SystemAssigned", "principalId": "p"}}))
+    (tmp_path / "api-stg.connectionstrings.json").write_text(
+        json.dumps(
+            [
+                {
+                    "name": "Cache",
+                    "slotSetting": False,
+                    "value": {
+                        "type": "RedisCache",
+                        "value": "contoso.redis.cache.windows.net:6380,password=CANARYredis=,ssl=True",
+                    },
+                },
+            ]
+        )
+    )
+    (tmp_path / "api-stg.show.json").write_text(
+        json.dumps(
+            {
+                "id": "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.Web/sites/api/slots/staging",
+                "kind": "app",
+                "identity": {"type": "SystemAssigned", "principalId": "p"},
+            }
+        )
+    )
     result = scan_az_exports((str(tmp_path),), TEST_KEY)
     item = result.items[0]
     where = app_service_location(item)
@@ -59,7 +79,9 @@ def test_bad_export_files_are_skipped(tmp_path: Path) -> None:
 
 
 def test_cli_az_export(tmp_path: Path) -> None:
-    res = CliRunner().invoke(main, ["scan", "--az-export", str(EXAMPLE), "-f", "json", "--key-file", str(tmp_path / "k")])
+    res = CliRunner().invoke(
+        main, ["scan", "--az-export", str(EXAMPLE), "-f", "json", "--key-file", str(tmp_path / "k")]
+    )
     assert res.exit_code == 1
     doc = json.loads(res.stdout)
     assert doc["sites"][0]["site"] == "web-orders"
@@ -74,11 +96,30 @@ def test_cli_az_export(tmp_path: Path) -> None:
 def test_hostile_export_files_are_skipped_and_the_rest_is_read(tmp_path: Path) -> None:
     shutil.copy(EXAMPLE / "web-orders.appsettings.json", tmp_path / "ok.appsettings.json")
     (tmp_path / "deep.appsettings.json").write_text("[" * 100_000 + "]" * 100_000)
-    (tmp_path / "odd.appsettings.json").write_text(json.dumps([{"name": "Storage", "value": (
-        "DefaultEndpointsProtocol=https;AccountName=oddacct;AccountKey=CANARYodd0123456789abcdefghij==")}]))
-    (tmp_path / "odd.show.json").write_text(json.dumps({
-        "id": "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.Web/sites/odd", "kind": "app",
-        "identity": {"type": "UserAssigned", "userAssignedIdentities": ["/subscriptions/s1/uai-1", 7]}}))
+    (tmp_path / "odd.appsettings.json").write_text(
+        json.dumps(
+            [
+                {
+                    "name": "Storage",
+                    "value": (
+                        "DefaultEndpointsProtocol=https;AccountName=oddacct;AccountKey=CANARYodd0123456789abcdefghij=="
+                    ),
+                }
+            ]
+        )
+    )
+    (tmp_path / "odd.show.json").write_text(
+        json.dumps(
+            {
+                "id": "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.Web/sites/odd",
+                "kind": "app",
+                "identity": {
+                    "type": "UserAssigned",
+                    "userAssignedIdentities": ["/subscriptions/s1/uai-1", 7],
+                },
+            }
+        )
+    )
     os.mkfifo(tmp_path / "x.appsettings.json")  # nobody writes to it: reading it would hang
     result = scan_az_exports((str(tmp_path),), TEST_KEY)
     reasons = {Path(s.target).name: str(s.reason) for s in result.skipped}

@@ -16,9 +16,12 @@ from tests.conftest import TEST_KEY, file_location
 GOOD = "AZURE_CLIENT_SECRET=abc8Q~CANARYdefghijklmnopqrstuvwxyz01234\n"
 
 
-def _scan(root: Path, max_file_size: int = DEFAULT_MAX_FILE_SIZE, walk: WalkOptions | None = None
-          ) -> tuple[list[ConnectionStringAuditItem], list[SkippedItem]]:
-    options = RepositoryScanOptions(walk=walk or WalkOptions(), max_file_size=max_file_size, jobs=1, generic=False)
+def _scan(
+    root: Path, max_file_size: int = DEFAULT_MAX_FILE_SIZE, walk: WalkOptions | None = None
+) -> tuple[list[ConnectionStringAuditItem], list[SkippedItem]]:
+    options = RepositoryScanOptions(
+        walk=walk or WalkOptions(), max_file_size=max_file_size, jobs=1, generic=False
+    )
     res = scan_repository(str(root), TEST_KEY, options)
     return list(res.items), list(res.skipped)
 
@@ -34,7 +37,9 @@ def test_good_file_found_beside_bad_ones(tmp_path: Path) -> None:
     (tmp_path / "latin.env").write_bytes("PASSWORT=caf\xe9\n".encode("latin-1") + GOOD.encode())
     items, skipped = _scan(tmp_path, max_file_size=10_000)
     reasons = _reasons(skipped)
-    assert reasons["blob.bin"] is SkipReason.BINARY_WITH_KEYWORDS  # binary, and `secret=` inside: listed as such
+    assert (
+        reasons["blob.bin"] is SkipReason.BINARY_WITH_KEYWORDS
+    )  # binary, and `secret=` inside: listed as such
     assert reasons["big.env"] is SkipReason.TOO_LARGE
     assert reasons["latin.env"] is SkipReason.NOT_UTF8
     found = {file_location(i).path for i in items if i.value_class is ValueClass.SECRET}
@@ -88,7 +93,9 @@ def test_gitignore_and_vendored_are_reported(tmp_path: Path) -> None:
 
 
 def test_skip_records_never_quote_content(tmp_path: Path) -> None:
-    (tmp_path / "appsettings.json").write_text('{"AZURE_CLIENT_SECRET": "abc8Q~CANARYdefghijklmnopqrstuvwxyz01234", ')
+    (tmp_path / "appsettings.json").write_text(
+        '{"AZURE_CLIENT_SECRET": "abc8Q~CANARYdefghijklmnopqrstuvwxyz01234", '
+    )
     items, skipped = _scan(tmp_path)
     assert any(i.value_class is ValueClass.SECRET for i in items)  # found line by line
     assert _reasons(skipped) == {"appsettings.json": SkipReason.MALFORMED}  # the record whose text is checked

@@ -60,8 +60,12 @@ def _items() -> list[ConnectionStringAuditItem]:
     return scan_text("src/Orders/Startup.cs", CODE)
 
 
-def _at(items: Iterable[ConnectionStringAuditItem], line: int, detector: str | None = None) -> list[ConnectionStringAuditItem]:
-    return [i for i in items if file_location(i).line == line and (detector is None or i.detector == detector)]
+def _at(
+    items: Iterable[ConnectionStringAuditItem], line: int, detector: str | None = None
+) -> list[ConnectionStringAuditItem]:
+    return [
+        i for i in items if file_location(i).line == line and (detector is None or i.detector == detector)
+    ]
 
 
 def test_connection_string_consumers_and_lookups() -> None:
@@ -215,5 +219,8 @@ public static class F {
 }
 """
     found = {i.setting_name: i for i in scan_text("src/F.cs", functions) if i.detector == "csharp:binding"}
-    assert found["TablesConn"].service_type is ServiceType.STORAGE and file_location(found["TablesConn"]).line == 4
+    assert (
+        found["TablesConn"].service_type is ServiceType.STORAGE
+        and file_location(found["TablesConn"]).line == 4
+    )
     assert file_location(found["AzureWebJobsStorage"]).line == 4

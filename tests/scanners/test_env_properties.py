@@ -16,7 +16,9 @@ ENV_KEY = "Q2FuYXJ5RW52S2V5Q2FuYXJ5RW52S2V5Q2FuYXJ5RW52S2V5Q2FuYXJ5RW52S2V5Q2FuY
 ENTRA_SECRET = "nvX8Q~CanaryEnvSecretCanaryEnvSecretCan1"
 REDIS_PW = "CanaryRedisPass123"
 DB_PW = "CanaryDbPassw0rd#notacomment"
-PROP_KEY = "Q2FuYXJ5UHJvcEtleUNhbmFyeVByb3BLZXlDYW5hcnlQcm9wS2V5Q2FuYXJ5UHJvcEtleUNhbmFyeVByb3BLZXlDYW5hcnlQcm9wSw=="
+PROP_KEY = (
+    "Q2FuYXJ5UHJvcEtleUNhbmFyeVByb3BLZXlDYW5hcnlQcm9wS2V5Q2FuYXJ5UHJvcEtleUNhbmFyeVByb3BLZXlDYW5hcnlQcm9wSw=="
+)
 SB_KEY = "Q2FuYXJ5Q29udGludWF0aW9uS2V5MTIzNDU2Nzg5MDE="
 
 DOTENV = f"""# local development settings
@@ -62,7 +64,11 @@ def test_parse_properties_continuations_and_no_inline_comments() -> None:
 
 def test_parse_ini_sections() -> None:
     text = "[database]\nhost = s\nsql_password = secret1 ; note\n[DEFAULT]\nx: 'y'\n"
-    assert parse_ini(text) == [(2, "database.host", "s"), (3, "database.sql_password", "secret1"), (5, "x", "y")]
+    assert parse_ini(text) == [
+        (2, "database.host", "s"),
+        (3, "database.sql_password", "secret1"),
+        (5, "x", "y"),
+    ]
 
 
 def test_dotenv_items() -> None:
@@ -91,7 +97,9 @@ def test_env_file_variants_match() -> None:
 def test_spring_properties_items() -> None:
     items = scan_text("src/main/resources/application.properties", PROPERTIES)
     assert_planted_found(items, PROPERTIES, DB_PW, PROP_KEY)
-    assert _find(items, 6, service_type=ServiceType.SERVICE_BUS).value_class is ValueClass.SECRET  # SB_KEY, continued
+    assert (
+        _find(items, 6, service_type=ServiceType.SERVICE_BUS).value_class is ValueClass.SECRET
+    )  # SB_KEY, continued
     dumped = json.dumps([i.to_json() for i in items])
     for canary in (DB_PW, PROP_KEY, SB_KEY):
         assert canary not in dumped
@@ -111,7 +119,10 @@ def test_spring_properties_items() -> None:
 
 
 def test_ini_item() -> None:
-    items = scan_text("config/app.ini", "[storage]\nconnection_string = \"DefaultEndpointsProtocol=https;AccountName=a2;AccountKey=<your-key>\"\n")
+    items = scan_text(
+        "config/app.ini",
+        '[storage]\nconnection_string = "DefaultEndpointsProtocol=https;AccountName=a2;AccountKey=<your-key>"\n',
+    )
     item = _find(items, 2, detector="env-properties:conn-string:storage")
     assert item.setting_name == "storage.connection_string"
     assert item.value_class is ValueClass.PLACEHOLDER

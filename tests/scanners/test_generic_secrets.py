@@ -31,7 +31,9 @@ def test_generic_does_not_repeat_azure_findings() -> None:
 
 
 def test_placeholders_are_not_generic_secrets() -> None:
-    items = scan_text("app/settings.py", 'password = "<your-password>"\napi_token = "${TOKEN}"\n', generic=True)
+    items = scan_text(
+        "app/settings.py", 'password = "<your-password>"\napi_token = "${TOKEN}"\n', generic=True
+    )
     assert items == []
 
 
@@ -41,4 +43,6 @@ def test_detect_secrets_never_verifies_over_the_network() -> None:
     from scanners import generic_secrets
 
     generic_secrets._configure()
-    assert "detect_secrets.filters.common.is_ignored_due_to_verification_policies" not in get_settings().filters
+    assert (
+        "detect_secrets.filters.common.is_ignored_due_to_verification_policies" not in get_settings().filters
+    )

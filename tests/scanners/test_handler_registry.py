@@ -20,18 +20,33 @@ SAMPLES: dict[str, tuple[str, str]] = {
         '{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",'
         ' "resources": [{"type": "Microsoft.Web/sites", "name": "app", "properties": {"siteConfig":'
         ' {"appSettings": [{"name": "STORAGE", "value": "[listKeys(resourceId(\'Microsoft.Storage/'
-        'storageAccounts\', \'sa\'), \'2023-01-01\').keys[0].value]"}]}}}]}',
+        "storageAccounts', 'sa'), '2023-01-01').keys[0].value]\"}]}}}]}",
     ),
-    "xml-config": ("web.config", f'<configuration><connectionStrings><add name="Orders" connectionString="{SQL}"/>'
-                                 "</connectionStrings></configuration>"),
-    "csharp": ("Program.cs", 'var c = new BlobServiceClient(Environment.GetEnvironmentVariable("STORAGE"));\n'),
-    "python-code": ("app.py", 'import os\nc = BlobServiceClient.from_connection_string(os.environ["STORAGE"])\n'),
+    "xml-config": (
+        "web.config",
+        f'<configuration><connectionStrings><add name="Orders" connectionString="{SQL}"/>'
+        "</connectionStrings></configuration>",
+    ),
+    "csharp": (
+        "Program.cs",
+        'var c = new BlobServiceClient(Environment.GetEnvironmentVariable("STORAGE"));\n',
+    ),
+    "python-code": (
+        "app.py",
+        'import os\nc = BlobServiceClient.from_connection_string(os.environ["STORAGE"])\n',
+    ),
     "javascript": ("index.ts", "const c = BlobServiceClient.fromConnectionString(process.env.STORAGE);\n"),
     "java": ("App.java", 'String conn = System.getenv("STORAGE");\n'),
     "env-properties": (".env", f"AZURE_STORAGE_CONNECTION_STRING={STORAGE}\n"),
-    "yaml-files": ("docker-compose.yml", f"services:\n  app:\n    environment:\n      STORAGE: \"{STORAGE}\"\n"),
-    "bicep": ("main.bicep", "resource sa 'Microsoft.Storage/storageAccounts@2023-01-01' existing = {\n"
-                            "  name: 'sa'\n}\noutput key string = sa.listKeys().keys[0].value\n"),
+    "yaml-files": (
+        "docker-compose.yml",
+        f'services:\n  app:\n    environment:\n      STORAGE: "{STORAGE}"\n',
+    ),
+    "bicep": (
+        "main.bicep",
+        "resource sa 'Microsoft.Storage/storageAccounts@2023-01-01' existing = {\n"
+        "  name: 'sa'\n}\noutput key string = sa.listKeys().keys[0].value\n",
+    ),
     "terraform": ("main.tf", 'output "key" {\n  value = azurerm_storage_account.sa.primary_access_key\n}\n'),
     "scripts": ("deploy.sh", f'export AZURE_STORAGE_CONNECTION_STRING="{STORAGE}"\n'),
 }
@@ -45,8 +60,18 @@ def test_names_are_unique_and_every_handler_has_a_sample() -> None:
 
 def test_order_is_the_reading_order() -> None:
     assert [h.name for h in registry()] == [
-        "json-config", "arm-templates", "xml-config", "csharp", "python-code", "javascript", "java",
-        "env-properties", "yaml-files", "bicep", "terraform", "scripts",
+        "json-config",
+        "arm-templates",
+        "xml-config",
+        "csharp",
+        "python-code",
+        "javascript",
+        "java",
+        "env-properties",
+        "yaml-files",
+        "bicep",
+        "terraform",
+        "scripts",
     ]
 
 

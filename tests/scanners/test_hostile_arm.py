@@ -44,7 +44,7 @@ def _bounded(scan: Callable[[], EstateResult]) -> EstateResult:
     def run() -> None:
         try:
             box.append(scan())
-        except BaseException as exc:  # noqa: BLE001 - handed to the test thread below
+        except BaseException as exc:
             box.append(exc)
 
     worker = threading.Thread(target=run, daemon=True)
@@ -59,14 +59,21 @@ def _bounded(scan: Callable[[], EstateResult]) -> EstateResult:
 
 def _scan(arm: FakeArm, monkeypatch: pytest.MonkeyPatch, **kw: Any) -> EstateResult:
     monkeypatch.setenv("SSL_CERT_FILE", arm.ca_path)
-    options = EstateScanOptions(subscriptions=(SUB,), extra_policies=(LoopbackOnlyPolicy(),), retry_total=0, **kw)
+    options = EstateScanOptions(
+        subscriptions=(SUB,), extra_policies=(LoopbackOnlyPolicy(),), retry_total=0, **kw
+    )
     target = ArmTarget(arm.base_url, "https://management.azure.com/.default")
-    return _bounded(lambda: scan_estate(AsyncStaticTokenCredential(), target, options, Fingerprinter(TEST_KEY)))
+    return _bounded(
+        lambda: scan_estate(AsyncStaticTokenCredential(), target, options, Fingerprinter(TEST_KEY))
+    )
 
 
 def _secret_sites(result: EstateResult) -> set[str]:
-    return {i.location.site for i in result.items
-            if isinstance(i.location, AppServiceLocation) and i.value_class is ValueClass.SECRET}
+    return {
+        i.location.site
+        for i in result.items
+        if isinstance(i.location, AppServiceLocation) and i.value_class is ValueClass.SECRET
+    }
 
 
 def _reasons(result: EstateResult) -> dict[str, SkipReason]:
@@ -74,16 +81,22 @@ def _reasons(result: EstateResult) -> dict[str, SkipReason]:
 
 
 @pytest.mark.parametrize("behaviour", ["self-next-link", "cycle-next-link"])
-def test_a_next_link_that_repeats_ends_the_listing(fake_arm_factory: Any, monkeypatch: pytest.MonkeyPatch,
-                                                   behaviour: str) -> None:
+def test_a_next_link_that_repeats_ends_the_listing(
+    fake_arm_factory: Any, monkeypatch: pytest.MonkeyPatch, behaviour: str
+) -> None:
     estate = make_estate(4, with_slots=False)
     faults = Faults()
     faults.misbehave(SITES, behaviour, method="GET")
     arm = fake_arm_factory(estate, faults, page_size=50)
     result = _scan(arm, monkeypatch)
     assert [(s.target, s.reason) for s in result.skipped] == [(SUB, SkipReason.PAGING_LOOP)]
-    planted = {s.name for s in estate.sites
-               if any("CANARY" in v for v in [*s.app_settings.values(), *(c for c, _ in s.connection_strings.values())])}
+    planted = {
+        s.name
+        for s in estate.sites
+        if any(
+            "CANARY" in v for v in [*s.app_settings.values(), *(c for c, _ in s.connection_strings.values())]
+        )
+    }
     assert planted and _secret_sites(result) == planted
     assert len(result.sites) == len(estate.sites)  # each site once, though the pages repeated
     assert len(arm.requests_to(SITES, "GET")) <= 3
@@ -101,7 +114,8 @@ def test_an_endless_chain_of_pages_is_cut(fake_arm_factory: Any, monkeypatch: py
 
 @pytest.mark.parametrize("behaviour", ["trickle", "hang"])
 def test_a_slow_or_hung_request_is_skipped_and_the_rest_is_scanned(
-        fake_arm_factory: Any, monkeypatch: pytest.MonkeyPatch, behaviour: str) -> None:
+    fake_arm_factory: Any, monkeypatch: pytest.MonkeyPatch, behaviour: str
+) -> None:
     estate = make_estate(3, with_slots=False)
     victim = estate.sites[0].name
     faults = Faults()
@@ -112,7 +126,9 @@ def test_a_slow_or_hung_request_is_skipped_and_the_rest_is_scanned(
 
 
 @pytest.mark.parametrize("chunked", [False, True])
-def test_a_huge_body_is_not_read_whole(fake_arm_factory: Any, monkeypatch: pytest.MonkeyPatch, chunked: bool) -> None:
+def test_a_huge_body_is_not_read_whole(
+    fake_arm_factory: Any, monkeypatch: pytest.MonkeyPatch, chunked: bool
+) -> None:
     estate = make_estate(3, with_slots=False)
     victim = estate.sites[1].name
     faults = Faults()
@@ -124,7 +140,8 @@ def test_a_huge_body_is_not_read_whole(fake_arm_factory: Any, monkeypatch: pytes
 
 @pytest.mark.parametrize("code", [42, {"nested": "x"}, ["a", "b"], None, "Bad code\nwith\x1b[2J escapes"])
 def test_an_error_code_that_is_not_a_string_is_a_skipped_record(
-        fake_arm_factory: Any, monkeypatch: pytest.MonkeyPatch, code: Any) -> None:
+    fake_arm_factory: Any, monkeypatch: pytest.MonkeyPatch, code: Any
+) -> None:
     estate = make_estate(3, with_slots=False)
     victim = estate.sites[2].name
     faults = Faults()
@@ -142,8 +159,10 @@ def fake_az(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     bindir = tmp_path / "bin"
     bindir.mkdir()
     script = bindir / "az"
-    script.write_text("#!/bin/sh\necho '{\"accessToken\": \"fake-cli-token\", \"expiresOn\": \"2099-01-01 00:00:00.000000\", "
-                      "\"expires_on\": 4070908800, \"subscription\": \"x\", \"tenant\": \"t\", \"tokenType\": \"Bearer\"}'\n")
+    script.write_text(
+        '#!/bin/sh\necho \'{"accessToken": "fake-cli-token", "expiresOn": "2099-01-01 00:00:00.000000", '
+        '"expires_on": 4070908800, "subscription": "x", "tenant": "t", "tokenType": "Bearer"}\'\n'
+    )
     script.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
 
@@ -155,9 +174,23 @@ def test_cli_hostile_arm_exits_4_and_prints_no_server_message(fake_arm_factory: 
     faults.misbehave(f"/sites/{estate.sites[0].name}/config/appsettings/list", "error-code", code={"x": 1})
     faults.misbehave(SITES, "self-next-link", method="GET")
     arm = fake_arm_factory(estate, faults)
-    res = CliRunner().invoke(main, ["-vv", "scan", "--subscription", SUB, "--arm-endpoint", arm.base_url, "-f", "json",
-                                    "--key-file", str(tmp_path / "k")],
-                             env={"SSL_CERT_FILE": arm.ca_path}, catch_exceptions=False)
+    res = CliRunner().invoke(
+        main,
+        [
+            "-vv",
+            "scan",
+            "--subscription",
+            SUB,
+            "--arm-endpoint",
+            arm.base_url,
+            "-f",
+            "json",
+            "--key-file",
+            str(tmp_path / "k"),
+        ],
+        env={"SSL_CERT_FILE": arm.ca_path},
+        catch_exceptions=False,
+    )
     assert res.exit_code == 4, res.stderr
     doc = json.loads(res.stdout)
     assert {s["reason"] for s in doc["skipped"]} == {"service-error", "paging-loop"}
@@ -166,9 +199,13 @@ def test_cli_hostile_arm_exits_4_and_prints_no_server_message(fake_arm_factory: 
     assert "Traceback" not in res.stderr
 
 
-def test_a_trickled_page_of_a_listing_is_bounded_too(fake_arm_factory: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_trickled_page_of_a_listing_is_bounded_too(
+    fake_arm_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     faults = Faults()
     faults.misbehave(SITES, "trickle", method="GET")
-    result = _scan(fake_arm_factory(make_estate(2, with_slots=False), faults), monkeypatch, request_timeout_s=1.0)
+    result = _scan(
+        fake_arm_factory(make_estate(2, with_slots=False), faults), monkeypatch, request_timeout_s=1.0
+    )
     assert [(s.target, s.reason) for s in result.skipped] == [(SUB, SkipReason.TIMEOUT)]
     assert result.items == []

@@ -42,9 +42,13 @@ print(json.dumps({"items": [i.to_json() for i in res.items], "skipped": [s.to_js
 
 def _scan_in_child(root: Path, timeout: float = 90) -> dict[str, Any]:
     """Scan `root` in a fresh interpreter; a hang raises `TimeoutExpired` (the test fails)."""
-    proc = subprocess.run(  # noqa: S603 - fixed argv: this interpreter and our own snippet
-        [sys.executable, "-c", _SCAN_IN_CHILD, str(root)], capture_output=True, text=True, timeout=timeout,
-        cwd=REPO, check=True,
+    proc = subprocess.run(
+        [sys.executable, "-c", _SCAN_IN_CHILD, str(root)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=REPO,
+        check=True,
     )
     doc: dict[str, Any] = json.loads(proc.stdout)
     return doc
@@ -55,8 +59,9 @@ def _secret_paths(doc: dict[str, Any]) -> set[str]:
 
 
 def _scan(root: Path, walk: WalkOptions | None = None) -> tuple[set[str], dict[str, SkipReason]]:
-    res = scan_repository(str(root), TEST_KEY, RepositoryScanOptions(walk=walk or WalkOptions(), jobs=1,
-                                                                      generic=False))
+    res = scan_repository(
+        str(root), TEST_KEY, RepositoryScanOptions(walk=walk or WalkOptions(), jobs=1, generic=False)
+    )
     found = {getattr(i.location, "path", "") for i in res.items if i.value_class is ValueClass.SECRET}
     return found, {s.target: s.reason for s in res.skipped}
 
@@ -74,14 +79,58 @@ def test_gitignore_with_many_stars_does_not_backtrack(tmp_path: Path) -> None:
     assert {s["target"]: s["reason"] for s in doc["skipped"]} == {"a" * 13 + "b": "gitignored"}
 
 
-@pytest.mark.parametrize("pattern", [
-    "*a*b", "*.local.env", "secrets/", "/build", "a/**/b*c*d", "**/x*y*z", "!keep*", "x?y*z*w",
-    "*[ab]*c*", "docs/*.md", "*a*a*a*b", "\\*x*y", "foo/*a*b/", "*/*a*b*", "*\u00e9*b", "* *b",
-])
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "*a*b",
+        "*.local.env",
+        "secrets/",
+        "/build",
+        "a/**/b*c*d",
+        "**/x*y*z",
+        "!keep*",
+        "x?y*z*w",
+        "*[ab]*c*",
+        "docs/*.md",
+        "*a*a*a*b",
+        "\\*x*y",
+        "foo/*a*b/",
+        "*/*a*b*",
+        "*\u00e9*b",
+        "* *b",
+    ],
+)
 def test_bounded_gitignore_matches_like_pathspec(pattern: str) -> None:
-    paths = ["ab", "aab", "xaybb", "a.local.env", "secrets/x", "build", "src/build", "a/b/bcd", "a/bxcyd",
-             "q/xayaz", "xqyzzw", "keepme", "cab", "docs/a.md", "docs/x/a.md", "aaaab", "aaab", "*xqy",
-             "foo/aab/", "foo/aab/x", "d/xaxb", "d/e/xaxb", "xyzw", "x/y/z", "\u00e9xb", "a b", "x ab", "bab"]
+    paths = [
+        "ab",
+        "aab",
+        "xaybb",
+        "a.local.env",
+        "secrets/x",
+        "build",
+        "src/build",
+        "a/b/bcd",
+        "a/bxcyd",
+        "q/xayaz",
+        "xqyzzw",
+        "keepme",
+        "cab",
+        "docs/a.md",
+        "docs/x/a.md",
+        "aaaab",
+        "aaab",
+        "*xqy",
+        "foo/aab/",
+        "foo/aab/x",
+        "d/xaxb",
+        "d/e/xaxb",
+        "xyzw",
+        "x/y/z",
+        "\u00e9xb",
+        "a b",
+        "x ab",
+        "bab",
+    ]
     ours = walker.bounded_gitignore_spec([pattern])
     theirs = pathspec.GitIgnoreSpec.from_lines([pattern])
     for path in paths:
@@ -118,12 +167,20 @@ def test_a_file_over_its_time_budget_is_skipped_with_a_reason() -> None:
 
 @pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
 def test_utf16_and_utf32_with_bom_are_decoded_and_scanned(codec: str) -> None:
-    bom = {"utf-16-le": codecs.BOM_UTF16_LE, "utf-16-be": codecs.BOM_UTF16_BE,
-           "utf-32-le": codecs.BOM_UTF32_LE, "utf-32-be": codecs.BOM_UTF32_BE}[codec]
-    text = ('<?xml version="1.0" encoding="utf-16"?>\r\n<configuration>\r\n  <appSettings>\r\n'
-            f'    <add key="AZURE_CLIENT_SECRET" value="{SECRET}" />\r\n  </appSettings>\r\n</configuration>\r\n')
+    bom = {
+        "utf-16-le": codecs.BOM_UTF16_LE,
+        "utf-16-be": codecs.BOM_UTF16_BE,
+        "utf-32-le": codecs.BOM_UTF32_LE,
+        "utf-32-be": codecs.BOM_UTF32_BE,
+    }[codec]
+    text = (
+        '<?xml version="1.0" encoding="utf-16"?>\r\n<configuration>\r\n  <appSettings>\r\n'
+        f'    <add key="AZURE_CLIENT_SECRET" value="{SECRET}" />\r\n  </appSettings>\r\n</configuration>\r\n'
+    )
     outcome = scan_bytes("web.config", bom + text.encode(codec), Fingerprinter(TEST_KEY), generic=False)
-    assert [(i.setting_name, i.value_class) for i in outcome.items] == [("AZURE_CLIENT_SECRET", ValueClass.SECRET)]
+    assert [(i.setting_name, i.value_class) for i in outcome.items] == [
+        ("AZURE_CLIENT_SECRET", ValueClass.SECRET)
+    ]
     assert not [s for s in outcome.skipped if not s.partial]
 
 
@@ -133,7 +190,7 @@ def test_utf16_and_utf32_with_bom_are_decoded_and_scanned(codec: str) -> None:
 def _git(root: Path, *args: str) -> None:
     git = shutil.which("git")
     assert git is not None
-    subprocess.run([git, *args], cwd=root, check=True, capture_output=True, timeout=60)  # noqa: S603 - fixed argv
+    subprocess.run([git, *args], cwd=root, check=True, capture_output=True, timeout=60)
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
@@ -157,7 +214,9 @@ def test_files_tracked_in_git_are_scanned_even_when_ignored(tmp_path: Path) -> N
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
-def test_without_git_the_walk_falls_back_to_gitignore(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_git_the_walk_falls_back_to_gitignore(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / ".gitignore").write_text("appsettings.Production.json\n")
     (tmp_path / "appsettings.Production.json").write_text(json.dumps({"AZURE_CLIENT_SECRET": SECRET}))
     (tmp_path / "app.env").write_text(GOOD)
@@ -184,8 +243,9 @@ def test_a_binary_that_may_hold_secrets_is_listed_as_such(tmp_path: Path, key_fi
     (tmp_path / "store.db").write_bytes(bytes(range(256)) * 8 + b"AccountKey=CANARYk3y==;" + bytes(4096))
     (tmp_path / "logo.bin").write_bytes(bytes(range(256)) * 40)
     (tmp_path / "app.env").write_text("NOTHING=here\n")
-    res = CliRunner().invoke(main, ["scan", str(tmp_path), "-f", "json", "--key-file", str(key_file),
-                                    "--no-generic", "-j", "1"])
+    res = CliRunner().invoke(
+        main, ["scan", str(tmp_path), "-f", "json", "--key-file", str(key_file), "--no-generic", "-j", "1"]
+    )
     assert res.exit_code == 0, res.stderr
     reasons = {s["target"]: s["reason"] for s in json.loads(res.stdout)["skipped"]}
     assert reasons == {"store.db": str(SkipReason.BINARY_WITH_KEYWORDS), "logo.bin": str(SkipReason.BINARY)}
@@ -197,7 +257,9 @@ def test_a_file_swapped_for_a_fifo_after_the_walk_is_refused_not_waited_on(tmp_p
     """The walk lists only regular files; the read checks again, without blocking."""
     os.mkfifo(tmp_path / "app.env")  # as if `app.env` became a FIFO between walk and read
     box: list[tuple[bytes | None, SkippedItem | None]] = []
-    reader = threading.Thread(target=lambda: box.append(read_file(str(tmp_path), "app.env", 1024)), daemon=True)
+    reader = threading.Thread(
+        target=lambda: box.append(read_file(str(tmp_path), "app.env", 1024)), daemon=True
+    )
     reader.start()
     reader.join(60)
     assert not reader.is_alive(), "read_file blocked on a FIFO"

@@ -9,7 +9,9 @@ from tests.conftest import find_item as _find
 from tests.conftest import scan_text
 from tests.planted import assert_planted_found
 
-STORAGE_KEY = "Q2FuYXJ5SmF2YVN0b3JhZ2VLZXlDYW5hcnlKYXZhU3RvcmFnZUtleUNhbmFyeUphdmFTdG9yYWdlS2V5Q2FuYXJ5SmF2YQ=="
+STORAGE_KEY = (
+    "Q2FuYXJ5SmF2YVN0b3JhZ2VLZXlDYW5hcnlKYXZhU3RvcmFnZUtleUNhbmFyeUphdmFTdG9yYWdlS2V5Q2FuYXJ5SmF2YQ=="
+)
 ENTRA_SECRET = "jvX8Q~CanaryJavaSecretCanaryJavaSecretCan1"
 JDBC_PASSWORD = "CanaryJdbcPassw0rd"
 

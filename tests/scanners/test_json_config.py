@@ -30,7 +30,8 @@ def _by_name(items: Iterable[ConnectionStringAuditItem], name: str) -> list[Conn
     return [i for i in items if i.setting_name == name]
 
 
-APPSETTINGS = """{
+APPSETTINGS = (
+    """{
   // Connection strings for the API
   "ConnectionStrings": {
     "Storage": "DefaultEndpointsProtocol=https;AccountName=ordersdata;AccountKey=@K1@;EndpointSuffix=core.windows.net",
@@ -41,7 +42,10 @@ APPSETTINGS = """{
   'Logging': { 'LogLevel': { 'Default': 'Information', }, },
   "Bus": { "Hosts": ["Endpoint=sb://orders-bus.servicebus.windows.net/;SharedAccessKeyName=Send;SharedAccessKey=@SB@"] },
 }
-""".replace("@K1@", CANARY_KEY).replace("@K2@", CANARY_KEY_2).replace("@SB@", CANARY_SB)
+""".replace("@K1@", CANARY_KEY)
+    .replace("@K2@", CANARY_KEY_2)
+    .replace("@SB@", CANARY_SB)
+)
 
 
 def test_appsettings_with_comments_and_trailing_commas() -> None:
@@ -91,7 +95,9 @@ def test_local_settings_values_prefix_dropped() -> None:
     web = _by_name(items, "AzureWebJobsStorage")
     assert web and web[0].value_class is ValueClass.DEV_EMULATOR and file_location(web[0]).line == 4
     queue = _by_name(items, "OrdersQueue")
-    assert queue and queue[0].value_class is ValueClass.SECRET and queue[0].service_type is ServiceType.STORAGE
+    assert (
+        queue and queue[0].value_class is ValueClass.SECRET and queue[0].service_type is ServiceType.STORAGE
+    )
     ident = _by_name(items, "Bus__fullyQualifiedNamespace")
     assert ident and ident[0].value_class is ValueClass.PASSWORDLESS
     assert ident[0].service_type is ServiceType.SERVICE_BUS
@@ -103,7 +109,9 @@ def test_local_settings_values_prefix_dropped() -> None:
 
 
 def test_values_prefix_kept_outside_local_settings() -> None:
-    text = '{"Values": {"AzureWebJobsStorage": "DefaultEndpointsProtocol=https;AccountName=a1;AccountKey=@K1@"}}'.replace("@K1@", CANARY_KEY)
+    text = '{"Values": {"AzureWebJobsStorage": "DefaultEndpointsProtocol=https;AccountName=a1;AccountKey=@K1@"}}'.replace(
+        "@K1@", CANARY_KEY
+    )
     items = scan_text("config/other.json", text)
     assert _by_name(items, "Values:AzureWebJobsStorage")
 
@@ -143,8 +151,18 @@ def test_tokenizer_paths_offsets_and_escapes() -> None:
     assert isinstance(first, JStr) and text[first.offset] == '"'
 
 
-@pytest.mark.parametrize("bad", ['{"a": }', '{"a" "b"}', "[1, 2", '{"a": "b"}}', '{"a": 1} {"b": 2}',
-                                 '{"a": /* never closed', '{"a": "unterminated\n"}'])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        '{"a": }',
+        '{"a" "b"}',
+        "[1, 2",
+        '{"a": "b"}}',
+        '{"a": 1} {"b": 2}',
+        '{"a": /* never closed',
+        '{"a": "unterminated\n"}',
+    ],
+)
 def test_tokenizer_rejects_broken_input(bad: str) -> None:
     with pytest.raises(MalformedInput):
         parse(bad)
@@ -156,7 +174,9 @@ def test_empty_and_comment_only_documents() -> None:
 
 
 def test_large_file_is_fast() -> None:
-    entries = ",\n".join(f'"key{i}": {{"name": "value {i}", "n": {i}, "list": ["a", "b"]}}' for i in range(20000))
+    entries = ",\n".join(
+        f'"key{i}": {{"name": "value {i}", "n": {i}, "list": ["a", "b"]}}' for i in range(20000)
+    )
     text = "{\n" + entries + "\n}"
     start = time.monotonic()
     tree = parse(text)

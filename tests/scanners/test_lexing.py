@@ -68,9 +68,15 @@ def test_javascript_arguments() -> None:
     assert JAVASCRIPT.read_expr('x = "a;b" + c; d', 4) == '"a;b" + c'
 
 
-ARGS = st.lists(st.one_of(st.from_regex(r"[a-z_]{1,8}", fullmatch=True),
-                          st.from_regex(r'"[a-z ,()]{0,8}"', fullmatch=True),
-                          st.from_regex(r"[a-z]{1,4}\([a-z, ]{0,8}\)", fullmatch=True)), min_size=1, max_size=6)
+ARGS = st.lists(
+    st.one_of(
+        st.from_regex(r"[a-z_]{1,8}", fullmatch=True),
+        st.from_regex(r'"[a-z ,()]{0,8}"', fullmatch=True),
+        st.from_regex(r"[a-z]{1,4}\([a-z, ]{0,8}\)", fullmatch=True),
+    ),
+    min_size=1,
+    max_size=6,
+)
 
 
 @given(ARGS, st.sampled_from((CSHARP, JAVASCRIPT, JAVA)))
@@ -80,20 +86,20 @@ def test_split_args_finds_each_argument_where_it_stands(args: list[str], syntax:
     assert split is not None
     found, end = split
     assert [a for _, a in found] == [a.strip() for a in args]
-    assert all(text[off:off + len(a)] == a for off, a in found)
+    assert all(text[off : off + len(a)] == a for off, a in found)
     assert text[end:] == " + rest"
 
 
 def test_statement_start() -> None:
     text = "a = 1; var b = new X()\n  .key(f(1; 2));"
-    assert text[statement_start(text, text.index(".key")):].startswith(" var b")
+    assert text[statement_start(text, text.index(".key")) :].startswith(" var b")
 
 
 def test_braces() -> None:
     text = "x = { a: 1, inner: { b: '${c}' }, d: 2 }"
     pos = text.index("b:")
     starts = enclosing_objects(text, pos)
-    assert [text[s: s + 3] for s in starts] == ["{ b", "{ a"]
+    assert [text[s : s + 3] for s in starts] == ["{ b", "{ a"]
     assert text[: object_end(text, starts[1])] == text
     keys = direct_matches(text, starts[1], object_end(text, starts[1]), re.compile(r"(\w+):"))
     assert [m.group(1) for m in keys] == ["a", "inner", "d"]

@@ -128,7 +128,9 @@ def test_settings_attribute_names_the_setting() -> None:
 
 def test_previews_hold_no_string_literals() -> None:
     consumers = [i for i in _items() if i.evidence_role is EvidenceRole.CODE_CONSUMER]
-    assert {file_location(i).line for i in consumers} & lines_holding(SOURCE, "https://")  # a consumer with a URL literal
+    assert {file_location(i).line for i in consumers} & lines_holding(
+        SOURCE, "https://"
+    )  # a consumer with a URL literal
     for item in consumers:
         assert "https://" not in item.redacted_preview
 
@@ -175,7 +177,9 @@ def test_lookup_only_files_take_the_fast_path_and_still_report(tmp_path: Path) -
     assert lookups == [(3, "HOME"), (4, "AZURE_CLIENT_SECRET")]
     (tmp_path / "env.py").write_text(src)
     linked = scan_repository(str(tmp_path), TEST_KEY, RepositoryScanOptions(jobs=1, generic=False)).items
-    assert [(file_location(i).line, i.setting_name) for i in linked] == [(4, "AZURE_CLIENT_SECRET")]  # HOME is no connection
+    assert [(file_location(i).line, i.setting_name) for i in linked] == [
+        (4, "AZURE_CLIENT_SECRET")
+    ]  # HOME is no connection
 
 
 def test_functions_v2_binding_decorators_name_their_connections() -> None:
@@ -189,6 +193,13 @@ def test_functions_v2_binding_decorators_name_their_connections() -> None:
         '@app.service_bus_queue_trigger(arg_name="m", queue_name="q", connection="Bus")\n'
         "def bus(m): ...\n"
     )
-    found = {(file_location(i).line, i.setting_name, str(i.service_type)) for i in scan_text("function_app.py", src)
-             if i.detector == "python-code:binding"}
-    assert found == {(4, "OrdersQueue", "storage"), (7, "AzureWebJobsStorage", "storage"), (10, "Bus", "service-bus")}
+    found = {
+        (file_location(i).line, i.setting_name, str(i.service_type))
+        for i in scan_text("function_app.py", src)
+        if i.detector == "python-code:binding"
+    }
+    assert found == {
+        (4, "OrdersQueue", "storage"),
+        (7, "AzureWebJobsStorage", "storage"),
+        (10, "Bus", "service-bus"),
+    }

@@ -199,7 +199,7 @@ def test_endpoint_previews_in_scanned_files_hide_signatures_and_passwords() -> N
 
     values = {
         "Queue": f"DefaultEndpointsProtocol=https;AccountName=acct;AccountKey={KEY};"
-                 f"QueueEndpoint=https://acct.queue.core.windows.net/?sig={SIG}",
+        f"QueueEndpoint=https://acct.queue.core.windows.net/?sig={SIG}",
         "Config": f"Endpoint=https://svc:{USERINFO_PW}@contoso-appcs.azconfig.io;Id=abc;Secret={KEY}",
         "Sas": f"BlobEndpoint=https://acct.blob.core.windows.net/?sv=2022-11-02&ss=b&srt=co&sp=r&sig={SIG}",
     }

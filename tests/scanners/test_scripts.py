@@ -51,8 +51,13 @@ def _scripts(items: Iterable[ConnectionStringAuditItem]) -> list[ConnectionStrin
 
 def test_service_principal_literal_secret_on_continued_line() -> None:
     items = _scripts(scan_text("deploy/deploy.sh", DEPLOY_SH))
-    sp = [i for i in items if str(i.credential_kind) == "client-secret" and str(i.value_class) == "secret"
-          and "login" in (i.setting_name or "")]
+    sp = [
+        i
+        for i in items
+        if str(i.credential_kind) == "client-secret"
+        and str(i.value_class) == "secret"
+        and "login" in (i.setting_name or "")
+    ]
     assert len(sp) == 1
     assert str(sp[0].service_type) == "entra-id"
     assert str(sp[0].evidence_role) == "ci-script"

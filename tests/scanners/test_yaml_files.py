@@ -127,8 +127,13 @@ jobs:
 
 
 def test_azure_login_with_literal_creds_json() -> None:
-    creds = json.dumps({"clientId": "11111111-2222-3333-4444-555555555555", "clientSecret": ENTRA_SECRET,
-                        "tenantId": "66666666-7777-8888-9999-000000000000"})
+    creds = json.dumps(
+        {
+            "clientId": "11111111-2222-3333-4444-555555555555",
+            "clientSecret": ENTRA_SECRET,
+            "tenantId": "66666666-7777-8888-9999-000000000000",
+        }
+    )
     text = f"steps:\n  - uses: azure/login@v1\n    with:\n      creds: '{creds}'\n"
     items = scan_text(".github/workflows/ci.yml", text)
     secret = _find(items, 4, value_class=ValueClass.SECRET)
@@ -175,7 +180,9 @@ def test_alias_bomb_is_cheap() -> None:
     for name in "bcdefghi":
         bomb += f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]\n"
         prev = name
-    bomb += f"storage_connection: DefaultEndpointsProtocol=https;AccountName=b1;AccountKey={K8S_STORAGE_KEY}\n"
+    bomb += (
+        f"storage_connection: DefaultEndpointsProtocol=https;AccountName=b1;AccountKey={K8S_STORAGE_KEY}\n"
+    )
     start = time.monotonic()
     items = scan_text("bomb.yaml", bomb)
     assert time.monotonic() - start < 2

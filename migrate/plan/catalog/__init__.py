@@ -184,9 +184,19 @@ def roles_used() -> list[Role]:
 def setting_names_used() -> list[str]:
     """Every setting name or setting form the catalog can put into a plan."""
     names = {
-        SUFFIX_SERVICE_URI, SUFFIX_BLOB_SERVICE_URI, SUFFIX_QUEUE_SERVICE_URI, SUFFIX_FULLY_QUALIFIED_NAMESPACE,
-        SUFFIX_ACCOUNT_ENDPOINT, SUFFIX_CREDENTIAL, SUFFIX_CLIENT_ID, HOST_STORAGE_ACCOUNT_NAME,
-        CONTENT_SHARE_SETTING, AI_AUTH_SETTING, AZURE_CLIENT_ID, AZURE_TENANT_ID, *SP_CREDENTIAL_SETTINGS,
+        SUFFIX_SERVICE_URI,
+        SUFFIX_BLOB_SERVICE_URI,
+        SUFFIX_QUEUE_SERVICE_URI,
+        SUFFIX_FULLY_QUALIFIED_NAMESPACE,
+        SUFFIX_ACCOUNT_ENDPOINT,
+        SUFFIX_CREDENTIAL,
+        SUFFIX_CLIENT_ID,
+        HOST_STORAGE_ACCOUNT_NAME,
+        CONTENT_SHARE_SETTING,
+        AI_AUTH_SETTING,
+        AZURE_CLIENT_ID,
+        AZURE_TENANT_ID,
+        *SP_CREDENTIAL_SETTINGS,
     }
     for e in CATALOG.values():
         for dr in e.roles:

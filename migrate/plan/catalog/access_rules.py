@@ -32,28 +32,40 @@ class RuleLevel(enum.StrEnum):
 NAMESPACE_DEFAULT_RULE = "RootManageSharedAccessKey"
 
 RULE_NAME_RE = re.compile(r"(?:^|;)\s*SharedAccessKeyName\s*=\s*([^;\s]+)", re.I)
-TOPIC_HINT_RE = re.compile(r"topic|subscription", re.I)  # code that names a topic (sender, trigger, processor)
+TOPIC_HINT_RE = re.compile(
+    r"topic|subscription", re.I
+)  # code that names a topic (sender, trigger, processor)
 
 RULE_KEYS = ("PrimaryKey", "SecondaryKey")
 
 # `{resource}`: the namespace; `{entity}`: the queue, topic or event hub; `{rule}`: the rule name;
 # `{key}`: one of RULE_KEYS.
 RULE_RENEW_COMMANDS: dict[tuple[ServiceType, RuleLevel], str] = {
-    (ServiceType.SERVICE_BUS, RuleLevel.NAMESPACE):
-        "az servicebus namespace authorization-rule keys renew -g <target-resource-group> --namespace-name "
-        "{resource} -n {rule} --key {key}",
-    (ServiceType.SERVICE_BUS, RuleLevel.QUEUE):
-        "az servicebus queue authorization-rule keys renew -g <target-resource-group> --namespace-name "
-        "{resource} --queue-name {entity} -n {rule} --key {key}",
-    (ServiceType.SERVICE_BUS, RuleLevel.TOPIC):
-        "az servicebus topic authorization-rule keys renew -g <target-resource-group> --namespace-name "
-        "{resource} --topic-name {entity} -n {rule} --key {key}",
-    (ServiceType.EVENT_HUBS, RuleLevel.NAMESPACE):
-        "az eventhubs namespace authorization-rule keys renew -g <target-resource-group> --namespace-name "
-        "{resource} --name {rule} --key {key}",
-    (ServiceType.EVENT_HUBS, RuleLevel.EVENT_HUB):
-        "az eventhubs eventhub authorization-rule keys renew -g <target-resource-group> --namespace-name "
-        "{resource} --eventhub-name {entity} --name {rule} --key {key}",
+    (
+        ServiceType.SERVICE_BUS,
+        RuleLevel.NAMESPACE,
+    ): "az servicebus namespace authorization-rule keys renew -g <target-resource-group> --namespace-name "
+    "{resource} -n {rule} --key {key}",
+    (
+        ServiceType.SERVICE_BUS,
+        RuleLevel.QUEUE,
+    ): "az servicebus queue authorization-rule keys renew -g <target-resource-group> --namespace-name "
+    "{resource} --queue-name {entity} -n {rule} --key {key}",
+    (
+        ServiceType.SERVICE_BUS,
+        RuleLevel.TOPIC,
+    ): "az servicebus topic authorization-rule keys renew -g <target-resource-group> --namespace-name "
+    "{resource} --topic-name {entity} -n {rule} --key {key}",
+    (
+        ServiceType.EVENT_HUBS,
+        RuleLevel.NAMESPACE,
+    ): "az eventhubs namespace authorization-rule keys renew -g <target-resource-group> --namespace-name "
+    "{resource} --name {rule} --key {key}",
+    (
+        ServiceType.EVENT_HUBS,
+        RuleLevel.EVENT_HUB,
+    ): "az eventhubs eventhub authorization-rule keys renew -g <target-resource-group> --namespace-name "
+    "{resource} --eventhub-name {entity} --name {rule} --key {key}",
 }
 
 

@@ -58,26 +58,28 @@ OSSRDBMS_SCOPE = "https://ossrdbms-aad.database.windows.net/.default"
 # grants Contributor (§0.4).
 IDENTITY_ASSIGN_SYSTEM = "az {cli} identity assign -g <resource-group> -n <app>{slot}"
 IDENTITY_CREATE_USER = "az identity create -g <resource-group> -n {name}"
-IDENTITY_ASSIGN_USER = "az {cli} identity assign -g <resource-group> -n <app>{slot} --identities <{name} resource id>"
+IDENTITY_ASSIGN_USER = (
+    "az {cli} identity assign -g <resource-group> -n <app>{slot} --identities <{name} resource id>"
+)
 ARM_GRANT = (
     "az role assignment create --assignee-object-id {principal} --assignee-principal-type "
     "ServicePrincipal --role {guid} --scope {scope}"
 )
 COSMOS_GRANT = (
-    'az cosmosdb sql role assignment create --account-name {resource} -g <target-resource-group> '
+    "az cosmosdb sql role assignment create --account-name {resource} -g <target-resource-group> "
     '--scope "/" --principal-id {principal} --role-definition-id {guid}'
 )
 SQL_CREATE_USER = "CREATE USER [{name}] FROM EXTERNAL PROVIDER;"
 SQL_ADD_ROLE = "ALTER ROLE {role} ADD MEMBER [{name}];"
 PG_CREATE_PRINCIPAL = "select * from pgaadauth_create_principal('{name}', false, false);"
-MYSQL_CREATE_USER = (
-    "SET aad_auth_validate_oids_in_tenant = OFF; CREATE AADUSER '{name}' IDENTIFIED BY '<client-id of {name}>';"
-)
+MYSQL_CREATE_USER = "SET aad_auth_validate_oids_in_tenant = OFF; CREATE AADUSER '{name}' IDENTIFIED BY '<client-id of {name}>';"
 REDIS_GRANT = (
     'az redis access-policy-assignment create -g <target-resource-group> -n {resource} --access-policy-name "{role}" '
     "--policy-assignment-name {assignment} --object-id {principal} --object-id-alias {alias}"
 )
-SETTINGS_DELETE = "az webapp config appsettings delete -g <resource-group> -n <app> --setting-names {names}{slot}"
+SETTINGS_DELETE = (
+    "az webapp config appsettings delete -g <resource-group> -n <app> --setting-names {names}{slot}"
+)
 CONNECTION_STRINGS_DELETE = (
     "az webapp config connection-string delete -g <resource-group> -n <app> --setting-names {names}{slot}"
 )
@@ -91,8 +93,13 @@ ENTRA_CREDENTIAL_DELETE = "az ad app credential delete"
 
 # App Service connection-string types by service (`az webapp config connection-string set -t`).
 CONNECTION_STRING_TYPES = {
-    "azure-sql": "SQLAzure", "mysql": "MySql", "postgresql": "PostgreSQL", "cosmos-db": "DocDb",
-    "service-bus": "ServiceBus", "event-hubs": "EventHub", "redis": "RedisCache",
+    "azure-sql": "SQLAzure",
+    "mysql": "MySql",
+    "postgresql": "PostgreSQL",
+    "cosmos-db": "DocDb",
+    "service-bus": "ServiceBus",
+    "event-hubs": "EventHub",
+    "redis": "RedisCache",
 }
 
 _LITERAL_BAD = re.compile(r"^the |\(")

@@ -32,8 +32,10 @@ def is_local_endpoint(endpoint: Endpoint) -> bool:
     return is_local_host(endpoint.host)  # `server` and `account` are first labels, not hosts
 
 
-LOCAL_ENDPOINT_REVIEW = ("local development endpoint ({where}): not an Azure resource, nothing to migrate; "
-                         "DefaultAzureCredential uses the developer's sign-in for the Azure resources")
+LOCAL_ENDPOINT_REVIEW = (
+    "local development endpoint ({where}): not an Azure resource, nothing to migrate; "
+    "DefaultAzureCredential uses the developer's sign-in for the Azure resources"
+)
 
 # Infrastructure as code: files that deploy resources and write the settings of the apps they deploy.
 IAC_SUFFIXES = (".bicep", ".bicepparam", ".tf", ".tfvars")
@@ -54,13 +56,15 @@ HOSTING_REVIEW: dict[Hosting, str] = {
         "infrastructure as code: this file deploys resources and writes the settings of the apps it deploys; "
         "it is not an App Service app and gets no identity of its own. Change it with the app it deploys: "
         "give that app (or slot) a managed identity and a role assignment in the template, write the endpoint "
-        "instead of the key or connection string, and never output keys"),
+        "instead of the key or connection string, and never output keys"
+    ),
     Hosting.KUBERNETES: (
         "Kubernetes manifest: pods on AKS do not get an App Service managed identity; use Microsoft Entra "
         "Workload ID (a user-assigned identity with a federated credential for the pod's service account, "
-        "annotated with its client id, pods labelled azure.workload.identity/use: \"true\"), grant that "
+        'annotated with its client id, pods labelled azure.workload.identity/use: "true"), grant that '
         "identity the data role, and put the endpoint (not a key) in the ConfigMap or Secret; the value "
-        "forms of App Service (AuthType=azure.msi, Functions __credential) do not apply"),
+        "forms of App Service (AuthType=azure.msi, Functions __credential) do not apply"
+    ),
 }
 
 
@@ -68,10 +72,12 @@ def hosting_of(path: str, detector: str = "", notes: tuple[str, ...] = ()) -> Ho
     """What consumes a value found in the repository file `path` (relative, `/`-separated)."""
     lower = path.lower()
     folders = set(posixpath.dirname(lower).split("/"))
-    if (folders & KUBERNETES_FOLDERS or posixpath.basename(lower) in KUBERNETES_FILES
-            or any(KUBERNETES_NOTE_RE.search(n) for n in notes)):
+    if (
+        folders & KUBERNETES_FOLDERS
+        or posixpath.basename(lower) in KUBERNETES_FILES
+        or any(KUBERNETES_NOTE_RE.search(n) for n in notes)
+    ):
         return Hosting.KUBERNETES
-    if (lower.endswith(IAC_SUFFIXES) or detector.startswith(IAC_DETECTOR_PREFIXES)
-            or folders & IAC_FOLDERS):
+    if lower.endswith(IAC_SUFFIXES) or detector.startswith(IAC_DETECTOR_PREFIXES) or folders & IAC_FOLDERS:
         return Hosting.INFRASTRUCTURE_AS_CODE
     return Hosting.APP

@@ -33,7 +33,8 @@ class PlatformException:
 # plans; microsoft/startstopv2-deployments#152 reports the same limit.
 PLATFORM_EXCEPTIONS: tuple[PlatformException, ...] = (
     PlatformException(
-        CONTENT_SHARE_SETTING, ServiceType.STORAGE,
+        CONTENT_SHARE_SETTING,
+        ServiceType.STORAGE,
         f"{CONTENT_SHARE_SETTING} is the content share of a Consumption or Elastic Premium Functions plan "
         "(Azure Files), which cannot use a managed identity: the setting keeps its connection string, and "
         "its storage account keeps shared-key access and its current keys (rotating them would break the "
@@ -56,6 +57,7 @@ def platform_exception(setting_name: str | None) -> PlatformException | None:
 # workload identity federation (OpenID Connect, a federated credential on an app registration or a
 # user-assigned identity) instead of a stored secret [Azure/login action README: "We recommend using
 # OIDC based authentication"; tests/data/azure-services.md §0.1: AZURE_FEDERATED_TOKEN_FILE].
-CI_PIPELINE_REVIEW = ("CI pipeline secret: a pipeline cannot use the app's managed identity; use workload identity "
-                      "federation (OpenID Connect) and delete the secret")
-
+CI_PIPELINE_REVIEW = (
+    "CI pipeline secret: a pipeline cannot use the app's managed identity; use workload identity "
+    "federation (OpenID Connect) and delete the secret"
+)

@@ -17,8 +17,11 @@ def git(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def repo_copy(source: Path, dest: Path) -> Path:
     shutil.copytree(source, dest)
-    for args in (("init", "-q"), ("add", "-A", "-f"),
-                 ("-c", "user.email=t@example.invalid", "-c", "user.name=t", "commit", "-qm", "fixture")):
+    for args in (
+        ("init", "-q"),
+        ("add", "-A", "-f"),
+        ("-c", "user.email=t@example.invalid", "-c", "user.name=t", "commit", "-qm", "fixture"),
+    ):
         result = git(dest, *args)
         assert result.returncode == 0, result.stderr
     return dest
@@ -30,7 +33,7 @@ def _b85decode(line: str) -> bytes:
     out = bytearray()
     for i in range(0, len(body), 5):
         acc = 0
-        for ch in body[i:i + 5]:
+        for ch in body[i : i + 5]:
             acc = acc * 85 + _B85.index(ch)
         out += acc.to_bytes(4, "big")
     return bytes(out[:n])
@@ -54,7 +57,7 @@ def inserted_bytes(patch: str) -> list[bytes]:
             if op & 0x80:
                 pos += bin(op & 0x7F).count("1")
             else:
-                inserted += raw[pos:pos + op]
+                inserted += raw[pos : pos + op]
                 pos += op
         out.append(bytes(inserted))
     return out

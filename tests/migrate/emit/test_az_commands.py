@@ -50,25 +50,34 @@ def test_expected_command_shapes(az_export_emitted: EmitResult) -> None:
     text = "\n".join(a.text for p, a in az_export_emitted.files.items() if p.endswith(".sh"))
     argvs = [" ".join(a) for a in extract(text)]
     assert any(a.startswith("webapp identity assign -g") and "--scope" not in a for a in argvs)
-    assert any(a.startswith("role assignment create --assignee-object-id")
-               and "--assignee-principal-type ServicePrincipal" in a for a in argvs)
+    assert any(
+        a.startswith("role assignment create --assignee-object-id")
+        and "--assignee-principal-type ServicePrincipal" in a
+        for a in argvs
+    )
     # new settings go beside the old ones, as ordinary settings (they travel with a swap)
     assert any(a.startswith("webapp config appsettings set") and "Storage__serviceUri=" in a for a in argvs)
     assert not any("--slot-settings" in a for a in argvs)
-    assert any(a.startswith("webapp config connection-string set") and "-t SQLAzure" in a
-               and "Orders_Identity=" in a for a in argvs)
+    assert any(
+        a.startswith("webapp config connection-string set") and "-t SQLAzure" in a and "Orders_Identity=" in a
+        for a in argvs
+    )
     # the service principal's id and tenant leave with its secret, the old settings after verification
-    assert any(a.startswith("webapp config appsettings delete")
-               and "--setting-names AZURE_CLIENT_ID AZURE_CLIENT_SECRET AZURE_TENANT_ID Storage" in a for a in argvs)
-    assert any(a.startswith("webapp config connection-string delete") and "--setting-names Orders" in a
-               for a in argvs)
+    assert any(
+        a.startswith("webapp config appsettings delete")
+        and "--setting-names AZURE_CLIENT_ID AZURE_CLIENT_SECRET AZURE_TENANT_ID Storage" in a
+        for a in argvs
+    )
+    assert any(
+        a.startswith("webapp config connection-string delete") and "--setting-names Orders" in a
+        for a in argvs
+    )
 
 
 def test_checker_rejects_known_mistakes() -> None:
     bad = {
         "webapp identity assign -g rg -n app --scope /x": "--scope",
-        "role assignment create --assignee-object-id x --assignee-principal-type ManagedIdentity --role r --scope s":
-            "not in",
+        "role assignment create --assignee-object-id x --assignee-principal-type ManagedIdentity --role r --scope s": "not in",
         "webapp config appsettings delete -g rg -n app --settings A": "unknown flag --settings",
         "webapp deployment slot swap -g rg -n app": "missing required --slot",
         "redis access-policy-assignment create -g rg -n c --access-policy-name x --object-id o": "missing required",
@@ -85,7 +94,7 @@ def _fill(template: str) -> list[str]:
     fields = {f for _, f, _, _ in string.Formatter().parse(template) if f}
     variants = []
     for cli in ("webapp", "functionapp"):
-        for slot in (("staging",) if "--slot {slot}" in template else ("", " --slot staging")):
+        for slot in ("staging",) if "--slot {slot}" in template else ("", " --slot staging"):
             values = {f: f"<{f}>" for f in fields}
             values.update(cli=cli, slot=slot, names="A B", role="Data Contributor")
             variants.append(template.format(**values))
@@ -93,8 +102,17 @@ def _fill(template: str) -> list[str]:
 
 
 def _catalog_templates() -> list[str]:
-    names = ("IDENTITY_ASSIGN_SYSTEM", "IDENTITY_CREATE_USER", "IDENTITY_ASSIGN_USER", "ARM_GRANT", "COSMOS_GRANT",
-             "REDIS_GRANT", "SETTINGS_DELETE", "SWAP_PREVIEW", "SWAP")
+    names = (
+        "IDENTITY_ASSIGN_SYSTEM",
+        "IDENTITY_CREATE_USER",
+        "IDENTITY_ASSIGN_USER",
+        "ARM_GRANT",
+        "COSMOS_GRANT",
+        "REDIS_GRANT",
+        "SETTINGS_DELETE",
+        "SWAP_PREVIEW",
+        "SWAP",
+    )
     out = [getattr(cat, n) for n in names]
     out += [c for cmds in cat.ROTATION_COMMANDS.values() for c in cmds]
     for e in cat.CATALOG.values():
@@ -128,7 +146,17 @@ fi
     assert extract(bash) == [
         ["identity", "show", "-g", "${RG}", "-n", "id-a", "--query", "id", "-o", "tsv"],
         ["identity", "create", "-g", "${RG}", "-n", "id-a"],
-        ["webapp", "identity", "assign", "-g", "<resource-group>", "-n", "app", "--identities", "SUBSTITUTION"],
+        [
+            "webapp",
+            "identity",
+            "assign",
+            "-g",
+            "<resource-group>",
+            "-n",
+            "app",
+            "--identities",
+            "SUBSTITUTION",
+        ],
         ["identity", "show", "-n", "id-a", "--query", "id", "-o", "tsv"],
     ]
     powershell = """$found = az role assignment list --scope "/x/${Y}" --query '[0].id' -o tsv 2>$null

@@ -43,7 +43,10 @@ def test_python_rewrite_applies_and_parses(patched: Path) -> None:
     text = (patched / "services/ingest-py/app.py").read_text(encoding="utf-8")
     ast.parse(text)
     assert "from_connection_string" not in text
-    assert 'BlobServiceClient(account_url=os.environ["AZURE_STORAGE_CONNECTION_STRING"], credential=credential)' in text
+    assert (
+        'BlobServiceClient(account_url=os.environ["AZURE_STORAGE_CONNECTION_STRING"], credential=credential)'
+        in text
+    )
     assert "ServiceBusClient(fully_qualified_namespace=" in text
     assert "from azure.identity import DefaultAzureCredential" in text
     assert "azure-identity" in (patched / "services/ingest-py/requirements.txt").read_text(encoding="utf-8")
@@ -56,8 +59,10 @@ def test_csharp_rewrite_applies_and_parses(patched: Path) -> None:
     for rel in cs_files:
         assert _csharp_errors((patched / rel).read_bytes()) == [], rel
     program = (patched / "src/Contoso.Web/Program.cs").read_text(encoding="utf-8")
-    assert 'new BlobServiceClient(new Uri(builder.Configuration.GetConnectionString("Storage")), ' \
-           "global::Contoso.Web.AzureCredentialFactory.Shared)" in program
+    assert (
+        'new BlobServiceClient(new Uri(builder.Configuration.GetConnectionString("Storage")), '
+        "global::Contoso.Web.AzureCredentialFactory.Shared)" in program
+    )
     graph = (patched / "src/Contoso.Web/Services/GraphTokenProvider.cs").read_text(encoding="utf-8")
     assert "ClientSecretCredential" not in graph and "ClientSecret" not in graph
 
@@ -70,9 +75,11 @@ def test_unrewritable_calls_become_suggestions(example_emitted: EmitResult) -> N
 
 
 def test_python_rewrite_keeps_other_keywords_and_only_named_lines() -> None:
-    src = ('import os\nfrom azure.storage.queue import QueueServiceClient\n\n'
-           'a = QueueServiceClient.from_connection_string(os.environ["Q"], retry_total=3)\n'
-           'b = QueueServiceClient.from_connection_string(os.environ["R"])\n')
+    src = (
+        "import os\nfrom azure.storage.queue import QueueServiceClient\n\n"
+        'a = QueueServiceClient.from_connection_string(os.environ["Q"], retry_total=3)\n'
+        'b = QueueServiceClient.from_connection_string(os.environ["R"])\n'
+    )
     out = python_rewrite.rewrite(src, [4], None)
     assert out.rewritten == (4,)
     assert 'QueueServiceClient(account_url=os.environ["Q"], retry_total=3, credential=credential)' in out.text
@@ -81,20 +88,33 @@ def test_python_rewrite_keeps_other_keywords_and_only_named_lines() -> None:
     ast.parse(out.text)
 
 
-@pytest.mark.parametrize(("line", "expected"), [
-    ('var c = new ServiceBusClient(cfg["Sb"]);', 'var c = new ServiceBusClient(cfg["Sb"], CRED);'),
-    ('var c = new QueueServiceClient(Get("a,(b)"));', 'var c = new QueueServiceClient(new Uri(Get("a,(b)")), CRED);'),
-    ('var p = new EventHubProducerClient(cfg["Eh"], "hub");', 'var p = new EventHubProducerClient(cfg["Eh"], "hub", CRED);'),
-    ('var c = new Azure.Data.AppConfiguration.ConfigurationClient(x);',
-     "var c = new Azure.Data.AppConfiguration.ConfigurationClient(new Uri(x), CRED);"),
-])
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ('var c = new ServiceBusClient(cfg["Sb"]);', 'var c = new ServiceBusClient(cfg["Sb"], CRED);'),
+        (
+            'var c = new QueueServiceClient(Get("a,(b)"));',
+            'var c = new QueueServiceClient(new Uri(Get("a,(b)")), CRED);',
+        ),
+        (
+            'var p = new EventHubProducerClient(cfg["Eh"], "hub");',
+            'var p = new EventHubProducerClient(cfg["Eh"], "hub", CRED);',
+        ),
+        (
+            "var c = new Azure.Data.AppConfiguration.ConfigurationClient(x);",
+            "var c = new Azure.Data.AppConfiguration.ConfigurationClient(new Uri(x), CRED);",
+        ),
+    ],
+)
 def test_csharp_constructor_forms(line: str, expected: str) -> None:
     out = csharp_rewrite.rewrite(line + "\n", [1], "CRED")
     assert out.text == expected + "\n"
     assert _csharp_errors(("class A { void M() { " + out.text + " } }").encode()) == []
 
 
-@pytest.mark.parametrize("line", ['var p = new ServiceBusClient(a, opts);', 'var p = new EventHubProducerClient(conn);'])
+@pytest.mark.parametrize(
+    "line", ["var p = new ServiceBusClient(a, opts);", "var p = new EventHubProducerClient(conn);"]
+)
 def test_csharp_other_forms_are_left_alone(line: str) -> None:
     out = csharp_rewrite.rewrite(line + "\n", [1], "CRED")
     assert out.rewritten == () and out.skipped and out.text == line + "\n"
@@ -108,9 +128,11 @@ def test_package_reference_added_without_inventing_a_version() -> None:
 
 
 def test_python_client_secret_credential_becomes_the_selected_credential() -> None:
-    src = ('import os\nfrom azure.identity import ClientSecretCredential\n\n'
-           'cred = ClientSecretCredential(os.environ["T"], os.environ["C"], os.environ["S"])\n'
-           'use(cred)\n')
+    src = (
+        "import os\nfrom azure.identity import ClientSecretCredential\n\n"
+        'cred = ClientSecretCredential(os.environ["T"], os.environ["C"], os.environ["S"])\n'
+        "use(cred)\n"
+    )
     out = python_rewrite.rewrite(src, [4], "AZURE_CLIENT_ID")
     assert out.rewritten == (4,)
     tree = ast.parse(out.text)
@@ -131,11 +153,15 @@ def test_python_requirement_added_once() -> None:
 def _project(root: Path, name: str, refs: str) -> None:
     (root / name).mkdir(parents=True)
     (root / name / f"{name}.csproj").write_text(
-        f'<Project Sdk="Microsoft.NET.Sdk">\n  <ItemGroup>\n{refs}  </ItemGroup>\n</Project>\n', encoding="utf-8")
+        f'<Project Sdk="Microsoft.NET.Sdk">\n  <ItemGroup>\n{refs}  </ItemGroup>\n</Project>\n',
+        encoding="utf-8",
+    )
 
 
 @pytest.mark.parametrize("identity_elsewhere", [True, False])
-def test_csproj_gets_azure_identity_only_with_a_known_version(tmp_path: Path, identity_elsewhere: bool) -> None:
+def test_csproj_gets_azure_identity_only_with_a_known_version(
+    tmp_path: Path, identity_elsewhere: bool
+) -> None:
     from migrate.emit.code_patch import CodePatchEmitter
     from migrate.emit.model import context
     from migrate.plan.records import CodeChange
@@ -146,8 +172,11 @@ def test_csproj_gets_azure_identity_only_with_a_known_version(tmp_path: Path, id
     if identity_elsewhere:
         _project(tmp_path, "Other", '    <PackageReference Include="Azure.Identity" Version="1.12.0" />\n')
     (tmp_path / "Api" / "Startup.cs").write_text(
-        'namespace Api;\nclass S { object M(string c) => new BlobServiceClient(c); }\n', encoding="utf-8")
-    change = CodeChange("u", "Api/Startup.cs:2", "csharp:ctor", "use the endpoint", "new BlobServiceClient(c)")
+        "namespace Api;\nclass S { object M(string c) => new BlobServiceClient(c); }\n", encoding="utf-8"
+    )
+    change = CodeChange(
+        "u", "Api/Startup.cs:2", "csharp:ctor", "use the endpoint", "new BlobServiceClient(c)"
+    )
     the_app = app(app="Api", kind="repository-project", slots=(), code_changes=(change,))
     out = CodePatchEmitter().emit(context(plan(the_app), the_app, tmp_path))
     review = {a.path: a.text for a in out.artifacts}["code.review.diff"]
@@ -165,8 +194,12 @@ def test_csproj_gets_azure_identity_only_with_a_known_version(tmp_path: Path, id
 def test_credential_factory_template_parses(user_assigned: bool) -> None:
     from migrate.emit.templating import render
 
-    text = render("code/AzureCredentialFactory.cs.j2", namespace="My.App", user_assigned=user_assigned,
-                  identity_name="id-x")
+    text = render(
+        "code/AzureCredentialFactory.cs.j2",
+        namespace="My.App",
+        user_assigned=user_assigned,
+        identity_name="id-x",
+    )
     assert _csharp_errors(text.encode()) == []
     assert ("ManagedIdentityCredential(clientId)" in text) is user_assigned
     assert "ExcludeInteractiveBrowserCredential = true" in text

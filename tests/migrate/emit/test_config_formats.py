@@ -17,13 +17,17 @@ from tests.migrate.emit.gitpatch import git
 
 FILES = {
     "svc/application.properties": "# storage\nspring.storage.conn=DefaultEndpointsProtocol=https;AccountKey=abc\nother=1\n",
-    "svc/config.yaml": "data:\n  # keep me\n  BUS: \"Endpoint=sb://x/;SharedAccessKey=abc\"\n  N: 1\n",
-    "svc/web.config": ('<?xml version="1.0"?>\n<configuration>\n  <appSettings>\n'
-                       '    <add key="Storage" value="DefaultEndpointsProtocol=https;AccountKey=abc" />\n'
-                       '  </appSettings>\n</configuration>\n'),
+    "svc/config.yaml": 'data:\n  # keep me\n  BUS: "Endpoint=sb://x/;SharedAccessKey=abc"\n  N: 1\n',
+    "svc/web.config": (
+        '<?xml version="1.0"?>\n<configuration>\n  <appSettings>\n'
+        '    <add key="Storage" value="DefaultEndpointsProtocol=https;AccountKey=abc" />\n'
+        "  </appSettings>\n</configuration>\n"
+    ),
     "svc/.env": "# local\nSTORAGE=DefaultEndpointsProtocol=https;AccountKey=abc\nKEEP=1",
-    "svc/appsettings.json": ('{\n  // comment stays\n  "ConnectionStrings": {\n'
-                             '    "Bus": "Endpoint=sb://x/;SharedAccessKey=abc"\n  },\n  "Other": true\n}\n'),
+    "svc/appsettings.json": (
+        '{\n  // comment stays\n  "ConnectionStrings": {\n'
+        '    "Bus": "Endpoint=sb://x/;SharedAccessKey=abc"\n  },\n  "Other": true\n}\n'
+    ),
 }
 
 
@@ -36,25 +40,52 @@ def test_every_format(tmp_path: Path) -> None:
     for rel, text in FILES.items():
         (repo / rel).parent.mkdir(parents=True, exist_ok=True)
         (repo / rel).write_text(text, encoding="utf-8")
-    for args in (("init", "-q"), ("add", "-A", "-f"), ("-c", "user.email=t@x.invalid", "-c", "user.name=t",
-                                                       "commit", "-qm", "f")):
+    for args in (
+        ("init", "-q"),
+        ("add", "-A", "-f"),
+        ("-c", "user.email=t@x.invalid", "-c", "user.name=t", "commit", "-qm", "f"),
+    ):
         assert git(repo, *args).returncode == 0
     settings = (
-        _setting("svc/application.properties", "spring.storage.conn", SettingAction.REPLACE, "https://a.blob.core.windows.net"),
+        _setting(
+            "svc/application.properties",
+            "spring.storage.conn",
+            SettingAction.REPLACE,
+            "https://a.blob.core.windows.net",
+        ),
         _setting("svc/config.yaml", "BUS", SettingAction.REPLACE, "x.servicebus.windows.net"),
-        _setting("svc/web.config", "Storage__blobServiceUri", SettingAction.ADD, "https://a.blob.core.windows.net"),
+        _setting(
+            "svc/web.config", "Storage__blobServiceUri", SettingAction.ADD, "https://a.blob.core.windows.net"
+        ),
         _setting("svc/.env", "STORAGE_URL", SettingAction.ADD, "https://a.blob.core.windows.net"),
-        _setting("svc/appsettings.json", "ConnectionStrings:Bus", SettingAction.REPLACE, "x.servicebus.windows.net"),
-        _setting("svc/appsettings.json", "ConnectionStrings:BusClientId", SettingAction.ADD, "<client-id of id>"),
+        _setting(
+            "svc/appsettings.json", "ConnectionStrings:Bus", SettingAction.REPLACE, "x.servicebus.windows.net"
+        ),
+        _setting(
+            "svc/appsettings.json", "ConnectionStrings:BusClientId", SettingAction.ADD, "<client-id of id>"
+        ),
         _setting("svc/appsettings.json", "Top", SettingAction.ADD, "t"),
     )
     removals = (
         Removal("u1", "Storage", "svc/web.config:4", StageName.REMOVE_SECRETS, "why"),
         Removal("u1", "STORAGE", "svc/.env:2", StageName.REMOVE_SECRETS, "why"),
     )
-    unit = UnitPlan("u1", "storage", "a", {}, ("blob",), Access.WRITE, Basis.ASSUMED, (), (), (
-        "svc/.env:2", "svc/web.config:4", "svc/appsettings.json:4"), ())
-    the_app = app(app="svc", kind="repository-project", slots=(), units=(unit,), settings=settings, removals=removals)
+    unit = UnitPlan(
+        "u1",
+        "storage",
+        "a",
+        {},
+        ("blob",),
+        Access.WRITE,
+        Basis.ASSUMED,
+        (),
+        (),
+        ("svc/.env:2", "svc/web.config:4", "svc/appsettings.json:4"),
+        (),
+    )
+    the_app = app(
+        app="svc", kind="repository-project", slots=(), units=(unit,), settings=settings, removals=removals
+    )
     out = ConfigPatchEmitter().emit(context(plan(the_app), the_app, repo))
     assert not out.notes
     patch = {a.path: a.text for a in out.artifacts}
@@ -67,12 +98,18 @@ def test_every_format(tmp_path: Path) -> None:
     assert "# keep me" in (repo / "svc/config.yaml").read_text(encoding="utf-8")
     root = DET.fromstring((repo / "svc/web.config").read_bytes())
     assert [(e.get("key"), e.get("value")) for e in root.iter("add")] == [
-        ("Storage__blobServiceUri", "https://a.blob.core.windows.net")]
-    assert (repo / "svc/.env").read_text(encoding="utf-8") == "# local\nSTORAGE_URL=https://a.blob.core.windows.net\nKEEP=1"
+        ("Storage__blobServiceUri", "https://a.blob.core.windows.net")
+    ]
+    assert (repo / "svc/.env").read_text(
+        encoding="utf-8"
+    ) == "# local\nSTORAGE_URL=https://a.blob.core.windows.net\nKEEP=1"
     js = (repo / "svc/appsettings.json").read_text(encoding="utf-8")
     assert "// comment stays" in js
     parsed = json.loads("\n".join(line for line in js.splitlines() if "//" not in line))
-    assert parsed == {"Top": "t", "ConnectionStrings": {"BusClientId": "<client-id of id>",
-                                                        "Bus": "x.servicebus.windows.net"}, "Other": True}
+    assert parsed == {
+        "Top": "t",
+        "ConnectionStrings": {"BusClientId": "<client-id of id>", "Bus": "x.servicebus.windows.net"},
+        "Other": True,
+    }
     review = patch["config.review.diff"]
     assert "abc" not in review and "abc" not in patch["config.patch"]

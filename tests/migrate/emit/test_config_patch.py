@@ -74,8 +74,12 @@ def _migrated(plan: Plan) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for app in plan.apps:
         for s in app.settings:
-            if s.action is SettingAction.REPLACE and s.value_template and is_literal(s.value_template) \
-                    and file_kind(s.where):
+            if (
+                s.action is SettingAction.REPLACE
+                and s.value_template
+                and is_literal(s.value_template)
+                and file_kind(s.where)
+            ):
                 out.setdefault(s.where, set()).add(s.setting.lower())
         for r in app.removals:
             path = r.where.rpartition(":")[0]
@@ -84,15 +88,18 @@ def _migrated(plan: Plan) -> dict[str, set[str]]:
     return out
 
 
-def test_rescan_shows_no_secret_for_migrated_settings(example_plan: Plan, example_emitted: EmitResult,
-                                                      tmp_path: Path) -> None:
+def test_rescan_shows_no_secret_for_migrated_settings(
+    example_plan: Plan, example_emitted: EmitResult, tmp_path: Path
+) -> None:
     repo, _ = _patched(example_emitted, tmp_path)
     migrated = {rel: names for rel, names in _migrated(example_plan).items() if rel not in UNPATCHED}
     assert migrated
     values = {s.setting.lower(): s.value_template for a in example_plan.apps for s in a.settings}
     for rel, names in migrated.items():
         text = (repo / rel).read_text(encoding="utf-8")
-        assert "CANARY" not in "".join(line for line in text.splitlines() if any(n in line.lower() for n in names))
+        assert "CANARY" not in "".join(
+            line for line in text.splitlines() if any(n in line.lower() for n in names)
+        )
         for item in scan_text(rel, text):
             if item.value_class is not ValueClass.SECRET or (item.setting_name or "").lower() not in names:
                 continue
@@ -100,7 +107,10 @@ def test_rescan_shows_no_secret_for_migrated_settings(example_plan: Plan, exampl
             # value: accept it only when the line now holds the plan's endpoint-only value.
             assert item.detector == "env-properties:setting-name", (rel, item.setting_name, item.detector)
             line = text.splitlines()[file_location(item).line - 1]
-            assert line.split("=", 1)[1] == values[(item.setting_name or "").lower()], (rel, item.setting_name)
+            assert line.split("=", 1)[1] == values[(item.setting_name or "").lower()], (
+                rel,
+                item.setting_name,
+            )
 
 
 def test_no_secret_anywhere_in_the_output(example_emitted: EmitResult, az_export_emitted: EmitResult) -> None:
@@ -128,7 +138,9 @@ def test_review_diff_redacts_removed_secret_lines(example_emitted: EmitResult) -
     assert '+    "Storage": "https://contosoprodstore.blob.core.windows.net",' in review
 
 
-@pytest.mark.parametrize("text", ['{\n  "A": {\n    "K": "old"\n  }\n}\n', '{\n  "A": {\n    "X": 1,\n    "K": "old"\n  }\n}'])
+@pytest.mark.parametrize(
+    "text", ['{\n  "A": {\n    "K": "old"\n  }\n}\n', '{\n  "A": {\n    "X": 1,\n    "K": "old"\n  }\n}']
+)
 def test_json_edit_keeps_strict_json_valid(text: str) -> None:
     from migrate.emit.config_patch import _fix_commas
 

@@ -18,9 +18,13 @@ from tests.migrate.emit.gitpatch import git, inserted_bytes
 
 def _cases() -> list[tuple[str, str]]:
     rng = random.Random(7)  # noqa: S311 - reproducible test cases, not cryptography
-    cases = [("a\nSECRET=x1\nc\n", "a\nURL=https://e\nc\n"), ("no newline", "no newline\n"),
-             ("x\n" * 40000 + "SECRET=y\n", "x\n" * 40000 + "URL=z\n"), ("", "new\n"),
-             ("k\n" * 3, "L" * 300 + "\n" + "k\n" * 3)]
+    cases = [
+        ("a\nSECRET=x1\nc\n", "a\nURL=https://e\nc\n"),
+        ("no newline", "no newline\n"),
+        ("x\n" * 40000 + "SECRET=y\n", "x\n" * 40000 + "URL=z\n"),
+        ("", "new\n"),
+        ("k\n" * 3, "L" * 300 + "\n" + "k\n" * 3),
+    ]
     for _ in range(20):
         old = [f"line{rng.randint(0, 30)}\n" for _ in range(rng.randint(1, 40))]
         new = list(old)
@@ -46,8 +50,11 @@ def test_binary_patch_applies_exactly(old: str, new: str, tmp_path: Path) -> Non
     repo = tmp_path / "r"
     repo.mkdir()
     (repo / "f.txt").write_text(old, encoding="utf-8", newline="")
-    for args in (("init", "-q"), ("add", "-A"), ("-c", "user.email=t@x.invalid", "-c", "user.name=t",
-                                                 "commit", "-qm", "f")):
+    for args in (
+        ("init", "-q"),
+        ("add", "-A"),
+        ("-c", "user.email=t@x.invalid", "-c", "user.name=t", "commit", "-qm", "f"),
+    ):
         assert git(repo, *args).returncode == 0
     patch = binary_patch("f.txt", old.encode(), new.encode())
     (tmp_path / "p").write_text(patch, encoding="utf-8")
@@ -80,7 +87,9 @@ def test_a_changed_preimage_is_refused(tmp_path: Path) -> None:
 
 
 def test_review_diff_masks_what_it_is_told() -> None:
-    out = review_diff("f", "a\nSECRET=1\n", "a\nURL=2\n", lambda n, line: "MASKED" if "SECRET" in line else None)
+    out = review_diff(
+        "f", "a\nSECRET=1\n", "a\nURL=2\n", lambda n, line: "MASKED" if "SECRET" in line else None
+    )
     assert out.splitlines()[-2:] == ["-MASKED", "+URL=2"]
 
 
@@ -88,14 +97,23 @@ def test_javascript_and_java_call_sites_become_suggestions(tmp_path: Path) -> No
     (tmp_path / "web").mkdir()
     (tmp_path / "web/app.js").write_text("const c = BlobServiceClient.fromConnectionString(process.env.X);\n")
     (tmp_path / "web/App.java").write_text("class A {}\n")
-    changes = (CodeChange("u", "web/app.js:1", "javascript:call", "use the endpoint and a TokenCredential",
-                          "BlobServiceClient.fromConnectionString(process.env.X)"),
-               CodeChange("u", "web/App.java:1", "java:call", "use the endpoint", "connectionString(...)"))
+    changes = (
+        CodeChange(
+            "u",
+            "web/app.js:1",
+            "javascript:call",
+            "use the endpoint and a TokenCredential",
+            "BlobServiceClient.fromConnectionString(process.env.X)",
+        ),
+        CodeChange("u", "web/App.java:1", "java:call", "use the endpoint", "connectionString(...)"),
+    )
     the_app = app(app="web", kind="repository-project", slots=(), code_changes=changes)
     out = CodePatchEmitter().emit(context(plan(the_app), the_app, tmp_path))
     files = {a.path: a.text for a in out.artifacts}
     assert set(files) == {"suggestions.md"}
-    assert "web/app.js:1" in files["suggestions.md"] and "JavaScript/TypeScript/Java" in files["suggestions.md"]
+    assert (
+        "web/app.js:1" in files["suggestions.md"] and "JavaScript/TypeScript/Java" in files["suggestions.md"]
+    )
 
 
 def test_review_diff_sends_every_removed_line_through_redact() -> None:

@@ -28,8 +28,10 @@ PY_KEY = "CANARYpy" + "Zq9Yx8Wv7Ut6Sr5Qp4On3Ml2Kj1Ih0GfEdCbAz5678="
 OTHER_KEY = "CANARYot" + "hEr9Yx8Wv7Ut6Sr5Qp4On3Ml2Kj1Ih0GfEdCbAz5678abcdefghijklmnopqrstuvwxyz012345+/=="
 PASSWORD = "CANARYSummer2024!"
 
-CSPROJ = ('<Project Sdk="Microsoft.NET.Sdk">\n  <ItemGroup>\n'
-          '    <PackageReference Include="Azure.Identity" Version="1.12.0" />\n  </ItemGroup>\n</Project>\n')
+CSPROJ = (
+    '<Project Sdk="Microsoft.NET.Sdk">\n  <ItemGroup>\n'
+    '    <PackageReference Include="Azure.Identity" Version="1.12.0" />\n  </ItemGroup>\n</Project>\n'
+)
 
 
 def _storage(account: str, key: str) -> str:
@@ -44,8 +46,11 @@ def _repo(root: Path, files: dict[str, str]) -> Path:
     for rel, text in files.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(text, encoding="utf-8")
-    for args in (("init", "-q"), ("add", "-A", "-f"),
-                 ("-c", "user.email=t@example.invalid", "-c", "user.name=t", "commit", "-qm", "fixture")):
+    for args in (
+        ("init", "-q"),
+        ("add", "-A", "-f"),
+        ("-c", "user.email=t@example.invalid", "-c", "user.name=t", "commit", "-qm", "fixture"),
+    ):
         assert git(root, *args).returncode == 0
     return root
 
@@ -59,8 +64,10 @@ def _pipeline(repo: Path) -> tuple[dict[str, Any], EmitResult]:
 def _assert_found(doc: dict[str, Any], path: str, secret: str) -> None:
     """The scan classed the planted secret as a secret, in that file (by its keyed fingerprint)."""
     fp = Fingerprinter(TEST_KEY).fingerprint(secret)
-    assert any(i["Fingerprint"] == fp and i["Location"].get("path") == path and i["ValueClass"] == "secret"
-               for i in doc["items"]), f"the scan did not find the canary in {path}"
+    assert any(
+        i["Fingerprint"] == fp and i["Location"].get("path") == path and i["ValueClass"] == "secret"
+        for i in doc["items"]
+    ), f"the scan did not find the canary in {path}"
 
 
 def _assert_absent(emitted: EmitResult, *secrets: str) -> None:
@@ -86,16 +93,23 @@ def _apply_check(repo: Path, emitted: EmitResult, tmp_path: Path, name: str) -> 
 
 # --- item 1: literal connection strings in code -------------------------------------------------
 
+
 def test_literal_connection_strings_are_replaced_by_their_endpoint(tmp_path: Path) -> None:
-    repo = _repo(tmp_path / "repo", {
-        "src/App.csproj": CSPROJ,
-        "src/Program.cs": (
-            "using Azure.Storage.Blobs;\nusing Azure.Messaging.ServiceBus;\n\n"
-            f'var blobs = new BlobServiceClient("{_storage("canaryacct", STORAGE_KEY)}");\n'
-            f'var bus = new ServiceBusClient(@"{_bus("canary-ns", BUS_KEY)}");\n'),
-        "app.py": ("from azure.servicebus import ServiceBusClient\n\n"
-                   f'client = ServiceBusClient.from_connection_string("{_bus("canary-py", PY_KEY)}")\n'),
-    })
+    repo = _repo(
+        tmp_path / "repo",
+        {
+            "src/App.csproj": CSPROJ,
+            "src/Program.cs": (
+                "using Azure.Storage.Blobs;\nusing Azure.Messaging.ServiceBus;\n\n"
+                f'var blobs = new BlobServiceClient("{_storage("canaryacct", STORAGE_KEY)}");\n'
+                f'var bus = new ServiceBusClient(@"{_bus("canary-ns", BUS_KEY)}");\n'
+            ),
+            "app.py": (
+                "from azure.servicebus import ServiceBusClient\n\n"
+                f'client = ServiceBusClient.from_connection_string("{_bus("canary-py", PY_KEY)}")\n'
+            ),
+        },
+    )
     doc, emitted = _pipeline(repo)
     _assert_found(doc, "src/Program.cs", STORAGE_KEY)
     _assert_found(doc, "src/Program.cs", BUS_KEY)
@@ -104,16 +118,24 @@ def test_literal_connection_strings_are_replaced_by_their_endpoint(tmp_path: Pat
     reviews = "".join(a.text for p, a in emitted.files.items() if p.endswith("code.review.diff"))
     assert 'new BlobServiceClient(new Uri("https://canaryacct.blob.core.windows.net"), ' in reviews
     assert 'new ServiceBusClient("canary-ns.servicebus.windows.net", ' in reviews
-    assert 'ServiceBusClient(fully_qualified_namespace="canary-py.servicebus.windows.net", credential=' in reviews
+    assert (
+        'ServiceBusClient(fully_qualified_namespace="canary-py.servicebus.windows.net", credential='
+        in reviews
+    )
     _apply_check(repo, emitted, tmp_path, "code.patch")
 
 
 def test_a_literal_without_a_derivable_endpoint_goes_to_suggestions(tmp_path: Path) -> None:
     conn = _storage("not_an_account_name", STORAGE_KEY)  # no valid host can be made of it
-    repo = _repo(tmp_path / "repo", {
-        "app.py": ("import os\nfrom azure.storage.blob import BlobServiceClient\n\n"
-                   f'client = BlobServiceClient.from_connection_string("{conn}")\n'),
-    })
+    repo = _repo(
+        tmp_path / "repo",
+        {
+            "app.py": (
+                "import os\nfrom azure.storage.blob import BlobServiceClient\n\n"
+                f'client = BlobServiceClient.from_connection_string("{conn}")\n'
+            ),
+        },
+    )
     doc, emitted = _pipeline(repo)
     _assert_found(doc, "app.py", STORAGE_KEY)
     suggestions = "".join(a.text for p, a in emitted.files.items() if p.endswith("suggestions.md"))
@@ -125,16 +147,26 @@ def test_a_literal_without_a_derivable_endpoint_goes_to_suggestions(tmp_path: Pa
 
 # --- item 2: minified configuration files --------------------------------------------------------
 
+
 def test_a_one_line_config_never_re_emits_its_other_secrets(tmp_path: Path) -> None:
-    settings = {"ConnectionStrings": {"Storage": _storage("canaryacct", STORAGE_KEY),
-                                      "Other": _storage("otheracct", OTHER_KEY)}}
-    web = (f'<configuration><connectionStrings><add name="Storage" connectionString="{_storage("canaryacct", STORAGE_KEY)}" />'
-           f'<add name="Other" connectionString="{_storage("otheracct", OTHER_KEY)}" /></connectionStrings></configuration>\n')
-    repo = _repo(tmp_path / "repo", {
-        "web/appsettings.json": json.dumps(settings) + "\n",
-        "web/Program.cs": 'var c = new BlobServiceClient(cfg.GetConnectionString("Storage"));\n',
-        "old/web.config": web,
-    })
+    settings = {
+        "ConnectionStrings": {
+            "Storage": _storage("canaryacct", STORAGE_KEY),
+            "Other": _storage("otheracct", OTHER_KEY),
+        }
+    }
+    web = (
+        f'<configuration><connectionStrings><add name="Storage" connectionString="{_storage("canaryacct", STORAGE_KEY)}" />'
+        f'<add name="Other" connectionString="{_storage("otheracct", OTHER_KEY)}" /></connectionStrings></configuration>\n'
+    )
+    repo = _repo(
+        tmp_path / "repo",
+        {
+            "web/appsettings.json": json.dumps(settings) + "\n",
+            "web/Program.cs": 'var c = new BlobServiceClient(cfg.GetConnectionString("Storage"));\n',
+            "old/web.config": web,
+        },
+    )
     doc, emitted = _pipeline(repo)
     for path in ("web/appsettings.json", "old/web.config"):
         _assert_found(doc, path, STORAGE_KEY)
@@ -149,12 +181,18 @@ def test_a_one_line_config_never_re_emits_its_other_secrets(tmp_path: Path) -> N
 
 # --- item 3: what a patch reveals ------------------------------------------------------------------
 
+
 def test_a_patch_quoting_no_secret_is_a_text_patch_without_a_preimage_id(tmp_path: Path) -> None:
-    repo = _repo(tmp_path / "repo", {
-        "app.py": ("import os\nfrom azure.storage.blob import BlobServiceClient\n\n"
-                   'client = BlobServiceClient.from_connection_string(os.environ["STORAGE"])\n'),
-        ".env": f"STORAGE={_storage('canaryacct', STORAGE_KEY)}\n",
-    })
+    repo = _repo(
+        tmp_path / "repo",
+        {
+            "app.py": (
+                "import os\nfrom azure.storage.blob import BlobServiceClient\n\n"
+                'client = BlobServiceClient.from_connection_string(os.environ["STORAGE"])\n'
+            ),
+            ".env": f"STORAGE={_storage('canaryacct', STORAGE_KEY)}\n",
+        },
+    )
     doc, emitted = _pipeline(repo)
     _assert_found(doc, ".env", STORAGE_KEY)
     patch = next(a.text for p, a in emitted.files.items() if p.endswith("code.patch"))
@@ -166,36 +204,53 @@ def test_a_patch_quoting_no_secret_is_a_text_patch_without_a_preimage_id(tmp_pat
 
 def test_a_guessable_secret_gets_no_patch_but_a_note(tmp_path: Path) -> None:
     sql = f"Server=tcp:canary-sql.database.windows.net,1433;Initial Catalog=orders;User ID=app;Password={PASSWORD};"
-    repo = _repo(tmp_path / "repo", {
-        "web/appsettings.json": json.dumps({"ConnectionStrings": {"Sql": sql}}, indent=2) + "\n",
-        "web/Program.cs": 'var s = cfg.GetConnectionString("Sql");\n',
-    })
+    repo = _repo(
+        tmp_path / "repo",
+        {
+            "web/appsettings.json": json.dumps({"ConnectionStrings": {"Sql": sql}}, indent=2) + "\n",
+            "web/Program.cs": 'var s = cfg.GetConnectionString("Sql");\n',
+        },
+    )
     doc, emitted = _pipeline(repo)
     _assert_found(doc, "web/appsettings.json", PASSWORD)
     assert not any(p.endswith("config.patch") for p in emitted.files)
-    assert "web/appsettings.json: no patch written: it removes a secret short or simple enough" in \
-        emitted.files["README.md"].text
+    assert (
+        "web/appsettings.json: no patch written: it removes a secret short or simple enough"
+        in emitted.files["README.md"].text
+    )
     for artifact in emitted.files.values():
         assert PASSWORD not in artifact.text
 
 
 # --- item 5: an unparsable source file -----------------------------------------------------------
 
+
 def test_an_unparsable_python_file_is_named_by_line_and_left_for_a_person(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     repo.mkdir()
-    (repo / "bad.py").write_text('import os\nc = BlobServiceClient.from_connection_string(os.environ["S"])\n'
-                                 f'x = ("Password={PASSWORD}" def\n', encoding="utf-8")
-    (repo / "good.py").write_text('import os\nc = BlobServiceClient.from_connection_string(os.environ["S"])\n',
-                                  encoding="utf-8")
-    changes = tuple(CodeChange("u1", f"{f}:2", "python-code:from-connection-string", "use the endpoint", "preview")
-                    for f in ("bad.py", "good.py"))
+    (repo / "bad.py").write_text(
+        'import os\nc = BlobServiceClient.from_connection_string(os.environ["S"])\n'
+        f'x = ("Password={PASSWORD}" def\n',
+        encoding="utf-8",
+    )
+    (repo / "good.py").write_text(
+        'import os\nc = BlobServiceClient.from_connection_string(os.environ["S"])\n', encoding="utf-8"
+    )
+    changes = tuple(
+        CodeChange("u1", f"{f}:2", "python-code:from-connection-string", "use the endpoint", "preview")
+        for f in ("bad.py", "good.py")
+    )
     the_app = app(app="svc", kind="repository-project", slots=(), code_changes=changes)
     out = CodePatchEmitter().emit(context(plan(the_app), the_app, repo))
     files = {a.path: a.text for a in out.artifacts}
     assert "good.py" in files["code.patch"] and "bad.py" not in files["code.patch"]
-    assert "bad.py:2" in files["suggestions.md"] and "not parsed as Python at line 3" in files["suggestions.md"]
+    assert (
+        "bad.py:2" in files["suggestions.md"] and "not parsed as Python at line 3" in files["suggestions.md"]
+    )
     notes = [n.text for n in out.notes]
-    assert "bad.py: not parsed as Python at line 3: no automatic rewrite; its calls are in suggestions.md" in notes
+    assert (
+        "bad.py: not parsed as Python at line 3: no automatic rewrite; its calls are in suggestions.md"
+        in notes
+    )
     for text in [*files.values(), *notes]:
         assert PASSWORD not in text and "Password=" not in text

@@ -80,7 +80,7 @@ def test_every_emitted_bash_script_parses(request: pytest.FixtureRequest, tmp_pa
             file = tmp_path / name / path
             file.parent.mkdir(parents=True, exist_ok=True)
             file.write_text(text, encoding="utf-8")
-            done = subprocess.run([BASH, "-n", str(file)], capture_output=True, text=True, check=False)  # noqa: S603
+            done = subprocess.run([BASH, "-n", str(file)], capture_output=True, text=True, check=False)
             assert done.returncode == 0, (name, path, done.stderr)
             checked += 1
     assert checked > 20
@@ -88,7 +88,7 @@ def test_every_emitted_bash_script_parses(request: pytest.FixtureRequest, tmp_pa
 
 def _assigned_from(text: str, var: str, powershell: bool) -> str | None:
     """The az command line whose output fills `var` in a script, if any."""
-    pattern = (rf"^\${var} = (az .+)$" if powershell else rf'^{var}="\$\((az .+)\)"$')
+    pattern = rf"^\${var} = (az .+)$" if powershell else rf'^{var}="\$\((az .+)\)"$'
     m = re.search(pattern, text, re.M)
     return m.group(1) if m else None
 
@@ -134,9 +134,14 @@ def test_user_assigned_identity_id_comes_from_its_create_or_show(suffix: str) ->
         assert m, value
         assert f"set {m.group(1)} " not in text  # not asked for before the identity exists
         source = _assigned_from(text, m.group(1), suffix == ".ps1")
-        assert source is not None and re.match(r"az identity (create|show) .*--query id -o tsv", source), source
-        assert text.index("az identity create") < _assignment_at(text, m.group(1), suffix == ".ps1") \
+        assert source is not None and re.match(r"az identity (create|show) .*--query id -o tsv", source), (
+            source
+        )
+        assert (
+            text.index("az identity create")
+            < _assignment_at(text, m.group(1), suffix == ".ps1")
             < text.index("--identities")
+        )
 
 
 def test_keys_are_renewed_once_per_rule_at_its_level() -> None:
@@ -150,18 +155,27 @@ def test_keys_are_renewed_once_per_rule_at_its_level() -> None:
                 return argv[argv.index(n) + 1]
         return None
 
-    renewals = sorted((" ".join(a[:a.index("keys")]), opt(a, "--queue-name", "--topic-name", "--eventhub-name"),
-                       opt(a, "-n", "--name"), opt(a, "--key")) for a in argvs)
-    assert renewals == sorted([
-        ("servicebus queue authorization-rule", "orders", "orders-send", "PrimaryKey"),
-        ("servicebus queue authorization-rule", "orders", "orders-send", "SecondaryKey"),
-        ("servicebus queue authorization-rule", "audit", "audit-listen", "PrimaryKey"),
-        ("servicebus queue authorization-rule", "audit", "audit-listen", "SecondaryKey"),
-        ("servicebus namespace authorization-rule", None, "RootManageSharedAccessKey", "PrimaryKey"),
-        ("servicebus namespace authorization-rule", None, "RootManageSharedAccessKey", "SecondaryKey"),
-        ("eventhubs eventhub authorization-rule", "telemetry", "telemetry-send", "PrimaryKey"),
-        ("eventhubs eventhub authorization-rule", "telemetry", "telemetry-send", "SecondaryKey"),
-    ])
+    renewals = sorted(
+        (
+            " ".join(a[: a.index("keys")]),
+            opt(a, "--queue-name", "--topic-name", "--eventhub-name"),
+            opt(a, "-n", "--name"),
+            opt(a, "--key"),
+        )
+        for a in argvs
+    )
+    assert renewals == sorted(
+        [
+            ("servicebus queue authorization-rule", "orders", "orders-send", "PrimaryKey"),
+            ("servicebus queue authorization-rule", "orders", "orders-send", "SecondaryKey"),
+            ("servicebus queue authorization-rule", "audit", "audit-listen", "PrimaryKey"),
+            ("servicebus queue authorization-rule", "audit", "audit-listen", "SecondaryKey"),
+            ("servicebus namespace authorization-rule", None, "RootManageSharedAccessKey", "PrimaryKey"),
+            ("servicebus namespace authorization-rule", None, "RootManageSharedAccessKey", "SecondaryKey"),
+            ("eventhubs eventhub authorization-rule", "telemetry", "telemetry-send", "PrimaryKey"),
+            ("eventhubs eventhub authorization-rule", "telemetry", "telemetry-send", "SecondaryKey"),
+        ]
+    )
     assert [(a, p.message) for a in argvs for p in check(a)] == []
 
 
@@ -169,8 +183,11 @@ def test_each_client_secret_is_deleted_by_its_own_key_id() -> None:
     result = emitted(RULES)
     for suffix in (".sh", ".ps1"):
         path = next(p for p in result.files if p.endswith(f"/az/07-disable-local-auth{suffix}"))
-        deletes = [a for a in extract(result.files[path].text, powershell=suffix == ".ps1")
-                   if a[:4] == ["ad", "app", "credential", "delete"]]
+        deletes = [
+            a
+            for a in extract(result.files[path].text, powershell=suffix == ".ps1")
+            if a[:4] == ["ad", "app", "credential", "delete"]
+        ]
         assert len(deletes) == 2, deletes  # AZURE_CLIENT_SECRET and AzureAd__ClientSecret
         key_ids = {a[a.index("--key-id") + 1] for a in deletes}
         assert len(key_ids) == 2, key_ids

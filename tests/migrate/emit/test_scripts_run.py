@@ -37,7 +37,9 @@ def _scripts(result: EmitResult) -> list[tuple[str, str]]:
     return [(p, a.text) for p, a in result.files.items() if p.endswith(".sh")]
 
 
-def test_every_script_parses(example_emitted: EmitResult, az_export_emitted: EmitResult, tmp_path: Path) -> None:
+def test_every_script_parses(
+    example_emitted: EmitResult, az_export_emitted: EmitResult, tmp_path: Path
+) -> None:
     for result in (example_emitted, az_export_emitted):
         scripts = _scripts(result)
         assert scripts, "no bash script emitted: nothing to parse"
@@ -66,16 +68,27 @@ def test_scripts_run_against_a_fake_az(which: str, request: pytest.FixtureReques
         log = tmp_path / "az.log"
         log.write_text("", encoding="utf-8")
         state = tmp_path / f"state-{path.split('/', 1)[0]}"  # one app's scripts run in order, 01 to 07
-        env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "AZ_LOG": str(log), "CONFIRM": "yes",
-               "AZ_STATE": str(state)}
+        env = {
+            "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+            "AZ_LOG": str(log),
+            "CONFIRM": "yes",
+            "AZ_STATE": str(state),
+        }
         names = _variables(text)
         if names:
-            missing = subprocess.run(["bash", str(script)], capture_output=True, text=True, check=False,
-                                     env={**env, **{n: "x" for n in names[1:]}})
+            missing = subprocess.run(
+                ["bash", str(script)],
+                capture_output=True,
+                text=True,
+                check=False,
+                env={**env, **{n: "x" for n in names[1:]}},
+            )
             assert missing.returncode != 0 and names[0] in missing.stderr, path
             assert log.read_text(encoding="utf-8") == "", f"{path} ran az before checking {names[0]}"
         values = {n: f"value-of-{n.lower()}" for n in names}
-        run = subprocess.run(["bash", str(script)], capture_output=True, text=True, check=False, env={**env, **values})
+        run = subprocess.run(
+            ["bash", str(script)], capture_output=True, text=True, check=False, env={**env, **values}
+        )
         assert run.returncode == 0, (path, run.stderr)
         for line in log.read_text(encoding="utf-8").splitlines():
             argv = json.loads(line)

@@ -28,7 +28,7 @@ OLD = "old:"  # the value of every setting before the migration (no secret: a ma
 
 # A fake `az` that keeps settings per slot in $AZ_STATE and records every call in $AZ_LOG.  Queries
 # (`show`, `list`) answer with a dummy id so idempotency checks and principal look-ups pass.
-FAKE_AZ = r'''#!/usr/bin/env python3
+FAKE_AZ = r"""#!/usr/bin/env python3
 import json, os, sys
 argv = sys.argv[1:]
 with open(os.environ["AZ_LOG"], "a") as fh:
@@ -74,15 +74,17 @@ elif "swap" in argv and opt("--action") == "swap":
         a[k] = {**{n: v for n, v in a[k].items() if n in sticky}, **moving_b}
         b[k] = {**{n: v for n, v in b[k].items() if n in sticky}, **moving_a}
 json.dump(state, open(path, "w"))
-'''
+"""
 
 
 def _initial_state(document: dict[str, Any]) -> dict[str, Any]:
     slots: dict[str, Any] = {}
     sticky: dict[str, list[str]] = {"app": [], "conn": []}
     for s in document["sites"]:
-        slots[s["slot"] or "production"] = {"app": {n: OLD + n for n in s["app_setting_names"]},
-                                            "conn": {n: OLD + n for n in s["connection_string_names"]}}
+        slots[s["slot"] or "production"] = {
+            "app": {n: OLD + n for n in s["app_setting_names"]},
+            "conn": {n: OLD + n for n in s["connection_string_names"]},
+        }
         sticky["app"] += [n for n in s["sticky_app_settings"] if n not in sticky["app"]]
         sticky["conn"] += [n for n in s["sticky_connection_strings"] if n not in sticky["conn"]]
     return {"slots": slots, "sticky": sticky}
@@ -107,7 +109,9 @@ def _broken(state: dict[str, Any], consumers: dict[str, tuple[str, str]]) -> lis
     return out
 
 
-def _run(fixture: str, tmp_path: Path) -> tuple[list[tuple[str, dict[str, Any]]], list[tuple[str, list[str]]]]:
+def _run(
+    fixture: str, tmp_path: Path
+) -> tuple[list[tuple[str, dict[str, Any]]], list[tuple[str, list[str]]]]:
     """(state after each script, every az call with the script that made it)."""
     document = json.loads((FIXTURES / fixture).read_text(encoding="utf-8"))
     result = emit_plan(read_plan(plan(document).to_json()), None)
@@ -127,8 +131,12 @@ def _run(fixture: str, tmp_path: Path) -> tuple[list[tuple[str, dict[str, Any]]]
         script.write_text(text, encoding="utf-8")
         log.write_text("", encoding="utf-8")
         names = [line.split("=", 1)[0] for line in text.splitlines() if '="${' in line]
-        env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "AZ_LOG": str(log), "AZ_STATE": str(state_file),
-               **{n: f"value-of-{n.lower()}" for n in names}}
+        env = {
+            "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+            "AZ_LOG": str(log),
+            "AZ_STATE": str(state_file),
+            **{n: f"value-of-{n.lower()}" for n in names},
+        }
         run = subprocess.run(["bash", str(script)], capture_output=True, text=True, check=False, env=env)
         assert run.returncode == 0, (name, run.stderr)
         calls += [(name, json.loads(line)) for line in log.read_text(encoding="utf-8").splitlines()]
@@ -156,27 +164,41 @@ def test_every_consumer_finds_a_working_setting_after_each_script(fixture: str, 
     # per setting: the new one is set in 03, before verification (04); the old one goes only in 06,
     # after verification and the swap (05)
     for old, (_kind, new) in CONSUMERS[fixture].items():
-        first_set = next(n for n, (_s, argv) in enumerate(calls)
-                         if "set" in argv and any(w.startswith(f"{new}=") for w in argv))
+        first_set = next(
+            n
+            for n, (_s, argv) in enumerate(calls)
+            if "set" in argv and any(w.startswith(f"{new}=") for w in argv)
+        )
         deletes = [n for n, (_s, argv) in enumerate(calls) if "delete" in argv and old in argv]
         assert calls[first_set][0] == "03-settings" and deletes, (old, new)
         assert all(calls[n][0] == "06-remove-secrets" and n > first_set for n in deletes), old
     end = states[-1][1]
     for slot, s in end["slots"].items():
         left = {n for kind in ("app", "conn") for n, v in s[kind].items() if v == OLD + n}
-        assert not left & {*CONSUMERS[fixture], "AZURE_CLIENT_SECRET", "AZURE_CLIENT_ID", "AZURE_TENANT_ID"}, slot
+        assert not left & {
+            *CONSUMERS[fixture],
+            "AZURE_CLIENT_SECRET",
+            "AZURE_CLIENT_ID",
+            "AZURE_TENANT_ID",
+        }, slot
 
 
 def test_the_slot_under_test_runs_without_the_service_principal_before_verification(tmp_path: Path) -> None:
     states, calls = _run("slot-app.json", tmp_path)
     after_settings = dict(states)["03-settings"]
-    staging, production = after_settings["slots"]["staging"]["app"], after_settings["slots"]["production"]["app"]
+    staging, production = (
+        after_settings["slots"]["staging"]["app"],
+        after_settings["slots"]["production"]["app"],
+    )
     assert "AZURE_CLIENT_SECRET" not in staging and "AZURE_TENANT_ID" not in staging
-    assert staging["AZURE_CLIENT_ID"].startswith("value-of-client"), "the identity's client id, in the same stage"
+    assert staging["AZURE_CLIENT_ID"].startswith("value-of-client"), (
+        "the identity's client id, in the same stage"
+    )
     assert staging["Storage__serviceUri"] == "https://slotdata.blob.core.windows.net"
     assert production == {n: OLD + n for n in production}, "production is not touched before the swap"
-    assert not any(script == "03-settings" and "--slot" not in argv for script, argv in calls
-                   if "config" in argv), "03 writes only the slot under test"
+    assert not any(
+        script == "03-settings" and "--slot" not in argv for script, argv in calls if "config" in argv
+    ), "03 writes only the slot under test"
     # after the swap production runs the slot's settings; the removal then clears every slot
     swapped = dict(states)["05-swap"]["slots"]["production"]["app"]
     assert "AZURE_CLIENT_SECRET" not in swapped and swapped["Storage__serviceUri"].startswith("https://")

@@ -28,8 +28,9 @@ GOLDEN = REPO / "tests" / "fixtures" / "golden" / "emit"
 @pytest.mark.parametrize("app_kind", [AppKind.APP_SERVICE, AppKind.FUNCTION_APP])
 @pytest.mark.parametrize("kind", list(IdentityKind))
 @pytest.mark.parametrize("service", planned_services(), ids=lambda s: s.value)
-def test_every_template_renders_for_every_planned_service(service: ServiceType, kind: IdentityKind,
-                                                          app_kind: AppKind) -> None:
+def test_every_template_renders_for_every_planned_service(
+    service: ServiceType, kind: IdentityKind, app_kind: AppKind
+) -> None:
     from dataclasses import replace
 
     result = emit_plan(plan(replace(service_app(service, kind), kind=app_kind)), None)
@@ -81,7 +82,9 @@ def assert_well_formed_bicep(text: str) -> None:
         assert used in declared, used
 
 
-def test_bicep_of_the_examples_is_well_formed(example_emitted: EmitResult, az_export_emitted: EmitResult) -> None:
+def test_bicep_of_the_examples_is_well_formed(
+    example_emitted: EmitResult, az_export_emitted: EmitResult
+) -> None:
     n = 0
     for result in (example_emitted, az_export_emitted):
         for path, artifact in result.files.items():
@@ -93,7 +96,9 @@ def test_bicep_of_the_examples_is_well_formed(example_emitted: EmitResult, az_ex
 
 def test_output_is_deterministic(az_export_plan: Plan, az_export_emitted: EmitResult) -> None:
     again = emit_plan(az_export_plan, None)
-    assert {p: a.text for p, a in again.files.items()} == {p: a.text for p, a in az_export_emitted.files.items()}
+    assert {p: a.text for p, a in again.files.items()} == {
+        p: a.text for p, a in az_export_emitted.files.items()
+    }
 
 
 def _compare(result: EmitResult, golden: Path, only: tuple[str, ...] | None = None) -> None:
@@ -102,7 +107,9 @@ def _compare(result: EmitResult, golden: Path, only: tuple[str, ...] | None = No
         for p, text in files.items():
             (golden / p).parent.mkdir(parents=True, exist_ok=True)
             (golden / p).write_text(text, encoding="utf-8", newline="\n")
-    expected = {str(f.relative_to(golden)): f.read_text(encoding="utf-8") for f in golden.rglob("*") if f.is_file()}
+    expected = {
+        str(f.relative_to(golden)): f.read_text(encoding="utf-8") for f in golden.rglob("*") if f.is_file()
+    }
     assert sorted(expected) == sorted(files)
     for p, text in files.items():
         assert text == expected[p], f"{p} differs from its golden file (UPDATE_GOLDEN=1 to accept)"
@@ -113,14 +120,22 @@ def test_golden_az_export(az_export_emitted: EmitResult) -> None:
 
 
 def test_golden_example_selection(example_emitted: EmitResult) -> None:
-    _compare(example_emitted, GOLDEN / "contoso-estate", (
-        "README.md",
-        "src-contoso-web/az/01-identity.sh", "src-contoso-web/az/02-grant-roles.ps1",
-        "src-contoso-web/config.review.diff", "src-contoso-web/code.review.diff",
-        "src-contoso-web/suggestions.md", "src-contoso-web/bicep/identity-and-roles.bicep",
-        "src-contoso-functions/az/03-settings.sh", "services-ingest-py/code.review.diff",
-        "services-ingest-py/sql/postgres-entra-role-server-contoso-pg-database-ingest.sql",
-    ))
+    _compare(
+        example_emitted,
+        GOLDEN / "contoso-estate",
+        (
+            "README.md",
+            "src-contoso-web/az/01-identity.sh",
+            "src-contoso-web/az/02-grant-roles.ps1",
+            "src-contoso-web/config.review.diff",
+            "src-contoso-web/code.review.diff",
+            "src-contoso-web/suggestions.md",
+            "src-contoso-web/bicep/identity-and-roles.bicep",
+            "src-contoso-functions/az/03-settings.sh",
+            "services-ingest-py/code.review.diff",
+            "services-ingest-py/sql/postgres-entra-role-server-contoso-pg-database-ingest.sql",
+        ),
+    )
 
 
 def test_cli_emit(tmp_path: Path) -> None:
@@ -165,16 +180,42 @@ def test_slot_settings_and_functionapp_commands() -> None:
     from migrate.plan.records import SettingAction, SettingChange, StageName
 
     base = service_app(ServiceType.STORAGE)
-    settings = (SettingChange(base.units[0].unit, "app-setting", "staging", "Blob__serviceUri", SettingAction.ADD,
-                              "https://acct1.blob.core.windows.net", True, StageName.CHANGE_IN_STAGING, "r"),
-                SettingChange(base.units[0].unit, "app-setting", None, "Plain", SettingAction.ADD, "v", False,
-                              StageName.CHANGE_IN_STAGING, "r"))
+    settings = (
+        SettingChange(
+            base.units[0].unit,
+            "app-setting",
+            "staging",
+            "Blob__serviceUri",
+            SettingAction.ADD,
+            "https://acct1.blob.core.windows.net",
+            True,
+            StageName.CHANGE_IN_STAGING,
+            "r",
+        ),
+        SettingChange(
+            base.units[0].unit,
+            "app-setting",
+            None,
+            "Plain",
+            SettingAction.ADD,
+            "v",
+            False,
+            StageName.CHANGE_IN_STAGING,
+            "r",
+        ),
+    )
     result = emit_plan(plan(replace(base, kind=AppKind.FUNCTION_APP, settings=settings)), None)
     argvs = [" ".join(a) for a in extract(result.files["rg-app-app-one/az/03-settings.sh"].text)]
-    assert any(a.startswith("functionapp config appsettings set") and "--slot staging --slot-settings" in a
-               for a in argvs)
-    assert any(a.startswith("functionapp config appsettings set") and "--settings Plain=v" in a for a in argvs)
+    assert any(
+        a.startswith("functionapp config appsettings set") and "--slot staging --slot-settings" in a
+        for a in argvs
+    )
+    assert any(
+        a.startswith("functionapp config appsettings set") and "--settings Plain=v" in a for a in argvs
+    )
     swap = [" ".join(a) for a in extract(result.files["rg-app-app-one/az/05-swap.sh"].text)]
-    assert any(a.startswith("functionapp deployment slot swap") and "--target-slot production" in a for a in swap)
+    assert any(
+        a.startswith("functionapp deployment slot swap") and "--target-slot production" in a for a in swap
+    )
     identity = [" ".join(a) for a in extract(result.files["rg-app-app-one/az/01-identity.sh"].text)]
     assert any("identity assign" in a and "--slot staging" in a for a in identity)

@@ -39,9 +39,14 @@ def app_named(p: Plan, name: str) -> AppPlan:
 
 def removed(app: AppPlan, stage: StageName, slot: str | None) -> set[str]:
     """The live setting names `app` deletes in `stage` from `slot` (None: production)."""
-    names = {c.setting for c in app.settings
-             if c.stage is stage and c.slot == slot and c.action is SettingAction.REMOVE
-             and c.where in ("app-setting", "connection-string")}
+    names = {
+        c.setting
+        for c in app.settings
+        if c.stage is stage
+        and c.slot == slot
+        and c.action is SettingAction.REMOVE
+        and c.where in ("app-setting", "connection-string")
+    }
     for r in app.removals:
         m = _WHERE.match(r.where)
         if r.stage is not stage or not m:
@@ -53,9 +58,14 @@ def removed(app: AppPlan, stage: StageName, slot: str | None) -> set[str]:
 
 
 def written(app: AppPlan, stage: StageName, slot: str | None) -> dict[str, str | None]:
-    return {c.setting: c.value_template for c in app.settings
-            if c.stage is stage and c.slot == slot and c.action in (SettingAction.ADD, SettingAction.REPLACE)
-            and c.where in ("app-setting", "connection-string")}
+    return {
+        c.setting: c.value_template
+        for c in app.settings
+        if c.stage is stage
+        and c.slot == slot
+        and c.action in (SettingAction.ADD, SettingAction.REPLACE)
+        and c.where in ("app-setting", "connection-string")
+    }
 
 
 # --- problem 3: a stale service principal -----------------------------------------------------------
@@ -70,7 +80,9 @@ def test_the_service_principal_id_and_tenant_leave_with_its_secret() -> None:
     commands = [r.command for r in app.removals if r.command and "AZURE_CLIENT_SECRET" in r.command]
     assert commands and all("AZURE_CLIENT_ID" in c and "AZURE_TENANT_ID" in c for c in commands), commands
     # a system-assigned identity needs no client id: nothing sets AZURE_CLIENT_ID
-    assert not any(c.setting == "AZURE_CLIENT_ID" and c.action is not SettingAction.REMOVE for c in app.settings)
+    assert not any(
+        c.setting == "AZURE_CLIENT_ID" and c.action is not SettingAction.REMOVE for c in app.settings
+    )
 
 
 def test_a_user_assigned_client_id_replaces_the_service_principal_one_in_the_same_step() -> None:
@@ -103,8 +115,12 @@ def _still_there(app: AppPlan, stage: StageName, slot: str | None) -> set[str]:
 def test_verification_runs_after_the_secret_left_the_slot_under_test() -> None:
     slotted = plan(load("slot-app.json")).apps[0]
     assert slotted.slots == ("staging",)
-    assert {"AZURE_CLIENT_SECRET", "AZURE_TENANT_ID"} <= removed(slotted, StageName.CHANGE_IN_STAGING, "staging")
-    assert not removed(slotted, StageName.CHANGE_IN_STAGING, None), "production is not touched before the swap"
+    assert {"AZURE_CLIENT_SECRET", "AZURE_TENANT_ID"} <= removed(
+        slotted, StageName.CHANGE_IN_STAGING, "staging"
+    )
+    assert not removed(slotted, StageName.CHANGE_IN_STAGING, None), (
+        "production is not touched before the swap"
+    )
     # no slot to test in: the removal stage verifies again once the secret is gone
     single = plan(load("sp-app.json")).apps[0]
     steps = next(s for s in single.stages if s.name is StageName.REMOVE_SECRETS).steps
@@ -116,15 +132,18 @@ def test_verification_runs_after_the_secret_left_the_slot_under_test() -> None:
 # --- problem 4: settings never overwritten in place ---------------------------------------------------
 
 
-@pytest.mark.parametrize(("fixture", "old"), [("sp-app.json", {"Storage"}),
-                                               ("slot-app.json", {"Storage", "Orders"})])
+@pytest.mark.parametrize(
+    ("fixture", "old"), [("sp-app.json", {"Storage"}), ("slot-app.json", {"Storage", "Orders"})]
+)
 def test_new_settings_go_beside_the_old_ones(fixture: str, old: set[str]) -> None:
     app = plan(load(fixture)).apps[0]
     for c in app.settings:
         if c.where in ("app-setting", "connection-string") and c.setting in old:
             pytest.fail(f"{c.setting} is {c.action} in {c.stage}: the running code reads it")
     assert "Storage__serviceUri" in {c.setting for c in app.settings if c.action is SettingAction.ADD}
-    assert not any(r.what.startswith("the old secret value") for r in app.removals), "no removal by overwriting"
+    assert not any(r.what.startswith("the old secret value") for r in app.removals), (
+        "no removal by overwriting"
+    )
     for slot in (None, *app.slots):
         assert old <= removed(app, StageName.REMOVE_SECRETS, slot), slot
         for stage in StageName:
@@ -134,11 +153,14 @@ def test_new_settings_go_beside_the_old_ones(fixture: str, old: set[str]) -> Non
 
 def test_a_slot_app_changes_only_the_slot_before_the_swap_and_the_new_settings_travel() -> None:
     app = plan(load("slot-app.json")).apps[0]
-    before_swap = [c for c in app.settings if list(StageName).index(c.stage) < list(StageName).index(StageName.SWAP)]
+    before_swap = [
+        c for c in app.settings if list(StageName).index(c.stage) < list(StageName).index(StageName.SWAP)
+    ]
     assert before_swap
     assert {c.slot for c in before_swap} == {"staging"}, "production is not rewritten before the swap"
-    assert not any(c.sticky for c in before_swap if c.action is not SettingAction.REMOVE), \
+    assert not any(c.sticky for c in before_swap if c.action is not SettingAction.REMOVE), (
         "new settings must travel with the swap: not slot settings"
+    )
     change = next(s for s in app.stages if s.name is StageName.CHANGE_IN_STAGING).steps
     assert not any("--slot-settings" in s for s in change), change
 

@@ -37,8 +37,9 @@ CONTENT = cat.CONTENT_SHARE_SETTING
 @cache
 def _document(repo: str | None, az_export: str | None) -> str:
     exports = (str(FIXTURES / az_export),) if az_export else ()
-    result = run_scan(str(FIXTURES / repo) if repo else None, TEST_KEY, RepositoryScanOptions(jobs=1), None, None,
-                      exports)
+    result = run_scan(
+        str(FIXTURES / repo) if repo else None, TEST_KEY, RepositoryScanOptions(jobs=1), None, None, exports
+    )
     return dumps(result)
 
 
@@ -127,9 +128,15 @@ def test_the_content_share_account_keeps_its_shared_keys_and_its_keys() -> None:
     assert [c for c in commands if "servicebus namespace update" in c]
     assert not [c for c in commands if "fningesthost" in c]
     # the guided migration: the bus is turned off through ARM, the content share account only by hand
-    values = {"target-resource-group": "rg-data", "target-subscription": "00000000-0000-0000-0000-0000000f0c05"}
-    steps = {s.id.split("/")[1]: s for s in build_steps(app, load_bundled(), values)
-             if s.stage is StageName.DISABLE_LOCAL_AUTH and s.id.startswith("local-auth/")}
+    values = {
+        "target-resource-group": "rg-data",
+        "target-subscription": "00000000-0000-0000-0000-0000000f0c05",
+    }
+    steps = {
+        s.id.split("/")[1]: s
+        for s in build_steps(app, load_bundled(), values)
+        if s.stage is StageName.DISABLE_LOCAL_AUTH and s.id.startswith("local-auth/")
+    }
     assert steps["service-bus"].action is Action.DISABLE_LOCAL_AUTH
     assert steps["storage"].action is Action.MANUAL and steps["storage"].resource_id is None
     assert "stays on" in steps["storage"].title and not steps["storage"].destructive
@@ -154,7 +161,9 @@ def test_every_platform_exception_is_kept_and_holds_local_auth(exception: cat.Pl
 def test_a_content_share_whose_account_is_unknown_holds_every_storage_account_of_the_app() -> None:
     from tests.migrate.plan.test_planner import EP, doc, live_item, site
 
-    share = live_item(S.STORAGE, CONTENT, value_class="reference", preview="@Microsoft.KeyVault(SecretUri=...)")
+    share = live_item(
+        S.STORAGE, CONTENT, value_class="reference", preview="@Microsoft.KeyVault(SecretUri=...)"
+    )
     data = live_item(S.STORAGE, "Data", endpoint=EP[S.STORAGE])
     settings = [CONTENT, "Data"]
     p = make_plan(doc([share, data], [site(kind="functionapp", settings=settings)]))
@@ -182,13 +191,19 @@ def test_a_resource_with_a_consumer_the_plan_does_not_move_keeps_local_auth_and_
     bus = local_auth(app, "shop-bus")  # also used by a maintenance script (needs review: CI secret)
     assert bus.command is None and bus.rotation is None
     assert [c for c in bus.remaining_consumers if c.startswith("scripts/purge-dead-letters.sh:")]
-    assert [r for r in p.needs_review if any(x.startswith("scripts/purge-dead-letters.sh") for x in r.locations)]
+    assert [
+        r for r in p.needs_review if any(x.startswith("scripts/purge-dead-letters.sh") for x in r.locations)
+    ]
     images = local_auth(app, "shopimages")  # web-admin, also in this plan, moves too: the gate opens
     assert images.command and "--allow-shared-key-access false" in images.command and images.rotation
     assert not images.remaining_consumers
     assert [a for a in images.shared_with if a.endswith("/web-admin")]
     emitted = emit_plan(p, None)
-    folder = next(f.split("/", 1)[0] for f in emitted.files if "web-shop" in f and f.endswith("07-disable-local-auth.sh"))
+    folder = next(
+        f.split("/", 1)[0]
+        for f in emitted.files
+        if "web-shop" in f and f.endswith("07-disable-local-auth.sh")
+    )
     text = scripts(emitted, folder, "07-disable-local-auth")
     commands = az_commands(emitted, folder, "07-disable-local-auth")
     assert [c for c in commands if "shopimages" in c and "--allow-shared-key-access false" in c]
@@ -197,16 +212,30 @@ def test_a_resource_with_a_consumer_the_plan_does_not_move_keeps_local_auth_and_
     assert "still uses a key: loadtest/locustfile.py" in text
     assert "(in this plan): run this only after they finished 06-remove-secrets" in text
     # the guided migration leaves a resource other apps of the plan use to the operator
-    values = {"target-resource-group": "rg-data", "target-subscription": "00000000-0000-0000-0000-0000000005a0"}
+    values = {
+        "target-resource-group": "rg-data",
+        "target-subscription": "00000000-0000-0000-0000-0000000005a0",
+    }
     storage = [s for s in build_steps(app, load_bundled(), values) if s.id.startswith("local-auth/storage/")]
     assert storage and all(s.action is Action.MANUAL for s in storage)
 
 
-@pytest.mark.parametrize(("path", "expected"), [
-    ("loadtest/locustfile.py", True), ("tests/conftest.py", True), ("src/Shop.Api.Tests/OrderTests.cs", True),
-    ("src/a_test.go", True), ("web/app.spec.ts", True), ("perf/checkout.jmx", True), ("test_orders.py", True),
-    ("src/latest.py", False), ("src/contest.js", False), ("src/testing/app.py", False), ("src/Shop.Api/Program.cs", False),
-])
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("loadtest/locustfile.py", True),
+        ("tests/conftest.py", True),
+        ("src/Shop.Api.Tests/OrderTests.cs", True),
+        ("src/a_test.go", True),
+        ("web/app.spec.ts", True),
+        ("perf/checkout.jmx", True),
+        ("test_orders.py", True),
+        ("src/latest.py", False),
+        ("src/contest.js", False),
+        ("src/testing/app.py", False),
+        ("src/Shop.Api/Program.cs", False),
+    ],
+)
 def test_test_and_load_test_paths(path: str, expected: bool) -> None:
     assert is_test_path(path) is expected
 
@@ -225,7 +254,9 @@ def test_a_repository_only_plan_never_turns_local_auth_off_or_rotates_keys() -> 
     assert local and "repository-only plan" in local
     commands = az_commands(emitted, None, "07-disable-local-auth")
     assert az_commands(emitted, None, "01-identity"), "the scripts are read: the checks below can fail"
-    assert not [c for c in commands if "storage account update" in c or "keys renew" in c or "resource update" in c]
+    assert not [
+        c for c in commands if "storage account update" in c or "keys renew" in c or "resource update" in c
+    ]
     # the service principal's secret: the deployed app may still use it, so its credential is not deleted
     assert [r for a in p.apps for r in a.removals if r.command and cat.ENTRA_CREDENTIAL_DELETE in r.command]
     assert not [c for c in commands if cat.ENTRA_CREDENTIAL_DELETE.removeprefix("az ") in c]
@@ -257,7 +288,9 @@ def test_the_app_insights_code_change_names_set_azure_token_credential() -> None
 
 
 def test_local_auth_is_never_turned_off_on_an_unresolved_app_insights_component() -> None:
-    estate = planned(None, str(REPO / "examples" / "az-export"))  # an estate plan: the repository rule is not why
+    estate = planned(
+        None, str(REPO / "examples" / "az-export")
+    )  # an estate plan: the repository rule is not why
     for p in (estate, planned("repo-only")):
         ai = [la for a in p.apps for la in a.local_auth if la.service == "application-insights"]
         assert ai
@@ -270,8 +303,11 @@ def test_local_auth_is_never_turned_off_on_an_unresolved_app_insights_component(
 
 
 def test_no_planted_key_reaches_the_plan_or_the_artifacts() -> None:
-    cases = ((None, "consumption-functions", None), ("shared-consumers/repo", "shared-consumers/az-export", None),
-             ("repo-only", None, "repo-only"))
+    cases = (
+        (None, "consumption-functions", None),
+        ("shared-consumers/repo", "shared-consumers/az-export", None),
+        ("repo-only", None, "repo-only"),
+    )
     seen = 0
     for repo, export, emit_repo in cases:
         doc = document(repo, export)
@@ -279,7 +315,8 @@ def test_no_planted_key_reaches_the_plan_or_the_artifacts() -> None:
         p = planned(repo, export)
         text = json.dumps(p.to_json())
         acted_on = {x for a in p.apps for u in a.units for x in u.item_ids} | {
-            x for r in p.needs_review for x in r.item_ids}
+            x for r in p.needs_review for x in r.item_ids
+        }
         assert secret_ids and secret_ids <= acted_on, "the plan covers every planted key"
         emitted = emit_plan(p, FIXTURES / emit_repo if emit_repo else None)
         for artifact in (text, *(a.text for a in emitted.files.values())):

@@ -24,7 +24,8 @@ LOCAL_WORDS = ("(localdb)", "localdb", "localhost", "127.0.0.1", "devstoreaccoun
 
 def _resources(p: Plan) -> set[str]:
     return {u.resource.lower() for a in p.apps for u in a.units} | {
-        la.resource.lower() for a in p.apps for la in a.local_auth}
+        la.resource.lower() for a in p.apps for la in a.local_auth
+    }
 
 
 def _review(p: Plan, unit_suffix: str) -> list[Any]:
@@ -66,8 +67,12 @@ def test_a_scan_that_calls_localdb_a_secret_is_still_not_planned() -> None:
 
 def test_no_command_touches_a_local_endpoint() -> None:
     result = emitted("localdb")
-    argvs = [" ".join(a) for path, art in result.files.items() if path.endswith((".sh", ".ps1"))
-             for a in extract(art.text, powershell=path.endswith(".ps1"))]
+    argvs = [
+        " ".join(a)
+        for path, art in result.files.items()
+        if path.endswith((".sh", ".ps1"))
+        for a in extract(art.text, powershell=path.endswith(".ps1"))
+    ]
     assert any(a.startswith("webapp identity assign") for a in argvs)  # the app is still planned
     assert [a for a in argvs if any(w in a.lower() for w in LOCAL_WORDS)] == []
     touched = [p for p, art in result.files.items() if "(localdb)" in art.text.lower()]
@@ -109,8 +114,11 @@ def test_hosting_of_files() -> None:
 
 def test_a_manifest_inside_an_app_project_is_reviewed_and_the_app_still_planned() -> None:
     document = scan_document("system-assigned")
-    images = next(i for i in document["items"] if i.get("SettingName") == "ConnectionStrings:Images"
-                  and i["EvidenceRole"] == "config-value")
+    images = next(
+        i
+        for i in document["items"]
+        if i.get("SettingName") == "ConnectionStrings:Images" and i["EvidenceRole"] == "config-value"
+    )
     manifest = copy.deepcopy(images)
     manifest["Location"] = {"kind": "file", "path": "src/Shop.Web/k8s/configmap.yaml", "line": 7}
     manifest["Id"] = "0123456789abcdef"

@@ -25,7 +25,9 @@ PLANTED = {"Storage", "Orders", "AZURE_CLIENT_SECRET"}
 
 def _planned_settings(plan: dict[str, Any]) -> set[str]:
     """The setting names behind the units of a plan document."""
-    return {loc.rsplit(":", 1)[1] for app in plan["apps"] for unit in app["units"] for loc in unit["locations"]}
+    return {
+        loc.rsplit(":", 1)[1] for app in plan["apps"] for unit in app["units"] for loc in unit["locations"]
+    }
 
 
 @pytest.fixture
@@ -59,13 +61,17 @@ def test_table_view(audit: Path) -> None:
     assert result.exit_code == EXIT_CLEAN
     assert "Identity: system-assigned" in result.stdout
     assert "Storage Blob Data Contributor" in result.stdout
-    assert all(f"web-orders::{unit}" in result.stdout for unit in ("storage", "connectionstrings_orders",
-                                                                    "azure_client_secret"))  # PLANTED
+    assert all(
+        f"web-orders::{unit}" in result.stdout
+        for unit in ("storage", "connectionstrings_orders", "azure_client_secret")
+    )  # PLANTED
     assert "CANARY" not in result.stdout
 
 
 def test_table_summary_once_on_stderr(audit: Path) -> None:
-    units = sum(len(app["units"]) for app in json.loads(_invoke("plan", str(audit), "-f", "json").stdout)["apps"])
+    units = sum(
+        len(app["units"]) for app in json.loads(_invoke("plan", str(audit), "-f", "json").stdout)["apps"]
+    )
     assert units  # the summary below counts something
     result = _invoke("plan", str(audit), "-f", "table")
     assert result.exit_code == EXIT_CLEAN
@@ -80,7 +86,9 @@ def test_table_summary_once_on_stderr(audit: Path) -> None:
 
 
 def test_same_input_same_output(audit: Path) -> None:
-    assert _invoke("plan", str(audit), "-f", "json").stdout == _invoke("plan", str(audit), "-f", "json").stdout
+    assert (
+        _invoke("plan", str(audit), "-f", "json").stdout == _invoke("plan", str(audit), "-f", "json").stdout
+    )
 
 
 def test_not_json_exits_3(tmp_path: Path) -> None:

@@ -25,64 +25,160 @@ SUB = "00000000-0000-0000-0000-0000000000aa"
 # --- factories with dull defaults ---------------------------------------------------------------
 
 
-def file_item(service: S, setting: str, *, project: str = "src/App", path: str | None = None, line: int = 1,
-              value_class: str = "secret", role: str = "config-value", endpoint: dict[str, str] | None = None,
-              preview: str = "***", detector: str = "json-config:json", notes: list[str] | None = None,
-              credential: str = "account-key") -> dict[str, Any]:
+def file_item(
+    service: S,
+    setting: str,
+    *,
+    project: str = "src/App",
+    path: str | None = None,
+    line: int = 1,
+    value_class: str = "secret",
+    role: str = "config-value",
+    endpoint: dict[str, str] | None = None,
+    preview: str = "***",
+    detector: str = "json-config:json",
+    notes: list[str] | None = None,
+    credential: str = "account-key",
+) -> dict[str, Any]:
     return {
         "Id": f"id-{project}-{setting}-{line}-{role}",
         "Location": {"kind": "file", "path": path or f"{project}/appsettings.json", "line": line},
-        "ServiceType": str(service), "CanUseManagedIdentity": "yes", "RecommendedReplacement": "use an identity",
-        "CredentialKind": credential, "ValueClass": value_class, "EvidenceRole": role,
-        "Endpoint": endpoint or {}, "SettingName": setting, "RedactedPreview": preview, "Detector": detector,
-        "Confidence": "high", "Fingerprint": f"hs1:{abs(hash((project, setting, line, role))) % 10**12:012d}",
-        "Unit": f"{project}::{unit_name(setting)}", "Notes": notes or [],
+        "ServiceType": str(service),
+        "CanUseManagedIdentity": "yes",
+        "RecommendedReplacement": "use an identity",
+        "CredentialKind": credential,
+        "ValueClass": value_class,
+        "EvidenceRole": role,
+        "Endpoint": endpoint or {},
+        "SettingName": setting,
+        "RedactedPreview": preview,
+        "Detector": detector,
+        "Confidence": "high",
+        "Fingerprint": f"hs1:{abs(hash((project, setting, line, role))) % 10**12:012d}",
+        "Unit": f"{project}::{unit_name(setting)}",
+        "Notes": notes or [],
     }
 
 
-def live_item(service: S, setting: str, *, site: str = "web", slot: str | None = None, value_class: str = "secret",
-              endpoint: dict[str, str] | None = None, kind: str = "app-setting", sticky: bool = False,
-              preview: str = "***", rg: str = "rg") -> dict[str, Any]:
+def live_item(
+    service: S,
+    setting: str,
+    *,
+    site: str = "web",
+    slot: str | None = None,
+    value_class: str = "secret",
+    endpoint: dict[str, str] | None = None,
+    kind: str = "app-setting",
+    sticky: bool = False,
+    preview: str = "***",
+    rg: str = "rg",
+) -> dict[str, Any]:
     return {
         "Id": f"id-{site}-{slot}-{setting}",
-        "Location": {"kind": "app-service", "subscription": SUB, "resource_group": rg, "site": site, "slot": slot,
-                     "setting": setting, "setting_kind": kind, "slot_setting": sticky},
-        "ServiceType": str(service), "CanUseManagedIdentity": "yes", "RecommendedReplacement": "use an identity",
-        "CredentialKind": "account-key", "ValueClass": value_class, "EvidenceRole": "live-setting",
-        "Endpoint": endpoint or {}, "SettingName": setting, "RedactedPreview": preview,
-        "Detector": "app-service:conn-string", "Confidence": "high", "Fingerprint": f"hs1:{site}{slot}{setting}",
-        "Unit": f"{SUB}/{rg}/{site}::{unit_name(setting)}", "Notes": [],
+        "Location": {
+            "kind": "app-service",
+            "subscription": SUB,
+            "resource_group": rg,
+            "site": site,
+            "slot": slot,
+            "setting": setting,
+            "setting_kind": kind,
+            "slot_setting": sticky,
+        },
+        "ServiceType": str(service),
+        "CanUseManagedIdentity": "yes",
+        "RecommendedReplacement": "use an identity",
+        "CredentialKind": "account-key",
+        "ValueClass": value_class,
+        "EvidenceRole": "live-setting",
+        "Endpoint": endpoint or {},
+        "SettingName": setting,
+        "RedactedPreview": preview,
+        "Detector": "app-service:conn-string",
+        "Confidence": "high",
+        "Fingerprint": f"hs1:{site}{slot}{setting}",
+        "Unit": f"{SUB}/{rg}/{site}::{unit_name(setting)}",
+        "Notes": [],
     }
 
 
-def advisory(code: str, setting: str = "", *, site: str = "web", slot: str | None = None, rg: str = "rg",
-             service: S = S.ENTRA_ID) -> dict[str, Any]:
+def advisory(
+    code: str,
+    setting: str = "",
+    *,
+    site: str = "web",
+    slot: str | None = None,
+    rg: str = "rg",
+    service: S = S.ENTRA_ID,
+) -> dict[str, Any]:
     return {
         "Id": f"adv-{site}-{slot}-{code}",
-        "Location": {"kind": "app-service", "subscription": SUB, "resource_group": rg, "site": site, "slot": slot,
-                     "setting": setting, "setting_kind": "identity", "slot_setting": False},
-        "ServiceType": str(service), "CanUseManagedIdentity": "yes", "RecommendedReplacement": f"advice {code}",
-        "CredentialKind": "identity", "ValueClass": "advisory", "EvidenceRole": "identity-design", "Endpoint": {},
-        "SettingName": setting or None, "RedactedPreview": code, "Detector": f"app-service:{code}",
-        "Confidence": "high", "Fingerprint": f"hs1:{site}{code}", "Unit": None, "Notes": [],
+        "Location": {
+            "kind": "app-service",
+            "subscription": SUB,
+            "resource_group": rg,
+            "site": site,
+            "slot": slot,
+            "setting": setting,
+            "setting_kind": "identity",
+            "slot_setting": False,
+        },
+        "ServiceType": str(service),
+        "CanUseManagedIdentity": "yes",
+        "RecommendedReplacement": f"advice {code}",
+        "CredentialKind": "identity",
+        "ValueClass": "advisory",
+        "EvidenceRole": "identity-design",
+        "Endpoint": {},
+        "SettingName": setting or None,
+        "RedactedPreview": code,
+        "Detector": f"app-service:{code}",
+        "Confidence": "high",
+        "Fingerprint": f"hs1:{site}{code}",
+        "Unit": None,
+        "Notes": [],
     }
 
 
-def site(name: str = "web", slot: str | None = None, *, kind: str = "app,linux", identity_type: str = "None",
-         user_assigned: list[dict[str, Any]] | None = None, settings: list[str] | None = None,
-         rg: str = "rg") -> dict[str, Any]:
+def site(
+    name: str = "web",
+    slot: str | None = None,
+    *,
+    kind: str = "app,linux",
+    identity_type: str = "None",
+    user_assigned: list[dict[str, Any]] | None = None,
+    settings: list[str] | None = None,
+    rg: str = "rg",
+) -> dict[str, Any]:
     return {
-        "subscription": SUB, "resource_group": rg, "site": name, "slot": slot, "kind": kind,
-        "identity": {"type": identity_type, "principal_id": f"pid-{name}-{slot}" if "System" in identity_type else None,
-                     "tenant_id": None, "user_assigned": user_assigned or []},
-        "key_vault_reference_identity": None, "app_setting_names": settings or [], "connection_string_names": [],
-        "sticky_app_settings": [], "sticky_connection_strings": [],
+        "subscription": SUB,
+        "resource_group": rg,
+        "site": name,
+        "slot": slot,
+        "kind": kind,
+        "identity": {
+            "type": identity_type,
+            "principal_id": f"pid-{name}-{slot}" if "System" in identity_type else None,
+            "tenant_id": None,
+            "user_assigned": user_assigned or [],
+        },
+        "key_vault_reference_identity": None,
+        "app_setting_names": settings or [],
+        "connection_string_names": [],
+        "sticky_app_settings": [],
+        "sticky_connection_strings": [],
     }
 
 
 def doc(items: list[dict[str, Any]], sites: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    return {"schema_version": 1, "tool": "secretless", "items": items, "skipped": [], "sites": sites or [],
-            "summary": {}}
+    return {
+        "schema_version": 1,
+        "tool": "secretless",
+        "items": items,
+        "skipped": [],
+        "sites": sites or [],
+        "summary": {},
+    }
 
 
 def only_app(p: Plan) -> AppPlan:
@@ -177,8 +273,10 @@ def test_missing_endpoint_goes_to_review() -> None:
     assert [r.reason for r in p.needs_review] == [ReviewReason.NO_ENDPOINT]
 
 
-@pytest.mark.parametrize(("value_class", "reason"), [("placeholder", ReviewReason.PLACEHOLDER_ONLY),
-                                                     ("dev-emulator", ReviewReason.DEV_EMULATOR_ONLY)])
+@pytest.mark.parametrize(
+    ("value_class", "reason"),
+    [("placeholder", ReviewReason.PLACEHOLDER_ONLY), ("dev-emulator", ReviewReason.DEV_EMULATOR_ONLY)],
+)
 def test_nothing_to_do_is_mentioned(value_class: str, reason: ReviewReason) -> None:
     p = plan(doc([file_item(S.STORAGE, "Storage", value_class=value_class, endpoint=EP[S.STORAGE])]))
     assert not p.apps
@@ -186,19 +284,48 @@ def test_nothing_to_do_is_mentioned(value_class: str, reason: ReviewReason) -> N
 
 
 def test_passwordless_is_reported_done() -> None:
-    p = plan(doc([file_item(S.SERVICE_BUS, "Bus__fullyQualifiedNamespace", value_class="passwordless",
-                            endpoint=EP[S.SERVICE_BUS]),
-                  file_item(S.SERVICE_BUS, "Bus", role="code-consumer", value_class="reference", line=5,
-                            path="src/App/F.cs", preview='[ServiceBusTrigger(Connection = "Bus")]')]))
+    p = plan(
+        doc(
+            [
+                file_item(
+                    S.SERVICE_BUS,
+                    "Bus__fullyQualifiedNamespace",
+                    value_class="passwordless",
+                    endpoint=EP[S.SERVICE_BUS],
+                ),
+                file_item(
+                    S.SERVICE_BUS,
+                    "Bus",
+                    role="code-consumer",
+                    value_class="reference",
+                    line=5,
+                    path="src/App/F.cs",
+                    preview='[ServiceBusTrigger(Connection = "Bus")]',
+                ),
+            ]
+        )
+    )
     assert not p.apps and not p.needs_review
     assert [d.service for d in p.already_passwordless] == ["service-bus"]
 
 
 def test_key_vault_reference_is_a_migration_candidate() -> None:
-    kv = file_item(S.STORAGE, "Storage", value_class="reference", preview="@Microsoft.KeyVault(SecretUri=...)",
-                   endpoint={"account": "kv", "host": "kv.vault.azure.net"})
-    consumer = file_item(S.STORAGE, "Storage", role="code-consumer", value_class="reference", line=3,
-                         path="src/App/a.py", endpoint=EP[S.STORAGE])
+    kv = file_item(
+        S.STORAGE,
+        "Storage",
+        value_class="reference",
+        preview="@Microsoft.KeyVault(SecretUri=...)",
+        endpoint={"account": "kv", "host": "kv.vault.azure.net"},
+    )
+    consumer = file_item(
+        S.STORAGE,
+        "Storage",
+        role="code-consumer",
+        value_class="reference",
+        line=3,
+        path="src/App/a.py",
+        endpoint=EP[S.STORAGE],
+    )
     app = only_app(plan(doc([kv, consumer])))
     assert app.units[0].resource == "acct"  # the target, not the vault
     assert any("Key Vault" in r.why for r in app.removals)
@@ -215,9 +342,11 @@ def test_one_app_one_identity_is_system_assigned() -> None:
 
 
 def test_slots_with_system_identities_get_grants_per_slot() -> None:
-    items = [live_item(S.STORAGE, "Storage", endpoint=EP[S.STORAGE]),
-             live_item(S.STORAGE, "Storage", slot="staging", endpoint=EP[S.STORAGE]),
-             live_item(S.SQL, "Orders", kind="connection-string", endpoint=EP[S.SQL])]
+    items = [
+        live_item(S.STORAGE, "Storage", endpoint=EP[S.STORAGE]),
+        live_item(S.STORAGE, "Storage", slot="staging", endpoint=EP[S.STORAGE]),
+        live_item(S.SQL, "Orders", kind="connection-string", endpoint=EP[S.SQL]),
+    ]
     sites = [site(identity_type="SystemAssigned"), site(slot="staging", identity_type="SystemAssigned")]
     app = only_app(plan(doc(items, sites)))
     assert app.identity.kind is IdentityKind.SYSTEM_ASSIGNED
@@ -244,22 +373,38 @@ def test_slots_without_identities_share_a_user_assigned_identity() -> None:
     assert any("--slot staging" in s and "--identities" in s for s in enable.steps)
     assert not any("--scope" in s for s in enable.steps if s.startswith("az "))
     client_ids = {(c.setting, c.slot, c.sticky) for c in app.settings if c.setting == "AZURE_CLIENT_ID"}
-    assert client_ids == {("AZURE_CLIENT_ID", "staging", False)}, "set in the slot under test; travels with the swap"
+    assert client_ids == {("AZURE_CLIENT_ID", "staging", False)}, (
+        "set in the slot under test; travels with the swap"
+    )
 
 
 def test_existing_single_user_assigned_identity_is_reused() -> None:
-    uai = [{"resource_id": "/subscriptions/x/resourceGroups/rg/providers/Microsoft.ManagedIdentity/"
-                           "userAssignedIdentities/id-orders", "principal_id": "pid-uami", "client_id": "cid"}]
-    app = only_app(plan(doc([live_item(S.STORAGE, "Storage", endpoint=EP[S.STORAGE])],
-                            [site(identity_type="UserAssigned", user_assigned=uai)])))
+    uai = [
+        {
+            "resource_id": "/subscriptions/x/resourceGroups/rg/providers/Microsoft.ManagedIdentity/"
+            "userAssignedIdentities/id-orders",
+            "principal_id": "pid-uami",
+            "client_id": "cid",
+        }
+    ]
+    app = only_app(
+        plan(
+            doc(
+                [live_item(S.STORAGE, "Storage", endpoint=EP[S.STORAGE])],
+                [site(identity_type="UserAssigned", user_assigned=uai)],
+            )
+        )
+    )
     assert app.identity.kind is IdentityKind.USER_ASSIGNED and app.identity.existing
     assert app.identity.name == "id-orders" and app.identity.client_id_required
     assert app.grants[0].statement.count("pid-uami") == 1
 
 
 def test_shared_resource_across_two_apps_uses_one_user_assigned_identity_only_when_asked() -> None:
-    items = [live_item(S.SERVICE_BUS, "Bus", site="orders", endpoint=EP[S.SERVICE_BUS]),
-             live_item(S.SERVICE_BUS, "Bus", site="billing", endpoint=EP[S.SERVICE_BUS])]
+    items = [
+        live_item(S.SERVICE_BUS, "Bus", site="orders", endpoint=EP[S.SERVICE_BUS]),
+        live_item(S.SERVICE_BUS, "Bus", site="billing", endpoint=EP[S.SERVICE_BUS]),
+    ]
     p = plan(doc(items, [site("orders"), site("billing")]))
     assert len(p.apps) == 2
     assert len({a.identity.name for a in p.apps}) == 2, "one identity per app by default"
@@ -276,21 +421,41 @@ def test_shared_resource_across_two_apps_uses_one_user_assigned_identity_only_wh
 
 
 def test_function_app_states_the_redeployment_assumption() -> None:
-    app = only_app(plan(doc([live_item(S.SERVICE_BUS, "Bus", endpoint=EP[S.SERVICE_BUS])],
-                            [site(kind="functionapp,linux")])))
+    app = only_app(
+        plan(
+            doc(
+                [live_item(S.SERVICE_BUS, "Bus", endpoint=EP[S.SERVICE_BUS])],
+                [site(kind="functionapp,linux")],
+            )
+        )
+    )
     assert app.kind == "function-app"
     assert any("redeployment" in a for a in app.identity.assumptions)
     assert {(c.setting, c.value_template) for c in app.settings} == {
-        ("Bus__fullyQualifiedNamespace", "ns.servicebus.windows.net")}
+        ("Bus__fullyQualifiedNamespace", "ns.servicebus.windows.net")
+    }
     assert any(r.code == "durable-functions" and r.unverified for r in app.risks)
 
 
 def test_functions_blob_trigger_needs_blob_and_queue() -> None:
-    cfg = file_item(S.STORAGE, "Uploads", project="src/Fn", path="src/Fn/local.settings.json",
-                    endpoint={"account": "up", "host": "up.blob.core.windows.net"})
-    trig = file_item(S.STORAGE, "Uploads", project="src/Fn", path="src/Fn/F.cs", line=9, role="code-consumer",
-                     value_class="reference", detector="csharp:binding",
-                     preview='[BlobTrigger(Connection = "Uploads")]')
+    cfg = file_item(
+        S.STORAGE,
+        "Uploads",
+        project="src/Fn",
+        path="src/Fn/local.settings.json",
+        endpoint={"account": "up", "host": "up.blob.core.windows.net"},
+    )
+    trig = file_item(
+        S.STORAGE,
+        "Uploads",
+        project="src/Fn",
+        path="src/Fn/F.cs",
+        line=9,
+        role="code-consumer",
+        value_class="reference",
+        detector="csharp:binding",
+        preview='[BlobTrigger(Connection = "Uploads")]',
+    )
     app = only_app(plan(doc([cfg, trig])))
     assert {c.setting for c in app.settings} == {"Uploads__blobServiceUri", "Uploads__queueServiceUri"}
     assert {g.role for g in app.grants} == {"Storage Blob Data Contributor", "Storage Queue Data Contributor"}
@@ -310,48 +475,80 @@ def test_user_assigned_functions_settings_select_the_client_id() -> None:
 
 
 def _consumer(service: S, preview: str, line: int = 10) -> dict[str, Any]:
-    return file_item(service, "Conn", path="src/App/app.py", line=line, role="code-consumer",
-                     value_class="reference", preview=preview)
+    return file_item(
+        service,
+        "Conn",
+        path="src/App/app.py",
+        line=line,
+        role="code-consumer",
+        value_class="reference",
+        preview=preview,
+    )
 
 
 def test_read_only_consumer_gets_reader_role() -> None:
-    items = [file_item(S.STORAGE, "Conn", endpoint=EP[S.STORAGE]),
-             _consumer(S.STORAGE, "container.download_blob(name).readall()")]
+    items = [
+        file_item(S.STORAGE, "Conn", endpoint=EP[S.STORAGE]),
+        _consumer(S.STORAGE, "container.download_blob(name).readall()"),
+    ]
     app = only_app(plan(doc(items)))
     assert [(g.role, g.role_guid, g.basis.value) for g in app.grants] == [
-        ("Storage Blob Data Reader", "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1", "inferred")]
+        ("Storage Blob Data Reader", "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1", "inferred")
+    ]
     assert app.units[0].access_evidence
 
 
 def test_sender_gets_sender_only() -> None:
-    items = [file_item(S.SERVICE_BUS, "Conn", endpoint=EP[S.SERVICE_BUS]),
-             _consumer(S.SERVICE_BUS, "client.get_queue_sender('orders')")]
+    items = [
+        file_item(S.SERVICE_BUS, "Conn", endpoint=EP[S.SERVICE_BUS]),
+        _consumer(S.SERVICE_BUS, "client.get_queue_sender('orders')"),
+    ]
     app = only_app(plan(doc(items)))
     assert [g.role for g in app.grants] == ["Azure Service Bus Data Sender"]
 
 
 def test_unknown_use_assumes_write_and_says_so() -> None:
-    items = [file_item(S.SERVICE_BUS, "Conn", endpoint=EP[S.SERVICE_BUS]),
-             _consumer(S.SERVICE_BUS, "ServiceBusClient.from_connection_string(os.environ['X'])")]
+    items = [
+        file_item(S.SERVICE_BUS, "Conn", endpoint=EP[S.SERVICE_BUS]),
+        _consumer(S.SERVICE_BUS, "ServiceBusClient.from_connection_string(os.environ['X'])"),
+    ]
     app = only_app(plan(doc(items)))
-    assert {g.role for g in app.grants} == {"Azure Service Bus Data Sender", "Azure Service Bus Data Receiver"}
+    assert {g.role for g in app.grants} == {
+        "Azure Service Bus Data Sender",
+        "Azure Service Bus Data Receiver",
+    }
     assert all(g.basis.value == "assumed" and "assumed" in g.reason for g in app.grants)
 
 
 def test_queue_trigger_gets_reader_and_processor() -> None:
-    items = [file_item(S.STORAGE, "Q", endpoint={"account": "q", "host": "q.queue.core.windows.net"}),
-             file_item(S.STORAGE, "Q", path="src/App/F.cs", line=4, role="code-consumer", value_class="reference",
-                       detector="csharp:binding", preview='[QueueTrigger("jobs", Connection = "Q")]')]
+    items = [
+        file_item(S.STORAGE, "Q", endpoint={"account": "q", "host": "q.queue.core.windows.net"}),
+        file_item(
+            S.STORAGE,
+            "Q",
+            path="src/App/F.cs",
+            line=4,
+            role="code-consumer",
+            value_class="reference",
+            detector="csharp:binding",
+            preview='[QueueTrigger("jobs", Connection = "Q")]',
+        ),
+    ]
     app = only_app(plan(doc(items)))
-    assert {g.role for g in app.grants} == {"Storage Queue Data Reader", "Storage Queue Data Message Processor"}
+    assert {g.role for g in app.grants} == {
+        "Storage Queue Data Reader",
+        "Storage Queue Data Message Processor",
+    }
 
 
 # --- decommissioning and exceptions -----------------------------------------------------------------
 
 
 def test_consumption_content_share_keeps_shared_keys() -> None:
-    items = [live_item(S.STORAGE, "AzureWebJobsStorage", endpoint=EP[S.STORAGE]),
-             live_item(S.STORAGE, "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING", endpoint=EP[S.STORAGE])]
+    items = [
+        live_item(S.STORAGE, "AzureWebJobsStorage", endpoint=EP[S.STORAGE]),
+        live_item(S.STORAGE, "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING", endpoint=EP[S.STORAGE]),
+    ]
     app = only_app(plan(doc(items, [site(kind="functionapp")])))
     la = [x for x in app.local_auth if x.resource == "acct"]
     assert len(la) == 1 and la[0].command is None
@@ -362,8 +559,10 @@ def test_consumption_content_share_keeps_shared_keys() -> None:
 
 def test_other_storage_account_may_drop_shared_keys() -> None:
     other = {"account": "content", "host": "content.file.core.windows.net"}
-    items = [live_item(S.STORAGE, "AzureWebJobsStorage", endpoint=EP[S.STORAGE]),
-             live_item(S.STORAGE, "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING", endpoint=other)]
+    items = [
+        live_item(S.STORAGE, "AzureWebJobsStorage", endpoint=EP[S.STORAGE]),
+        live_item(S.STORAGE, "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING", endpoint=other),
+    ]
     p = plan(doc(items, [site(kind="functionapp")]))
     app = only_app(p)
     acct = next(x for x in app.local_auth if x.resource == "acct")
@@ -380,41 +579,67 @@ def test_mongo_api_needs_review() -> None:
 
 
 def test_azure_client_secret_is_removed() -> None:
-    items = [live_item(S.ENTRA_ID, "AZURE_CLIENT_SECRET"),
-             advisory("service-principal-credential-in-settings", "AZURE_CLIENT_SECRET"),
-             live_item(S.STORAGE, "Storage", endpoint=EP[S.STORAGE])]
+    items = [
+        live_item(S.ENTRA_ID, "AZURE_CLIENT_SECRET"),
+        advisory("service-principal-credential-in-settings", "AZURE_CLIENT_SECRET"),
+        live_item(S.STORAGE, "Storage", endpoint=EP[S.STORAGE]),
+    ]
     app = only_app(plan(doc(items, [site()])))
     removals = [r for r in app.removals if r.what == "AZURE_CLIENT_SECRET"]
     assert len(removals) == 1
     (r,) = removals
     assert r.stage is StageName.REMOVE_SECRETS and "DefaultAzureCredential" in r.why
-    assert r.command == ("az webapp config appsettings delete -g rg -n web --setting-names AZURE_CLIENT_ID "
-                         "AZURE_CLIENT_SECRET AZURE_TENANT_ID"), "the service principal's id and tenant go with it"
+    assert r.command == (
+        "az webapp config appsettings delete -g rg -n web --setting-names AZURE_CLIENT_ID "
+        "AZURE_CLIENT_SECRET AZURE_TENANT_ID"
+    ), "the service principal's id and tenant go with it"
     assert any("az ad app credential delete" in (x.command or "") for x in app.removals)
 
 
 def test_azure_client_secret_in_a_repository_file_is_removed() -> None:
-    app = only_app(plan(doc([file_item(S.ENTRA_ID, "AZURE_CLIENT_SECRET", path="src/App/web.config",
-                                       credential="client-secret")])))
+    app = only_app(
+        plan(
+            doc(
+                [
+                    file_item(
+                        S.ENTRA_ID,
+                        "AZURE_CLIENT_SECRET",
+                        path="src/App/web.config",
+                        credential="client-secret",
+                    )
+                ]
+            )
+        )
+    )
     assert any(r.what == "AZURE_CLIENT_SECRET" and r.where == "src/App/web.config:1" for r in app.removals)
 
 
 def test_shadowing_plain_setting_is_deleted() -> None:
-    items = [live_item(S.STORAGE, "Storage", endpoint=EP[S.STORAGE]),
-             advisory("mixed-connection-forms", "Jobs", service=S.GENERIC)]
+    items = [
+        live_item(S.STORAGE, "Storage", endpoint=EP[S.STORAGE]),
+        advisory("mixed-connection-forms", "Jobs", service=S.GENERIC),
+    ]
     app = only_app(plan(doc(items, [site(kind="functionapp")])))
     # no slot to test in: the plain setting (the secret in use) goes only after verification
     assert any(r.what == "Jobs" and r.stage is StageName.REMOVE_SECRETS for r in app.removals)
     slotted = only_app(plan(doc(items, [site(kind="functionapp"), site(slot="staging", kind="functionapp")])))
-    assert any(c.setting == "Jobs" and c.action.value == "remove" and c.slot == "staging"
-               and c.stage is StageName.CHANGE_IN_STAGING for c in slotted.settings)
+    assert any(
+        c.setting == "Jobs"
+        and c.action.value == "remove"
+        and c.slot == "staging"
+        and c.stage is StageName.CHANGE_IN_STAGING
+        for c in slotted.settings
+    )
 
 
 def test_nothing_is_removed_before_verification() -> None:
     app = only_app(plan(doc([live_item(S.STORAGE, "Storage", endpoint=EP[S.STORAGE])], [site()])))
     order = [s.name for s in app.stages]
-    assert order.index(StageName.VERIFY) < order.index(StageName.REMOVE_SECRETS) < order.index(
-        StageName.DISABLE_LOCAL_AUTH)
+    assert (
+        order.index(StageName.VERIFY)
+        < order.index(StageName.REMOVE_SECRETS)
+        < order.index(StageName.DISABLE_LOCAL_AUTH)
+    )
     assert all(r.stage in (StageName.REMOVE_SECRETS, StageName.DISABLE_LOCAL_AUTH) for r in app.removals)
 
 
@@ -470,15 +695,21 @@ def test_example_estate_plan_shape(example_documents: list[dict[str, Any]]) -> N
     assert repo.already_passwordless
 
 
-@pytest.mark.parametrize(("document", "message"), [
-    ([], "expected a JSON object"),
-    ({"items": []}, "schema_version"),
-    ({"schema_version": 2, "items": []}, "schema_version 2"),
-    ({"schema_version": 1, "items": {}}, "'items' must be a list"),
-    ({"schema_version": 1, "items": [{"Location": {"kind": "file", "path": "a", "line": 1}}]}, "missing field"),
-    (doc([{**file_item(S.STORAGE, "X"), "ServiceType": "nope"}]), "ServiceType"),
-    (doc([{**file_item(S.STORAGE, "X"), "Location": {"kind": "moon"}}]), "location kind"),
-])
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ([], "expected a JSON object"),
+        ({"items": []}, "schema_version"),
+        ({"schema_version": 2, "items": []}, "schema_version 2"),
+        ({"schema_version": 1, "items": {}}, "'items' must be a list"),
+        (
+            {"schema_version": 1, "items": [{"Location": {"kind": "file", "path": "a", "line": 1}}]},
+            "missing field",
+        ),
+        (doc([{**file_item(S.STORAGE, "X"), "ServiceType": "nope"}]), "ServiceType"),
+        (doc([{**file_item(S.STORAGE, "X"), "Location": {"kind": "moon"}}]), "location kind"),
+    ],
+)
 def test_bad_input_raises_a_typed_error(document: Any, message: str) -> None:
     with pytest.raises(AuditInputError, match=message) as info:
         plan(document)
@@ -486,21 +717,28 @@ def test_bad_input_raises_a_typed_error(document: Any, message: str) -> None:
 
 
 def test_key_vault_reference_that_stays_names_the_vault_model() -> None:
-    kv = live_item(S.COSMOS_MONGO, "Mongo", value_class="reference", preview="@Microsoft.KeyVault(VaultName=kv;...)",
-                   endpoint={"account": "kv", "host": "kv.vault.azure.net"})
+    kv = live_item(
+        S.COSMOS_MONGO,
+        "Mongo",
+        value_class="reference",
+        preview="@Microsoft.KeyVault(VaultName=kv;...)",
+        endpoint={"account": "kv", "host": "kv.vault.azure.net"},
+    )
     kv["Notes"] = ["vault kv uses access policies: move it to Azure RBAC first"]
     (r,) = plan(doc([kv], [site()])).needs_review
     assert r.reason is ReviewReason.MONGO_API
     assert "move it to Azure RBAC first" in r.detail and "Key Vault Secrets User" in r.detail
 
 
-@pytest.mark.parametrize(("note", "expected"), [
-    ("vault kv uses Azure RBAC: grant Key Vault Secrets User", "az role assignment create"),
-    ("vault kv uses access policies: move it to Azure RBAC first", "move vault kv to Azure RBAC first"),
-])
+@pytest.mark.parametrize(
+    ("note", "expected"),
+    [
+        ("vault kv uses Azure RBAC: grant Key Vault Secrets User", "az role assignment create"),
+        ("vault kv uses access policies: move it to Azure RBAC first", "move vault kv to Azure RBAC first"),
+    ],
+)
 def test_key_vault_grant_follows_the_vault_model(note: str, expected: str) -> None:
-    item = file_item(S.KEY_VAULT, "KeyVault:Secret", endpoint=EP[S.KEY_VAULT],
-                     notes=[note])
+    item = file_item(S.KEY_VAULT, "KeyVault:Secret", endpoint=EP[S.KEY_VAULT], notes=[note])
     reader = _consumer(S.KEY_VAULT, "client.get_secret('x')")
     reader["SettingName"] = "KeyVault:Secret"
     reader["Unit"] = item["Unit"]
@@ -511,9 +749,16 @@ def test_key_vault_grant_follows_the_vault_model(note: str, expected: str) -> No
 
 
 def test_dev_value_beside_a_real_secret_is_mentioned_not_planned() -> None:
-    items = [file_item(S.SQL, "ConnectionStrings:Sql", endpoint=EP[S.SQL]),
-             file_item(S.SQL, "ConnectionStrings:Sql", path="src/App/appsettings.Development.json",
-                       value_class="dev-emulator", endpoint={"server": "localhost", "host": "localhost"})]
+    items = [
+        file_item(S.SQL, "ConnectionStrings:Sql", endpoint=EP[S.SQL]),
+        file_item(
+            S.SQL,
+            "ConnectionStrings:Sql",
+            path="src/App/appsettings.Development.json",
+            value_class="dev-emulator",
+            endpoint={"server": "localhost", "host": "localhost"},
+        ),
+    ]
     app = only_app(plan(doc(items)))
     assert app.units[0].resource == "srv"
     assert any("appsettings.Development.json" in n and "nothing to migrate" in n for n in app.units[0].notes)

@@ -20,7 +20,6 @@ from tests.migrate.run.test_migrate_runner import (
     _slot_estate,
     _slot_plan,
     _Ui,
-    plan_path,  # noqa: F401 - the module fixture the helpers need
 )
 
 # consumer: (kind, its old name, the identity-based setting the new code reads)
@@ -77,8 +76,10 @@ class _Watch(_Ui):
             found = [broken(now, before) for before in self.before.values()]
             for consumer in sorted({c for f in found for c in f}):
                 if all(consumer in f for f in found):
-                    self.problems.append(f"after {self.checked[-1]} in {slot or 'production'}: {consumer}: "
-                                         f"{found[0].get(consumer)}")
+                    self.problems.append(
+                        f"after {self.checked[-1]} in {slot or 'production'}: {consumer}: "
+                        f"{found[0].get(consumer)}"
+                    )
 
 
 def _user_assigned_slot_plan(example_plan: Path, tmp_path: Path) -> Path:
@@ -90,8 +91,13 @@ def _user_assigned_slot_plan(example_plan: Path, tmp_path: Path) -> Path:
     audit = json.loads((example_plan.parent / "audit.json").read_text())
     (prod,) = audit["sites"]
     staging = json.loads(json.dumps(prod))
-    staging.update(slot="staging", app_setting_names=["SLOT_ONLY", "Storage"], connection_string_names=[],
-                   sticky_app_settings=[], sticky_connection_strings=[])
+    staging.update(
+        slot="staging",
+        app_setting_names=["SLOT_ONLY", "Storage"],
+        connection_string_names=[],
+        sticky_app_settings=[],
+        sticky_connection_strings=[],
+    )
     audit["sites"].append(staging)
     out = tmp_path / "uami-plan.json"
     out.write_text(dumps(make_plan(audit)))
@@ -100,11 +106,18 @@ def _user_assigned_slot_plan(example_plan: Path, tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("slotted", ["no-slot", "staging-slot", "staging-slot-user-assigned"])
 def test_every_consumer_finds_a_working_setting_after_each_step(
-        plan_path: Path, fake_arm_factory: Any, tmp_path: Path,  # noqa: F811 - the imported fixture
-        monkeypatch: pytest.MonkeyPatch, slotted: str) -> None:
+    plan_path: Path,
+    fake_arm_factory: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    slotted: str,
+) -> None:
     arm: FakeArm = fake_arm_factory(_slot_estate() if slotted != "no-slot" else _estate())
-    chosen = {"no-slot": lambda: plan_path, "staging-slot": lambda: _slot_plan(plan_path, tmp_path),
-              "staging-slot-user-assigned": lambda: _user_assigned_slot_plan(plan_path, tmp_path)}[slotted]()
+    chosen = {
+        "no-slot": lambda: plan_path,
+        "staging-slot": lambda: _slot_plan(plan_path, tmp_path),
+        "staging-slot-user-assigned": lambda: _user_assigned_slot_plan(plan_path, tmp_path),
+    }[slotted]()
     watch = _Watch(arm)
     out = _run(arm, chosen, tmp_path / "state.json", monkeypatch, ALL, ui=watch)
     assert out.status == "completed", out

@@ -35,7 +35,9 @@ class _Ui:
 
 
 def _runner(step: RunStep, tmp_path: Path, state: st.RunState | None = None) -> Runner:
-    return Runner([step], state or st.RunState("app"), tmp_path / "state.json", _Ui(), RunOptions(yes=True), "app")
+    return Runner(
+        [step], state or st.RunState("app"), tmp_path / "state.json", _Ui(), RunOptions(yes=True), "app"
+    )
 
 
 def test_the_registries_describe_exactly_the_enum_members() -> None:
@@ -55,7 +57,9 @@ def test_every_action_reaches_its_handler(action: Action, monkeypatch: pytest.Mo
 
     monkeypatch.setitem(ACTION_HANDLERS, action, fake)
     step = _step(action=action)
-    assert asyncio.run(act(RunContext([step], st.RunState("app"), "app"), AZURE, step)) == {"fake": str(action)}
+    assert asyncio.run(act(RunContext([step], st.RunState("app"), "app"), AZURE, step)) == {
+        "fake": str(action)
+    }
     assert seen == [step]
 
 
@@ -74,8 +78,9 @@ def test_every_check_reaches_its_handler(check_: Check, monkeypatch: pytest.Monk
 
 
 @pytest.mark.parametrize("undo", list(Undo))
-def test_every_undo_reaches_its_handler_or_is_left_to_a_person(undo: Undo, tmp_path: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_undo_reaches_its_handler_or_is_left_to_a_person(
+    undo: Undo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     step = _step(undo=undo)
     state = st.RunState("app", steps={step.id: {"status": st.DONE}})
     if undo in BY_HAND_UNDOS:

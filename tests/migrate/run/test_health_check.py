@@ -17,7 +17,7 @@ from migrate.cli import main
 from migrate.run.health import health_check, shown
 from migrate.run.runner import RunOptions
 from tests.fakearm import AsyncStaticTokenCredential
-from tests.migrate.run.test_migrate_runner import _estate, _run, plan_path  # noqa: F401 - fixture
+from tests.migrate.run.test_migrate_runner import _estate, _run
 
 
 class _Health:
@@ -30,7 +30,7 @@ class _Health:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server API
+            def do_GET(self) -> None:
                 outer.paths.append(self.path)
                 status = outer.statuses.pop(0) if len(outer.statuses) > 1 else outer.statuses[0]
                 if self.path.startswith("/moved"):
@@ -86,9 +86,13 @@ def test_health_check_statuses_and_redirects() -> None:
     assert shown("https://x.example/api?code=SECRET") == "https://x.example/api?<query hidden>"
 
 
-def test_a_healthy_slot_lets_the_run_finish(plan_path: Path, fake_arm_factory: Any,  # noqa: F811
-                                             tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                             health: _Health) -> None:
+def test_a_healthy_slot_lets_the_run_finish(
+    plan_path: Path,
+    fake_arm_factory: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    health: _Health,
+) -> None:
     health.statuses[:] = [200]
     arm = fake_arm_factory(_estate())
     out = _run(arm, plan_path, tmp_path / "s.json", monkeypatch, _opts(health.url + "/h"))
@@ -97,16 +101,22 @@ def test_a_healthy_slot_lets_the_run_finish(plan_path: Path, fake_arm_factory: A
     assert "AZURE_CLIENT_SECRET" not in arm.estate.sites[0].app_settings
 
 
-def test_an_unhealthy_slot_stops_the_run_before_any_removal(plan_path: Path, fake_arm_factory: Any,  # noqa: F811
-                                                            tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                            health: _Health) -> None:
+def test_an_unhealthy_slot_stops_the_run_before_any_removal(
+    plan_path: Path,
+    fake_arm_factory: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    health: _Health,
+) -> None:
     health.statuses[:] = [503]
     arm = fake_arm_factory(_estate())
     state = tmp_path / "s.json"
     url = health.url + "/health?code=SECRET"
     out = _run(arm, plan_path, state, monkeypatch, _opts(url))
     assert out.status == "failed" and out.step == "verify/gates"
-    assert f"{health.url}/health?<query hidden> answered HTTP 503" in out.message and "SECRET" not in out.message
+    assert (
+        f"{health.url}/health?<query hidden> answered HTTP 503" in out.message and "SECRET" not in out.message
+    )
     assert "AZURE_CLIENT_SECRET" in arm.estate.sites[0].app_settings, "nothing removed"
     assert json.loads(state.read_text())["steps"]["verify/gates"]["status"] == "failed"
     assert "SECRET" not in state.read_text()
@@ -118,16 +128,38 @@ def test_an_unhealthy_slot_stops_the_run_before_any_removal(plan_path: Path, fak
     assert "AZURE_CLIENT_SECRET" not in arm.estate.sites[0].app_settings
 
 
-def test_cli_health_url(plan_path: Path, fake_arm_factory: Any, tmp_path: Path,  # noqa: F811
-                        monkeypatch: pytest.MonkeyPatch, health: _Health) -> None:
+def test_cli_health_url(
+    plan_path: Path,
+    fake_arm_factory: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    health: _Health,
+) -> None:
     arm = fake_arm_factory(_estate())
     monkeypatch.setenv("SSL_CERT_FILE", arm.ca_path)
-    monkeypatch.setattr("scanners.azure_arm.build_credential", lambda name, client_id=None: AsyncStaticTokenCredential())
+    monkeypatch.setattr(
+        "scanners.azure_arm.build_credential", lambda name, client_id=None: AsyncStaticTokenCredential()
+    )
     health.statuses[:] = [503]
-    args = ["migrate", str(plan_path), "--app", "web-orders", "--execute", "--yes", "--continue-manual",
-            "--state", str(tmp_path / "s.json"), "--arm-endpoint", arm.base_url,
-            "--set", "target-resource-group=rg-data", "--set", "application-insights component=ai-orders",
-            "--health-url", health.url + "/health"]
+    args = [
+        "migrate",
+        str(plan_path),
+        "--app",
+        "web-orders",
+        "--execute",
+        "--yes",
+        "--continue-manual",
+        "--state",
+        str(tmp_path / "s.json"),
+        "--arm-endpoint",
+        arm.base_url,
+        "--set",
+        "target-resource-group=rg-data",
+        "--set",
+        "application-insights component=ai-orders",
+        "--health-url",
+        health.url + "/health",
+    ]
     r = CliRunner().invoke(main, args)
     assert r.exit_code == 3, r.output
     assert f"health check GET {health.url}/health answered HTTP 503" in r.stderr

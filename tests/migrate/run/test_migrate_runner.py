@@ -35,33 +35,40 @@ from tests.fakearm import (
 SUB = "00000000-0000-0000-0000-00000000c0de"
 EXPORT = REPO / "examples" / "az-export"
 VALUES = {"target-resource-group": "rg-data", "application-insights component": "ai-orders"}
-STORAGE_SCOPE = f"/subscriptions/{SUB}/resourceGroups/rg-data/providers/Microsoft.Storage/storageAccounts/contosoorders"
+STORAGE_SCOPE = (
+    f"/subscriptions/{SUB}/resourceGroups/rg-data/providers/Microsoft.Storage/storageAccounts/contosoorders"
+)
 AI_SCOPE = f"/subscriptions/{SUB}/resourceGroups/rg-data/providers/Microsoft.Insights/components/ai-orders"
 UNTOUCHED = ("APPLICATIONINSIGHTS_CONNECTION_STRING", "WEBSITE_RUN_FROM_PACKAGE")
 SERVICE_PRINCIPAL = ("AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_TENANT_ID")  # they leave together
 
 
-@pytest.fixture(scope="module")
-def plan_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    d = tmp_path_factory.mktemp("plan")
-    runner = CliRunner()
-    r = runner.invoke(main, ["scan", "--az-export", str(EXPORT), "-f", "json", "-o", str(d / "audit.json"),
-                             "--key-file", str(d / "key")])
-    assert r.exit_code in (0, 1), r.output
-    r = runner.invoke(main, ["plan", str(d / "audit.json"), "-f", "json", "-o", str(d / "plan.json")])
-    assert r.exit_code == 0, r.output
-    return d / "plan.json"
-
-
 def _estate(identity: FakeIdentity | None = None, sticky: tuple[str, ...] = ("Storage",)) -> Estate:
     app = {x["name"]: x["value"] for x in json.loads((EXPORT / "web-orders.appsettings.json").read_text())}
-    conns = {x["name"]: (x["value"], x["type"])
-             for x in json.loads((EXPORT / "web-orders.connectionstrings.json").read_text())}
-    site = FakeSite(SUB, "rg-orders", "web-orders", kind="app,linux", identity=identity, app_settings=app,
-                    connection_strings=conns, sticky_app_settings=list(sticky), sticky_connection_strings=["Orders"])
+    conns = {
+        x["name"]: (x["value"], x["type"])
+        for x in json.loads((EXPORT / "web-orders.connectionstrings.json").read_text())
+    }
+    site = FakeSite(
+        SUB,
+        "rg-orders",
+        "web-orders",
+        kind="app,linux",
+        identity=identity,
+        app_settings=app,
+        connection_strings=conns,
+        sticky_app_settings=list(sticky),
+        sticky_connection_strings=["Orders"],
+    )
     estate = Estate(sites=[site])
-    estate.add_resource(SUB, "rg-data", "Microsoft.Storage/storageAccounts", "contosoorders",
-                        allowSharedKeyAccess=True, minimumTlsVersion="TLS1_2")
+    estate.add_resource(
+        SUB,
+        "rg-data",
+        "Microsoft.Storage/storageAccounts",
+        "contosoorders",
+        allowSharedKeyAccess=True,
+        minimumTlsVersion="TLS1_2",
+    )
     return estate
 
 
@@ -84,9 +91,17 @@ def _steps(plan_path: Path) -> tuple[str, list[RunStep]]:
     return plan_app.app, build_steps(plan_app, load_bundled(), VALUES)
 
 
-def _run(arm: FakeArm, plan_path: Path, state_path: Path, monkeypatch: pytest.MonkeyPatch,
-         options: RunOptions, *, undo: str | None = None, ui: _Ui | None = None,
-         only: tuple[str, ...] = ()) -> RunOutcome:
+def _run(
+    arm: FakeArm,
+    plan_path: Path,
+    state_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    options: RunOptions,
+    *,
+    undo: str | None = None,
+    ui: _Ui | None = None,
+    only: tuple[str, ...] = (),
+) -> RunOutcome:
     monkeypatch.setenv("SSL_CERT_FILE", arm.ca_path)
     app_id, steps = _steps(plan_path)
     if only:
@@ -95,10 +110,15 @@ def _run(arm: FakeArm, plan_path: Path, state_path: Path, monkeypatch: pytest.Mo
     runner = Runner(steps, state, state_path, ui or _Ui(), options, "web-orders")
 
     async def go() -> RunOutcome:
-        async with AppServiceChanges(AsyncStaticTokenCredential(),
-                                     ArmTarget(arm.base_url, "https://management.azure.com/.default"),
-                                     SUB, "rg-orders", "web-orders", retry_total=0,
-                                     extra_policies=(LoopbackOnlyPolicy(),)) as azure:
+        async with AppServiceChanges(
+            AsyncStaticTokenCredential(),
+            ArmTarget(arm.base_url, "https://management.azure.com/.default"),
+            SUB,
+            "rg-orders",
+            "web-orders",
+            retry_total=0,
+            extra_policies=(LoopbackOnlyPolicy(),),
+        ) as azure:
             return await (runner.undo(azure, undo) if undo else runner.execute(azure))
 
     return asyncio.run(go())
@@ -108,34 +128,63 @@ ALL = RunOptions(execute=True, yes=True, continue_manual=True)
 
 
 def _writes(arm: FakeArm) -> list[RecordedRequest]:
-    return [r for r in arm.requests if r.method in ("PUT", "PATCH", "DELETE")
-            or (r.method == "POST" and not r.path.endswith("/list"))]
+    return [
+        r
+        for r in arm.requests
+        if r.method in ("PUT", "PATCH", "DELETE") or (r.method == "POST" and not r.path.endswith("/list"))
+    ]
 
 
-def test_dry_run_shows_every_stage_and_changes_nothing(plan_path: Path, fake_arm_factory: Any,
-                                                       tmp_path: Path) -> None:
+def test_dry_run_shows_every_stage_and_changes_nothing(
+    plan_path: Path, fake_arm_factory: Any, tmp_path: Path
+) -> None:
     arm = fake_arm_factory(_estate())
     state = tmp_path / "state.json"
-    r = CliRunner().invoke(main, ["migrate", str(plan_path), "--app", "web-orders", "--state", str(state),
-                                  "--arm-endpoint", arm.base_url, "--set", "target-resource-group=rg-data"])
+    r = CliRunner().invoke(
+        main,
+        [
+            "migrate",
+            str(plan_path),
+            "--app",
+            "web-orders",
+            "--state",
+            str(state),
+            "--arm-endpoint",
+            arm.base_url,
+            "--set",
+            "target-resource-group=rg-data",
+        ],
+    )
     assert r.exit_code == 0, r.output
-    for text in ("enable-identity:", "grant-roles:", "remove-secrets:", "[DESTRUCTIVE]",
-                 "az webapp identity assign -g rg-orders -n web-orders", "resourceGroups/rg-data/providers",
-                 "az webapp config appsettings delete -g rg-orders -n web-orders --setting-names AZURE_CLIENT_ID "
-                 "AZURE_CLIENT_SECRET AZURE_TENANT_ID Storage",
-                 "dry run: nothing was changed"):
+    for text in (
+        "enable-identity:",
+        "grant-roles:",
+        "remove-secrets:",
+        "[DESTRUCTIVE]",
+        "az webapp identity assign -g rg-orders -n web-orders",
+        "resourceGroups/rg-data/providers",
+        "az webapp config appsettings delete -g rg-orders -n web-orders --setting-names AZURE_CLIENT_ID "
+        "AZURE_CLIENT_SECRET AZURE_TENANT_ID Storage",
+        "dry run: nothing was changed",
+    ):
         assert text in r.stdout
     assert arm.requests == []
     assert not state.exists()
     assert "CANARY" not in r.output
 
 
-def test_full_run_reaches_the_end_state(plan_path: Path, fake_arm_factory: Any, tmp_path: Path,
-                                        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+def test_full_run_reaches_the_end_state(
+    plan_path: Path,
+    fake_arm_factory: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     arm = fake_arm_factory(_estate(sticky=("KEEP_ME",)))
     before = arm.estate.sites[0]
     planted = {k for k, v in before.app_settings.items() if "CANARY" in v} | {
-        k for k, (v, _) in before.connection_strings.items() if "CANARY" in v}
+        k for k, (v, _) in before.connection_strings.items() if "CANARY" in v
+    }
     assert planted == {"Storage", "AZURE_CLIENT_SECRET", "Orders"}  # the secrets the run must take away
     state = tmp_path / "state.json"
     caplog.set_level(logging.INFO, logger="migrate")
@@ -144,10 +193,14 @@ def test_full_run_reaches_the_end_state(plan_path: Path, fake_arm_factory: Any, 
     site = arm.estate.sites[0]
     assert site.identity is not None and site.identity.principal_id
     pid = site.identity.principal_id
-    grants = {(ra["scope"], ra["roleDefinitionId"].rsplit("/", 1)[1], ra["principalId"], ra["principalType"])
-              for ra in arm.role_assignments.values()}
-    assert grants == {(STORAGE_SCOPE, "ba92f5b4-2d11-453d-a403-e96b0029c9fe", pid, "ServicePrincipal"),
-                      (AI_SCOPE, "3913510d-42f4-4e42-8a64-420c390055eb", pid, "ServicePrincipal")}
+    grants = {
+        (ra["scope"], ra["roleDefinitionId"].rsplit("/", 1)[1], ra["principalId"], ra["principalType"])
+        for ra in arm.role_assignments.values()
+    }
+    assert grants == {
+        (STORAGE_SCOPE, "ba92f5b4-2d11-453d-a403-e96b0029c9fe", pid, "ServicePrincipal"),
+        (AI_SCOPE, "3913510d-42f4-4e42-8a64-420c390055eb", pid, "ServicePrincipal"),
+    }
     assert site.app_settings["Storage__serviceUri"] == "https://contosoorders.blob.core.windows.net"
     assert "Storage" not in site.app_settings, "the old setting went in the removal stage"
     assert site.app_settings["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"] == "Authorization=AAD"
@@ -178,8 +231,9 @@ def test_full_run_reaches_the_end_state(plan_path: Path, fake_arm_factory: Any, 
     assert _writes(arm) == []
 
 
-def test_interrupted_run_resumes_without_redoing_steps(plan_path: Path, fake_arm_factory: Any, tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_interrupted_run_resumes_without_redoing_steps(
+    plan_path: Path, fake_arm_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     arm = fake_arm_factory(_estate())
     state = tmp_path / "state.json"
     rule = arm.faults.add("/providers/Microsoft.Authorization/roleAssignments/", 403, times=1, method="PUT")
@@ -198,8 +252,9 @@ def test_interrupted_run_resumes_without_redoing_steps(plan_path: Path, fake_arm
     assert "AZURE_CLIENT_SECRET" not in site.app_settings
 
 
-def test_work_done_outside_the_tool_is_detected_and_skipped(plan_path: Path, fake_arm_factory: Any,
-                                                            tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_work_done_outside_the_tool_is_detected_and_skipped(
+    plan_path: Path, fake_arm_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     arm = fake_arm_factory(_estate())
     _run(arm, plan_path, tmp_path / "a.json", monkeypatch, ALL)
     arm.clear_requests()
@@ -210,8 +265,9 @@ def test_work_done_outside_the_tool_is_detected_and_skipped(plan_path: Path, fak
     assert sum("already done in Azure" in line for line in ui.lines) >= 5
 
 
-def test_failed_gate_stops_the_run_and_removes_nothing(plan_path: Path, fake_arm_factory: Any, tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_gate_stops_the_run_and_removes_nothing(
+    plan_path: Path, fake_arm_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     arm = fake_arm_factory(_estate())
     arm.drop_writes.add("/config/appsettings")  # the write answers 200 but does not stick
     state = tmp_path / "state.json"
@@ -225,7 +281,8 @@ def test_failed_gate_stops_the_run_and_removes_nothing(plan_path: Path, fake_arm
 
 
 def test_a_setting_written_by_someone_else_between_read_and_write_survives(
-        plan_path: Path, fake_arm_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    plan_path: Path, fake_arm_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     arm = fake_arm_factory(_estate())
     site = arm.estate.sites[0]
     reads = {"n": 0}
@@ -237,8 +294,14 @@ def test_a_setting_written_by_someone_else_between_read_and_write_survives(
                 site.app_settings["ADDED_BY_OTHER"] = "1"
 
     arm.after_request = someone_else
-    out = _run(arm, plan_path, tmp_path / "s.json", monkeypatch, ALL,
-               only=("identity/production", "settings/production/app-setting"))
+    out = _run(
+        arm,
+        plan_path,
+        tmp_path / "s.json",
+        monkeypatch,
+        ALL,
+        only=("identity/production", "settings/production/app-setting"),
+    )
     assert out.status == "completed", out
     assert site.app_settings["ADDED_BY_OTHER"] == "1"
     assert site.app_settings["Storage__serviceUri"] == "https://contosoorders.blob.core.windows.net"
@@ -246,8 +309,9 @@ def test_a_setting_written_by_someone_else_between_read_and_write_survives(
         assert name in site.app_settings
 
 
-def test_user_assigned_identities_are_kept(plan_path: Path, fake_arm_factory: Any, tmp_path: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_user_assigned_identities_are_kept(
+    plan_path: Path, fake_arm_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     uai = f"/subscriptions/{SUB}/resourceGroups/rg-id/providers/Microsoft.ManagedIdentity/userAssignedIdentities/uai"
     arm = fake_arm_factory(_estate(FakeIdentity("UserAssigned", None, user_assigned={uai: ("p-1", "c-1")})))
     out = _run(arm, plan_path, tmp_path / "s.json", monkeypatch, ALL, only=("identity/production",))
@@ -257,37 +321,60 @@ def test_user_assigned_identities_are_kept(plan_path: Path, fake_arm_factory: An
     assert ident.user_assigned == {uai: ("p-1", "c-1")}
 
 
-def test_manual_step_stops_a_yes_run_unless_continue_manual(plan_path: Path, fake_arm_factory: Any, tmp_path: Path,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_manual_step_stops_a_yes_run_unless_continue_manual(
+    plan_path: Path, fake_arm_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     arm = fake_arm_factory(_estate())
     out = _run(arm, plan_path, tmp_path / "s.json", monkeypatch, RunOptions(execute=True, yes=True))
     assert out.status == "stopped" and out.step == "grant/db-datareader/175bc078"
     assert "by hand" in out.message and "--done grant/db-datareader/175bc078" in out.message
     assert "AZURE_CLIENT_SECRET" in arm.estate.sites[0].app_settings
-    again = _run(arm, plan_path, tmp_path / "s.json", monkeypatch,
-                 RunOptions(execute=True, yes=True, confirmed=("grant/db-datareader/175bc078",)))
+    again = _run(
+        arm,
+        plan_path,
+        tmp_path / "s.json",
+        monkeypatch,
+        RunOptions(execute=True, yes=True, confirmed=("grant/db-datareader/175bc078",)),
+    )
     assert again.status == "stopped" and again.step == "grant/db-datawriter/175bc078"
     doc = json.loads((tmp_path / "s.json").read_text())
     assert doc["steps"]["grant/db-datareader/175bc078"]["status"] == "done"
 
 
-def test_declined_removal_removes_nothing(plan_path: Path, fake_arm_factory: Any, tmp_path: Path,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_declined_removal_removes_nothing(
+    plan_path: Path, fake_arm_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     arm = fake_arm_factory(_estate())
     state = tmp_path / "s.json"
-    _run(arm, plan_path, state, monkeypatch, RunOptions(execute=True, yes=True, continue_manual=True),
-         only=tuple(s.id for s in _steps(plan_path)[1] if not s.destructive))
+    _run(
+        arm,
+        plan_path,
+        state,
+        monkeypatch,
+        RunOptions(execute=True, yes=True, continue_manual=True),
+        only=tuple(s.id for s in _steps(plan_path)[1] if not s.destructive),
+    )
     ui = _Ui(answer=False)
-    out = _run(arm, plan_path, state, monkeypatch, RunOptions(execute=True, continue_manual=True), ui=ui,
-               only=("verify/gates", "remove/production/app-setting"))
+    out = _run(
+        arm,
+        plan_path,
+        state,
+        monkeypatch,
+        RunOptions(execute=True, continue_manual=True),
+        ui=ui,
+        only=("verify/gates", "remove/production/app-setting"),
+    )
     assert out.status == "stopped"
-    assert any("Remove AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, AZURE_TENANT_ID, Storage from production" in q
-               for q in ui.asked)
+    assert any(
+        "Remove AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, AZURE_TENANT_ID, Storage from production" in q
+        for q in ui.asked
+    )
     assert "AZURE_CLIENT_SECRET" in arm.estate.sites[0].app_settings
 
 
-def test_removal_refuses_before_verify(plan_path: Path, fake_arm_factory: Any, tmp_path: Path,
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_removal_refuses_before_verify(
+    plan_path: Path, fake_arm_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     arm = fake_arm_factory(_estate())
     out = _run(arm, plan_path, tmp_path / "s.json", monkeypatch, ALL, only=("remove/production/app-setting",))
     assert out.status == "failed" and "verify stage is not part of this run" in out.message
@@ -295,7 +382,9 @@ def test_removal_refuses_before_verify(plan_path: Path, fake_arm_factory: Any, t
     assert arm.requests_to("/config/appsettings", "PUT") == []
 
 
-def test_undo(plan_path: Path, fake_arm_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_undo(
+    plan_path: Path, fake_arm_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     arm = fake_arm_factory(_estate())
     state = tmp_path / "s.json"
     assert _run(arm, plan_path, state, monkeypatch, ALL).status == "completed"
@@ -306,7 +395,9 @@ def test_undo(plan_path: Path, fake_arm_factory: Any, tmp_path: Path, monkeypatc
     assert {ra["scope"] for ra in arm.role_assignments.values()} == {AI_SCOPE}
 
     out = _run(arm, plan_path, state, monkeypatch, ALL, undo="settings/production/app-setting")
-    assert out.status == "completed" and "re-enter" not in out.message, "only new names were added: all undone"
+    assert out.status == "completed" and "re-enter" not in out.message, (
+        "only new names were added: all undone"
+    )
     assert "APPLICATIONINSIGHTS_AUTHENTICATION_STRING" not in site.app_settings
     assert "Storage__serviceUri" not in site.app_settings and "WEBSITE_RUN_FROM_PACKAGE" in site.app_settings
 
@@ -322,15 +413,32 @@ def test_undo(plan_path: Path, fake_arm_factory: Any, tmp_path: Path, monkeypatc
     assert "CANARY" not in state.read_text()
 
 
-def test_cli_execute_logs_actions_without_secrets(plan_path: Path, fake_arm_factory: Any, tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_execute_logs_actions_without_secrets(
+    plan_path: Path, fake_arm_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     arm = fake_arm_factory(_estate())
     monkeypatch.setenv("SSL_CERT_FILE", arm.ca_path)
-    monkeypatch.setattr("scanners.azure_arm.build_credential", lambda name, client_id=None: AsyncStaticTokenCredential())
+    monkeypatch.setattr(
+        "scanners.azure_arm.build_credential", lambda name, client_id=None: AsyncStaticTokenCredential()
+    )
     state = tmp_path / "state.json"
-    args = ["migrate", str(plan_path), "--app", "web-orders", "--execute", "--yes", "--continue-manual",
-            "--state", str(state), "--arm-endpoint", arm.base_url, "--set", "target-resource-group=rg-data",
-            "--set", "application-insights component=ai-orders"]
+    args = [
+        "migrate",
+        str(plan_path),
+        "--app",
+        "web-orders",
+        "--execute",
+        "--yes",
+        "--continue-manual",
+        "--state",
+        str(state),
+        "--arm-endpoint",
+        arm.base_url,
+        "--set",
+        "target-resource-group=rg-data",
+        "--set",
+        "application-insights component=ai-orders",
+    ]
     r = CliRunner().invoke(main, args)
     assert r.exit_code == 0, r.output
     assert "action=enable-identity" in r.stderr and "action=grant-role" in r.stderr
@@ -358,12 +466,23 @@ def _slot_plan(plan_path: Path, tmp_path: Path) -> Path:
     (prod,) = audit["sites"]
     prod["identity"]["type"] = "SystemAssigned"
     staging = json.loads(json.dumps(prod))
-    staging.update(slot="staging", app_setting_names=["SLOT_ONLY", "Storage"], connection_string_names=[],
-                   sticky_app_settings=[], sticky_connection_strings=[])
+    staging.update(
+        slot="staging",
+        app_setting_names=["SLOT_ONLY", "Storage"],
+        connection_string_names=[],
+        sticky_app_settings=[],
+        sticky_connection_strings=[],
+    )
     audit["sites"].append(staging)
     storage = next(i for i in audit["items"] if i["SettingName"] == "Storage")
-    audit["items"].append(dict(storage, Id="staging-storage", Fingerprint="hs1:staging-storage",
-                               Location=dict(storage["Location"], slot="staging", slot_setting=False)))
+    audit["items"].append(
+        dict(
+            storage,
+            Id="staging-storage",
+            Fingerprint="hs1:staging-storage",
+            Location=dict(storage["Location"], slot="staging", slot_setting=False),
+        )
+    )
     out = tmp_path / "slot-plan.json"
     out.write_text(dumps(make_plan(audit)))
     return out
@@ -372,8 +491,12 @@ def _slot_plan(plan_path: Path, tmp_path: Path) -> Path:
 def _slot_estate() -> Estate:
     estate = _estate()
     site = estate.sites[0]
-    site.slots["staging"] = FakeSlot(app_settings={"Storage": "DefaultEndpointsProtocol=https;AccountName=x;"
-                                                   "AccountKey=CANARYslotKey==", "SLOT_ONLY": "1"})
+    site.slots["staging"] = FakeSlot(
+        app_settings={
+            "Storage": "DefaultEndpointsProtocol=https;AccountName=x;AccountKey=CANARYslotKey==",
+            "SLOT_ONLY": "1",
+        }
+    )
     return estate
 
 
@@ -382,7 +505,8 @@ STORAGE_ENDPOINT = "https://contosoorders.blob.core.windows.net"
 
 
 def test_slots_get_their_own_identity_and_the_swap_is_an_sdk_step(
-        plan_path: Path, fake_arm_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    plan_path: Path, fake_arm_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     slot_plan = _slot_plan(plan_path, tmp_path)
     arm = fake_arm_factory(_slot_estate())
     site = arm.estate.sites[0]
@@ -394,8 +518,10 @@ def test_slots_get_their_own_identity_and_the_swap_is_an_sdk_step(
     assert slot.identity is not None and slot.identity.principal_id
     assert site.identity is not None and site.identity.principal_id != slot.identity.principal_id
     doc = json.loads(state.read_text())
-    assert doc["principals"] == {"web-orders": site.identity.principal_id,
-                                 "web-orders/slots/staging": slot.identity.principal_id}, "identities never swap"
+    assert doc["principals"] == {
+        "web-orders": site.identity.principal_id,
+        "web-orders/slots/staging": slot.identity.principal_id,
+    }, "identities never swap"
     principals = {ra["principalId"] for ra in arm.role_assignments.values()}
     assert principals == {site.identity.principal_id, slot.identity.principal_id}
 
@@ -403,9 +529,10 @@ def test_slots_get_their_own_identity_and_the_swap_is_an_sdk_step(
     assert len(swaps) == 1 and swaps[0].body == {"targetSlot": "production", "preserveVnet": True}
     writes = _writes(arm)
     assert writes[-1].path.endswith("/storageAccounts/contosoorders"), "local auth goes off last"
-    before_swap = [w for w in writes[:writes.index(swaps[0])] if "/config/" in w.path]
-    assert before_swap and all("/slots/staging/" in w.path for w in before_swap), \
+    before_swap = [w for w in writes[: writes.index(swaps[0])] if "/config/" in w.path]
+    assert before_swap and all("/slots/staging/" in w.path for w in before_swap), (
         "production is not written before the swap"
+    )
     # production now runs the staging settings (none of them sticky); the old secrets are gone from both
     assert site.app_settings[AI_AUTH[0]] == AI_AUTH[1] and site.app_settings["SLOT_ONLY"] == "1"
     assert site.app_settings["Storage__serviceUri"] == STORAGE_ENDPOINT
@@ -415,7 +542,10 @@ def test_slots_get_their_own_identity_and_the_swap_is_an_sdk_step(
     assert "Orders" not in slot.connection_strings and "Orders" not in site.connection_strings
     # after the swap the slot ran the previous production build: it got the new settings again before
     # its old secrets went
-    assert slot.app_settings[AI_AUTH[0]] == AI_AUTH[1] and slot.app_settings["Storage__serviceUri"] == STORAGE_ENDPOINT
+    assert (
+        slot.app_settings[AI_AUTH[0]] == AI_AUTH[1]
+        and slot.app_settings["Storage__serviceUri"] == STORAGE_ENDPOINT
+    )
     for name in SERVICE_PRINCIPAL:
         assert name not in site.app_settings and name not in slot.app_settings
     entry = doc["steps"]["swap/staging"]
@@ -429,8 +559,12 @@ def test_slots_get_their_own_identity_and_the_swap_is_an_sdk_step(
     ui = _Ui()
     again = _run(arm, slot_plan, tmp_path / "lost.json", monkeypatch, ALL, ui=ui)
     assert again.status == "completed", again
-    assert arm.requests_to("/slotsswap") == [], "production already holds the planned settings: no second swap"
-    assert json.loads((tmp_path / "lost.json").read_text())["steps"]["swap/staging"]["status"] == "already-done"
+    assert arm.requests_to("/slotsswap") == [], (
+        "production already holds the planned settings: no second swap"
+    )
+    assert (
+        json.loads((tmp_path / "lost.json").read_text())["steps"]["swap/staging"]["status"] == "already-done"
+    )
     assert site.app_settings[AI_AUTH[0]] == AI_AUTH[1]
 
 
@@ -441,7 +575,8 @@ class _NoSwap(_Ui):
 
 
 def test_the_swap_asks_first_and_removal_waits_for_it(
-        plan_path: Path, fake_arm_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    plan_path: Path, fake_arm_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     slot_plan = _slot_plan(plan_path, tmp_path)
     arm = fake_arm_factory(_slot_estate())
     site = arm.estate.sites[0]
@@ -449,8 +584,9 @@ def test_the_swap_asks_first_and_removal_waits_for_it(
     no_swap = _NoSwap()
     out = _run(arm, slot_plan, tmp_path / "s.json", monkeypatch, RunOptions(execute=True), ui=no_swap)
     assert out.status == "stopped" and out.step == "swap/staging" and "nothing swapped" in out.message
-    assert any("Swap staging into production of web-orders?" in q and "Production gets" in q
-               for q in no_swap.asked)
+    assert any(
+        "Swap staging into production of web-orders?" in q and "Production gets" in q for q in no_swap.asked
+    )
     assert arm.requests_to("/slotsswap") == []
     assert site.app_settings == before, "production untouched: no swap, no removal"
 
@@ -461,7 +597,8 @@ def test_the_swap_asks_first_and_removal_waits_for_it(
 
 
 def test_a_failed_swap_stops_the_run_before_any_removal(
-        plan_path: Path, fake_arm_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    plan_path: Path, fake_arm_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     slot_plan = _slot_plan(plan_path, tmp_path)
     arm = fake_arm_factory(_slot_estate())
     site = arm.estate.sites[0]
@@ -474,15 +611,18 @@ def test_a_failed_swap_stops_the_run_before_any_removal(
     assert site.app_settings == before and "AZURE_CLIENT_SECRET" in site.app_settings
     recorded = json.loads(state.read_text())["steps"]
     assert recorded["swap/staging"]["status"] == "failed"
-    assert not any(k.startswith(("remove/", "local-auth/", "credential/")) for k in recorded), "nothing after it ran"
+    assert not any(k.startswith(("remove/", "local-auth/", "credential/")) for k in recorded), (
+        "nothing after it ran"
+    )
 
     out = _run(arm, slot_plan, state, monkeypatch, ALL)  # resume
     assert out.status == "completed", out
     assert len(arm.requests_to("/slotsswap", "POST")) == 2 and site.app_settings[AI_AUTH[0]] == AI_AUTH[1]
 
 
-def test_undo_swaps_back(plan_path: Path, fake_arm_factory: Any, tmp_path: Path,
-                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_undo_swaps_back(
+    plan_path: Path, fake_arm_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     slot_plan = _slot_plan(plan_path, tmp_path)
     arm = fake_arm_factory(_slot_estate())
     site = arm.estate.sites[0]
@@ -506,8 +646,9 @@ def test_undo_swaps_back(plan_path: Path, fake_arm_factory: Any, tmp_path: Path,
     assert json.loads(state.read_text())["steps"]["swap/staging"]["status"] == "undone"
 
 
-def test_user_assigned_principal_must_be_known(plan_path: Path, fake_arm_factory: Any, tmp_path: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_user_assigned_principal_must_be_known(
+    plan_path: Path, fake_arm_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     doc = json.loads(plan_path.read_text())
     app = doc["apps"][0]
     for g in app["grants"]:
@@ -538,8 +679,9 @@ class _CtrlC(_Ui):
 
 
 @pytest.mark.parametrize("after", range(1, 14))
-def test_interrupted_after_each_step_and_resumed(plan_path: Path, fake_arm_factory: Any, tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch, after: int) -> None:
+def test_interrupted_after_each_step_and_resumed(
+    plan_path: Path, fake_arm_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, after: int
+) -> None:
     arm = fake_arm_factory(_estate())
     state = tmp_path / "s.json"
     with pytest.raises(KeyboardInterrupt):
@@ -550,18 +692,29 @@ def test_interrupted_after_each_step_and_resumed(plan_path: Path, fake_arm_facto
     assert len(arm.requests_to("/storageAccounts/", "PATCH")) == 1
     assert len(arm.requests_to("/roleAssignments/", "PUT")) == 2
     assert len(arm.requests_to("/config/appsettings", "PUT")) == 2  # the settings step and the removal
-    assert len(arm.requests_to("/config/connectionstrings", "PUT")) == 2  # the new one beside, the old one gone
+    assert (
+        len(arm.requests_to("/config/connectionstrings", "PUT")) == 2
+    )  # the new one beside, the old one gone
     assert "AZURE_CLIENT_SECRET" not in arm.estate.sites[0].app_settings
 
 
-@pytest.mark.parametrize(("drop", "step"), [
-    ("/providers/Microsoft.Web/sites/web-orders", "identity/production"),
-    ("/roleAssignments/", "grant/monitoring-metrics-publisher/4cec9cae"),
-    ("/config/appsettings", "settings/production/app-setting"),
-    ("/config/connectionstrings", "settings/production/connection-string"),
-])
-def test_an_injected_failure_at_each_gate_stops_the_run(plan_path: Path, fake_arm_factory: Any, tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch, drop: str, step: str) -> None:
+@pytest.mark.parametrize(
+    ("drop", "step"),
+    [
+        ("/providers/Microsoft.Web/sites/web-orders", "identity/production"),
+        ("/roleAssignments/", "grant/monitoring-metrics-publisher/4cec9cae"),
+        ("/config/appsettings", "settings/production/app-setting"),
+        ("/config/connectionstrings", "settings/production/connection-string"),
+    ],
+)
+def test_an_injected_failure_at_each_gate_stops_the_run(
+    plan_path: Path,
+    fake_arm_factory: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    drop: str,
+    step: str,
+) -> None:
     arm = fake_arm_factory(_estate())
     arm.drop_writes.add(drop)
     state = tmp_path / "s.json"
@@ -569,7 +722,7 @@ def test_an_injected_failure_at_each_gate_stops_the_run(plan_path: Path, fake_ar
     assert out.status == "failed" and out.step == step and "gate failed" in out.message, out
     assert "AZURE_CLIENT_SECRET" in arm.estate.sites[0].app_settings, "no secret removed"
     steps = [s.id for s in _steps(plan_path)[1]]
-    later = steps[steps.index(step) + 1:]
+    later = steps[steps.index(step) + 1 :]
     recorded = json.loads(state.read_text())["steps"]
     assert not set(later) & set(recorded), "no later step ran"
 
@@ -578,7 +731,8 @@ LOCAL_AUTH = "local-auth/storage/b19e040a"
 
 
 def test_local_auth_is_turned_off_through_arm_with_the_newest_ga_api_version(
-        plan_path: Path, fake_arm_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    plan_path: Path, fake_arm_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     arm = fake_arm_factory(_estate())
     account = arm.estate.resources[0]
     step = next(s for s in _steps(plan_path)[1] if s.id == LOCAL_AUTH)
@@ -587,7 +741,9 @@ def test_local_auth_is_turned_off_through_arm_with_the_newest_ga_api_version(
     state = tmp_path / "s.json"
     out = _run(arm, plan_path, state, monkeypatch, ALL)
     assert out.status == "completed", out
-    assert account.properties == {"allowSharedKeyAccess": False, "minimumTlsVersion": "TLS1_2"}, "only that key"
+    assert account.properties == {"allowSharedKeyAccess": False, "minimumTlsVersion": "TLS1_2"}, (
+        "only that key"
+    )
     patches = arm.requests_to("/storageAccounts/contosoorders", "PATCH")
     assert len(patches) == 1 and patches[0].body == {"properties": {"allowSharedKeyAccess": False}}
     assert set(account.api_versions_seen) == {"2023-05-01"}, "newest GA, never the preview"
@@ -608,8 +764,9 @@ def test_local_auth_is_turned_off_through_arm_with_the_newest_ga_api_version(
     assert json.loads(state.read_text())["steps"][LOCAL_AUTH]["status"] == "undone"
 
 
-def test_a_failed_local_auth_patch_stops_the_run(plan_path: Path, fake_arm_factory: Any, tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_local_auth_patch_stops_the_run(
+    plan_path: Path, fake_arm_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     arm = fake_arm_factory(_estate())
     rule = arm.faults.add("/storageAccounts/contosoorders", 500, times=1, method="PATCH")
     state = tmp_path / "s.json"
@@ -628,8 +785,9 @@ class _NoLocalAuth(_Ui):
         return "Turn off key / local auth" not in text
 
 
-def test_local_auth_asks_first_and_waits_for_the_removal(plan_path: Path, fake_arm_factory: Any, tmp_path: Path,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_local_auth_asks_first_and_waits_for_the_removal(
+    plan_path: Path, fake_arm_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     arm = fake_arm_factory(_estate())
     app_id, steps = _steps(plan_path)
     early = migration_state.RunState(app_id)
@@ -640,8 +798,12 @@ def test_local_auth_asks_first_and_waits_for_the_removal(plan_path: Path, fake_a
     assert why_not == "remove/production/app-setting (secrets removal) has not been done"
     ui = _NoLocalAuth()
     state = tmp_path / "b.json"
-    assert _run(arm, plan_path, state, monkeypatch, ALL,
-                only=tuple(s.id for s in steps if s.id != LOCAL_AUTH)).status == "completed"
+    assert (
+        _run(
+            arm, plan_path, state, monkeypatch, ALL, only=tuple(s.id for s in steps if s.id != LOCAL_AUTH)
+        ).status
+        == "completed"
+    )
     out = _run(arm, plan_path, state, monkeypatch, RunOptions(execute=True, continue_manual=True), ui=ui)
     assert out.status == "stopped" and "local auth left on" in out.message, out
     assert any("Turn off key / local auth on " + STORAGE_SCOPE in q for q in ui.asked)
@@ -660,8 +822,12 @@ def test_local_auth_on_a_resource_other_apps_use_stays_manual(plan_path: Path) -
     from dataclasses import replace
 
     plan_app = find_app(read_plan(json.loads(plan_path.read_text())), "web-orders")
-    shared = replace(plan_app, local_auth=tuple(replace(la, shared_with=("other-app",)) for la in plan_app.local_auth))
-    steps = build_steps(shared, load_bundled(), {"target-resource-group": "rg-data", "target-subscription": SUB})
+    shared = replace(
+        plan_app, local_auth=tuple(replace(la, shared_with=("other-app",)) for la in plan_app.local_auth)
+    )
+    steps = build_steps(
+        shared, load_bundled(), {"target-resource-group": "rg-data", "target-subscription": SUB}
+    )
     step = next(s for s in steps if s.id == LOCAL_AUTH)
     assert step.action == "manual" and step.resource_id is None
     assert any("also used by other-app" in c for c in step.commands)

@@ -22,7 +22,9 @@ def clients():
         api_version="2024-06-01",
         azure_endpoint=os.environ["AZURE_OPENAI_ENDPOINT"],
     )
-    search = SearchClient(os.environ["AZURE_SEARCH_ENDPOINT"], "documents", AzureKeyCredential(os.environ["AZURE_SEARCH_KEY"]))
+    search = SearchClient(
+        os.environ["AZURE_SEARCH_ENDPOINT"], "documents", AzureKeyCredential(os.environ["AZURE_SEARCH_KEY"])
+    )
     return blob_service, bus, db, llm, search
 
 
@@ -32,10 +34,14 @@ def run_once() -> int:
     done = 0
     for blob in container.list_blobs():
         text = container.download_blob(blob.name).readall().decode("utf-8", errors="replace")
-        summary = llm.chat.completions.create(
-            model="gpt-4o-mini",
-            messages=[{"role": "user", "content": f"Summarise:\n{text[:4000]}"}],
-        ).choices[0].message.content
+        summary = (
+            llm.chat.completions.create(
+                model="gpt-4o-mini",
+                messages=[{"role": "user", "content": f"Summarise:\n{text[:4000]}"}],
+            )
+            .choices[0]
+            .message.content
+        )
         search.upload_documents([{"id": blob.name.replace("/", "_"), "content": text, "summary": summary}])
         with db, db.cursor() as cur:
             cur.execute("INSERT INTO ingest_runs (blob_name) VALUES (%s)", (blob.name,))
