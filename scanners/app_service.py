@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -126,6 +127,11 @@ def _classify(exc: BaseException) -> tuple[SkipReason, str]:
         return SkipReason.SERVICE_ERROR, detail
     if isinstance(exc, (asyncio.TimeoutError, ServiceResponseTimeoutError)):
         return SkipReason.TIMEOUT, "no complete answer in time (hung or trickled response)"
+    if _caused_by(exc, ssl.SSLCertVerificationError):
+        return SkipReason.UNTRUSTED_CERTIFICATE, (
+            "the server's TLS certificate is not trusted (a TLS-inspecting proxy or private CA? "
+            "point SSL_CERT_FILE or REQUESTS_CA_BUNDLE at its CA bundle)"
+        )
     if isinstance(exc, (ServiceRequestError, ServiceResponseError)):
         return SkipReason.SERVICE_ERROR, f"{type(exc).__name__}: no usable response"
     return SkipReason.ERROR, f"{type(exc).__name__}"

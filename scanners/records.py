@@ -244,6 +244,7 @@ class SkipReason(enum.StrEnum):
     BINARY_WITH_KEYWORDS = "binary-with-keywords"
     PAGING_LOOP = "paging-loop"
     RESPONSE_TOO_LARGE = "response-too-large"
+    UNTRUSTED_CERTIFICATE = "untrusted-certificate"
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ def test_wheel_contents(tmp_path: Path) -> None:
     assert len(wheels) == 1
     names = set(zipfile.ZipFile(wheels[0]).namelist())
     for required in (
-        "migrate/cli.py",
+        "migrate/cli/__init__.py",
         "migrate/resources.py",
         "scanners/classifier.py",
         "scanners/handlers/__init__.py",

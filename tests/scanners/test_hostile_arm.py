@@ -209,3 +209,21 @@ def test_a_trickled_page_of_a_listing_is_bounded_too(
     )
     assert [(s.target, s.reason) for s in result.skipped] == [(SUB, SkipReason.TIMEOUT)]
     assert result.items == []
+
+
+def test_an_untrusted_certificate_is_named_as_such(
+    fake_arm_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 14, item 15: a server whose CA the client does not trust (a TLS-inspecting proxy, a
+    private CA) is named as that, with what to do, not as "no usable response"."""
+    arm = fake_arm_factory(make_estate(2, with_slots=False))
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)  # the system's CAs: they do not know the fake ARM's CA
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    options = EstateScanOptions(subscriptions=(SUB,), extra_policies=(LoopbackOnlyPolicy(),), retry_total=0)
+    target = ArmTarget(arm.base_url, "https://management.azure.com/.default")
+    result = _bounded(
+        lambda: scan_estate(AsyncStaticTokenCredential(), target, options, Fingerprinter(TEST_KEY))
+    )
+    assert result.skipped, "the scan read an estate it cannot trust"
+    assert {s.reason for s in result.skipped} == {SkipReason.UNTRUSTED_CERTIFICATE}
+    assert all("SSL_CERT_FILE" in s.detail for s in result.skipped)
