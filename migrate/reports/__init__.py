@@ -1,7 +1,9 @@
 """Reports rendered from a scan document: one module per format, one registry.
 
-`RENDERERS` is the only list of formats: the CLI takes its choices from it and a test walks every
-entry, so `--help` cannot drift from the code.
+`RENDERERS` is the only list of scan formats: a test walks every entry.  Plan reports
+(`plan_report.PLAN_RENDERERS`) and progress reports (`progress_report.PROGRESS_RENDERERS`) have a
+registry each; `documents` tells which a document gets and gives the CLI its choices
+(`documents.all_formats`), so `--help` cannot drift from the code.
 """
 
 from __future__ import annotations

@@ -122,6 +122,8 @@ def _counts(counter: Counter[str], order: tuple[str, ...] = ()) -> tuple[Count, 
 
 
 def is_plan(document: Mapping[str, Any]) -> bool:
+    if "apps" in document and "needs_review" in document:
+        return True
     return document.get("kind") == "plan" or "plan" in document and "items" not in document
 
 
@@ -131,8 +133,8 @@ def load_report(document: Any) -> Report:
         raise ReportError("not a secretless document (expected a JSON object)")
     if is_plan(document):
         raise UnsupportedDocumentError(
-            "plan reports are not supported yet: give the scan document "
-            "(secretless scan -f json -o audit.json)"
+            "not a scan document, and not a plan this version reads "
+            "(make one with: secretless plan AUDIT.json -f json -o plan.json)"
         )
     if document.get("tool") != "secretless" or "items" not in document:
         raise ReportError("not a secretless scan document (no 'tool': 'secretless' and 'items')")

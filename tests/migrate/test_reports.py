@@ -116,7 +116,7 @@ def test_plan_document_is_refused_clearly(tmp_path: Path) -> None:
     plan.write_text(json.dumps({"schema_version": 1, "tool": "secretless", "kind": "plan", "steps": []}))
     result = CliRunner().invoke(main, ["report", str(plan)])
     assert result.exit_code == 3
-    assert "plan reports are not supported yet" in result.stderr
+    assert "not a plan this version reads" in result.stderr
     assert result.stdout == ""
     with pytest.raises(UnsupportedDocumentError):
         load_report({"kind": "plan"})
