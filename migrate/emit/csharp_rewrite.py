@@ -3,7 +3,11 @@
 A small tokenizer-aware scan (strings, chars and comments skipped) finds `new Client(` on the line
 the plan names and its matching `)`; the arguments are split at top-level commas.  Only the
 one-argument connection-string constructors with a known identity-based overload are rewritten
-(reference §1.2); anything else stays for a person (suggestions.md).  A connection string written
+(reference §1.2); anything else stays for a person (suggestions.md).  With the plan's side-by-side
+names the constructor reads the new setting when it is set and the old connection string otherwise
+(`(string.IsNullOrEmpty(cfg["X_Identity"]) ? new C(cfg["X"]) : new C(new Uri(cfg["X_Identity"]!), cred))`),
+so emulator values, pipeline tokens and the running deployment keep working until the old setting
+goes; an argument that reads no setting of the plan (a variable) is left for a person.  A connection string written
 as a literal never stays: the endpoint derived from its non-secret parts replaces it, or the call is
 left for a person.
 """
@@ -11,6 +15,7 @@ left for a person.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from migrate.emit.literal_endpoints import endpoint_for, looks_like_connection
@@ -133,7 +138,7 @@ def _endpoint_argument(cls: str, arg: str) -> tuple[str | None, str | None]:
     if endpoint is None:
         return None, (
             f"{cls}: the connection string is written in the code; no endpoint could be derived "
-            "from it: remove the literal (and rotate its key) by hand"
+            "from it: remove the literal by hand (its key is rotated in the last stage, once every consumer has moved)"
         )
     return f'new Uri("{endpoint}")' if cls in URI_CLIENTS else f'"{endpoint}"', None
 
@@ -145,7 +150,47 @@ def _line_starts(text: str) -> list[int]:
     return starts
 
 
-def rewrite(source: str, lines: list[int], credential_expr: str) -> CSharpRewrite:
+def new_setting_read(arg: str, names: Mapping[str, str]) -> str | None:
+    """The argument reading the identity-based setting instead of the old one: the string literal
+    that names an old setting (`config["Storage"]`, `GetConnectionString("Reports")` for
+    `ConnectionStrings:Reports`, `Environment.GetEnvironmentVariable("X")`) renamed to the new one;
+    None when no literal of the argument names a setting of `names`."""
+    by_key: dict[str, str] = {}
+    for old, new in names.items():
+        by_key[old.lower()] = new
+        if old.lower().startswith("connectionstrings:") and "getconnectionstring" in arg.lower():
+            by_key[old.split(":", 1)[1].lower()] = new.split(":", 1)[1]
+    for a, b in _literals(arg):
+        content = _literal_text(arg[a:b])
+        if content is None:
+            continue
+        found = by_key.get(content.lower()) or by_key.get(content.replace("__", ":").lower())
+        if found is not None:
+            return arg[:a] + '"' + found.replace("\\", "\\\\").replace('"', '\\"') + '"' + arg[b:]
+    return None
+
+
+def _side_by_side(
+    cls: str, ctor: str, args: list[str], names: Mapping[str, str], credential_expr: str
+) -> str | None:
+    """`(string.IsNullOrEmpty(<new>) ? new C(<old args>) : new C(<endpoint from new>, credential))`:
+    the new setting when it is there, else the old connection string, so local emulator values,
+    tokenised configs and the running deployment keep working until the old setting goes."""
+    new = new_setting_read(args[0], names)
+    if new is None:
+        return None
+    endpoint = f"new Uri({new}!)" if cls in URI_CLIENTS else f"{new}!"
+    old_call = f"{ctor}({', '.join(args)})"
+    new_call = f"{ctor}({', '.join([endpoint, *args[1:], credential_expr])})"
+    return f"(string.IsNullOrEmpty({new}) ? {old_call} : {new_call})"
+
+
+def rewrite(
+    source: str, lines: list[int], credential_expr: str, names: Mapping[str, str] | None = None
+) -> CSharpRewrite:
+    """`names`: old setting -> the identity-based setting the plan adds beside it; a constructor then
+    reads the new setting when it is set (see `_side_by_side`).  None: the constructor keeps reading
+    the same setting, which then holds the endpoint."""
     text = source
     starts = _line_starts(text)
     done: list[int] = []
@@ -168,6 +213,32 @@ def rewrite(source: str, lines: list[int], credential_expr: str) -> CSharpRewrit
             found = True
             if cls in SECRET_CREDENTIALS:
                 edits.append((m.start(), close + 1, credential_expr))
+            elif names is not None and (
+                cls in HUB_CLIENTS
+                and len(args) == HUB_CLIENTS[cls]
+                or cls not in HUB_CLIENTS
+                and len(args) == 1
+            ):
+                if any(looks_like_connection(arg[a:b]) for arg in args[:1] for a, b in _literals(arg)):
+                    first, reason = _endpoint_argument(cls, args[0])
+                    if reason or first is None:
+                        skipped.append((line, reason or "no endpoint in the literal"))
+                        continue
+                    tail = args[1:] if cls in HUB_CLIENTS else []
+                    edits.append((m.end(), close, ", ".join([first, *tail, credential_expr])))
+                else:
+                    ctor = text[m.start() : m.end() - 1].rstrip()
+                    replacement = _side_by_side(cls, ctor, args, names, credential_expr)
+                    if replacement is None:
+                        skipped.append(
+                            (
+                                line,
+                                f"{cls}: the argument does not read a setting the plan gives a new "
+                                "identity-based name (a variable?): change it by hand to read the new setting",
+                            )
+                        )
+                        continue
+                    edits.append((m.start(), close + 1, replacement))
             elif cls in HUB_CLIENTS:
                 if len(args) != HUB_CLIENTS[cls]:
                     skipped.append(

@@ -2,8 +2,11 @@
 `ClientSecretCredential(...)` → the selected credential, with libcst.
 
 Only calls on the lines the plan names are touched, only for clients whose identity-based
-constructor takes the endpoint that the plan's new setting value holds (the same setting now
-carries the endpoint, so `expr` is kept).  A connection string written as a literal never stays:
+constructor takes the endpoint that the plan's new setting value holds.  With the plan's
+side-by-side names (`X` -> `X_Identity`) the call reads the new setting when it is set and keeps the
+old call otherwise: `(X(account_url=os.environ.get("X_Identity"), credential=credential) if
+os.environ.get("X_Identity") else X.from_connection_string(os.environ["X"]))`; an argument that
+reads no setting of the plan is left for a person.  A connection string written as a literal never stays:
 the endpoint derived from its non-secret parts replaces it, or the call is left for a person.  A
 module-level credential and its import are added once.
 """
@@ -11,7 +14,8 @@ module-level credential and its import are added once.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import libcst as cst
@@ -42,8 +46,9 @@ class PythonRewrite:
 class _Calls(cst.CSTTransformer):
     METADATA_DEPENDENCIES = (PositionProvider,)
 
-    def __init__(self, lines: set[int], credential: str) -> None:
+    def __init__(self, lines: set[int], credential: str, names: Mapping[str, str] | None = None) -> None:
         self.lines, self.credential = lines, credential
+        self.names = names
         self.done: list[int] = []
         self.skipped: list[tuple[int, str]] = []
 
@@ -87,12 +92,25 @@ class _Calls(cst.CSTTransformer):
                     (
                         line,
                         f"{func.value.value}: the connection string is written in the code; "
-                        "no endpoint could be derived from it: remove the literal (and rotate "
-                        "its key) by hand",
+                        "no endpoint could be derived from it: remove the literal by hand (its key is "
+                        "rotated in the last stage, once every consumer has moved)",
                     )
                 )
                 return updated
             value = cst.SimpleString(json.dumps(endpoint))
+        side_by_side: str | None = None
+        if not literals and self.names is not None:
+            side_by_side = _new_setting_read(_code(value), self.names)
+            if side_by_side is None:
+                self.skipped.append(
+                    (
+                        line,
+                        f"{func.value.value}: the argument does not read a setting the plan gives a new "
+                        "identity-based name: change it by hand to read the new setting",
+                    )
+                )
+                return updated
+            value = cst.parse_expression(side_by_side)
         others = [a for a in updated.args if a.keyword is not None and a.keyword.value != "credential"]
         keyword = ENDPOINT_KEYWORD[func.value.value]
         args = [
@@ -109,7 +127,31 @@ class _Calls(cst.CSTTransformer):
             ),
         ]
         self.done.append(line)
-        return cst.Call(func=func.value, args=[a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in args])
+        call = cst.Call(func=func.value, args=[a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in args])
+        if side_by_side is None:
+            return call
+        # the new setting when it is there, else the old connection string (local emulator values,
+        # tokenised configs and the running deployment keep working until the old setting goes)
+        return cst.parse_expression(f"({_code(call)} if {side_by_side} else {_code(updated)})")
+
+
+def _code(node: cst.CSTNode) -> str:
+    return cst.Module([]).code_for_node(node)
+
+
+_ENV_INDEX = re.compile(r"""^os\.environ\[\s*(?P<q>["'])(?P<name>[^"']+)(?P=q)\s*\]$""")
+_ENV_GET = re.compile(r"""^os\.(?:environ\.get|getenv)\(\s*(?P<q>["'])(?P<name>[^"']+)(?P=q)\s*\)$""")
+
+
+def _new_setting_read(arg: str, names: Mapping[str, str]) -> str | None:
+    """`os.environ.get("<new name>")` for an argument that reads an old setting from the environment
+    (`os.environ["X"]`, `os.environ.get("X")`, `os.getenv("X")`) the plan gives a new name; None otherwise."""
+    m = _ENV_INDEX.match(arg.strip()) or _ENV_GET.match(arg.strip())
+    if m is None:
+        return None
+    lower = {k.lower(): v for k, v in names.items()}
+    new = names.get(m.group("name")) or lower.get(m.group("name").lower())
+    return f"os.environ.get({json.dumps(new)})" if new else None
 
 
 def _names(module: cst.Module) -> set[str]:
@@ -136,13 +178,18 @@ def _parse(source: str) -> cst.Module:
         raise UnparsableSource(f"not parsed as Python{where}: no automatic rewrite") from None
 
 
-def rewrite(source: str, lines: Sequence[int], client_id_env: str | None) -> PythonRewrite:
+def rewrite(
+    source: str, lines: Sequence[int], client_id_env: str | None, names: Mapping[str, str] | None = None
+) -> PythonRewrite:
     """`client_id_env`: the environment variable holding a user-assigned identity's client id.
+    `names`: old setting -> the identity-based setting the plan adds beside it; the rewritten call
+    then reads the new setting when it is set and keeps the old call otherwise (None: the call reads
+    the same setting, which then holds the endpoint).
 
     Raises `UnparsableSource` (naming only the line) when the source does not parse."""
     module = _parse(source)
     credential = "credential" if "credential" not in _names(module) else "azure_credential"
-    calls = _Calls(set(lines), credential)
+    calls = _Calls(set(lines), credential, names)
     wrapper = MetadataWrapper(module)
     positions = wrapper.resolve(PositionProvider)
     new_module = wrapper.visit(calls)

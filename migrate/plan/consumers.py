@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from migrate.plan import catalog as cat
+from migrate.plan.kept_settings import keeps_secret
 from migrate.plan.records import ReviewItem
 from migrate.plan.units import Target, Unit, is_kv_ref, where_text
 from scanners.records import ConnectionStringAuditItem, FileLocation, ServiceType, ValueClass
@@ -100,7 +101,12 @@ def key_consumers(
     planned: Mapping[str, Sequence[Unit]],
     review: Sequence[ReviewItem],
 ) -> KeyConsumers:
-    moved = {_key(i) for units in planned.values() for u in units for i in u.items}
+    # a planned unit whose key-based settings this plan leaves in place (kept_settings.keeps_secret) still
+    # uses its key: its items are remaining consumers, with the reason
+    kept = {
+        _key(i): why for units in planned.values() for u in units if (why := keeps_secret(u)) for i in u.items
+    }
+    moved = {_key(i) for units in planned.values() for u in units for i in u.items} - set(kept)
     review_at = {loc: r.reason for r in review for loc in r.locations}
     remaining: dict[Target, set[str]] = defaultdict(set)
     platform: dict[Target, cat.PlatformException] = {}
@@ -116,6 +122,8 @@ def key_consumers(
             why = f"{exception.setting}: platform setting, keeps its key"
         elif test:
             why = "test or load-test file: its runner keeps the key"
+        elif _key(i) in kept:
+            why = kept[_key(i)]
         else:
             reason = review_at.get(where_text(i))
             why = f"needs review: {reason.value}" if reason else "not planned"

@@ -10,8 +10,9 @@ from collections.abc import Iterable
 
 from migrate.plan import catalog as cat
 from migrate.plan.catalog import AuthorizationSystem, Facet, Role, ServiceEntry
+from migrate.plan.code_access import SourceReader, code_access
 from migrate.plan.records import Access, Basis, Grant, IdentityDecision, Principal
-from migrate.plan.units import Unit, blob_trigger, slug
+from migrate.plan.units import CODE_ROLES, Unit, slug
 from scanners.records import ConnectionStringAuditItem, ServiceType
 
 S = ServiceType
@@ -26,54 +27,123 @@ def _scope(entry: ServiceEntry, resource: str) -> str:
     return f"<resource id of {entry.display_name} {resource}>"
 
 
-def _narrower(unit: Unit, facet: Facet) -> str | None:
-    entity = unit.endpoint.get("entity")
-    if not entity:
-        return None
-    if unit.service is S.STORAGE and facet is Facet.BLOB:
-        return f"container {entity.split('/', 1)[0]}"
-    if unit.service is S.STORAGE and facet is Facet.QUEUE:
-        return f"queue {entity.split('/', 1)[0]}"
+def _entity_scope(unit: Unit, facet: Facet, scope: str) -> tuple[str, str | None]:
+    """(scope, narrower text): the entity's own resource id when the scan names the entity (the key
+    or the code is bound to it) and the target has an ARM resource id; else the resource's scope and,
+    when an entity is named but cannot be a scope, the text a reviewer narrows it to."""
+    entity = cat.entity_name(unit.endpoint.get("entity"), unit.service, facet)
+    if not entity or not scope.startswith("/subscriptions/"):
+        return scope, None
     if unit.service is S.SERVICE_BUS:
-        return f"queue or topic {entity}"
-    if unit.service is S.EVENT_HUBS:
-        return f"event hub {entity}"
-    return None
+        topic = any(
+            cat.TOPIC_HINT_RE.search(i.redacted_preview) for i in unit.items if i.evidence_role in CODE_ROLES
+        )
+        if topic and unit.reads:
+            # a topic receiver needs scope over the subscription, which the scan does not name
+            return scope, f"subscription of topic {entity} (receive) and topic {entity} (send)"
+        kind = "topic" if topic else "queue"
+        return scope + cat.SERVICE_BUS_SCOPES[kind].format(entity=entity), f"{kind} {entity}"
+    known = cat.ENTITY_SCOPES.get((unit.service, facet))
+    if known is None:
+        return scope, None
+    what, path = known
+    return scope + path.format(entity=entity), f"{what} {entity}"
 
 
-def _roles(unit: Unit, entry: ServiceEntry) -> list[tuple[Facet, Role, Access, str]]:
-    out: list[tuple[Facet, Role, Access, str]] = []
-    if unit.service is S.STORAGE and blob_trigger(unit.items):
-        for role in cat.BLOB_TRIGGER_ROLES:
-            out.append(
-                (
-                    Facet.BLOB if "Blob" in role.name else Facet.QUEUE,
-                    role,
-                    Access.WRITE,
-                    "blob trigger: blob data role plus queue data role (the trigger uses queues)",
-                )
-            )
-        return out
+_Row = tuple[Facet, Role, Access, Basis, str]
+
+
+def _binding_rows(unit: Unit) -> tuple[list[_Row], bool]:
+    """Roles of the Functions bindings among the unit's consumers (each from its binding's Learn
+    page), and whether other consumers (SDK clients, bindings of unknown kind) remain."""
+    rows: list[_Row] = []
+    others = False
+    for i in unit.items:
+        if i.evidence_role not in CODE_ROLES:
+            continue
+        b = cat.binding_roles(i.redacted_preview)
+        if b is None:
+            others = True
+            continue
+        for facet, role in b.roles:
+            reason = f"{b.kind.value} binding {i.redacted_preview}: the role its page names ({b.source})"
+            if b.note:
+                reason += f"; {b.note}"
+            rows.append((facet, role, Access.WRITE if b.writes else Access.READ, Basis.INFERRED, reason))
+    return rows, others or not rows
+
+
+def _reads_only(unit: Unit) -> str | None:
+    """The evidence that the unit only reads: a read-only consumption form the catalog knows."""
+    form = cat.READ_ONLY_FORMS.get(unit.service)
+    if form is None:
+        return None
+    seen = sorted(i.redacted_preview for i in unit.items if form.search(i.redacted_preview))
+    return f"read-only form {seen[0]}" if seen else None
+
+
+def _roles(unit: Unit, entry: ServiceEntry, sources: SourceReader | None = None) -> list[_Row]:
+    out, others = _binding_rows(unit)
+    if others:
+        out += _client_rows(unit, entry, sources)
+    seen: set[tuple[Facet, str]] = set()
+    unique: list[_Row] = []
+    for row in out:
+        if (row[0], row[1].name) not in seen:
+            seen.add((row[0], row[1].name))
+            unique.append(row)
+    return unique
+
+
+def _client_rows(unit: Unit, entry: ServiceEntry, sources: SourceReader | None = None) -> list[_Row]:
+    """Roles for SDK clients and configuration: read, write or both from what the code shows (the
+    scan's previews, a read-only form, or the calls in the consuming files when they can be read)."""
+    reads, writes, basis = unit.reads, unit.writes, unit.basis
+    evidence = None
+    if basis is Basis.ASSUMED:
+        evidence = _reads_only(unit)
+        if evidence:
+            reads, writes, basis = True, False, Basis.INFERRED
+        elif sources is not None and (found := code_access(unit, sources)) is not None:
+            reads, writes, basis, evidence = found.reads, found.writes, Basis.INFERRED, found.evidence
+    out: list[_Row] = []
     for facet in unit.facets:
         dr = entry.roles_for(facet)
         if dr is None:
             continue
         if facet is Facet.FUNCTIONS_HOST:
-            out += [(facet, r, Access.WRITE, dr.note or "") for r in dr.write]
+            out += [
+                (
+                    facet,
+                    r,
+                    Access.WRITE,
+                    Basis.INFERRED,
+                    "Functions host storage (AzureWebJobsStorage)" + (f"; {dr.note}" if dr.note else ""),
+                )
+                for r in dr.write
+            ]
             continue
         superset = unit.service not in (S.SERVICE_BUS, S.EVENT_HUBS) and facet is not Facet.QUEUE
         chosen: list[tuple[Role, Access]] = []
-        if unit.writes:
+        if writes:
             chosen += [(r, Access.WRITE) for r in dr.write]
-        if unit.reads and not (unit.writes and superset):
+        if reads and not (writes and superset):
             chosen += [(r, Access.READ) for r in dr.read]
         if not chosen:
             chosen = [(r, Access.WRITE) for r in dr.write] or [(r, Access.READ) for r in dr.read]
-        seen: set[str] = set()
         for r, a in chosen:
-            if r.name not in seen:
-                seen.add(r.name)
-                out.append((facet, r, a, dr.note or ""))
+            if basis is Basis.INFERRED:
+                reason = f"{a.value} access inferred from the consuming code" + (
+                    f" ({evidence})" if evidence else ""
+                )
+            else:
+                reason = (
+                    f"{a.value} access assumed: the scan saw no call that shows what the code does "
+                    "(review: a reader role is enough if it only reads)"
+                )
+            if dr.note:
+                reason += f"; {dr.note}"
+            out.append((facet, r, a, basis, reason))
     return out
 
 
@@ -123,14 +193,19 @@ def _kv_rbac(items: Iterable[ConnectionStringAuditItem]) -> bool | None:
     return None
 
 
-def unit_grants(unit: Unit, entry: ServiceEntry, identity: IdentityDecision) -> list[Grant]:
+def unit_grants(
+    unit: Unit, entry: ServiceEntry, identity: IdentityDecision, sources: SourceReader | None = None
+) -> list[Grant]:
+    """The unit's grants.  `sources` (optional) reads the scanned repository's files, so that access
+    comes from the calls the consuming code makes (`migrate.plan.code_access`)."""
     out: list[Grant] = []
     resource = unit.resource or "<resource>"
     kv_rbac = _kv_rbac(unit.items)
     created: set[str] = set()
-    for facet, role, access, note in _roles(unit, entry):
+    for facet, role, access, basis, reason in _roles(unit, entry, sources):
         for p in identity.principals:
             system = entry.authorization
+            narrower: str | None = None
             if system is AuthorizationSystem.SQL_CONTAINED_USER:
                 scope = f"database {unit.endpoint.get('database', '<database>')} on server {resource}"
             elif system in (AuthorizationSystem.POSTGRES_ENTRA_ROLE, AuthorizationSystem.MYSQL_AAD_USER):
@@ -142,24 +217,13 @@ def unit_grants(unit: Unit, entry: ServiceEntry, identity: IdentityDecision) -> 
             elif system is AuthorizationSystem.REDIS_ACCESS_POLICY:
                 scope = f"cache {resource}"
             else:
-                scope = _scope(entry, resource)
+                scope, narrower = _entity_scope(unit, facet, _scope(entry, resource))
             statement = _statement(entry, unit, role, p, scope, kv_rbac)
             if system is AuthorizationSystem.SQL_CONTAINED_USER and p.name in created:
                 statement = cat.SQL_ADD_ROLE.format(role=role.name, name=p.name)
             created.add(p.name)
-            basis = unit.basis
             if unit.service is S.APPLICATION_INSIGHTS:
-                basis = Basis.INFERRED
-                reason = "telemetry ingestion with Microsoft Entra ID"
-            elif facet is Facet.FUNCTIONS_HOST:
-                basis = Basis.INFERRED
-                reason = "Functions host storage (AzureWebJobsStorage)"
-            elif unit.basis is Basis.INFERRED:
-                reason = f"{access.value} access inferred from the consuming code"
-            else:
-                reason = f"{access.value} access assumed: the scan saw no call that shows what the code does"
-            if note:
-                reason += f"; {note}"
+                basis, reason = Basis.INFERRED, "telemetry ingestion with Microsoft Entra ID"
             unverified = role.unverified
             if system is AuthorizationSystem.KEY_VAULT_RBAC and kv_rbac is None:
                 unverified = "whether the vault uses the RBAC permission model"
@@ -172,7 +236,7 @@ def unit_grants(unit: Unit, entry: ServiceEntry, identity: IdentityDecision) -> 
                     role=role.name,
                     role_guid=role.guid,
                     scope=scope,
-                    narrower_scope=_narrower(unit, facet),
+                    narrower_scope=narrower,
                     access=access,
                     basis=basis,
                     reason=reason,

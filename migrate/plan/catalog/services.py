@@ -620,8 +620,10 @@ ROTATION_COMMANDS: dict[ServiceType, tuple[str, ...]] = {
 }
 
 # Functions blob trigger: blob data role plus a queue data role (the trigger uses queues) [DOC §1.3].
+# The blob trigger's roles, as its binding page names them (catalog.bindings: Storage Blob Data Owner
+# and Storage Queue Data Contributor).
 BLOB_TRIGGER_ROLES: tuple[Role, ...] = (
-    arm_role("Storage Blob Data Contributor"),
+    arm_role("Storage Blob Data Owner"),
     arm_role("Storage Queue Data Contributor"),
 )
 
