@@ -62,7 +62,10 @@ class _ClickUi:
     help="Do not ask: run every step, confirm destructive ones, record manual steps as pending.",
 )
 @click.option(
-    "--continue-manual", is_flag=True, help="With --yes: go on past manual steps (recorded as pending)."
+    "--continue-manual",
+    is_flag=True,
+    help="With --yes: go on past manual steps (recorded as pending); never past verification: a swap or "
+    "removal needs --done verify/app or a passing --health-url.",
 )
 @click.option(
     "--state",
@@ -90,7 +93,8 @@ class _ClickUi:
 @click.option(
     "--health-url",
     metavar="URL",
-    help="The verify stage's gate also GETs URL (e.g. the staging slot) and needs a 2xx answer.",
+    help="The verify stage's gate also GETs URL (e.g. the staging slot) until it answers 2xx, for up to "
+    "10 minutes (new role assignments take time).",
 )
 @click.option("--subscription", metavar="ID", help="Subscription of the app (default: from the plan).")
 @sign_in_options("--execute / --undo: ")

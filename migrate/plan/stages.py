@@ -17,6 +17,7 @@ from migrate.plan.records import (
     IdentityDecision,
     IdentityKind,
     LocalAuthChange,
+    Prerequisite,
     Removal,
     Risk,
     SettingChange,
@@ -233,6 +234,7 @@ def build_stages(
     codes: Sequence[CodeChange],
     removals: Sequence[Removal],
     local: Sequence[LocalAuthChange],
+    prerequisites: Sequence[Prerequisite] = (),
 ) -> tuple[Stage, ...]:
     cli = "functionapp" if app.is_function else "webapp"
     slot_targets = [None, *app.slots]
@@ -260,7 +262,22 @@ def build_stages(
     steps[StageName.ENABLE_IDENTITY].append(
         "never pass --scope to identity assign (it would grant Contributor)"
     )
-    steps[StageName.GRANT_ROLES] = [g.statement for g in grants]
+    # prerequisites first (Entra admins, Entra auth, Key Vault access): a grant before them fails or
+    # grants nothing; keyVaultReferenceIdentity only once the identity can read the vault
+    steps[StageName.GRANT_ROLES] = [
+        f"{p.title}: {p.command}" if p.command else f"{p.title} (by hand: {p.why})" for p in prerequisites
+    ]
+    steps[StageName.GRANT_ROLES] += [g.statement for g in grants]
+    if any(g.authorization == "postgres-entra-role" for g in grants):
+        steps[StageName.GRANT_ROLES].append(
+            f"PostgreSQL: run pgaadauth_create_principal connected to the {cat.POSTGRES_ADMIN_DATABASE} "
+            "database as the Microsoft Entra admin; the GRANTs run in the app's database"
+        )
+    if grants:
+        steps[StageName.GRANT_ROLES].append(
+            f"wait until every grant is in effect (role assignments can take up to about "
+            f"{cat.PROPAGATION_TIMEOUT_S // 60} minutes): the verify stage polls with that bound"
+        )
     staging = app.slots[0] if app.slots else None
     for c in settings:
         if c.stage is StageName.CHANGE_IN_STAGING:
@@ -351,7 +368,8 @@ def build_stages(
     gates = {
         StageName.INVENTORY: "every unit has an owner and a target resource; other consumers of each target are known",
         StageName.ENABLE_IDENTITY: "the principal id of every identity (and slot) is recorded",
-        StageName.GRANT_ROLES: "every grant exists; grants are additive, the secrets still work",
+        StageName.GRANT_ROLES: "every prerequisite (Entra admin, Entra auth, Key Vault access) and every grant "
+        "exists; grants are additive, the secrets still work",
         StageName.CHANGE_IN_STAGING: "the staging deployment reads only identity-based settings",
         StageName.VERIFY: "every unit works on the managed identity in staging; nothing was removed yet",
         StageName.SWAP: "production runs the new code and passes the same checks after a restart",

@@ -9,7 +9,7 @@ from typing import Any
 from migrate.run import state as st
 from migrate.run.context import Azure, GateFailed, RunContext, local_auth_target
 from migrate.run.playbooks import Action, Check
-from migrate.run.steps import RunStep, SettingWrite, assignment_name
+from migrate.run.steps import RunStep, SettingWrite, assignment_name, unfilled
 
 CheckHandler = Callable[[RunContext, Azure, RunStep], Awaitable[bool]]
 
@@ -50,7 +50,7 @@ async def _role_assignment_exists(ctx: RunContext, azure: Azure, step: RunStep) 
     )
 
 
-def _holds(current: dict[str, Any], w: SettingWrite) -> bool:
+def holds(current: dict[str, Any], w: SettingWrite) -> bool:
     if w.kind == "connection-string":
         return current.get(w.name) == {"value": w.value, "type": w.conn_type}
     return current.get(w.name) == w.value
@@ -63,7 +63,7 @@ async def _settings_as_planned(_ctx: RunContext, azure: Azure, step: RunStep) ->
         if w.value is None:
             if w.name in current:
                 return False
-        elif not _holds(current, w):
+        elif not holds(current, w):
             return False
     sticky = {w.name for w in step.settings if w.sticky and w.value is not None}
     return not sticky or sticky <= await azure.sticky_names(kind)
@@ -85,7 +85,7 @@ async def _swap_done(ctx: RunContext, azure: Azure, step: RunStep) -> bool:
     for where, writes in ((None, moving), (step.slot, staying)):
         for kind in sorted({w.kind for w in writes}):
             current = await azure.read_settings(where, kind)
-            if not all(_holds(current, w) for w in writes if w.kind == kind):
+            if not all(holds(current, w) for w in writes if w.kind == kind):
                 return False
     return True
 
@@ -101,6 +101,8 @@ async def _recheck(ctx: RunContext, azure: Azure, step: RunStep) -> bool:
         if earlier is step:
             return True
         if earlier.action in (Action.MANUAL, Action.RECHECK) or earlier.check is Check.CONFIRMED:
+            continue
+        if earlier.optional and unfilled(earlier.scope):  # skipped with a note: its target is unknown
             continue
         if not await check(ctx, azure, earlier):
             raise GateFailed(f"verify: {earlier.id} no longer holds in Azure ({earlier.check})")

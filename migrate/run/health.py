@@ -7,13 +7,21 @@ is used: the body is never read, logged or stored.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from urllib.parse import urljoin, urlsplit
 
+from migrate.plan import catalog as cat
 from scanners.azure_arm import tls_context
 
 TIMEOUT_S = 10.0
 MAX_REDIRECTS = 5
+# A new role assignment can take minutes to take effect: the verify gate polls the health URL for
+# this long before it fails (module attributes, so tests can shorten them).
+WAIT_S = float(cat.PROPAGATION_TIMEOUT_S)
+INTERVAL_S = float(cat.PROPAGATION_INTERVAL_S)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,3 +82,21 @@ async def health_check(url: str, timeout_s: float = TIMEOUT_S) -> HealthResult:
     except (TimeoutError, aiohttp.ClientError, OSError) as exc:
         kind = "timed out" if isinstance(exc, TimeoutError) else type(exc).__name__
         return HealthResult(False, url, f"unreachable ({kind})")
+
+
+async def health_until(url: str, waiting: Callable[[str], None] | None = None) -> HealthResult:
+    """GET `url` until it answers 2xx, every INTERVAL_S seconds for at most WAIT_S seconds; the last
+    answer when it never does.  `waiting` hears each answer that is not yet good."""
+    deadline = time.monotonic() + WAIT_S
+    while True:
+        result = await health_check(url)
+        left = deadline - time.monotonic()
+        if result.ok or left <= 0:
+            return (
+                result
+                if result.ok or WAIT_S <= 0
+                else replace(result, detail=f"{result.detail} for {WAIT_S:.0f}s")
+            )
+        if waiting is not None:
+            waiting(result.detail)
+        await asyncio.sleep(min(INTERVAL_S, left))

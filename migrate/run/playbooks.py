@@ -121,6 +121,7 @@ FIELDS = frozenset(
         "property",
         "what",
         "assignment",
+        "title",
     }
 )
 _STEP_KEYS = {

@@ -11,7 +11,7 @@ def test_demo_session_completes(capsys: pytest.CaptureFixture[str]) -> None:
     assert main_demo() == 0
     out = capsys.readouterr().out
     assert "action=health-check" in out and "HTTP 200" in out
-    assert "migrate: completed: all 16 steps done or recorded" in out
+    assert "migrate: completed: all 17 steps done or recorded" in out
     # the session acted on each setting that held a planted CANARY value, so their absence means something:
     # the identity-based settings went beside them, then the old ones were deleted (with the service
     # principal's id and tenant)

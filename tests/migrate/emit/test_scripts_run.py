@@ -4,7 +4,6 @@ run against a fake `az` that records its argv, pass exactly the words the checke
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -13,24 +12,10 @@ from pathlib import Path
 import pytest
 
 from migrate.emit import EmitResult
+from tests.migrate.emit import fake_az
 from tests.migrate.emit.az_table import check
 
 pytestmark = pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
-
-# Records its argv; once an identity was created or assigned (AZ_STATE lasts across the scripts of
-# one app), `... identity show --query X -o tsv` answers like Azure, so later stages can read ids.
-FAKE_AZ = """#!/usr/bin/env python3
-import json, os, sys
-argv = sys.argv[1:]
-with open(os.environ["AZ_LOG"], "a") as fh:
-    fh.write(json.dumps(argv) + "\\n")
-state = os.environ.get("AZ_STATE")
-if state and "identity" in argv and ("create" in argv or "assign" in argv):
-    with open(state, "a") as fh:
-        fh.write("identity\\n")
-if state and os.path.exists(state) and "identity" in argv and "show" in argv and "--query" in argv:
-    print("fake-" + argv[argv.index("--query") + 1])
-"""
 
 
 def _scripts(result: EmitResult) -> list[tuple[str, str]]:
@@ -58,22 +43,15 @@ def _variables(text: str) -> list[str]:
 def test_scripts_run_against_a_fake_az(which: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
     result: EmitResult = request.getfixturevalue(which)
     bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "az").write_text(FAKE_AZ, encoding="utf-8")
-    (bin_dir / "az").chmod(0o755)
+    fake_az.install(bin_dir)
     calls = 0
     for path, text in _scripts(result):
         script = tmp_path / "s.sh"
         script.write_text(text, encoding="utf-8")
         log = tmp_path / "az.log"
         log.write_text("", encoding="utf-8")
-        state = tmp_path / f"state-{path.split('/', 1)[0]}"  # one app's scripts run in order, 01 to 07
-        env = {
-            "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
-            "AZ_LOG": str(log),
-            "CONFIRM": "yes",
-            "AZ_STATE": str(state),
-        }
+        app = path.split("/", 1)[0]  # one app's scripts run in order, 01 to 07
+        env = fake_az.env(bin_dir, log, tmp_path / f"state-{app}", tmp_path / f"verified-{app}")
         names = _variables(text)
         if names:
             missing = subprocess.run(
@@ -92,6 +70,8 @@ def test_scripts_run_against_a_fake_az(which: str, request: pytest.FixtureReques
         assert run.returncode == 0, (path, run.stderr)
         for line in log.read_text(encoding="utf-8").splitlines():
             argv = json.loads(line)
+            if argv[0].startswith("#"):
+                continue
             calls += 1
             assert check(argv) == [], (path, argv)
             assert not any("${" in w or "<" in w for w in argv), (path, argv)

@@ -7,7 +7,6 @@ ones go only after verification (and the swap), and that a service principal lea
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -19,6 +18,7 @@ from migrate.emit import emit_plan
 from migrate.plan.planner import plan
 from migrate.plan.reader import read_plan
 from tests.conftest import REPO
+from tests.migrate.emit import fake_az
 
 pytestmark = pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 
@@ -117,9 +117,8 @@ def _run(
     result = emit_plan(read_plan(plan(document).to_json()), None)
     (app_dir,) = {p.split("/", 1)[0] for p in result.files if "/az/" in p}
     bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
+    fake_az.install(bin_dir)  # its curl answers the health gate; this module's az keeps the settings
     (bin_dir / "az").write_text(FAKE_AZ, encoding="utf-8")
-    (bin_dir / "az").chmod(0o755)
     state_file, log = tmp_path / "state.json", tmp_path / "az.log"
     state_file.write_text(json.dumps(_initial_state(document)), encoding="utf-8")
     states: list[tuple[str, dict[str, Any]]] = []
@@ -130,16 +129,18 @@ def _run(
         script = tmp_path / f"{name}.sh"
         script.write_text(text, encoding="utf-8")
         log.write_text("", encoding="utf-8")
-        names = [line.split("=", 1)[0] for line in text.splitlines() if '="${' in line]
+        names = [line.split("=", 1)[0] for line in text.splitlines() if '="${' in line and ":?" in line]
         env = {
-            "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
-            "AZ_LOG": str(log),
-            "AZ_STATE": str(state_file),
+            **fake_az.env(bin_dir, log, state_file, tmp_path / "verified"),
             **{n: f"value-of-{n.lower()}" for n in names},
         }
         run = subprocess.run(["bash", str(script)], capture_output=True, text=True, check=False, env=env)
         assert run.returncode == 0, (name, run.stderr)
-        calls += [(name, json.loads(line)) for line in log.read_text(encoding="utf-8").splitlines()]
+        calls += [
+            (name, argv)
+            for argv in map(json.loads, log.read_text(encoding="utf-8").splitlines())
+            if argv != ["#curl"] or name == "04-verify"
+        ]
         states.append((name, json.loads(state_file.read_text(encoding="utf-8"))))
     return states, calls
 
@@ -169,9 +170,15 @@ def test_every_consumer_finds_a_working_setting_after_each_script(fixture: str, 
             for n, (_s, argv) in enumerate(calls)
             if "set" in argv and any(w.startswith(f"{new}=") for w in argv)
         )
+        read_back = next(
+            n for n, (_s, argv) in enumerate(calls) if "list" in argv and any(f'`"{new}"`' in w for w in argv)
+        )
+        health = next(n for n, (_s, argv) in enumerate(calls) if argv == ["#curl"])
         deletes = [n for n, (_s, argv) in enumerate(calls) if "delete" in argv and old in argv]
         assert calls[first_set][0] == "03-settings" and deletes, (old, new)
-        assert all(calls[n][0] == "06-remove-secrets" and n > first_set for n in deletes), old
+        assert calls[read_back][0] == calls[health][0] == "04-verify", (old, new)
+        assert first_set < read_back < health < min(deletes), old
+        assert all(calls[n][0] == "06-remove-secrets" for n in deletes), old
     end = states[-1][1]
     for slot, s in end["slots"].items():
         left = {n for kind in ("app", "conn") for n, v in s[kind].items() if v == OLD + n}

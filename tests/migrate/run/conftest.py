@@ -13,6 +13,13 @@ from tests.conftest import REPO
 EXPORT = REPO / "examples" / "az-export"
 
 
+@pytest.fixture(autouse=True)
+def _health_without_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The verify gate polls the health URL for minutes (role propagation); tests take one answer."""
+    monkeypatch.setattr("migrate.run.health.WAIT_S", 0.0)
+    monkeypatch.setattr("migrate.run.health.INTERVAL_S", 0.0)
+
+
 @pytest.fixture(scope="module")
 def plan_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     d = tmp_path_factory.mktemp("plan")

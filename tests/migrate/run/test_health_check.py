@@ -166,3 +166,21 @@ def test_cli_health_url(
     assert "action=health-check" in r.stderr
     r = CliRunner().invoke(main, [*args[:-1], "ftp://nope"])
     assert r.exit_code == 2 and "http(s) URL" in r.stderr
+
+
+def test_the_health_gate_waits_for_propagation_within_its_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    """New role assignments take minutes: 403 until they do, then 200; a slot that never gets well
+    fails once the bound is reached."""
+    from migrate.run.health import health_until
+
+    monkeypatch.setattr("migrate.run.health.WAIT_S", 5.0)
+    monkeypatch.setattr("migrate.run.health.INTERVAL_S", 0.05)
+    heard: list[str] = []
+    with _Health([403, 403, 200]) as h:
+        ok = asyncio.run(health_until(h.url + "/health", heard.append))
+    assert ok.ok and ok.detail == "HTTP 200" and heard == ["HTTP 403", "HTTP 403"]
+    monkeypatch.setattr("migrate.run.health.WAIT_S", 0.3)
+    with _Health([503]) as h:
+        bad = asyncio.run(health_until(h.url + "/health"))
+        assert len(h.paths) >= 2, "it asked again before giving up"
+    assert not bad.ok and bad.detail.startswith("HTTP 503 for ")

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from migrate.cli import main
 from migrate.plan.reader import read_plan
+from migrate.plan.records import StageName
 from migrate.run import state as migration_state
 from migrate.run.azure_changes import AppServiceChanges
 from migrate.run.playbooks import load_bundled
@@ -124,7 +125,8 @@ def _run(
     return asyncio.run(go())
 
 
-ALL = RunOptions(execute=True, yes=True, continue_manual=True)
+# --continue-manual never skips verification: the app check is confirmed (--done verify/app)
+ALL = RunOptions(execute=True, yes=True, continue_manual=True, confirmed=("verify/app",))
 
 
 def _writes(arm: FakeArm) -> list[RecordedRequest]:
@@ -325,7 +327,18 @@ def test_manual_step_stops_a_yes_run_unless_continue_manual(
     plan_path: Path, fake_arm_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     arm = fake_arm_factory(_estate())
+    # the SQL server's Microsoft Entra admin comes first: a prerequisite of the database user
+    admin = "grant/prerequisite/sql-entra-admin/1412f6a9"
     out = _run(arm, plan_path, tmp_path / "s.json", monkeypatch, RunOptions(execute=True, yes=True))
+    assert out.status == "stopped" and out.step == admin
+    assert "by hand" in out.message and f"--done {admin}" in out.message
+    out = _run(
+        arm,
+        plan_path,
+        tmp_path / "s.json",
+        monkeypatch,
+        RunOptions(execute=True, yes=True, confirmed=(admin,)),
+    )
     assert out.status == "stopped" and out.step == "grant/db-datareader/175bc078"
     assert "by hand" in out.message and "--done grant/db-datareader/175bc078" in out.message
     assert "AZURE_CLIENT_SECRET" in arm.estate.sites[0].app_settings
@@ -430,6 +443,8 @@ def test_cli_execute_logs_actions_without_secrets(
         "--execute",
         "--yes",
         "--continue-manual",
+        "--done",
+        "verify/app",  # --continue-manual never skips verification
         "--state",
         str(state),
         "--arm-endpoint",
@@ -630,7 +645,11 @@ def test_undo_swaps_back(
     slot_before = dict(site.slots["staging"].app_settings)
     state = tmp_path / "s.json"
     # every step up to the swap (nothing removed yet): undoing the swap needs no stored secret
-    up_to_swap = tuple(s.id for s in _steps(slot_plan)[1] if not s.destructive)
+    up_to_swap = tuple(
+        s.id
+        for s in _steps(slot_plan)[1]
+        if s.stage not in (StageName.REMOVE_SECRETS, StageName.DISABLE_LOCAL_AUTH)
+    )
     assert _run(arm, slot_plan, state, monkeypatch, ALL, only=up_to_swap).status == "completed"
     slot_after_settings = {**slot_before, "Storage__serviceUri": STORAGE_ENDPOINT, AI_AUTH[0]: AI_AUTH[1]}
     assert site.app_settings != before
@@ -772,7 +791,9 @@ def test_a_failed_local_auth_patch_stops_the_run(
     state = tmp_path / "s.json"
     out = _run(arm, plan_path, state, monkeypatch, ALL)
     assert out.status == "failed" and out.step == LOCAL_AUTH, out
-    assert "HTTP 500" in out.message and "nothing after it ran" in out.message and rule.hits == 1
+    assert "HTTP 500" in out.message and rule.hits == 1
+    # the state is read back, not assumed: this PATCH was refused, so the change is not there
+    assert "the change is not in place; no later step ran" in out.message
     assert arm.estate.resources[0].properties["allowSharedKeyAccess"] is True
     assert json.loads(state.read_text())["steps"][LOCAL_AUTH]["status"] == "failed"
     assert _run(arm, plan_path, state, monkeypatch, ALL).status == "completed"  # resume
