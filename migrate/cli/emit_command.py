@@ -33,13 +33,14 @@ def emit_command(plan_file: Path, repo: Path | None, outdir: Path) -> None:
 
     raw = read_json(plan_file)
     with about(plan_file):
-        result = emit_plan(read_plan(raw), repo)
+        plan = read_plan(raw)
+        result = emit_plan(plan, repo)
     try:
         written = write_outputs(result, outdir)
     except OSError as exc:
         raise OutputError(f"cannot write to {outdir} ({type(exc).__name__})") from None
     click.echo(
-        f"emit: wrote {len(written)} files to {outdir}; {len(result.notes)} items to do by hand "
-        f"(see {outdir / 'README.md'})",
+        f"emit: wrote {len(written)} files to {outdir}; {len(result.notes)} items to do by hand, "
+        f"{len(plan.needs_review)} need review (see {outdir / 'README.md'})",
         err=True,
     )

@@ -18,9 +18,11 @@ from typing import Any
 
 from migrate.errors import AuditInputError
 from migrate.plan import catalog as cat
+from migrate.plan.classify import classify
 from migrate.plan.consumers import key_consumers
 from migrate.plan.grants import unit_grants
 from migrate.plan.identity import decide_identity, sharing
+from migrate.plan.prerequisites import plan_prerequisites
 from migrate.plan.records import (
     STAGE_ORDER,
     AppKind,
@@ -41,7 +43,7 @@ from migrate.plan.settings import (
     unit_settings,
 )
 from migrate.plan.stages import app_risks, build_stages, fill_app, local_auth_changes
-from migrate.plan.units import build_apps, classify, unit_plan
+from migrate.plan.units import build_apps, unit_plan
 from scanners.errors import ScanDocumentError
 from scanners.serialization import Audit, read_audit
 
@@ -101,7 +103,8 @@ def plan_audit(audit: Audit, share_identity: bool = False) -> Plan:
         risks: list[Risk] = []
         for u in units:
             entry = cat.CATALOG[u.service]
-            grants += unit_grants(u, entry, identity)
+            optional = u.service in cat.OPTIONAL_SERVICES
+            grants += [replace(g, optional=True) if optional else g for g in unit_grants(u, entry, identity)]
             s, r, k = unit_settings(app, u, entry, identity)
             settings += s
             removals += r
@@ -140,6 +143,7 @@ def plan_audit(audit: Audit, share_identity: bool = False) -> Plan:
                 (),
             )
         )
+        prerequisites = tuple(plan_prerequisites(app, units, identity))
         stages = build_stages(
             app,
             identity,
@@ -149,8 +153,9 @@ def plan_audit(audit: Audit, share_identity: bool = False) -> Plan:
             draft.code_changes,
             draft.removals,
             draft.local_auth,
+            prerequisites,
         )
-        plans.append(replace(draft, stages=stages))
+        plans.append(replace(draft, stages=stages, prerequisites=prerequisites))
     review = tuple(sorted(classified.review, key=lambda r: (r.app, r.unit)))
     done = tuple(sorted(classified.done, key=lambda d: (d.app, d.unit)))
     return Plan(apps=tuple(plans), needs_review=review, already_passwordless=done)

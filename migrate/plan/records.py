@@ -125,6 +125,7 @@ class Grant(_Record):
     reason: str
     statement: str
     unverified: str | None = None
+    optional: bool = False  # telemetry: skipped with a note when its target is unknown, never blocks
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +185,23 @@ class LocalAuthChange(_Record):
 
 
 @dataclass(frozen=True, slots=True)
+class Prerequisite(_Record):
+    """Something a target needs before a grant to the app's identity works (an Entra admin, Entra auth
+    on the server or cache, read access to a Key Vault the app's references name): in the grant stage,
+    before the grants.  Facts come from `migrate.plan.catalog.prerequisites`."""
+
+    kind: str  # a `PrerequisiteKind`
+    target: str  # the server, cache or vault (or the app, for keyVaultReferenceIdentity)
+    title: str
+    command: str | None  # an `az` command with <placeholders>; None: by hand (`why` says how)
+    check: str | None  # prints something once it is in place
+    why: str
+    source: str
+    principal: str | None = None  # the identity it is for (Key Vault access)
+    slot: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Stage(_Record):
     name: StageName
     order: int
@@ -232,6 +250,7 @@ class AppPlan(_Record):
     local_auth: tuple[LocalAuthChange, ...]
     risks: tuple[Risk, ...]
     stages: tuple[Stage, ...]
+    prerequisites: tuple[Prerequisite, ...] = ()  # before the grants, in this order
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,6 +263,7 @@ class ReviewItem(_Record):
     action_needed: bool
     item_ids: tuple[str, ...]
     locations: tuple[str, ...]
+    resolution: str = ""  # the input that would resolve it (a setting, an option, a file)
 
 
 @dataclass(frozen=True, slots=True)

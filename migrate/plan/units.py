@@ -1,10 +1,8 @@
 """Units: the first step of the planner.  Items are grouped into applications (estate:
 `subscription/resource_group/site`; repository: the project directory of the unit) and into
-migration units (a config value, the code that consumes it and the live setting in each slot); each
-unit is then classified: planned (with its service, target resource, facets and access), needs
-review (with a reason), or already passwordless.  Local development endpoints, infrastructure as
-code and Kubernetes manifests are never planned as an App Service app (`catalog.hosting`): they are
-reviewed as what they are.
+migration units (a config value, the code that consumes it and the live setting in each slot), with
+what a unit's items say about it: service, target resource, storage facets, read or write access.
+`migrate.plan.classify` then decides, per unit, planned, needs review or already passwordless.
 """
 
 from __future__ import annotations
@@ -19,12 +17,10 @@ from migrate.plan.catalog import Facet, ServiceEntry
 from migrate.plan.records import (
     Access,
     Basis,
-    DoneItem,
-    ReviewItem,
-    ReviewReason,
     SharedAccessRule,
     UnitPlan,
 )
+from migrate.plan.resolve.projects import deployed_names, estate_apps
 from scanners.estate_records import SiteInventory
 from scanners.records import (
     AppServiceLocation,
@@ -115,6 +111,7 @@ class App:
     sites: list[SiteInventory] = field(default_factory=list)
     units: dict[str, list[ConnectionStringAuditItem]] = field(default_factory=dict)
     advisories: list[ConnectionStringAuditItem] = field(default_factory=list)
+    deployed: str | None = None  # a repository project: the app it is deployed to, when the scan knows it
 
     @property
     def production(self) -> SiteInventory | None:
@@ -126,7 +123,9 @@ class App:
 
     @property
     def site_name(self) -> str:
-        return self.key.rsplit("/", 1)[-1] if self.estate else f"<app name of {self.key}>"
+        if self.estate:
+            return self.key.rsplit("/", 1)[-1]
+        return self.deployed or f"<app name of {self.key}>"
 
     @property
     def is_function(self) -> bool:
@@ -167,7 +166,7 @@ class Unit:
         return (self.service, self.resource.lower())
 
 
-def _service(items: Sequence[ConnectionStringAuditItem]) -> ServiceType:
+def service_of(items: Sequence[ConnectionStringAuditItem]) -> ServiceType:
     pool = [
         i for i in items if i.value_class in (ValueClass.SECRET, ValueClass.REFERENCE, ValueClass.LOCATOR)
     ] or list(items)
@@ -178,7 +177,7 @@ def _service(items: Sequence[ConnectionStringAuditItem]) -> ServiceType:
     return best[0][0]
 
 
-def _resource(
+def resource_of(
     entry: ServiceEntry, items: Sequence[ConnectionStringAuditItem]
 ) -> tuple[str | None, dict[str, str]]:
     for i in items:
@@ -199,7 +198,7 @@ def _resource(
     return None, {}
 
 
-def _storage_facets(items: Sequence[ConnectionStringAuditItem]) -> tuple[Facet, ...]:
+def storage_facets(items: Sequence[ConnectionStringAuditItem]) -> tuple[Facet, ...]:
     names = {leaf(i.setting_name) for i in items if i.setting_name}
     if "azurewebjobsstorage" in names:
         return (Facet.FUNCTIONS_HOST,)
@@ -225,7 +224,7 @@ def blob_trigger(items: Sequence[ConnectionStringAuditItem]) -> bool:
     return any("BlobTrigger" in i.redacted_preview for i in items)
 
 
-def _access(items: Sequence[ConnectionStringAuditItem]) -> tuple[bool, bool, Basis, tuple[str, ...]]:
+def access_of(items: Sequence[ConnectionStringAuditItem]) -> tuple[bool, bool, Basis, tuple[str, ...]]:
     consumers = [i for i in items if i.evidence_role in CODE_ROLES]
     # A call site that names a write (get_queue_sender) counts as a write even if it also reads.
     writes = [i for i in consumers if _WRITE_RE.search(i.redacted_preview)]
@@ -243,233 +242,27 @@ def _access(items: Sequence[ConnectionStringAuditItem]) -> tuple[bool, bool, Bas
     return True, True, Basis.ASSUMED, ()
 
 
-@dataclass
-class Classified:
-    planned: dict[str, list[Unit]] = field(default_factory=lambda: defaultdict(list))
-    review: list[ReviewItem] = field(default_factory=list)
-    done: list[DoneItem] = field(default_factory=list)
-
-
-def _review(
-    app: str,
-    key: str,
-    items: Sequence[ConnectionStringAuditItem],
-    service: ServiceType,
-    reason: ReviewReason,
-    detail: str,
-    action: bool,
-) -> ReviewItem:
-    vault_notes = sorted({n for i in items if is_kv_ref(i) for n in i.notes if n.startswith("vault ")})
-    if vault_notes and reason is not ReviewReason.NO_ENDPOINT:
-        detail += (
-            "; the Key Vault reference stays: the app's identity needs Key Vault Secrets User ("
-            + "; ".join(vault_notes)
-            + ")"
-        )
-    return ReviewItem(
-        app,
-        key,
-        str(service),
-        reason,
-        detail,
-        action,
-        tuple(sorted({i.item_id for i in items if i.item_id})),
-        tuple(sorted({where_text(i) for i in items})),
-    )
-
-
-_HOSTING_REASONS = {
-    cat.Hosting.INFRASTRUCTURE_AS_CODE: ReviewReason.INFRASTRUCTURE_AS_CODE,
-    cat.Hosting.KUBERNETES: ReviewReason.KUBERNETES,
-}
-
-
-def _hosted_elsewhere(
-    items: Sequence[ConnectionStringAuditItem],
-) -> dict[cat.Hosting, list[ConnectionStringAuditItem]]:
-    """The repository items that are not App Service configuration (IaC, Kubernetes manifests), by
-    what they are: they are reviewed as what they are, never planned as an App Service app."""
-    out: dict[cat.Hosting, list[ConnectionStringAuditItem]] = defaultdict(list)
-    for i in items:
-        if isinstance(i.location, FileLocation):
-            hosting = cat.hosting_of(i.location.path, i.detector, i.notes)
-            if hosting is not cat.Hosting.APP:
-                out[hosting].append(i)
-    return dict(out)
-
-
-def classify(apps: dict[str, App]) -> Classified:
-    out = Classified()
-    for app_key in sorted(apps):
-        app = apps[app_key]
-        for key in sorted(app.units):
-            items = app.units[key]
-            service = _service(items)
-            local = [i for i in items if cat.is_local_endpoint(i.endpoint)]  # never an Azure resource
-            passwordless = any(i.value_class is ValueClass.PASSWORDLESS and i not in local for i in items)
-            actionable = [
-                i
-                for i in items
-                if i not in local
-                and (
-                    i.value_class in (ValueClass.SECRET, ValueClass.LOCATOR)
-                    or is_kv_ref(i)
-                    or (i.value_class is ValueClass.REFERENCE and not passwordless)
-                )
-            ]
-            hosted = _hosted_elsewhere(actionable)
-            for hosting, h_items in sorted(hosted.items()):
-                out.review.append(
-                    _review(
-                        app_key,
-                        key,
-                        h_items,
-                        service,
-                        _HOSTING_REASONS[hosting],
-                        cat.HOSTING_REVIEW[hosting],
-                        True,
-                    )
-                )
-            if hosted:  # the rest of the unit (app config, code) is planned without them
-                elsewhere = [i for h in hosted.values() for i in h]
-                actionable = [i for i in actionable if i not in elsewhere]
-                items = [i for i in items if i not in elsewhere]
-                if not actionable:
-                    continue
-            if not actionable:
-                if local and not passwordless:
-                    where = ", ".join(sorted({where_text(i) for i in local}))
-                    out.review.append(
-                        _review(
-                            app_key,
-                            key,
-                            items,
-                            service,
-                            ReviewReason.DEV_EMULATOR_ONLY,
-                            cat.LOCAL_ENDPOINT_REVIEW.format(where=where),
-                            False,
-                        )
-                    )
-                elif passwordless:
-                    out.done.append(
-                        DoneItem(
-                            app_key,
-                            key,
-                            str(service),
-                            "already identity-based: confirm the identity holds the data role",
-                            tuple(sorted({i.item_id for i in items if i.item_id})),
-                            tuple(sorted({where_text(i) for i in items})),
-                        )
-                    )
-                elif any(i.value_class is ValueClass.DEV_EMULATOR for i in items):
-                    out.review.append(
-                        _review(
-                            app_key,
-                            key,
-                            items,
-                            service,
-                            ReviewReason.DEV_EMULATOR_ONLY,
-                            "local development / emulator value only: nothing to migrate",
-                            False,
-                        )
-                    )
-                elif any(i.value_class is ValueClass.PLACEHOLDER for i in items):
-                    out.review.append(
-                        _review(
-                            app_key,
-                            key,
-                            items,
-                            service,
-                            ReviewReason.PLACEHOLDER_ONLY,
-                            "placeholders only (e.g. .env.example): nothing to migrate; update the "
-                            "template when the unit moves to the endpoint form",
-                            False,
-                        )
-                    )
-                continue
-            platform = next((e for i in actionable if (e := cat.platform_exception(i.setting_name))), None)
-            if platform is not None:  # a setting the platform reads, with no identity form: it stays
-                out.review.append(
-                    _review(
-                        app_key,
-                        key,
-                        items,
-                        service,
-                        ReviewReason.PLATFORM_EXCEPTION,
-                        f"keep it: {platform.reason}",
-                        False,
-                    )
-                )
-                continue
-            if all(i.evidence_role is EvidenceRole.CI_SCRIPT for i in actionable):
-                out.review.append(
-                    _review(
-                        app_key,
-                        key,
-                        items,
-                        service,
-                        ReviewReason.CANNOT_MIGRATE,
-                        cat.CI_PIPELINE_REVIEW,
-                        True,
-                    )
-                )
-                continue
-            entry = cat.CATALOG[service]
-            if entry.review_reason:
-                reason = {
-                    S.COSMOS_MONGO: ReviewReason.MONGO_API,
-                    S.GENERIC: ReviewReason.UNRECOGNISED,
-                    S.COGNITIVE_SERVICES: ReviewReason.NO_SAFE_ROLE,
-                }.get(service, ReviewReason.CANNOT_MIGRATE)
-                out.review.append(_review(app_key, key, items, service, reason, entry.review_reason, True))
-                continue
-            resource, endpoint = _resource(entry, items)
-            if resource is None and service not in (S.ENTRA_ID, S.APPLICATION_INSIGHTS):
-                detail = "the scan could not tie this value to a resource (no endpoint)"
-                if any(is_kv_ref(i) for i in items):
-                    detail += "; it is a Key Vault reference: the target is in the vault, not in the scan"
-                if any(i.evidence_role in IAC_ROLES for i in items):
-                    detail += "; IaC: write the endpoint and a role assignment instead of the key"
-                notes = sorted({n for i in items for n in i.notes})
-                if notes:
-                    detail += "; notes: " + "; ".join(notes)
-                out.review.append(
-                    _review(app_key, key, items, service, ReviewReason.NO_ENDPOINT, detail, True)
-                )
-                continue
-            if service is S.APPLICATION_INSIGHTS:
-                resource = "<application-insights component>"
-            if service is S.ENTRA_ID:
-                resource = "<service principal>"
-            facets = _storage_facets(items) if service is S.STORAGE else (Facet.DEFAULT,)
-            reads, writes, basis, evidence = _access(items)
-            out.planned[app_key].append(
-                Unit(
-                    app_key,
-                    key,
-                    tuple(items),
-                    service,
-                    resource,
-                    endpoint,
-                    facets,
-                    reads,
-                    writes,
-                    basis,
-                    evidence,
-                )
-            )
-    return out
-
-
 def build_apps(audit: Audit) -> dict[str, App]:
+    """Applications and their units.  A repository project the scan tied to an estate site of the
+    same document joins that site's application (`migrate.plan.resolve.projects`)."""
     apps: dict[str, App] = {}
+    on_estate = estate_apps(audit)
+    names = deployed_names(audit)
     for i in sorted(audit.items, key=_item_key):
         key = _app_key(i)
-        app = apps.setdefault(key, App(key, isinstance(i.location, AppServiceLocation)))
+        unit = _unit_key(i)
+        if key in on_estate and not isinstance(i.location, AppServiceLocation):
+            unit = f"{on_estate[key]}::{unit.split('::', 1)[1]}" if "::" in unit else unit
+            key = on_estate[key]
+        app = apps.setdefault(
+            key, App(key, isinstance(i.location, AppServiceLocation) or key in on_estate.values())
+        )
+        if not app.estate and key in names:
+            app.deployed = names[key]
         if i.value_class is ValueClass.ADVISORY and i.unit is None:
             app.advisories.append(i)
         else:
-            app.units.setdefault(_unit_key(i), []).append(i)
+            app.units.setdefault(unit, []).append(i)
     for s in sorted(audit.sites, key=lambda s: s.sort_key()):
         key = f"{s.subscription}/{s.resource_group}/{s.site}"
         app = apps.setdefault(key, App(key, True))

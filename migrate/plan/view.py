@@ -113,10 +113,16 @@ def render(plan: Plan, console: Console) -> None:
         _render_app(app, console)
     if plan.needs_review:
         console.rule(Text("Needs review", style="bold"))
-        review = _table("", "App", "Unit", "Service", "Reason", "Action", "Detail")
+        review = _table("", "App", "Unit", "Service", "Reason", "Action", "Detail", "Resolve with")
         for r in plan.needs_review:
             review.add_row(
-                r.app, r.unit, r.service, r.reason.value, "yes" if r.action_needed else "no", r.detail
+                r.app,
+                r.unit,
+                r.service,
+                r.reason.value,
+                "yes" if r.action_needed else "no",
+                r.detail,
+                r.resolution,
             )
         console.print(review)
     if plan.already_passwordless:

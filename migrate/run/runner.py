@@ -18,11 +18,14 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from migrate.errors import MigrateError
+from migrate.plan.catalog.optional import OPTIONAL_SKIP_NOTE
 from migrate.plan.records import StageName
 from migrate.run import state as st
 from migrate.run.actions import BY_HAND_UNDOS, UNDO_HANDLERS, act
+from migrate.run.after_error import read_back
 from migrate.run.checks import check
 from migrate.run.context import Azure, GateFailed, RunContext, local_auth_target
+from migrate.run.leftovers import resolve_leftovers, set_hints
 from migrate.run.playbooks import Action
 from migrate.run.steps import RunStep, fill, unfilled
 
@@ -163,22 +166,22 @@ class Runner:
         return RunOutcome(RunStatus.DRY_RUN, f"{len(self.steps)} steps shown")
 
     def _verify_passed(self) -> str | None:
-        if not any(s.stage is StageName.VERIFY and s.action is not Action.MANUAL for s in self.steps):
+        """None when the verify stage passed in the slot that runs the new code: every read-back passed,
+        and the app check was confirmed by a person (--done) or by the health check (--health-url).
+        --continue-manual never skips verification."""
+        verify = [s for s in self.steps if s.stage is StageName.VERIFY]
+        if not any(s.action is not Action.MANUAL for s in verify):
             return "the verify stage is not part of this run"
-        for s in self.steps:
-            if (
-                s.stage is StageName.VERIFY
-                and s.action is not Action.MANUAL
-                and self.state.status(s.id) not in st.FINISHED
-            ):
+        for s in verify:
+            if s.action is not Action.MANUAL and self.state.status(s.id) not in st.FINISHED:
                 return f"{s.id} has not passed"
-            if (
-                s.stage is StageName.VERIFY
-                and s.action is Action.MANUAL
-                and self.state.status(s.id) not in st.FINISHED
-                and not self.options.continue_manual
-            ):
-                return f"{s.id} is not confirmed"
+        healthy = any(self.state.steps.get(s.id, {}).get("health") == "ok" for s in verify)
+        for s in verify:
+            if s.action is Action.MANUAL and self.state.status(s.id) not in st.FINISHED and not healthy:
+                return (
+                    f"{s.id} is not confirmed: check the app, then rerun with --done {s.id}, or pass "
+                    "--health-url so a health check of the slot proves it"
+                )
         return None
 
     def _removal_allowed(self, step: RunStep | None) -> str | None:
@@ -240,6 +243,9 @@ class Runner:
         return RunOutcome(RunStatus.STOPPED, f"{step.id} is not done yet; rerun when it is", step.id)
 
     async def execute(self, azure: Azure) -> RunOutcome:
+        needed = await resolve_leftovers(self.steps, azure)  # what ARM can answer, before step 1
+        if needed:
+            self.ui.show("still unknown, pass them to include what needs them: " + " ".join(needed))
         total = len(self.steps)
         for i, step in enumerate(self.steps, start=1):
             status = self.state.status(step.id)
@@ -265,9 +271,12 @@ class Runner:
             except Exception as exc:
                 self.state.record(step.id, st.FAILED)
                 self._save()
+                # the call may have failed after Azure applied it (a PUT written but answered 500)
+                state_now = await read_back(self.context, azure, self.steps[i - 1])
                 return RunOutcome(
                     RunStatus.FAILED,
-                    f"{step.id} failed: {_describe_error(exc)}; nothing after it ran; rerun to resume",
+                    f"{step.id} failed: {_describe_error(exc)}; {state_now}; no later step ran; rerun to "
+                    "resume",
                     step.id,
                 )
             if outcome2 is not None:
@@ -282,8 +291,16 @@ class Runner:
             self.ui.show("    -> every earlier change reads back from Azure as planned")
             if self.options.health_url:
                 await self._health(step, self.options.health_url)
-            self.state.record(step.id, st.DONE)
+                self.state.record(step.id, st.DONE, health="ok")
+            else:
+                self.state.record(step.id, st.DONE)
             self._save()
+            return None
+        if step.optional and unfilled(step.scope):  # telemetry never blocks the app
+            self.ui.show("    -> " + OPTIONAL_SKIP_NOTE.format(set_hint=set_hints(step)))
+            log.info(
+                "action=skip step=%s target=%s result=optional-unknown duration_ms=0", step.id, step.target
+            )
             return None
         self._require_filled(step)
         if await self._timed("check", step, lambda: check(self.context, azure, step)):
@@ -303,13 +320,23 @@ class Runner:
             if not self.options.yes and not self.ui.confirm(text):
                 return RunOutcome(RunStatus.STOPPED, f"{step.id}: not confirmed; local auth left on", step.id)
         elif step.destructive:
-            why_not = self._removal_allowed(step)
+            # Replacing a value is a removal too.  The one exception to the verify gate: the slot under
+            # test loses a service principal's secret before verification (so that it proves the
+            # identity); production still holds it, so it can be copied back.
+            slot_under_test = step.stage is StageName.CHANGE_IN_STAGING and step.slot is not None
+            why_not = None if slot_under_test else self._removal_allowed(step)
             if why_not:
-                raise GateFailed(f"{step.id} removes secrets but {why_not}")
+                raise GateFailed(f"{step.id} removes or replaces secrets but {why_not}")
             names = ", ".join(w.name for w in step.settings if w.value is None)
-            sets = ", ".join(w.name for w in step.settings if w.value is not None)
+            replaced = ", ".join(w.name for w in step.settings if w.value is not None and w.replaces)
+            sets = ", ".join(w.name for w in step.settings if w.value is not None and not w.replaces)
+            gone = " and ".join(
+                x
+                for x in (f"Remove {names}" if names else "", f"replace {replaced}" if replaced else "")
+                if x
+            )
             text = (
-                f"Remove {names} from {step.target} of {self.app_name}"
+                f"{gone[0].upper()}{gone[1:]} {'in' if replaced else 'from'} {step.target} of {self.app_name}"
                 + (f" (and set {sets} in the same write)" if sets else "")
                 + "? The old values are not kept anywhere."
             )
@@ -336,10 +363,12 @@ class Runner:
         return None
 
     async def _health(self, step: RunStep, url: str) -> None:
-        from migrate.run.health import health_check, shown
+        from migrate.run.health import health_until, shown
 
         start = time.monotonic()
-        result = await health_check(url)
+        result = await health_until(
+            url, lambda detail: self.ui.show(f"    -> health check: {detail}, waiting")
+        )
         log.info(
             "action=health-check step=%s target=%s result=%s duration_ms=%d",
             step.id,

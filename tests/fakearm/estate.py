@@ -96,6 +96,9 @@ FAKE_API_VERSIONS: dict[str, dict[str, list[str]]] = {
     "Microsoft.EventHub": {"namespaces": ["2021-11-01", "2099-01-01-preview", "2024-01-01"]},
     "Microsoft.DocumentDB": {"databaseAccounts": ["2024-05-15", "2099-01-01-preview", "2024-08-15"]},
     "Microsoft.AppConfiguration": {"configurationStores": ["2023-03-01", "2099-01-01-preview", "2024-05-01"]},
+    "Microsoft.Insights": {"components": ["2020-02-02", "2099-01-01-preview"]},
+    "Microsoft.CognitiveServices": {"accounts": ["2023-05-01", "2099-01-01-preview", "2024-10-01"]},
+    "Microsoft.Search": {"searchServices": ["2023-11-01", "2099-01-01-preview"]},
 }
 
 

@@ -1027,6 +1027,18 @@ class FakeArm:
             "properties": dict(res.properties),
         }
 
+    def _h_list_resources(self, m: re.Match[str], path: str, query: dict[str, str], body: Any) -> Payload:
+        """`GET /subscriptions/{sub}/resources` (`$filter=resourceType eq '...'` honoured): generic
+        resources, without `properties`, as ARM lists them."""
+        wanted = re.search(r"resourceType eq '([^']+)'", query.get("$filter", ""), re.I)
+        items = [
+            {"id": r.id, "name": r.name, "type": f"{r.namespace}/{r.type}", "location": r.location}
+            for r in self.estate.resources
+            if r.subscription.lower() == m.group("sub").lower()
+            and (wanted is None or f"{r.namespace}/{r.type}".lower() == wanted.group(1).lower())
+        ]
+        return self._page(path, query, items)
+
     def _h_get_resource(self, m: re.Match[str], path: str, query: dict[str, str], body: Any) -> Payload:
         res = self._resource(m, query)
         if not isinstance(res, FakeResource):
@@ -1090,7 +1102,8 @@ _ROLE_ASSIGNMENT = r"(?P<scope>/.+?)/providers/microsoft\.authorization/roleassi
 _ROLE_ASSIGNMENTS = r"(?P<scope>/.*?)/providers/microsoft\.authorization/roleassignments"
 
 _GENERIC = (
-    _RG + r"/providers/(?P<ns>microsoft\.(?:storage|servicebus|eventhub|documentdb|appconfiguration))"
+    _RG + r"/providers/(?P<ns>microsoft\.(?:storage|servicebus|eventhub|documentdb|appconfiguration|insights|"
+    r"cognitiveservices|search))"
     r"/(?P<type>[^/]+)/(?P<name>[^/]+)"
 )
 
@@ -1100,6 +1113,7 @@ FakeArm._routes = [
     ("GET", _r(_UAI), FakeArm._h_get_uai),
     ("PUT", _r(_UAI), FakeArm._h_put_uai),
     ("GET", _r(_SUB + r"/providers/(?P<ns>[^/]+)"), FakeArm._h_get_provider),
+    ("GET", _r(_SUB + r"/resources"), FakeArm._h_list_resources),
     ("GET", _r(_GENERIC), FakeArm._h_get_resource),
     ("PATCH", _r(_GENERIC), FakeArm._h_patch_resource),
     ("GET", _r(_ROLE_ASSIGNMENT), FakeArm._h_get_role_assignment),

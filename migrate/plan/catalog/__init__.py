@@ -18,6 +18,21 @@ from migrate.plan.catalog.access_rules import (
     RuleLevel,
     rule_level,
 )
+from migrate.plan.catalog.bindings import (
+    BINDING_ROLES,
+    SIGNALR_SERVICE_OWNER,
+    BindingKind,
+    BindingRoles,
+    binding_roles,
+    is_binding,
+)
+from migrate.plan.catalog.consumers import (
+    CONSUMER_BLOCKERS,
+    BlockerScope,
+    ConsumerBlocker,
+    blockers_of,
+    untouchable_value,
+)
 from migrate.plan.catalog.entries import (
     AuthorizationSystem,
     DataRoles,
@@ -77,11 +92,19 @@ from migrate.plan.catalog.hosting import (
     hosting_of,
     is_local_endpoint,
 )
+from migrate.plan.catalog.optional import OPTIONAL_SERVICES, OPTIONAL_SKIP_NOTE
 from migrate.plan.catalog.platform import (
     CI_PIPELINE_REVIEW,
     PLATFORM_EXCEPTIONS,
     PlatformException,
     platform_exception,
+)
+from migrate.plan.catalog.prerequisites import (
+    KEY_VAULT_SECRETS_USER_GUID,
+    POSTGRES_ADMIN_DATABASE,
+    PROPAGATION_INTERVAL_S,
+    PROPAGATION_TIMEOUT_S,
+    PrerequisiteKind,
 )
 from migrate.plan.catalog.services import (
     BLOB_TRIGGER_ROLES,
@@ -89,9 +112,56 @@ from migrate.plan.catalog.services import (
     KEY_GRANTING_ROLES,
     ROTATION_COMMANDS,
 )
+from migrate.plan.catalog.tenants import (
+    FIC_CREATE,
+    GRAPH_APP_ROLE_ASSIGN,
+    GRAPH_EVIDENCE,
+    GRAPH_ROLES_OF_SP,
+    IDENTITY_WEB_CLIENT_CREDENTIALS,
+    MI_AS_FIC_CONFIG,
+    UNVERIFIED_FIC,
+    SecretUse,
+    secret_use,
+    tenants_in,
+)
+from migrate.plan.catalog.usage import (
+    DATA_CALLS,
+    ENTITY_SCOPES,
+    READ_ONLY_FORMS,
+    SERVICE_BUS_SCOPES,
+    entity_name,
+)
 from scanners.records import ServiceType
 
 __all__ = [
+    "OPTIONAL_SERVICES",
+    "OPTIONAL_SKIP_NOTE",
+    "FIC_CREATE",
+    "GRAPH_APP_ROLE_ASSIGN",
+    "GRAPH_EVIDENCE",
+    "GRAPH_ROLES_OF_SP",
+    "IDENTITY_WEB_CLIENT_CREDENTIALS",
+    "MI_AS_FIC_CONFIG",
+    "SecretUse",
+    "UNVERIFIED_FIC",
+    "secret_use",
+    "tenants_in",
+    "BlockerScope",
+    "CONSUMER_BLOCKERS",
+    "ConsumerBlocker",
+    "blockers_of",
+    "untouchable_value",
+    "BINDING_ROLES",
+    "BindingKind",
+    "BindingRoles",
+    "DATA_CALLS",
+    "ENTITY_SCOPES",
+    "READ_ONLY_FORMS",
+    "SERVICE_BUS_SCOPES",
+    "SIGNALR_SERVICE_OWNER",
+    "binding_roles",
+    "entity_name",
+    "is_binding",
     "AI_AUTH_SETTING",
     "AI_AUTH_SYSTEM",
     "AI_AUTH_USER",
@@ -119,12 +189,17 @@ __all__ = [
     "IDENTITY_ASSIGN_USER",
     "IDENTITY_CREATE_USER",
     "KEY_GRANTING_ROLES",
+    "KEY_VAULT_SECRETS_USER_GUID",
     "LOCAL_ENDPOINT_REVIEW",
     "LocalAuth",
     "MYSQL_CREATE_USER",
     "NAMESPACE_DEFAULT_RULE",
     "OSSRDBMS_SCOPE",
     "PG_CREATE_PRINCIPAL",
+    "POSTGRES_ADMIN_DATABASE",
+    "PROPAGATION_INTERVAL_S",
+    "PROPAGATION_TIMEOUT_S",
+    "PrerequisiteKind",
     "PLATFORM_EXCEPTIONS",
     "PlatformException",
     "REDIS_GRANT",
@@ -174,6 +249,9 @@ def entry(service: ServiceType) -> ServiceEntry:
 def roles_used() -> list[Role]:
     """Every role the catalog can put into a plan, in a stable order."""
     seen: dict[tuple[str, str | None], Role] = {(r.name, r.guid): r for r in BLOB_TRIGGER_ROLES}
+    for b in BINDING_ROLES:
+        for _facet, role in b.roles:
+            seen.setdefault((role.name, role.guid), role)
     for e in CATALOG.values():
         for dr in e.roles:
             for role in (*dr.read, *dr.write):

@@ -42,12 +42,16 @@ def patched(example_emitted: EmitResult, tmp_path_factory: pytest.TempPathFactor
 def test_python_rewrite_applies_and_parses(patched: Path) -> None:
     text = (patched / "services/ingest-py/app.py").read_text(encoding="utf-8")
     ast.parse(text)
-    assert "from_connection_string" not in text
+    # side by side: the new setting the plan adds when it is set, else the old connection string
     assert (
-        'BlobServiceClient(account_url=os.environ["AZURE_STORAGE_CONNECTION_STRING"], credential=credential)'
+        '(BlobServiceClient(account_url=os.environ.get("AZURE_STORAGE_CONNECTION_STRING_Identity"), '
+        'credential=credential) if os.environ.get("AZURE_STORAGE_CONNECTION_STRING_Identity") else '
+        'BlobServiceClient.from_connection_string(os.environ["AZURE_STORAGE_CONNECTION_STRING"]))' in text
+    )
+    assert (
+        'ServiceBusClient(fully_qualified_namespace=os.environ.get("SERVICEBUS_CONNECTION_STRING_Identity")'
         in text
     )
-    assert "ServiceBusClient(fully_qualified_namespace=" in text
     assert "from azure.identity import DefaultAzureCredential" in text
     assert "azure-identity" in (patched / "services/ingest-py/requirements.txt").read_text(encoding="utf-8")
 
@@ -60,8 +64,10 @@ def test_csharp_rewrite_applies_and_parses(patched: Path) -> None:
         assert _csharp_errors((patched / rel).read_bytes()) == [], rel
     program = (patched / "src/Contoso.Web/Program.cs").read_text(encoding="utf-8")
     assert (
-        'new BlobServiceClient(new Uri(builder.Configuration.GetConnectionString("Storage")), '
-        "global::Contoso.Web.AzureCredentialFactory.Shared)" in program
+        '(string.IsNullOrEmpty(builder.Configuration.GetConnectionString("Storage_Identity")) ? '
+        'new BlobServiceClient(builder.Configuration.GetConnectionString("Storage")) : '
+        'new BlobServiceClient(new Uri(builder.Configuration.GetConnectionString("Storage_Identity")!), '
+        "global::Contoso.Web.AzureCredentialFactory.Shared))" in program
     )
     graph = (patched / "src/Contoso.Web/Services/GraphTokenProvider.cs").read_text(encoding="utf-8")
     assert "ClientSecretCredential" not in graph and "ClientSecret" not in graph
@@ -164,7 +170,7 @@ def test_csproj_gets_azure_identity_only_with_a_known_version(
 ) -> None:
     from migrate.emit.code_patch import CodePatchEmitter
     from migrate.emit.model import context
-    from migrate.plan.records import CodeChange
+    from migrate.plan.records import CodeChange, SettingAction, SettingChange, StageName
     from tests.migrate.emit.factories import app, plan
 
     blobs = '    <PackageReference Include="Azure.Storage.Blobs" Version="12.21.2" />\n'
@@ -172,15 +178,30 @@ def test_csproj_gets_azure_identity_only_with_a_known_version(
     if identity_elsewhere:
         _project(tmp_path, "Other", '    <PackageReference Include="Azure.Identity" Version="1.12.0" />\n')
     (tmp_path / "Api" / "Startup.cs").write_text(
-        "namespace Api;\nclass S { object M(string c) => new BlobServiceClient(c); }\n", encoding="utf-8"
+        'namespace Api;\nclass S { object M(IConfiguration c) => new BlobServiceClient(c["Blobs"]); }\n',
+        encoding="utf-8",
     )
     change = CodeChange(
-        "u", "Api/Startup.cs:2", "csharp:ctor", "use the endpoint", "new BlobServiceClient(c)"
+        "u", "Api/Startup.cs:2", "csharp:ctor", "use the endpoint", 'new BlobServiceClient(c["Blobs"])'
     )
-    the_app = app(app="Api", kind="repository-project", slots=(), code_changes=(change,))
+    beside = SettingChange(
+        "u",
+        "Api/appsettings.json",
+        None,
+        "Blobs_Identity",
+        SettingAction.ADD,
+        "https://acct.blob.core.windows.net",
+        False,
+        StageName.CHANGE_IN_STAGING,
+        "side by side",
+    )
+    the_app = app(app="Api", kind="repository-project", slots=(), code_changes=(change,), settings=(beside,))
     out = CodePatchEmitter().emit(context(plan(the_app), the_app, tmp_path))
     review = {a.path: a.text for a in out.artifacts}["code.review.diff"]
-    assert "new BlobServiceClient(new Uri(c), global::Api.AzureCredentialFactory.Shared)" in review
+    assert (
+        'new BlobServiceClient(new Uri(c["Blobs_Identity"]!), global::Api.AzureCredentialFactory.Shared)'
+        in review
+    )
     assert "+++ b/Api/AzureCredentialFactory.cs" in review
     if identity_elsewhere:
         assert '+    <PackageReference Include="Azure.Identity" Version="1.12.0" />' in review

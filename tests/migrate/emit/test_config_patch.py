@@ -12,6 +12,8 @@ import yaml
 
 from migrate.emit import EmitResult
 from migrate.emit.config_patch import file_kind
+from migrate.emit.consumer_gate import held_units
+from migrate.emit.model import context
 from migrate.plan.catalog import is_literal
 from migrate.plan.records import Plan, SettingAction
 from scanners import json_tokens
@@ -70,10 +72,14 @@ def test_config_patches_apply_and_files_still_load(example_emitted: EmitResult, 
 
 
 def _migrated(plan: Plan) -> dict[str, set[str]]:
-    """file -> setting names the patch migrates (replaced with a value, or removed)."""
+    """file -> setting names the patch migrates (replaced with a value, or removed); a unit whose code
+    consumers do not all read the new form keeps its settings (consumer_gate) and is not counted."""
     out: dict[str, set[str]] = {}
     for app in plan.apps:
+        held = held_units(context(plan, app, EXAMPLE), EXAMPLE)
         for s in app.settings:
+            if s.unit in held:
+                continue
             if (
                 s.action is SettingAction.REPLACE
                 and s.value_template
@@ -83,7 +89,7 @@ def _migrated(plan: Plan) -> dict[str, set[str]]:
                 out.setdefault(s.where, set()).add(s.setting.lower())
         for r in app.removals:
             path = r.where.rpartition(":")[0]
-            if file_kind(path) and " " not in r.what:
+            if file_kind(path) and " " not in r.what and r.unit not in held:
                 out.setdefault(path, set()).add(r.what.lower())
     return out
 
@@ -135,15 +141,16 @@ def test_review_diff_redacts_removed_secret_lines(example_emitted: EmitResult) -
     review = example_emitted.files["src-contoso-web/config.review.diff"].text
     assert '-    "Storage": "***",' in review
     assert '-    <add key="AZURE_CLIENT_SECRET" value="***" />' in review
-    assert '+    "Storage": "https://contosoprodstore.blob.core.windows.net",' in review
+    # side by side: the identity-based value goes beside the old one under a new name
+    assert '+    "Storage_Identity": "https://contosoprodstore.blob.core.windows.net",' in review
 
 
 @pytest.mark.parametrize(
     "text", ['{\n  "A": {\n    "K": "old"\n  }\n}\n', '{\n  "A": {\n    "X": 1,\n    "K": "old"\n  }\n}']
 )
 def test_json_edit_keeps_strict_json_valid(text: str) -> None:
-    from migrate.emit.config_patch import _fix_commas
+    from migrate.emit.config_formats import fix_commas
 
     lines = text.splitlines(keepends=True)
     kept = [line for line in lines if '"K"' not in line]
-    assert json.loads("".join(_fix_commas(kept)))
+    assert json.loads("".join(fix_commas(kept)))

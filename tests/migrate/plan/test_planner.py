@@ -245,7 +245,9 @@ def test_expected_table_covers_every_service_type() -> None:
 @pytest.mark.parametrize("service", list(S), ids=str)
 def test_every_service_type(service: S) -> None:
     value_class = "locator" if service is S.APPLICATION_INSIGHTS else "secret"
-    p = plan(doc([live_item(service, "Conn", endpoint=EP[service], value_class=value_class)]))
+    # an Entra client secret under another name is another registration's (kept): the service principal's here
+    name = "AZURE_CLIENT_SECRET" if service is S.ENTRA_ID else "Conn"
+    p = plan(doc([live_item(service, name, endpoint=EP[service], value_class=value_class)]))
     expected = EXPECTED[service]
     if isinstance(expected, ReviewReason):
         assert not p.apps
@@ -458,7 +460,8 @@ def test_functions_blob_trigger_needs_blob_and_queue() -> None:
     )
     app = only_app(plan(doc([cfg, trig])))
     assert {c.setting for c in app.settings} == {"Uploads__blobServiceUri", "Uploads__queueServiceUri"}
-    assert {g.role for g in app.grants} == {"Storage Blob Data Contributor", "Storage Queue Data Contributor"}
+    # the blob trigger page names Storage Blob Data Owner and Storage Queue Data Contributor (catalog.bindings)
+    assert {g.role for g in app.grants} == {"Storage Blob Data Owner", "Storage Queue Data Contributor"}
     assert all(g.basis.value == "inferred" for g in app.grants)
 
 
