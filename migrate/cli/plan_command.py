@@ -32,6 +32,12 @@ REVIEW_LINES = 20  # needs-review items listed on stderr with a JSON plan
     "identity per app; a shared identity holds the grants of every app that shares it).",
 )
 @click.option(
+    "--repo",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="The repository the scan read: grants take read or write access from the calls the consuming "
+    "code makes (a reader role where only reads are seen).  Without it access comes from the scan alone.",
+)
+@click.option(
     "--subscription",
     "subscriptions",
     multiple=True,
@@ -50,6 +56,7 @@ def plan_command(
     fmt: str | None,
     output: Path | None,
     share_identity: bool,
+    repo: Path | None,
     subscriptions: tuple[str, ...],
     key_file: Path | None,
     sign_in: SignIn,
@@ -69,6 +76,7 @@ def plan_command(
 
     from migrate.plan.planner import plan as make_plan
     from migrate.plan.records import dumps
+    from migrate.plan.repository_sources import repository_reader
     from migrate.plan.view import render
     from scanners.records import app_of
     from scanners.serialization import read_audit
@@ -76,7 +84,8 @@ def plan_command(
     fmt = fmt or ("json" if output else "table")
     raw = read_json(audit)
     with about(audit):
-        result = make_plan(raw, share_identity=True) if share_identity else make_plan(raw)
+        sources = repository_reader(repo) if repo is not None else None
+        result = make_plan(raw, share_identity=share_identity, sources=sources)
         parsed = read_audit(raw)
         with_findings = len({app_of(i) for i in parsed.items})
     filled = ""

@@ -19,6 +19,7 @@ from typing import Any
 from migrate.errors import AuditInputError
 from migrate.plan import catalog as cat
 from migrate.plan.classify import classify
+from migrate.plan.code_access import SourceReader
 from migrate.plan.consumers import key_consumers
 from migrate.plan.grants import unit_grants
 from migrate.plan.identity import decide_identity, sharing
@@ -48,14 +49,16 @@ from scanners.errors import ScanDocumentError
 from scanners.serialization import Audit, read_audit
 
 
-def plan(document: dict[str, Any], share_identity: bool = False) -> Plan:
+def plan(document: dict[str, Any], share_identity: bool = False, sources: SourceReader | None = None) -> Plan:
     """Plan the migration for a parsed scan document (schema_version 1).  `share_identity`: apps that
-    share target resources get one user-assigned identity (only when the user asks for it)."""
+    share target resources get one user-assigned identity (only when the user asks for it).
+    `sources` reads the scanned repository's files (`plan --repo`): grants then take read or write
+    access from the calls the consuming code makes."""
     try:
         audit = read_audit(document)
     except ScanDocumentError as exc:
         raise AuditInputError(str(exc)) from None
-    return plan_audit(audit, share_identity)
+    return plan_audit(audit, share_identity, sources)
 
 
 def _sort_all(app: AppPlan) -> AppPlan:
@@ -83,7 +86,7 @@ def _sort_all(app: AppPlan) -> AppPlan:
     )
 
 
-def plan_audit(audit: Audit, share_identity: bool = False) -> Plan:
+def plan_audit(audit: Audit, share_identity: bool = False, sources: SourceReader | None = None) -> Plan:
     apps = build_apps(audit)
     classified = classify(apps)
     shared = sharing(classified.planned, share_identity)
@@ -104,7 +107,9 @@ def plan_audit(audit: Audit, share_identity: bool = False) -> Plan:
         for u in units:
             entry = cat.CATALOG[u.service]
             optional = u.service in cat.OPTIONAL_SERVICES
-            grants += [replace(g, optional=True) if optional else g for g in unit_grants(u, entry, identity)]
+            grants += [
+                replace(g, optional=True) if optional else g for g in unit_grants(u, entry, identity, sources)
+            ]
             s, r, k = unit_settings(app, u, entry, identity)
             settings += s
             removals += r
