@@ -150,7 +150,7 @@ def test_an_unexpected_error_names_the_command_never_its_message(
 ) -> None:
     planted = "SECRET-IN-AN-EXCEPTION-MESSAGE"
 
-    def explode(_raw: Any) -> Any:
+    def explode(_raw: Any, **_options: Any) -> Any:
         raise ValueError(planted)
 
     monkeypatch.setattr("migrate.plan.planner.plan", explode)
@@ -167,7 +167,7 @@ def test_an_unexpected_error_names_the_command_never_its_message(
 
 
 def test_an_interrupt_exits_3(audit: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def interrupt(_raw: Any) -> Any:
+    def interrupt(_raw: Any, **_options: Any) -> Any:
         raise KeyboardInterrupt
 
     monkeypatch.setattr("migrate.plan.planner.plan", interrupt)
