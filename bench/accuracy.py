@@ -298,6 +298,10 @@ def scan(tree: Path, key_file: Path, out: Path) -> list[Item]:
         "--key-file",
         str(key_file),
         "--no-progress",
+        # Every file of an extracted commit is tracked: a checkout's scan asks `git ls-files` and
+        # reads tracked files that .gitignore names (local.settings.json); the extracted tree has
+        # no .git to ask, so the rules must not hide them here.
+        "--no-gitignore",
     ]
     res = subprocess.run(cmd, capture_output=True, text=True, check=False)  # noqa: S603
     if res.returncode not in (0, 1) or not out.exists():

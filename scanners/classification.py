@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from scanners.placeholders import is_placeholder, is_reference
 from scanners.records import Confidence, CredentialKind, Endpoint, ServiceType, ValueClass
+from scanners.value_filters import looks_like_name
 
 S = ServiceType
 K = CredentialKind
@@ -46,7 +47,7 @@ class Classification:
 def secret_state(secret: str, local: bool = False) -> tuple[ValueClass, tuple[str, ...]]:
     if is_reference(secret):
         return V.REFERENCE, ()
-    if is_placeholder(secret):
+    if is_placeholder(secret) or looks_like_name(secret):
         return V.PLACEHOLDER, ()
     if local:
         return V.DEV_EMULATOR, ("local development endpoint: not a production secret",)

@@ -24,6 +24,7 @@ from scanners.placeholders import is_placeholder, is_reference, key_vault_refere
 from scanners.records import Confidence, CredentialKind, Endpoint, ServiceType, ValueClass
 from scanners.service_catalog import first_label, service_for_host
 from scanners.uri_classifier import classify_uri
+from scanners.value_filters import looks_like_name
 
 S = ServiceType
 K = CredentialKind
@@ -92,6 +93,18 @@ def _by_name(name: str, value: str, hint: ServiceType | None) -> Classification 
             _GENERIC_PASSWORD_NAME_RE, hint, K.ADMIN_PASSWORD if "admin" in name.lower() else K.PASSWORD
         )
     if rule is None:
+        if is_placeholder(v) and _SLOT_NAME_RE.search(setting_names.normalise(name)):
+            # `AuthorizationKey = ""`, `COHERE_API_KEY=your-key`: a slot a key still has to fill.
+            return classified(
+                hint or setting_names.service_hint(name) or S.GENERIC,
+                K.API_KEY if "key" in name.lower() else K.PASSWORD,
+                V.PLACEHOLDER,
+                Endpoint(),
+                redaction.preview_named(name, v if showable_placeholder(v) else redaction.MASK),
+                "setting-name:slot",
+                v,
+                Confidence.LOW,
+            )
         if setting_names.is_connection_name(name) and is_placeholder(v):
             service = hint or setting_names.service_hint(name) or S.GENERIC
             return classified(
@@ -127,6 +140,8 @@ def _by_name(name: str, value: str, hint: ServiceType | None) -> Classification 
         )
     if "://" in v and parse_connection(v) is not None:
         return None  # a URL of no known service, with no credential in it
+    if looks_like_name(v):
+        return None  # a constant holding a setting, variable or header name, not its value
     if len(v) < 6 or v.lower() in ("true", "false") or re.fullmatch(r"[\d.]+", v):
         return None
     confidence = Confidence.MEDIUM
@@ -165,6 +180,13 @@ def _by_name(name: str, value: str, hint: ServiceType | None) -> Classification 
     )
 
 
+# A name that says which credential a slot holds (`AuthorizationKey`, `COHERE_API_KEY`), not a bare
+# `key` / `password` variable of ordinary code.
+_SLOT_NAME_RE = re.compile(
+    r"(?:^|_)[a-z0-9_]*(?:api|account|access|auth|authorization|shared|master|subscription|topic|client|"
+    r"admin|primary|secondary|storage|service|search|openai|sas|function|app|db|database|sql|redis|"
+    r"queue|registry|cosmos|bus|hub|speech|vision)_?(?:key|secret|password)$"
+)
 _PASSWORD_SERVICES = frozenset({S.SQL, S.POSTGRESQL, S.MYSQL, S.REDIS, S.CONTAINER_REGISTRY})
 _GENERIC_PASSWORD_NAME_RE = re.compile(
     r"(^|_)(admin(istrator)?_?(login_?)?)?(password|passwd|pwd)$|adminpassword$"
@@ -201,6 +223,9 @@ def classify(
                 "Key Vault reference: the secret still exists; migrate the target if it supports Entra ID",
             ),
         )
+    known = _published_key(v, name, hint, kind)
+    if known is not None:
+        return known
     if name:
         ident = _identity_setting(name, v)
         if ident is not None:
@@ -236,6 +261,58 @@ def classify(
     if hint and kind:
         return _by_context(v, hint, kind, name)
     return None
+
+
+_LOCAL_PASSWORD_NAME_RE = re.compile(r"(^|_)(pass|password|passwd|pwd|secret)$")
+
+
+def classify_local_password(value: str, name: str | None) -> Classification | None:
+    """A password of a container that a compose file runs next to the app (`RABBITMQ_DEFAULT_PASS`,
+    `--password` of a database container): `dev-emulator`, found so that the inventory is
+    complete; None when the name is no password's or the value is a stand-in."""
+    if not name or not _LOCAL_PASSWORD_NAME_RE.search(setting_names.normalise(name)):
+        return None
+    v = value.strip()
+    stand_in = _stand_in(v, S.GENERIC, K.PASSWORD, name, "local-container")
+    if stand_in is not None:
+        return stand_in
+    if len(v) < 3 or looks_like_name(v):
+        return None
+    return classified(
+        S.GENERIC,
+        K.PASSWORD,
+        V.DEV_EMULATOR,
+        Endpoint(),
+        redaction.preview_named(name),
+        "local-container",
+        v,
+        notes=("docker-compose: a local container's password, not a production secret",),
+    )
+
+
+def _published_key(
+    v: str, name: str | None, hint: ServiceType | None, kind: CredentialKind | None
+) -> Classification | None:
+    """A key Microsoft publishes for its local emulators is `dev-emulator` wherever it appears,
+    whatever names it (a CI variable, a README, a code fallback): one value, one class."""
+    if v == COSMOS_EMULATOR_KEY:
+        service, note = S.COSMOS_DB, "Cosmos DB emulator well-known key"
+        endpoint = Endpoint()
+    elif v == AZURITE_KEY:
+        service, note = S.STORAGE, "Azurite well-known key"
+        endpoint = Endpoint(account=AZURITE_ACCOUNT)
+    else:
+        return None
+    return classified(
+        service,
+        kind or K.ACCOUNT_KEY,
+        V.DEV_EMULATOR,
+        endpoint,
+        redaction.preview_named(name),
+        "published-key",
+        v,
+        notes=(note,),
+    )
 
 
 def _endpoint_only(v: str) -> tuple[str, ServiceType | None] | None:
@@ -289,7 +366,7 @@ def _by_context(
     stand_in = _stand_in(v, service, kind, name, "context")
     if stand_in is not None:
         return stand_in
-    if len(v) < 6 or " " in v or "://" in v:
+    if len(v) < 6 or " " in v or "://" in v or looks_like_name(v):
         return None
     if service == S.STORAGE and v == AZURITE_KEY:
         return classified(

@@ -23,6 +23,7 @@ from scanners.records import (
     ValueClass,
 )
 from scanners.setting_names import identity_suffix
+from scanners.siblings import with_setting_siblings
 
 
 def _setting_kind(item: ConnectionStringAuditItem) -> str:
@@ -134,6 +135,7 @@ def items_for_site(
         )
         unit = f"{snapshot.subscription}/{snapshot.resource_group}/{snapshot.site}::{_unit_name(name, kind)}"
         items.append(replace(item, unit=unit))
+    items = with_setting_siblings(list(snapshot.app_settings), items)
     items.extend(_identity_design(snapshot, fp, items))
     return [
         replace(

@@ -17,6 +17,7 @@ from scanners import line_scanner
 from scanners.evidence import HostileInput, MalformedInput, OverTimeBudget, SourceFile
 from scanners.fingerprint import Fingerprinter
 from scanners.handlers import handlers_for
+from scanners.iac_symbols import with_iac_endpoints
 from scanners.items import item_from_evidence
 from scanners.prefilter import worth_reading
 from scanners.records import (
@@ -27,6 +28,7 @@ from scanners.records import (
     SkipReason,
     ValueClass,
 )
+from scanners.siblings import with_sibling_endpoints
 
 log = logging.getLogger(__name__)
 
@@ -178,6 +180,7 @@ def scan_bytes(
                 partial=True,
             )
         )
+    found = with_iac_endpoints(rel, text, with_sibling_endpoints(rel, text, found))
     return FileOutcome(
         rel, items=tuple(_with_ids(found, fp)), skipped=tuple(skipped), bytes_read=len(data), parsed=True
     )

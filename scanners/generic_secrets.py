@@ -8,9 +8,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from scanners.classifier import Classification, classify
 from scanners.evidence import SourceFile
 from scanners.file_roles import role_for
 from scanners.fingerprint import Fingerprinter
+from scanners.items import item_from_classification
 from scanners.keywords import GENERIC_LINE_KEYWORDS
 from scanners.line_scanner import candidate_lines
 from scanners.placeholders import is_placeholder, is_reference
@@ -24,6 +26,7 @@ from scanners.records import (
     ValueClass,
 )
 from scanners.service_catalog import facts
+from scanners.value_filters import STAND_IN_REASONS, not_a_secret
 
 _READY = False
 MAX_LINE = 2000
@@ -63,6 +66,21 @@ def scan(
         value = secret.secret_value or ""
         if line in explained_lines or not value or is_placeholder(value) or is_reference(value):
             continue
+        why = not_a_secret(source.line_text(line), value)
+        if why is not None and why not in STAND_IN_REASONS:
+            continue  # metadata or a name: no connection at all
+        known = _classified_otherwise(value)
+        if known is not None:
+            # The classifier decides every value's class: one value, one class across a scan.
+            yield item_from_classification(
+                known,
+                FileLocation(path=str(source.path), line=line),
+                role,
+                f"detect-secrets:{secret.type}",
+                fp,
+                None,
+            )
+            continue
         fingerprint = fp.fingerprint(value)
         if (line, fingerprint) in reported:
             continue
@@ -73,7 +91,8 @@ def scan(
             can_use_managed_identity=generic.can_use_managed_identity,
             recommended_replacement=generic.replacement,
             credential_kind=CredentialKind.GENERIC_SECRET,
-            value_class=ValueClass.SECRET,
+            # A stand-in (a test fake, the base64 of a filler word) still marks a slot to inventory.
+            value_class=ValueClass.SECRET if why is None else ValueClass.PLACEHOLDER,
             evidence_role=role,
             endpoint=Endpoint(),
             redacted_preview=f"{secret.type}: ***",
@@ -81,6 +100,15 @@ def scan(
             confidence=Confidence.LOW,
             fingerprint=fingerprint,
         )
+
+
+def _classified_otherwise(value: str) -> Classification | None:
+    """The classifier's answer when it knows `value` and does not call it a secret (a connection
+    string whose key is a placeholder, a published emulator key); else None."""
+    if "=" not in value and "://" not in value and len(value) < 60:
+        return None
+    c = classify(value.strip().rstrip("\\\"';"))
+    return c if c is not None and c.value_class is not ValueClass.SECRET else None
 
 
 def _detect(source: SourceFile, wanted: list[int]) -> Iterator[Any]:

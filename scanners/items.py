@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from scanners.classifier import Classification, classify
+from scanners.classifier import Classification, classify, classify_local_password
 from scanners.evidence import Evidence
 from scanners.fingerprint import Fingerprinter
 from scanners.records import (
@@ -68,6 +68,8 @@ def item_from_evidence(
     notes = (ev.note,) if ev.note else ()
     if ev.value is not None:
         c = classify(ev.value, ev.name, ev.service, ev.kind)
+        if c is None and is_compose_file(path):
+            c = classify_local_password(ev.value, ev.name)
         if c is None:
             return None
         if ev.kind is not None and c.credential_kind in (

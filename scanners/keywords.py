@@ -108,6 +108,23 @@ FILE_KEYWORDS: tuple[str, ...] = LINE_KEYWORDS + (
     "azureadtokenprovider",
     "tokencredential",
     "azureopenai",
+    # Calls that carry a secret by what they are (scanners/handlers/consumer_calls.py).
+    "mapazuresignalr",
+    "clientcredential",
+    "withclientsecret",
+    "saslpassword",
+    "aeg-sas-key",
+    "documentclient",
+    "authkeyorresourcetoken",
+    "withpassword",
+    "appinsights",
+    "applicationinsights",
+    "azureexporter",
+    "azure_monitor",
+    "get_secret",
+    "getsecret",
+    "service()",
+    "sastoken",
 )
 
 FILE_KEYWORDS_BYTES: tuple[bytes, ...] = tuple(k.encode("ascii") for k in FILE_KEYWORDS)

@@ -28,12 +28,18 @@ _XML_VALUE_ATTRS = re.compile(r"\b(?:value|connectionString)\s*=\s*$", re.I)
 _ASSIGN_RE = re.compile(
     r"""^\s*+(?:export\s+|set\s+|ENV\s+|ARG\s+|-\s+|\$env:)?["']?([A-Za-z_][\w.\-:\[\]]{0,120})["']?\s*+[:=]\s*+(?!["'\s])(.*\S)""",
 )
+_EMPTY_ASSIGN_RE = re.compile(r"^\s*+(?:export\s+|set\s+|ENV\s+|ARG\s+|-\s+)?([A-Za-z_][\w.\-]{0,120})=$")
+_EMPTY_QUOTED_RE = re.compile(r"""\b([A-Za-z_][\w.\-]{0,120})["']?\s*+(?::|=|:=)\s*+(?:""|'')(?!["'])""")
 _URL_RE = re.compile(r"(?:jdbc:)?[A-Za-z][A-Za-z0-9+.\-]{1,20}://[^\s\"'<>`]+")
 _ENTRA_RE = re.compile(
     r"(?<![A-Za-z0-9_~.\-])[A-Za-z0-9_~.\-]{3}[78]Q~[A-Za-z0-9_~.\-]{31,34}(?![A-Za-z0-9_~.\-])"
 )
 _TRAILING_COMMENT_RE = re.compile(r"(?<!\s)\s++#.*")  # starts only where a run of spaces starts
 _INI_COMMENT_RE = re.compile(r"(?<!\s)\s++[;#].*")
+_WRAPPER_RE = re.compile(
+    r"\s*&?(?:to\.(?:Ptr|StringPtr)|ptr\.To|pointer\.String|autorest\.String|String)(?:\[\w+\])?\($"
+)
+_CONTINUATION_RE = re.compile(r"\s\\$")  # a shell line continuation after the value
 
 UNQUOTED_OK_SUFFIXES = frozenset(
     {
@@ -79,6 +85,9 @@ def _trailing_name(head: str) -> str | None:
     Read backwards by hand: a regex anchored at the end would be retried from every start
     position, which made lines with thousands of strings quadratic.
     """
+    wrapped = _WRAPPER_RE.search(head[-48:])
+    if wrapped:  # Go `AdminPassword: to.Ptr("...")`: the wrapper call belongs to the value
+        head = head[: len(head) - (len(head[-48:]) - wrapped.start())]
     i = len(head.rstrip())
     if i and head[i - 1] == "@":
         i -= 1
@@ -232,6 +241,14 @@ def _scan_line(
             value=_unescape(line[start + 1 : end - 1]),
             method=handler,
         )
+    if '""' in line or "''" in line:
+        for eq in _EMPTY_QUOTED_RE.finditer(line):
+            # `const string storageAccountKey = "";`: an empty slot, named by what it will hold.
+            yield Evidence(line=line_no, role=role, name=eq.group(1), value="", method=handler)
+    if unquoted and line.endswith("=") and line[-2:-1] not in ("=", "!", "<", ">"):
+        em = _EMPTY_ASSIGN_RE.match(line)
+        if em:  # `AZURE_SEARCH_ADMIN_KEY=` in a .env sample: an empty slot for a key
+            yield Evidence(line=line_no, role=role, name=em.group(1), value="", method=handler)
     if unquoted:
         am = _ASSIGN_RE.match(line)
         if am and not any(s <= am.start(2) < e for s, e in spans):
@@ -241,9 +258,15 @@ def _scan_line(
                 value = _TRAILING_COMMENT_RE.sub("", value)
             elif suffix in (".ini", ".cfg", ".conf"):
                 value = _INI_COMMENT_RE.sub("", value)
+            if value.startswith("#") and suffix not in (".ps1",):
+                value = ""  # `KEY= # comment`: an empty slot followed by a comment
             spans.append(am.span(2))
             yield Evidence(
-                line=line_no, role=role, name=am.group(1), value=value.rstrip(",;"), method=handler
+                line=line_no,
+                role=role,
+                name=am.group(1),
+                value=_CONTINUATION_RE.sub("", value).rstrip(",;"),
+                method=handler,
             )
     for m in _URL_RE.finditer(line):
         if any(s <= m.start() < e for s, e in spans):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from scanners.value_filters import looks_fake
+
 _PLACEHOLDER_WORDS = frozenset(
     {
         "changeme",
@@ -55,6 +57,10 @@ _PLACEHOLDER_WORDS = frozenset(
         "na",
         "-",
         "tobereplaced",
+        "empty",
+        "inherit",
+        "required",
+        "optional",
     }
 )
 
@@ -69,7 +75,7 @@ _PLACEHOLDER_RE = re.compile(
       | %[A-Za-z0-9_.\-]+%            # %VAR%
       | __[A-Za-z0-9_.\-]+__          # __TOKEN__
       | \[[A-Za-z0-9 _\-]+\]          # [your key here]
-      | \{[A-Za-z0-9 _\-]+\}          # {key}
+      | \{[A-Za-z0-9 _.\-]+\}         # {key}, {SHARED.ACCESS.KEY}
       | (?i:x{3,}|\*{3,}|\.{3,}|0{8,}|\#{3,}|-{3,}|_{3,}|\?{3,})
       | (?i:(?:your|enter|insert|replace|put|add)[-_ ][A-Za-z0-9_\- ]*)
       | your[A-Z][A-Za-z]*
@@ -88,13 +94,14 @@ _KEY_VAULT_REFERENCE_RE = re.compile(r"^\s*@Microsoft\.KeyVault\((?P<body>[^)]*)
 _REFERENCE_RE = re.compile(
     r"""
     ^\s*(?:
-        \$\{\{\s*(?:secrets|vars|env|steps|needs|inputs)\.[^}]*\}\}   # GitHub Actions expressions
+        \$\{\{\s*(?:secrets|vars|env|steps|needs|inputs|github)\.[^}]*\}\}   # GitHub Actions expressions
       | \[\s*parameters\(.*\)\s*\]                                   # ARM parameter
       | \[\s*reference\(.*\)\s*\]                                    # ARM reference()
       | (?:var|local|data|module)\.[A-Za-z0-9_.\[\]"-]+              # Terraform expression
       | @secret\(.*\)
       | \$[A-Za-z_][A-Za-z0-9_]*                                     # shell $VAR
       | \$env:[A-Za-z_][A-Za-z0-9_]*                                 # PowerShell $env:VAR
+      | \$?\(\s*(?:az|Get-Az\w*|kubectl|terraform)\b.*                    # fetched at run time
     )\s*$
     """,
     re.VERBOSE,
@@ -108,7 +115,7 @@ def is_placeholder(value: str) -> bool:
         return True
     if v.lower() in _PLACEHOLDER_WORDS:
         return True
-    if _PLACEHOLDER_RE.match(v):
+    if _PLACEHOLDER_RE.match(v) or looks_fake(v):
         return True
     # A value made only of one repeated character (e.g. "aaaaaaaa", "00000") is filler.
     if len(set(v)) == 1:

@@ -269,6 +269,29 @@ class SkippedItem:
 
 
 @dataclass(frozen=True, slots=True)
+class AppLink:
+    """A repository project and the App Service app it is deployed to, and what says so."""
+
+    project: str  # the project directory ("." for the root)
+    site: str  # the app's name as written (an IaC expression is kept as it is)
+    source: str  # `path:line (how)`, e.g. `azure.yaml:5 (azd service api)`
+    resource_group: str | None = None
+    subscription: str | None = None
+
+    def sort_key(self) -> tuple[str, ...]:
+        return (self.project, self.site, self.source)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "project": self.project,
+            "site": self.site,
+            "source": self.source,
+            "resource_group": self.resource_group,
+            "subscription": self.subscription,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class ScanResult:
     items: tuple[ConnectionStringAuditItem, ...]
     skipped: tuple[SkippedItem, ...]
@@ -278,6 +301,7 @@ class ScanResult:
     stats: dict[str, int] = field(default_factory=dict)
     sites: tuple[SiteInventory, ...] = ()
     credential: str | None = None
+    app_links: tuple[AppLink, ...] = ()  # repository projects and the apps they are deployed to
 
 
 def app_of(item: ConnectionStringAuditItem) -> str:

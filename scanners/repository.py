@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
+from scanners.app_links import link_apps
 from scanners.errors import ScanError
 from scanners.file_scan import DEFAULT_MAX_FILE_SIZE, DEFAULT_TIME_BUDGET_S, FileOutcome, scan_file
 from scanners.linking import link
@@ -76,11 +77,12 @@ def scan_repository(
         skipped.extend(outcome.skipped)
         if progress is not None:
             progress(files_done, bytes_read)
-    linked = link(items, walked.project_dirs)
+    linked, app_links = link_apps(root, link(items, walked.project_dirs), walked.files, walked.project_dirs)
     return ScanResult(
         items=tuple(sorted(linked, key=lambda i: i.sort_key())),
         skipped=tuple(sorted(skipped, key=lambda s: s.sort_key())),
         files_scanned=files_done,
         bytes_scanned=bytes_read,
         root=path,
+        app_links=tuple(app_links),
     )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from scanners.consistency import one_class_per_value
 from scanners.fingerprint import Fingerprinter
 from scanners.records import ScanResult, SkipReason
 from scanners.repository import ProgressCallback, RepositoryScanOptions, scan_repository
@@ -60,7 +61,8 @@ def run_scan(
                 stats={"arm_requests": res.requests, "throttle_pauses": res.throttle_pauses},
             )
         )
-    return merge(parts)
+    merged = merge(parts)
+    return replace(merged, items=tuple(one_class_per_value(merged.items)))
 
 
 def scan_az_exports(paths: tuple[str, ...], key: bytes) -> ScanResult:
@@ -103,6 +105,7 @@ def merge(parts: list[ScanResult]) -> ScanResult:
         root=next((p.root for p in parts if p.root), ""),
         credential=next((p.credential for p in parts if p.credential), None),
         stats=stats,
+        app_links=tuple(sorted({a for p in parts for a in p.app_links}, key=lambda a: a.sort_key())),
     )
 
 

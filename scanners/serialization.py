@@ -15,6 +15,7 @@ from typing import Any
 from scanners.errors import ScanDocumentError
 from scanners.estate_records import SiteIdentity, SiteInventory, UserAssignedIdentity
 from scanners.records import (
+    AppLink,
     AppServiceLocation,
     Confidence,
     ConnectionStringAuditItem,
@@ -58,6 +59,7 @@ def to_document(result: ScanResult) -> dict[str, Any]:
         "skipped": [s.to_json() for s in result.skipped],
         "sites": [s.to_json() for s in result.sites],
         "credential": result.credential,
+        **({"app_links": [a.to_json() for a in result.app_links]} if result.app_links else {}),
         "summary": summary(result),
     }
 
@@ -72,6 +74,7 @@ class Audit:
     sites: tuple[SiteInventory, ...]
     skipped: tuple[SkippedItem, ...] = ()
     files_scanned: int = 0
+    app_links: tuple[AppLink, ...] = ()
 
 
 def _req(obj: dict[str, Any], key: str, where: str) -> Any:
@@ -221,6 +224,19 @@ def _site(raw: Any, index: int) -> SiteInventory:
     )
 
 
+def _app_link(raw: Any, index: int) -> AppLink:
+    where = f"app_links[{index}]"
+    if not isinstance(raw, dict):
+        raise ScanDocumentError(f"scan document: {where} must be an object")
+    return AppLink(
+        project=str(_str(raw, "project", where)),
+        site=str(_str(raw, "site", where)),
+        source=str(_str(raw, "source", where)),
+        resource_group=_str(raw, "resource_group", where, optional=True),
+        subscription=_str(raw, "subscription", where, optional=True),
+    )
+
+
 def read_audit(document: Any) -> Audit:
     """Validate a parsed scan document and turn it into records."""
     if not isinstance(document, dict):
@@ -245,6 +261,9 @@ def read_audit(document: Any) -> Audit:
     skipped = document.get("skipped") or []
     if not isinstance(skipped, list):
         raise ScanDocumentError("scan document: 'skipped' must be a list")
+    links = document.get("app_links") or []
+    if not isinstance(links, list):
+        raise ScanDocumentError("scan document: 'app_links' must be a list")
     summary = document.get("summary")
     files = summary.get("files_scanned") if isinstance(summary, dict) else 0
     return Audit(
@@ -252,4 +271,5 @@ def read_audit(document: Any) -> Audit:
         sites=tuple(_site(raw, i) for i, raw in enumerate(sites)),
         skipped=tuple(_skipped(raw, i) for i, raw in enumerate(skipped)),
         files_scanned=files if isinstance(files, int) else 0,
+        app_links=tuple(_app_link(raw, i) for i, raw in enumerate(links)),
     )

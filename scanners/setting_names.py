@@ -47,7 +47,8 @@ K = CredentialKind
 SECRET_NAME_RULES: tuple[NameRule, ...] = (
     _r(
         r"(^|_)azure_client_secret$|(^|_)client_?secret$|(^|_)clientsecret(_|$)|aad_?secret|"
-        r"(^|_)app_?secret$|(^|_)(sp|service_?principal)_?(secret|password)$|arm_client_secret",
+        r"(^|_)(app|application)_?secret$|(^|_)(sp|service_?principal)_?(secret|password)$|arm_client_secret|"
+        r"(^|_)azure_credentials$",  # the service-principal JSON of azure/login, secret included
         S.ENTRA_ID,
         K.CLIENT_SECRET,
     ),
@@ -57,7 +58,11 @@ SECRET_NAME_RULES: tuple[NameRule, ...] = (
         S.CONTAINER_REGISTRY,
         K.ADMIN_PASSWORD,
     ),
-    _r(r"appinsights_instrumentationkey|instrumentation_?key", S.APPLICATION_INSIGHTS, K.INSTRUMENTATION_KEY),
+    _r(
+        r"appinsights_instrumentationkey|instrumentation_?key|(^|_)app_?insights_?key$",
+        S.APPLICATION_INSIGHTS,
+        K.INSTRUMENTATION_KEY,
+    ),
     _r(
         r"applicationinsights_connection_?string|app_?insights.*connection",
         S.APPLICATION_INSIGHTS,
@@ -67,16 +72,20 @@ SECRET_NAME_RULES: tuple[NameRule, ...] = (
     _r(r"search.*(api|admin|query)_?key|search_?key", S.AI_SEARCH, K.API_KEY),
     _r(
         r"ocp_apim_subscription_key|cognitive.*key|(^|_)(speech|translator|vision|language|"
-        r"content_?safety|form_?recognizer|document_?intelligence|ai_?services|azure_ai)_?(api_?)?key$",
+        r"content_?safety|form_?recognizer|document_?intelligence|ai_?services|azure_ai)(_?service)?_?(api_?)?key$",
         S.COGNITIVE_SERVICES,
         K.API_KEY,
     ),
     _r(r"event_?grid.*(key|sas)|aeg_sas_(key|token)", S.EVENT_GRID, K.ACCESS_KEY),
+    # Kafka clients of Event Hubs: the SASL password is the namespace's connection string.
+    _r(r"(^|_)sasl_password$|(^|_)saslpassword$", S.EVENT_HUBS, K.SHARED_ACCESS_KEY),
     _r(r"signalr.*(key|connection)", S.SIGNALR, K.ACCESS_KEY),
     _r(r"web_?pubsub.*(key|connection)", S.WEB_PUBSUB, K.ACCESS_KEY),
     _r(r"app_?config(uration)?.*(connection|secret)", S.APP_CONFIGURATION, K.ACCESS_KEY),
     _r(r"cosmos.*mongo|mongo.*(connection|uri|url)", S.COSMOS_MONGO, K.CONNECTION_STRING),
     _r(r"cosmos.*(key|connection|secret)|documentdb.*(key|connection)", S.COSMOS_DB, K.ACCOUNT_KEY),
+    # `masterKey` is Cosmos DB's own word for its account key (the legacy SDKs' auth dictionary).
+    _r(r"(^|_)master_?key$", S.COSMOS_DB, K.ACCOUNT_KEY),
     _r(r"event_?hubs?.*(key|connection|sas)", S.EVENT_HUBS, K.SHARED_ACCESS_KEY),
     _r(r"service_?bus.*(key|connection|sas)|(^|_)sb_.*(key|connection)", S.SERVICE_BUS, K.SHARED_ACCESS_KEY),
     _r(r"redis.*(password|key|connection|secret)", S.REDIS, K.ACCESS_KEY),

@@ -20,11 +20,14 @@ def registry() -> tuple[FileHandler, ...]:
     """Every handler, in the order in which they read a file."""
     from scanners.handlers.arm_templates import ArmTemplateHandler
     from scanners.handlers.bicep import BicepHandler
+    from scanners.handlers.consumer_calls import ConsumerCallHandler
     from scanners.handlers.csharp import CSharpHandler
     from scanners.handlers.env_properties import EnvPropertiesHandler
+    from scanners.handlers.go_code import GoCodeHandler
     from scanners.handlers.java import JavaHandler
     from scanners.handlers.javascript import JavaScriptHandler
     from scanners.handlers.json_config import JsonConfigHandler
+    from scanners.handlers.notebooks import NotebookHandler
     from scanners.handlers.python_code import PythonCodeHandler
     from scanners.handlers.scripts import ScriptHandler
     from scanners.handlers.terraform import TerraformHandler
@@ -39,11 +42,14 @@ def registry() -> tuple[FileHandler, ...]:
         PythonCodeHandler(),
         JavaScriptHandler(),
         JavaHandler(),
+        GoCodeHandler(),
+        ConsumerCallHandler(),
         EnvPropertiesHandler(),
         YamlHandler(),
         BicepHandler(),
         TerraformHandler(),
         ScriptHandler(),
+        NotebookHandler(),
     )
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from scanners.evidence import Evidence, SourceFile
+from scanners.handlers import iac_secret_wiring
 from scanners.handlers.azure_resource_types import LIST_KEYS_KINDS, service_for_type, service_from_identifier
 from scanners.handlers.lexing import (
     BICEP,
@@ -117,6 +118,7 @@ class BicepHandler:
         stmts = statements(text, _TOP_RE)
         starts = [s.start for s in stmts]
         seen: set[tuple[int, str, str]] = set()
+        yield from iac_secret_wiring.bicep(source)
 
         for fetch in self._fetches(text, types):
             key = (source.line_of(fetch.pos), fetch.symbol, fetch.func)

@@ -115,6 +115,18 @@ class _Scan(Arguments):
                     confidence=Confidence.HIGH,
                     method=method,
                 )
+            if classify(lit, None, info.service) is None:
+                # `new ServiceBusClient(Conn)` with `const string Conn = "<your connection string>"`:
+                # the value says nothing, but the client is still a consumer to inventory.
+                return Evidence(
+                    line=line,
+                    role=EvidenceRole.CODE_CONSUMER,
+                    service=info.service,
+                    kind=kind or info.kind,
+                    value_class=V.PLACEHOLDER if is_placeholder(lit) else V.REFERENCE,
+                    preview=preview,
+                    method=method,
+                )
             return Evidence(
                 line=line, role=EvidenceRole.CODE_LITERAL, value=lit, service=info.service, method=method
             )

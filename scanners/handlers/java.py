@@ -45,6 +45,7 @@ _NEW_RE = re.compile(r"(?:\bnew\s+)?\b(?P<cls>" + "|".join(JAVA_KEY_CREDENTIALS)
 _CREDENTIAL_VAR_RE = re.compile(r"\.\s*credential\s*\(\s*(\w+)\s*\)")
 _DRIVER_RE = re.compile(r"\bDriverManager\s*\.\s*getConnection\s*\(")
 _GETENV_RE = re.compile(r"""\bSystem\s*\.\s*getenv\s*\(\s*"([^"]+)"\s*\)""")
+_GETENV_CONST_RE = re.compile(r"""\bSystem\s*\.\s*getenv\s*\(\s*([A-Z][A-Z0-9_]{2,80})\s*\)""")
 _VALUE_RE = re.compile(r"""@Value\s*\(\s*"\$\{([^}:"]+)(?::[^}"]*)?\}"\s*\)""")
 _VALUE_FIELD_RE = re.compile(
     r"""@Value\s*\(\s*"\$\{([^}:"]+)(?::[^}"]*)?\}"\s*\)\s*(?:(?:private|protected|public|final|lateinit|var|val)\s+)*"""
@@ -100,6 +101,11 @@ class _JavaScan:
             self.driver(m)
         for m in _GETENV_RE.finditer(self.text):
             self.rep.lookup(m.start(), m.group(1), f'System.getenv("{m.group(1)}")')
+        for m in _GETENV_CONST_RE.finditer(self.text):
+            # `System.getenv(SB_CONNECTION)`: the constant holds the variable's name.
+            held = re.search(rf'\b{m.group(1)}\s*=\s*"([A-Za-z_][\w.\-]{{0,120}})"', self.text)
+            name = held.group(1) if held else m.group(1)
+            self.rep.lookup(m.start(), name, f"System.getenv({m.group(1)})")
         for m in _VALUE_RE.finditer(self.text):
             self.rep.lookup(m.start(), m.group(1), f'@Value("${{{m.group(1)}}}")')
         return self.rep.out

@@ -49,7 +49,7 @@ R = EvidenceRole
 _KEYWORDS_RE = re.compile(
     r"from_connection_string|ClientSecretCredential|AzureKeyCredential|AzureOpenAI|api_key|"
     r"psycopg|pyodbc|pymysql|mysql\.connector|redis|DefaultAzureCredential|ManagedIdentityCredential|"
-    r"os\.environ|getenv|credential"
+    r"os\.environ|getenv|credential|CosmosClient"
 )
 
 
@@ -401,8 +401,13 @@ class _Visitor:
                 if c and (c in PASSWORDLESS_CREDENTIALS or c.endswith("Credential")):
                     node = a
                     break
-        if node is None and service == S.STORAGE and len(call.args) > 1:
+        if node is None and service in (S.STORAGE, S.COSMOS_DB) and len(call.args) > 1:
             node = call.args[1]
+        if isinstance(node, ast.Dict):  # the legacy Cosmos SDK: CosmosClient(url, {"masterKey": key})
+            node = next(
+                (v for k, v in zip(node.keys, node.values, strict=True) if string_value(k) == "masterKey"),
+                None,
+            )
         if node is None:
             return
         c = self.credential_class(node)
@@ -422,8 +427,10 @@ class _Visitor:
         if c is not None and (c.endswith("Credential") or c == "ClientSecretCredential"):
             return  # reported where the credential is built
         target = self.resolve(node)
-        if string_value(target) is not None or (
-            target is not None and (env_lookup(target) or settings_attr(target))
+        if (
+            string_value(target) is not None
+            or (target is not None and (env_lookup(target) or settings_attr(target)))
+            or (service == S.COSMOS_DB and c is None)  # a Cosmos DB key, wherever it comes from
         ):
             self.value_arg(call, node, kw, service, key_kind(service), "ctor")
 

@@ -22,11 +22,11 @@ K = CredentialKind
 V = ValueClass
 ROLE = EvidenceRole.CI_SCRIPT
 
-_VALUE = r"""("(?:[^"\\\n]|\\.)*"|'[^'\n]*'|[^\s;|&)]+)"""
-LOGIN_SECRET_RE = re.compile(r"(?:^|\s)(-p|--password|--client-secret|--secret)(?:\s+|=)" + _VALUE)
-_STORAGE_ARG_RE = re.compile(r"(?:^|\s)(--account-key|--sas-token|--connection-string)(?:\s+|=)" + _VALUE)
+VALUE = r"""("(?:[^"\\\n]|\\.)*"|'[^'\n]*'|[^\s;|&)]+)"""
+LOGIN_SECRET_RE = re.compile(r"(?:^|\s)(-p|--password|--client-secret|--secret)(?:\s+|=)" + VALUE)
+_STORAGE_ARG_RE = re.compile(r"(?:^|\s)(--account-key|--sas-token|--connection-string)(?:\s+|=)" + VALUE)
 ADMIN_PASSWORD_ARG_RE = re.compile(
-    r"(?:^|\s)(--admin-password|--administrator-login-password)(?:\s+|=)" + _VALUE
+    r"(?:^|\s)(--admin-password|--administrator-login-password)(?:\s+|=)" + VALUE
 )
 _VAR_RE = re.compile(
     r"""^(?:\$\{?([A-Za-z_]\w*)\}?|\$env:([A-Za-z_]\w*)|%([A-Za-z_]\w*)%|\$\(([A-Za-z_]\w*)\)|"""
@@ -105,7 +105,20 @@ def secret_argument(
         return
     value = unquote(raw)
     if value.startswith(("$(", "`", "$((")):
-        return  # command substitution: reported by the key-fetch rules when it fetches a key
+        # Command substitution: the secret is read at run time (a key-fetch command is also
+        # reported by the key-fetch rules): the flag is a consumer of it.
+        yield Evidence(
+            line=line,
+            role=ROLE,
+            name=name,
+            service=service,
+            kind=kind,
+            value_class=V.REFERENCE,
+            preview=f"{prefix} {flag} $(...)",
+            confidence=Confidence.MEDIUM,
+            method="cli-argument",
+        )
+        return
     label = name or f"{prefix} {flag}"
     yield Evidence(
         line=line, role=ROLE, name=label, value=value, service=service, kind=kind, method="cli-argument"

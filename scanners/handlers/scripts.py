@@ -20,10 +20,12 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 
 from scanners.evidence import Evidence, SourceFile
+from scanners.handlers import script_consumers
 from scanners.handlers.script_arguments import (
     ADMIN_PASSWORD_ARG_RE,
     LOGIN_SECRET_RE,
     ROLE,
+    VALUE,
     assignment,
     login_arguments,
     secret_argument,
@@ -96,7 +98,10 @@ _FETCH_COMMANDS: tuple[tuple[re.Pattern[str], ServiceType, CredentialKind], ...]
     )
 )
 
-_AZ_CMD_RE = re.compile(r"\baz\s+[a-z][^\n]*", re.I)
+_AZ_CMD_RE = re.compile(r"\bazd?\s+[a-z][^\n]*", re.I)
+_KUBECTL_REGISTRY_RE = re.compile(r"\bkubectl\s+create\s+secret\s+docker-registry\b[^\n]*", re.I)
+_DOCKER_PASSWORD_ARG_RE = re.compile(r"(?:^|\s)(--docker-password)(?:\s+|=)" + VALUE)
+_CLIENT_SECRET_ARG_RE = re.compile(r"(?:^|\s)(--client-secret|--sp-secret)(?:\s+|=)" + VALUE)
 _DOCKER_LOGIN_RE = re.compile(r"\bdocker\s+login\b[^\n]*", re.I)
 _ACR_ADMIN_RE = re.compile(r"\baz\s+acr\s+(?:create|update)\b[^\n]*--admin-enabled(?:\s+|=)true\b", re.I)
 _SECURE_STRING_RE = re.compile(r"\bConvertTo-SecureString\b([^\n|;]*)", re.I)
@@ -163,9 +168,18 @@ class ScriptHandler:
             cmd = m.group(0)
             line = source.line_of(m.start())
             words = cmd.split()
+            if words[0].lower() == "azd":  # `azd auth login --client-secret ...`
+                words = words[1:]
             group = words[1].lower() if len(words) > 1 else ""
-            if group == "login" or (group == "acr" and len(words) > 2 and words[2].lower() == "login"):
-                yield from login_arguments(line, cmd, group)
+            if group == "login" or (
+                len(words) > 2 and group in ("acr", "auth") and words[2].lower() == "login"
+            ):
+                yield from login_arguments(line, cmd, "login" if group == "auth" else group)
+            elif group != "ad":  # `az aks create --client-secret`: a service principal's secret
+                for a in _CLIENT_SECRET_ARG_RE.finditer(cmd):
+                    yield from secret_argument(
+                        line, f"az {group}", a.group(1), a.group(2), S.ENTRA_ID, K.CLIENT_SECRET, None
+                    )
             if group == "storage" or "--account-key" in cmd or "--sas-token" in cmd:
                 yield from storage_arguments(line, cmd)
             for a in ADMIN_PASSWORD_ARG_RE.finditer(cmd):
@@ -180,6 +194,19 @@ class ScriptHandler:
                 yield from secret_argument(
                     source.line_of(m.start()),
                     "docker login",
+                    a.group(1),
+                    a.group(2),
+                    S.CONTAINER_REGISTRY,
+                    K.ADMIN_PASSWORD,
+                    "DOCKER_REGISTRY_SERVER_PASSWORD",
+                )
+        for m in _KUBECTL_REGISTRY_RE.finditer(text):
+            if commented(m.start()):
+                continue
+            for a in _DOCKER_PASSWORD_ARG_RE.finditer(m.group(0)):
+                yield from secret_argument(
+                    source.line_of(m.start()),
+                    "kubectl create secret docker-registry",
                     a.group(1),
                     a.group(2),
                     S.CONTAINER_REGISTRY,
@@ -222,6 +249,7 @@ class ScriptHandler:
                     confidence=Confidence.HIGH,
                     method="key-fetch",
                 )
+        yield from script_consumers.consumers(source, text, commented)
         for m in _ENV_ASSIGN_RE.finditer(text):
             yield from assignment(source.line_of(m.start(1)), m.group(1), m.group(2))
         for m in _DOCKER_ENV_RE.finditer(text):

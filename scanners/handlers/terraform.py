@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 
 from scanners.evidence import Evidence, SourceFile
+from scanners.handlers import iac_secret_wiring
 from scanners.handlers.lexing import (
     HCL,
     Statement,
@@ -230,6 +231,7 @@ class TerraformHandler:
         yield from self._references(source, text, stmts, starts, labels)
         yield from self._literals(source, text, stmts, starts, labels)
         yield from self._variables(source, text, stmts)
+        yield from iac_secret_wiring.terraform(source)
         for m in _ADMIN_ENABLED_RE.finditer(text):
             st = statement_at(stmts, starts, m.start())
             if st is None or st.keyword != "resource" or not st.name.startswith("azurerm_container_registry"):

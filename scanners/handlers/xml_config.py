@@ -94,8 +94,10 @@ class _Collector(ContentHandler):
         line = self.source.line_of(m.start())
         return line if line - tag_line <= 50 else tag_line
 
-    def _emit(self, line: int, name: str | None, value: str, method: str) -> None:
-        if not value.strip() or len(value) > MAX_TEXT:
+    def _emit(self, line: int, name: str | None, value: str, method: str, slot: bool = False) -> None:
+        # An empty named slot (`<add key="ClientSecret" value="" />`) is still a connection to
+        # inventory: the classifier reports it as a placeholder when its name says what it holds.
+        if (not value.strip() and not (slot and name)) or len(value) > MAX_TEXT:
             return
         self.found.append(
             Evidence(line=line, role=EvidenceRole.CONFIG_VALUE, name=name, value=value, method=method)
@@ -116,6 +118,7 @@ class _Collector(ContentHandler):
                     f"ConnectionStrings:{attrs.getValue(names['name'])}",
                     attrs.getValue(attr),
                     "connection-string",
+                    slot=True,
                 )
                 handled.add("connectionstring")
             if "key" in names and "value" in names:
@@ -125,6 +128,7 @@ class _Collector(ContentHandler):
                     attrs.getValue(names["key"]),
                     attrs.getValue(attr),
                     "app-setting",
+                    slot=True,
                 )
                 handled.add("value")
         for low, attr in names.items():

@@ -30,6 +30,7 @@ from scanners import setting_names
 from scanners.evidence import Evidence, MalformedInput, SourceFile
 from scanners.file_roles import is_ci_file
 from scanners.handlers.setting_evidence import Entry, datasource_service, entry_evidence
+from scanners.placeholders import is_reference, showable_placeholder
 from scanners.records import Confidence, CredentialKind, EvidenceRole, ServiceType, ValueClass
 
 S = ServiceType
@@ -75,6 +76,9 @@ SCRIPT_KEYS = {
 _OIDC_NOTE = "use OpenID Connect (workload identity federation) instead of a client secret"
 _EXPR_RE = re.compile(r"\$\{\{\s*([A-Za-z0-9_.\-]+)\s*\}\}")
 _FLAT_EXPR_RE = re.compile(r"\$(secrets|vars|env|variables)([A-Za-z_]\w*)")
+PASSWORD_FLAGS = frozenset({"--password", "--pass", "--pwd", "--requirepass", "--client-secret"})
+# Workflow actions that log in to a container registry with `with.password`.
+REGISTRY_LOGIN_ACTIONS = ("docker/login-action", "azure/docker-login")
 _SECRET_EXPR_RE = re.compile(r"\$\{\{\s*secrets\.([A-Za-z0-9_]+)\s*\}\}")
 
 
@@ -111,8 +115,10 @@ class _Walk:
         if self.visited > MAX_NODES:
             raise MalformedInput(f"more than {MAX_NODES} YAML nodes")
 
-    def add(self, line: int, name: str, value: str, note: str | None = None) -> None:
-        if value and len(value) <= MAX_VALUE:
+    def add(self, line: int, name: str, value: str, note: str | None = None, slot: bool = False) -> None:
+        # `slot`: an empty named value (`- name: AZURE_OPENAI_API_KEY / value: ""`) is kept, so
+        # that the classifier can report the slot as a placeholder when its name is a key's.
+        if (value or slot) and len(value) <= MAX_VALUE:
             self.entries.append(((line, name, value), note))
 
     # -- documents
@@ -167,6 +173,7 @@ class _Walk:
                 continue
             self.seen.add(id(node))
             if isinstance(node, yaml.SequenceNode):
+                self.flag_values(node)
                 for item in reversed(node.value):
                     if mode == "env" and isinstance(item, yaml.ScalarNode):
                         self.tick()
@@ -189,6 +196,20 @@ class _Walk:
                         stack.append((v, (*path, key), "leaf"))
                     else:
                         stack.append((v, (*path, key), "env" if key.lower() in ENV_CONTAINERS else ""))
+
+    def flag_values(self, node: yaml.SequenceNode) -> None:
+        """`command: ["--username", "u", "--password", "p"]` (a container's arguments): the value
+        after a password flag is named by the flag."""
+        items = node.value
+        for flag, value in zip(items, items[1:], strict=False):
+            f = _scalar(flag)
+            if (
+                f
+                and f.lower() in PASSWORD_FLAGS
+                and isinstance(value, yaml.ScalarNode)
+                and value.tag == STR_TAG
+            ):
+                self.add(_line(value), f.lstrip("-"), value.value)
 
     def script(self, node: yaml.ScalarNode, suffix: str) -> None:
         """A CI step's script: read by the script handler, lines mapped back into this file."""
@@ -215,7 +236,7 @@ class _Walk:
         if value and "=" in value:
             key, _, val = value.partition("=")
             if re.fullmatch(r"[A-Za-z_][\w.\-]*", key.strip()):
-                self.add(_line(item), key.strip(), val)
+                self.add(_line(item), key.strip(), val, slot=True)
 
     def name_value(self, item: yaml.MappingNode) -> bool:
         """`- name: KEY / value: ...` (Kubernetes env, Azure Pipelines variables); True if handled."""
@@ -224,7 +245,7 @@ class _Walk:
             return False
         value_node = _get(item, "value")
         if isinstance(value_node, yaml.ScalarNode) and value_node.tag == STR_TAG:
-            self.add(_line(value_node), name, value_node.value)
+            self.add(_line(value_node), name, value_node.value, slot=True)
             return True
         ref = _get(item, "valueFrom")
         if isinstance(ref, yaml.MappingNode) and _get(ref, "secretKeyRef") is not None:
@@ -248,6 +269,9 @@ class _Walk:
 
     def special_mapping(self, node: yaml.MappingNode) -> None:
         uses = _scalar(_get(node, "uses"))
+        if uses and uses.lower().startswith(REGISTRY_LOGIN_ACTIONS):
+            self.registry_login(node, uses)
+            return
         if not uses or not uses.lower().startswith("azure/login"):
             return
         with_node = _get(node, "with")
@@ -291,6 +315,32 @@ class _Walk:
                     method="azure-login",
                 )
             )
+
+    def registry_login(self, node: yaml.MappingNode, uses: str) -> None:
+        """`docker/login-action` / `azure/docker-login` with a password: a registry login with a
+        secret (a CI secret is a reference; a literal goes to the classifier)."""
+        with_node = _get(node, "with")
+        v = _get(with_node, "password") if isinstance(with_node, yaml.MappingNode) else None
+        value = _scalar(v)
+        if v is None or value is None:
+            return
+        if not is_reference(value) and not _SECRET_EXPR_RE.search(value):
+            self.add(_line(v), "DOCKER_REGISTRY_SERVER_PASSWORD", value)
+            return
+        action = uses.split("@", 1)[0]
+        self.extra.append(
+            Evidence(
+                line=_line(v),
+                role=self.role,
+                name="DOCKER_REGISTRY_SERVER_PASSWORD",
+                service=S.CONTAINER_REGISTRY,
+                kind=K.ADMIN_PASSWORD,
+                value_class=V.REFERENCE,
+                preview=f"{action} with.password: " + (value if showable_placeholder(value) else "***"),
+                method="registry-login",
+                confidence=Confidence.HIGH,
+            )
+        )
 
     def literal_creds(self, node: yaml.Node, value: str, key: str) -> None:
         """A service-principal JSON (or a bare secret) written into the workflow itself."""

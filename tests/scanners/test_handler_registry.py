@@ -37,6 +37,8 @@ SAMPLES: dict[str, tuple[str, str]] = {
     ),
     "javascript": ("index.ts", "const c = BlobServiceClient.fromConnectionString(process.env.STORAGE);\n"),
     "java": ("App.java", 'String conn = System.getenv("STORAGE");\n'),
+    "go-code": ("main.go", 'conn := os.Getenv("AZURE_STORAGE_CONNECTION_STRING")\n'),
+    "consumer-calls": ("Startup.cs", "app.MapAzureSignalR(GetType().FullName);\n"),
     "env-properties": (".env", f"AZURE_STORAGE_CONNECTION_STRING={STORAGE}\n"),
     "yaml-files": (
         "docker-compose.yml",
@@ -49,6 +51,11 @@ SAMPLES: dict[str, tuple[str, str]] = {
     ),
     "terraform": ("main.tf", 'output "key" {\n  value = azurerm_storage_account.sa.primary_access_key\n}\n'),
     "scripts": ("deploy.sh", f'export AZURE_STORAGE_CONNECTION_STRING="{STORAGE}"\n'),
+    "notebook": (
+        "demo.ipynb",
+        '{"cells": [{"cell_type": "code", "source": ["import os\\n", '
+        '"c = BlobServiceClient.from_connection_string(os.environ[\\"STORAGE\\"])\\n"]}], "nbformat": 4}',
+    ),
 }
 
 
@@ -67,11 +74,14 @@ def test_order_is_the_reading_order() -> None:
         "python-code",
         "javascript",
         "java",
+        "go-code",
+        "consumer-calls",
         "env-properties",
         "yaml-files",
         "bicep",
         "terraform",
         "scripts",
+        "notebook",
     ]
 
 
