@@ -31,6 +31,7 @@ class SourceFile:
     text: str
     _line_starts: list[int] | None = field(default=None, repr=False)
     _lower: str | None = field(default=None, repr=False)
+    _lower_bytes: bytes | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:  # never show content
         return f"SourceFile({str(self.path)!r}, {len(self.text)} chars)"
@@ -41,6 +42,13 @@ class SourceFile:
         if self._lower is None:
             self._lower = self.text.lower()
         return self._lower
+
+    @property
+    def lower_bytes(self) -> bytes:
+        """`lower` as UTF-8, computed once (what the keyword search runs on)."""
+        if self._lower_bytes is None:
+            self._lower_bytes = self.lower.encode("utf-8", errors="replace")
+        return self._lower_bytes
 
     @property
     def name_lower(self) -> str:
