@@ -39,3 +39,13 @@ def test_edges() -> None:
     assert lines_holding(b"key", (b"key",)) == [1]
     assert lines_holding(b"\n\nkey\nkeykey key\n", (b"key",)) == [3, 4]
     assert not holds_any(b"nothing here", (b"key",))
+
+
+@given(st.lists(st.sampled_from(WORDS), max_size=40))
+def test_line_numbers_of_offsets(parts: list[str]) -> None:
+    text = "".join(parts)
+    source = SourceFile(PurePosixPath("f"), text)
+    for offset in range(len(text) + 1):
+        assert source.line_of(offset) == text.count("\n", 0, offset) + 1
+    for n, line in enumerate(text.split("\n"), 1):
+        assert source.line_text(n) == line
