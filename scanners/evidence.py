@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import bisect
-from itertools import accumulate, repeat
-from operator import add
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import accumulate, repeat
+from operator import add
 from pathlib import PurePosixPath
 from typing import Protocol
 
