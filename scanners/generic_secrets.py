@@ -5,7 +5,8 @@ other detector already explained.  The adapter is the only module that imports d
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from scanners.classifier import Classification, classify
@@ -111,48 +112,136 @@ def _classified_otherwise(value: str) -> Classification | None:
     return c if c is not None and c.value_class is not ValueClass.SECRET else None
 
 
+class _PluginGates:
+    """Which detect-secrets plugins can find anything on a line, decided by tests that are
+    necessary conditions of each plugin's own patterns (so skipping the others changes nothing):
+
+    - regex plugins (`RegexBasedDetector`: tokens of AWS, GitHub, Slack, private keys, ...) yield
+      only where one of their `denylist` patterns matches: a bare `search` of each pattern (C
+      speed) says whether the plugin's own pipeline needs to run, and a pattern that starts with
+      a case-sensitive literal (`AKIA`, `-----BEGIN`, `eyJ`, ...) is searched only on lines that
+      hold that literal;
+    - the high-entropy plugins match quoted strings only (`(['"])[charset]+\\1`, eager search off);
+    - the keyword plugin's patterns all contain a word of its DENYLIST, each of which contains
+      one of KEYWORD_STEMS (matched case-insensitively, so the test is on the case-folded line).
+    Anything else (a plugin this does not know) always runs.
+    """
+
+    KEYWORD_STEMS = ("key", "pass", "pwd", "secret", "contrase")
+
+    def __init__(self, plugins: list[Any]) -> None:
+        from detect_secrets.plugins.base import RegexBasedDetector
+        from detect_secrets.plugins.high_entropy_strings import HighEntropyStringsPlugin
+        from detect_secrets.plugins.keyword import KeywordDetector
+
+        self.always: list[Any] = []
+        self.regex: list[tuple[Any, tuple[tuple[str, Callable[[str], Any]], ...]]] = []
+        self.quoted: list[Any] = []
+        self.keyword: list[Any] = []
+        for plugin in plugins:
+            if isinstance(plugin, RegexBasedDetector):
+                self.regex.append((plugin, tuple((_literal_prefix(r), r.search) for r in plugin.denylist)))
+            elif isinstance(plugin, HighEntropyStringsPlugin):
+                self.quoted.append(plugin)
+            elif isinstance(plugin, KeywordDetector):
+                self.keyword.append(plugin)
+            else:
+                self.always.append(plugin)
+
+    def plugins_for(self, line: str) -> list[Any]:
+        out = list(self.always)
+        if self.quoted and ('"' in line or "'" in line):
+            out += self.quoted
+        if self.keyword:
+            folded = line.casefold()
+            if any(stem in folded for stem in self.KEYWORD_STEMS):
+                out += self.keyword
+        out += [
+            plugin
+            for plugin, searches in self.regex
+            if any(search(line) for prefix, search in searches if prefix in line)
+        ]
+        return out
+
+
+def _literal_prefix(regex: re.Pattern[str]) -> str:
+    """The literal text every match of `regex` starts with ("" when there is none, or when the
+    pattern ignores case or is verbose); `"" in line` is always true, so "" gates nothing."""
+    if regex.flags & (re.IGNORECASE | re.VERBOSE):
+        return ""
+    from re import _constants, _parser  # type: ignore[attr-defined]
+
+    try:
+        ops = list(_parser.parse(regex.pattern, regex.flags))
+    except Exception:  # noqa: BLE001 - any doubt: no gate
+        return ""
+    prefix = []
+    for op, arg in ops:
+        if op is not _constants.LITERAL:
+            break
+        prefix.append(chr(arg))
+    return "".join(prefix) if len(prefix) >= 2 else ""
+
+
+_GATES: _PluginGates | None = None
+
+
+def _gates() -> _PluginGates:
+    global _GATES
+    if _GATES is None:
+        from detect_secrets.settings import get_plugins
+
+        _GATES = _PluginGates(list(get_plugins()))
+    return _GATES
+
+
 def _detect(source: SourceFile, wanted: list[int]) -> Iterator[Any]:
     """detect-secrets' per-line pipeline (plugins and filters), run on the wanted lines only.
 
-    Mirrors `detect_secrets.core.scan._process_line_based_plugins`, which would otherwise pay
-    its per-line filter cost on every line of the file.  detect-secrets is pinned to 1.5.0.
+    Same verdicts as `detect_secrets.core.scan._process_line_based_plugins` (pinned 1.5.0), in a
+    cheaper order: the filters are pure predicates, so the plugins run first and the line,
+    secret and context filters only for what a plugin found.  Most keyword lines yield nothing,
+    and detect-secrets would pay every line filter on each of them.
     """
     from detect_secrets.core.scan import _is_filtered_out
-    from detect_secrets.settings import get_plugins
     from detect_secrets.util.code_snippet import get_code_snippet
 
     lines = source.text.split("\n")
     filename = str(source.path)
-    plugins = get_plugins()
+    gates = _gates()
     for line_number in wanted:
         line = lines[line_number - 1].rstrip()
         if len(line) > MAX_LINE:
             continue
         snippet = get_code_snippet(lines=lines, line_number=line_number)
-        if _is_filtered_out(
+        # Called directly: detect-secrets' own dispatcher inspects signatures on every call,
+        # which cost more than the plugins themselves.
+        found = [
+            (plugin, secret)
+            for plugin in gates.plugins_for(line)
+            for secret in plugin.analyze_line(
+                filename=filename, line=line, line_number=line_number, context=snippet
+            )
+        ]
+        if not found or _is_filtered_out(
             required_filter_parameters=["line"], filename=filename, line=line, context=snippet
         ):
             continue
-        for plugin in plugins:
-            # Called directly: detect-secrets' own dispatcher inspects signatures on every call,
-            # which cost more than the plugins themselves.
-            for secret in plugin.analyze_line(
-                filename=filename, line=line, line_number=line_number, context=snippet
+        for plugin, secret in found:
+            if _is_filtered_out(
+                required_filter_parameters=["secret"],
+                filename=secret.filename,
+                secret=secret.secret_value,
+                plugin=plugin,
+                line=line,
             ):
-                if _is_filtered_out(
-                    required_filter_parameters=["secret"],
-                    filename=secret.filename,
-                    secret=secret.secret_value,
-                    plugin=plugin,
-                    line=line,
-                ):
-                    continue
-                if not _is_filtered_out(
-                    required_filter_parameters=["context"],
-                    filename=secret.filename,
-                    secret=secret.secret_value,
-                    plugin=plugin,
-                    line=line,
-                    context=snippet,
-                ):
-                    yield secret
+                continue
+            if not _is_filtered_out(
+                required_filter_parameters=["context"],
+                filename=secret.filename,
+                secret=secret.secret_value,
+                plugin=plugin,
+                line=line,
+                context=snippet,
+            ):
+                yield secret

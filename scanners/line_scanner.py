@@ -13,9 +13,11 @@ import bisect
 import re
 import time
 from collections.abc import Iterator
+from functools import cache
 
 from scanners.evidence import Evidence, OverTimeBudget, SourceFile
 from scanners.file_roles import is_code, role_for
+from scanners.keyword_search import lines_holding
 from scanners.keywords import LINE_KEYWORDS
 from scanners.records import EvidenceRole
 
@@ -137,22 +139,14 @@ def _allows_unquoted(source: SourceFile) -> bool:
 
 
 def candidate_lines(source: SourceFile, keywords: tuple[str, ...] = LINE_KEYWORDS) -> list[int]:
-    """Line numbers (sorted) of every line holding one of `keywords` (lower-case literals).
+    """Line numbers (ascending) of every line holding one of `keywords` (lower-case literals):
+    one Aho-Corasick pass over the lower-cased text (scanners/keyword_search.py)."""
+    return lines_holding(source.lower_bytes, _as_bytes(keywords))
 
-    One substring search per keyword, skipping to the next line after each hit: measured faster
-    here than a regex alternation, which is retried at every position of the text.
-    """
-    low = source.lower
-    lines: set[int] = set()
-    for kw in keywords:
-        pos = low.find(kw)
-        while pos != -1:
-            lines.add(source.line_of(pos))
-            nl = low.find("\n", pos)
-            if nl == -1:
-                break
-            pos = low.find(kw, nl)
-    return sorted(lines)
+
+@cache
+def _as_bytes(keywords: tuple[str, ...]) -> tuple[bytes, ...]:
+    return tuple(k.encode("utf-8") for k in keywords)
 
 
 def scan_lines(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
 from scanners.app_links import link_apps
@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[int, int], None]
 BATCH = 48
+TASKS_PER_WORKER = 8
+MIN_TASK_BYTES = 256 * 1024
 IN_PROCESS_LIMIT = 64
 
 
@@ -45,13 +47,42 @@ def _outcomes(
         for rel in files:
             yield scan_file(root, rel, key, options.max_file_size, options.generic, options.time_budget_s)
         return
-    batches = [files[i : i + BATCH] for i in range(0, len(files), BATCH)]
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for batch in pool.map(
-            _scan_batch,
-            [(root, b, key, options.max_file_size, options.generic, options.time_budget_s) for b in batches],
-        ):
-            yield from batch
+        tasks = [
+            pool.submit(
+                _scan_batch, (root, b, key, options.max_file_size, options.generic, options.time_budget_s)
+            )
+            for b in _batches(root, files, jobs)
+        ]
+        for done in as_completed(tasks):
+            yield from done.result()
+
+
+def _batches(root: str, files: list[str], jobs: int) -> list[list[str]]:
+    """Files in tasks for the pool, largest files first (the long tasks start early and the short
+    ones fill the gaps), about TASKS_PER_WORKER tasks per worker and at most BATCH files a task.
+    The order of results does not matter: items and skipped records are sorted at the end."""
+    sized = sorted(((_size(root, rel), rel) for rel in files), reverse=True)
+    per_task = max(sum(size for size, _ in sized) // (jobs * TASKS_PER_WORKER), MIN_TASK_BYTES)
+    batches: list[list[str]] = []
+    batch: list[str] = []
+    weight = 0
+    for size, rel in sized:
+        batch.append(rel)
+        weight += size
+        if weight >= per_task or len(batch) >= BATCH:
+            batches.append(batch)
+            batch, weight = [], 0
+    if batch:
+        batches.append(batch)
+    return batches
+
+
+def _size(root: str, rel: str) -> int:
+    try:
+        return os.lstat(os.path.join(root, rel)).st_size
+    except OSError:
+        return 0  # scan_file says why it cannot read it
 
 
 def scan_repository(
