@@ -26,6 +26,7 @@ from scanners.handlers.python_ast import (
     settings_attr,
     string_value,
 )
+from scanners.keyword_search import holds_any
 from scanners.records import Confidence, CredentialKind, EvidenceRole, ServiceType, ValueClass
 from scanners.sdk_clients import (
     PASSWORDLESS_CREDENTIALS,
@@ -46,11 +47,25 @@ V = ValueClass
 R = EvidenceRole
 
 # Files without any of these words are not parsed at all.
-_KEYWORDS_RE = re.compile(
-    r"from_connection_string|ClientSecretCredential|AzureKeyCredential|AzureOpenAI|api_key|"
-    r"psycopg|pyodbc|pymysql|mysql\.connector|redis|DefaultAzureCredential|ManagedIdentityCredential|"
-    r"os\.environ|getenv|credential|CosmosClient"
+_KEYWORDS = (
+    "from_connection_string",
+    "ClientSecretCredential",
+    "AzureKeyCredential",
+    "AzureOpenAI",
+    "api_key",
+    "psycopg",
+    "pyodbc",
+    "pymysql",
+    "mysql.connector",
+    "redis",
+    "DefaultAzureCredential",
+    "ManagedIdentityCredential",
+    "os.environ",
+    "getenv",
+    "credential",
+    "CosmosClient",
 )
+_KEYWORDS_RE = re.compile("|".join(map(re.escape, _KEYWORDS)))
 
 
 class _Visitor:
@@ -435,10 +450,30 @@ class _Visitor:
             self.value_arg(call, node, kw, service, key_kind(service), "ctor")
 
 
-_SDK_KEYWORDS_RE = re.compile(
-    r"from_connection_string|Credential|AzureOpenAI|api_key|psycopg|pyodbc|pymysql|mysql\.connector|"
-    r"redis|azure"
+_SDK_KEYWORDS = (
+    "from_connection_string",
+    "Credential",
+    "AzureOpenAI",
+    "api_key",
+    "psycopg",
+    "pyodbc",
+    "pymysql",
+    "mysql.connector",
+    "redis",
+    "azure",
 )
+_SDK_KEYWORDS_RE = re.compile("|".join(map(re.escape, _SDK_KEYWORDS)))
+# Lower-cased, for the one-pass search that rules a file out before the case-sensitive regex runs.
+_KEYWORDS_LOWER = tuple(k.lower().encode() for k in _KEYWORDS)
+_SDK_KEYWORDS_LOWER = tuple(k.lower().encode() for k in _SDK_KEYWORDS)
+
+
+def _holds(source: SourceFile, lowered: tuple[bytes, ...], exact: re.Pattern[str]) -> bool:
+    """`exact` (a case-sensitive alternation of literals) matches `source`: ruled out first by a
+    case-insensitive one-pass search of the same literals, a necessary condition."""
+    return holds_any(source.lower_bytes, lowered) and exact.search(source.text) is not None
+
+
 _ENV_LOOKUP_RE = re.compile(
     r"""\bos\.(?:environ\s*(?:\[\s*|\.get\s*\(\s*|\.setdefault\s*\(\s*)|getenv\s*\(\s*)(["'])([A-Za-z_][\w.:\-]*)\1"""
 )
@@ -491,9 +526,9 @@ class PythonCodeHandler:
         bindings = (
             list(_function_bindings(source)) if "_trigger" in source.text or "_output" in source.text else []
         )
-        if not _KEYWORDS_RE.search(source.text):
+        if not _holds(source, _KEYWORDS_LOWER, _KEYWORDS_RE):
             return iter(bindings)
-        if not _SDK_KEYWORDS_RE.search(source.text):
+        if not _holds(source, _SDK_KEYWORDS_LOWER, _SDK_KEYWORDS_RE):
             # Only environment lookups: a regex finds them at a fraction of a full parse.
             return iter([*bindings, *_env_lookups(source)])
         try:

@@ -49,3 +49,11 @@ def test_line_numbers_of_offsets(parts: list[str]) -> None:
         assert source.line_of(offset) == text.count("\n", 0, offset) + 1
     for n, line in enumerate(text.split("\n"), 1):
         assert source.line_text(n) == line
+
+
+def test_a_keyword_anywhere_in_a_long_file_is_found() -> None:
+    filler = b"x" * 100_000
+    for at in (0, 16 * 1024 - 3, 16 * 1024 + 5, 99_990):
+        data = filler[:at] + b"accountkey" + filler[at:]
+        assert holds_any(data, (b"accountkey",)), at
+    assert not holds_any(filler, (b"accountkey",))
