@@ -54,7 +54,7 @@ def main(verbose: int) -> None:
     """Find secret-based Azure connections and move them to managed identity.
 
     The pipeline: scan, then plan, then emit (reviewable scripts and patches) and/or migrate
-    (guided, in Azure); report renders a scan for people and pipelines.
+    (guided, in Azure); report renders a scan, a plan or the progress of migrations.
 
     Exit codes: 0 clean, 1 findings (or a stopped migration), 2 usage error, 3 could not
     finish, 4 an estate scan finished but some apps could not be read.
