@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
+import shlex
 from dataclasses import replace
 from typing import Any
 
@@ -119,3 +120,29 @@ async def resolve_leftovers(steps: list[RunStep], azure: Any) -> list[str]:
         )
         log.info("action=lookup step=%s target=%s result=resolved duration_ms=0", s.id, steps[i].target)
     return still_needed(steps)
+
+
+def without_skipped_units(steps: list[RunStep]) -> list[RunStep]:
+    """An optional grant whose target is still unknown is skipped; so are its unit's new settings.
+    (`APPLICATIONINSIGHTS_AUTHENTICATION_STRING=Authorization=AAD` without Monitoring Metrics
+    Publisher would have telemetry rejected: the app stays on its connection string instead.)
+    A settings step left with nothing to write goes too."""
+    skipped = {s.unit for s in steps if s.optional and s.unit and unfilled(s.scope)}
+    if not skipped:
+        return steps
+    out: list[RunStep] = []
+    for step in steps:
+        if not step.settings or not any(w.unit in skipped for w in step.settings):
+            out.append(step)
+            continue
+        kept = tuple(w for w in step.settings if w.unit not in skipped)
+        dropped = [w for w in step.settings if w.unit in skipped]
+        log.info(
+            "skipping settings %s of an optional unit whose target is unknown",
+            ", ".join(sorted(w.name for w in dropped)),
+        )
+        if kept:
+            pairs = {shlex.quote(f"{w.name}={w.value}") for w in dropped if w.value is not None}
+            commands = tuple(" ".join(t for t in c.split(" ") if t not in pairs) for c in step.commands)
+            out.append(replace(step, settings=kept, commands=commands))
+    return out

@@ -25,7 +25,7 @@ from migrate.run.actions import BY_HAND_UNDOS, UNDO_HANDLERS, act
 from migrate.run.after_error import read_back
 from migrate.run.checks import check
 from migrate.run.context import Azure, GateFailed, RunContext, local_auth_target
-from migrate.run.leftovers import resolve_leftovers, set_hints
+from migrate.run.leftovers import resolve_leftovers, set_hints, without_skipped_units
 from migrate.run.playbooks import Action
 from migrate.run.steps import RunStep, fill, unfilled
 
@@ -246,6 +246,7 @@ class Runner:
         needed = await resolve_leftovers(self.steps, azure)  # what ARM can answer, before step 1
         if needed:
             self.ui.show("still unknown, pass them to include what needs them: " + " ".join(needed))
+        self.steps[:] = without_skipped_units(self.steps)  # in place: the context holds this list
         total = len(self.steps)
         for i, step in enumerate(self.steps, start=1):
             status = self.state.status(step.id)

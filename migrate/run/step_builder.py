@@ -167,6 +167,7 @@ class StepBuilder:
             role_guid=g.role_guid,
             principal_id=fill(principal, self.values),
             optional=g.optional,
+            unit=g.unit,
         )
 
     def writes(self, stage: StageName) -> tuple[dict[tuple[str | None, str], list[SettingWrite]], list[str]]:
@@ -199,6 +200,7 @@ class StepBuilder:
                     ctype,
                     s.action is SettingAction.REPLACE,
                     s.sticky,
+                    s.unit,
                 )
             )
         return groups, by_hand

@@ -28,6 +28,7 @@ class SettingWrite:
     conn_type: str = "Custom"
     replaces: bool = False
     sticky: bool = False  # a deployment slot setting (stays with its slot on swap)
+    unit: str | None = None  # the plan unit the setting belongs to
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,7 @@ class RunStep:
     property_name: str | None = None  # ... the ARM property (under `properties`) that turns local auth off
     property_value: bool | None = None  # ... and its value when local auth is off
     optional: bool = False  # telemetry: skipped with a note when its target is unknown, never blocks
+    unit: str | None = None  # a grant's plan unit (its settings are skipped with it)
 
     @property
     def target(self) -> str:

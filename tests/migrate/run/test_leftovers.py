@@ -22,6 +22,7 @@ from scanners.sign_in import ArmTarget
 from tests.fakearm import AsyncStaticTokenCredential, Estate, FakeArm, LoopbackOnlyPolicy
 from tests.migrate.run.test_migrate_runner import AI_SCOPE, ALL, STORAGE_SCOPE, SUB, _estate, _Ui
 
+AI_AUTH_SETTING = "APPLICATIONINSIGHTS_AUTHENTICATION_STRING"
 IKEY = "7d3b2a10-5c4e-4f1a-9b8c-0a1b2c3d4e5f"  # the example app's APPLICATIONINSIGHTS_CONNECTION_STRING
 
 
@@ -70,6 +71,7 @@ def test_every_target_exists_so_no_set_is_needed(
     out, steps = _run(arm, plan_path, tmp_path, monkeypatch, ui)
     assert out.status == "completed", out
     assert _grants(arm) == {STORAGE_SCOPE, AI_SCOPE}  # rg-data from ARM; the component by its key
+    assert arm.estate.sites[0].app_settings[AI_AUTH_SETTING] == "Authorization=AAD"
     # what is still open is only in steps done by hand: the SQL server's Entra admin (a person's
     # decision) and that server, which this estate does not have
     open_steps = {s.id.split("/")[0] + "/" + s.id.split("/")[1] for s in steps if still_needed([s])}
@@ -86,5 +88,11 @@ def test_a_missing_optional_target_is_skipped_with_a_note(
     out, steps = _run(arm, plan_path, tmp_path, monkeypatch, ui)
     assert out.status == "completed", out
     assert _grants(arm) == {STORAGE_SCOPE}  # the required grant was made; telemetry was not
+    # ... and telemetry stays on its connection string: Entra-authenticated ingestion without
+    # Monitoring Metrics Publisher would be rejected
+    site = arm.estate.sites[0]
+    assert AI_AUTH_SETTING not in site.app_settings
+    assert all(AI_AUTH_SETTING not in slot.app_settings for slot in site.slots)
+    assert site.app_settings["Storage__serviceUri"]  # the app's other settings were written
     notes = [line for line in ui.lines if "optional (telemetry): skipped" in line]
     assert len(notes) == 1 and "--set 'application-insights component=VALUE'" in notes[0]
