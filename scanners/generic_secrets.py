@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from functools import cache
 from typing import Any
 
 from scanners.classifier import Classification, classify
@@ -183,16 +184,11 @@ def _literal_prefix(regex: re.Pattern[str]) -> str:
     return "".join(prefix) if len(prefix) >= 2 else ""
 
 
-_GATES: _PluginGates | None = None
-
-
+@cache
 def _gates() -> _PluginGates:
-    global _GATES
-    if _GATES is None:
-        from detect_secrets.settings import get_plugins
+    from detect_secrets.settings import get_plugins
 
-        _GATES = _PluginGates(list(get_plugins()))
-    return _GATES
+    return _PluginGates(list(get_plugins()))
 
 
 def _detect(source: SourceFile, wanted: list[int]) -> Iterator[Any]:

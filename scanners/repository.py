@@ -40,7 +40,7 @@ def _scan_batch(args: tuple[str, list[str], bytes, int, bool, float | None]) -> 
 
 
 def _outcomes(
-    root: str, files: list[str], key: bytes, options: RepositoryScanOptions
+    root: str, files: list[str], sizes: dict[str, int], key: bytes, options: RepositoryScanOptions
 ) -> Iterator[FileOutcome]:
     jobs = options.jobs or os.cpu_count() or 1
     if jobs <= 1 or len(files) <= IN_PROCESS_LIMIT:
@@ -52,17 +52,18 @@ def _outcomes(
             pool.submit(
                 _scan_batch, (root, b, key, options.max_file_size, options.generic, options.time_budget_s)
             )
-            for b in _batches(root, files, jobs)
+            for b in _batches(files, sizes, jobs)
         ]
         for done in as_completed(tasks):
             yield from done.result()
 
 
-def _batches(root: str, files: list[str], jobs: int) -> list[list[str]]:
+def _batches(files: list[str], sizes: dict[str, int], jobs: int) -> list[list[str]]:
     """Files in tasks for the pool, largest files first (the long tasks start early and the short
     ones fill the gaps), about TASKS_PER_WORKER tasks per worker and at most BATCH files a task.
-    The order of results does not matter: items and skipped records are sorted at the end."""
-    sized = sorted(((_size(root, rel), rel) for rel in files), reverse=True)
+    Sizes are the walk's (no second stat); the order of results does not matter: items and
+    skipped records are sorted at the end."""
+    sized = sorted(((sizes.get(rel, 0), rel) for rel in files), reverse=True)
     per_task = max(sum(size for size, _ in sized) // (jobs * TASKS_PER_WORKER), MIN_TASK_BYTES)
     batches: list[list[str]] = []
     batch: list[str] = []
@@ -76,13 +77,6 @@ def _batches(root: str, files: list[str], jobs: int) -> list[list[str]]:
     if batch:
         batches.append(batch)
     return batches
-
-
-def _size(root: str, rel: str) -> int:
-    try:
-        return os.lstat(os.path.join(root, rel)).st_size
-    except OSError:
-        return 0  # scan_file says why it cannot read it
 
 
 def scan_repository(
@@ -101,7 +95,7 @@ def scan_repository(
     skipped = list(walked.skipped)
     files_done = 0
     bytes_read = 0
-    for outcome in _outcomes(root, walked.files, key, options):
+    for outcome in _outcomes(root, walked.files, walked.sizes, key, options):
         files_done += 1
         bytes_read += outcome.bytes_read
         items.extend(outcome.items)

@@ -117,6 +117,7 @@ PROJECT_MARKERS = frozenset(
 @dataclass(slots=True)
 class WalkResult:
     files: list[str] = field(default_factory=list)
+    sizes: dict[str, int] = field(default_factory=dict)  # bytes of each file, as the walk saw it
     skipped: list[SkippedItem] = field(default_factory=list)
     project_dirs: set[str] = field(default_factory=set)
 
@@ -338,6 +339,7 @@ def _walk_dir(
             if options.skip_vendored and (low in GENERATED_FILES or low.endswith(GENERATED_SUFFIXES)):
                 result.skipped.append(SkippedItem(rel, SkipReason.VENDORED, "generated or binary file type"))
                 continue
+            result.sizes[rel] = st.st_size
             yield rel
         else:
             result.skipped.append(SkippedItem(rel, SkipReason.UNREADABLE, "not a regular file"))

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import re
-import shlex
 from dataclasses import replace
 from typing import Any
 
@@ -20,6 +19,7 @@ from migrate.plan.resolve.arm import (
     read_index,
     resolve_scope,
 )
+from migrate.run.step_builder import settings_pairs
 from migrate.run.steps import RunStep, fill, unfilled
 
 log = logging.getLogger(__name__)
@@ -142,7 +142,8 @@ def without_skipped_units(steps: list[RunStep]) -> list[RunStep]:
             ", ".join(sorted(w.name for w in dropped)),
         )
         if kept:
-            pairs = {shlex.quote(f"{w.name}={w.value}") for w in dropped if w.value is not None}
-            commands = tuple(" ".join(t for t in c.split(" ") if t not in pairs) for c in step.commands)
+            # the shown command is rebuilt from the writes that stay (it is shown, not run)
+            before, after = settings_pairs(step.settings), settings_pairs(kept)
+            commands = tuple(c.replace(before, after) if before else c for c in step.commands)
             out.append(replace(step, settings=kept, commands=commands))
     return out

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import shlex
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
@@ -22,6 +23,17 @@ from migrate.run.step_records import (
     fill,
     short_id,
 )
+
+
+def settings_pairs(writes: Iterable[SettingWrite]) -> str:
+    """The `--settings NAME=VALUE ... --slot-settings NAME=VALUE ...` part of a settings command
+    (writes without a value are deletions: they go to a delete command)."""
+    values = [w for w in writes if w.value is not None]
+    return " ".join(
+        f"{flag} " + " ".join(shlex.quote(f"{w.name}={w.value}") for w in values if w.sticky is sticky)
+        for flag, sticky in (("--settings", False), ("--slot-settings", True))
+        if any(w.sticky is sticky for w in values)
+    )
 
 
 class _Fields(dict[str, str]):
@@ -223,16 +235,7 @@ class StepBuilder:
             book, pb = self.pick(None, StageName.CHANGE_IN_STAGING, "set-settings")
             writes.sort(key=lambda w: w.name)
             names = ", ".join(w.name for w in writes)
-            pairs = " ".join(
-                f"{flag} "
-                + " ".join(
-                    shlex.quote(f"{w.name}={w.value}")
-                    for w in writes
-                    if w.sticky is sticky and w.value is not None
-                )
-                for flag, sticky in (("--settings", False), ("--slot-settings", True))
-                if any(w.sticky is sticky and w.value is not None for w in writes)
-            )
+            pairs = settings_pairs(writes)
             kind_cli = "connection-string" if kind == "connection-string" else "appsettings"
             flag = f" -t {writes[0].conn_type}" if kind == "connection-string" else ""
             step = self.make(

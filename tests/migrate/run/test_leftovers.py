@@ -94,5 +94,8 @@ def test_a_missing_optional_target_is_skipped_with_a_note(
     assert AI_AUTH_SETTING not in site.app_settings
     assert all(AI_AUTH_SETTING not in slot.app_settings for slot in site.slots)
     assert site.app_settings["Storage__serviceUri"]  # the app's other settings were written
+    shown = [c for step in steps if step.settings for c in step.commands]
+    assert shown and not any(AI_AUTH_SETTING in c for c in shown)  # what is shown is what is written
+    assert any("--settings" in c and "Storage__serviceUri=" in c for c in shown)
     notes = [line for line in ui.lines if "optional (telemetry): skipped" in line]
     assert len(notes) == 1 and "--set 'application-insights component=VALUE'" in notes[0]
