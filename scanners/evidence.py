@@ -10,11 +10,15 @@ from operator import add
 from pathlib import PurePosixPath
 from typing import Protocol
 
-from scanners.records import Confidence, CredentialKind, EvidenceRole, ServiceType, ValueClass
+from scanners.records import Confidence, CredentialKind, Endpoint, EvidenceRole, ServiceType, ValueClass
 
 
 class MalformedInput(Exception):
     """A handler could not parse its file.  The message must never quote file content."""
+
+
+class UnsupportedInput(MalformedInput):
+    """A file of a handler's family whose shape it does not read (a data export, not settings)."""
 
 
 class HostileInput(MalformedInput):
@@ -91,6 +95,10 @@ class Evidence:
     note: str | None = None
     confidence: Confidence = Confidence.MEDIUM
     method: str = ""
+    # The endpoint of the client the value is passed to, when the code names it (a URL literal), and
+    # where it comes from (`endpoint from the ...`, see `scanners.code_siblings`); never the key.
+    endpoint: Endpoint | None = None
+    endpoint_note: str | None = None
 
 
 class FileHandler(Protocol):

@@ -14,9 +14,9 @@ from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
 from scanners import line_scanner
-from scanners.evidence import HostileInput, MalformedInput, OverTimeBudget, SourceFile
+from scanners.evidence import HostileInput, MalformedInput, OverTimeBudget, SourceFile, UnsupportedInput
 from scanners.fingerprint import Fingerprinter
-from scanners.handlers import handlers_for
+from scanners.handlers import handlers_for, underlying_path
 from scanners.iac_symbols import with_iac_endpoints
 from scanners.items import item_from_evidence
 from scanners.prefilter import worth_reading
@@ -148,11 +148,12 @@ def scan_bytes(
     """Findings of one file.  Past `time_budget_s` seconds the scan of the file stops and says so
     (a `timeout` record, partial); every pattern is linear, so this is a safety net."""
     deadline = None if time_budget_s is None else time.monotonic() + time_budget_s
-    if _plain_bytes(data) and not worth_reading(data):
+    routed = str(underlying_path(PurePosixPath(rel)))
+    if _plain_bytes(data) and not worth_reading(data, routed):
         return FileOutcome(rel, bytes_read=len(data))  # UTF-8 or cp1252 without a keyword: not decoded
     decoded = _decode(data)
     if decoded is None:
-        if worth_reading(data):
+        if worth_reading(data, routed):
             return FileOutcome(
                 rel,
                 skipped=(
@@ -168,7 +169,9 @@ def scan_bytes(
             rel, skipped=(SkippedItem(rel, SkipReason.BINARY, "binary content"),), bytes_read=len(data)
         )
     text, encoding = decoded
-    if not worth_reading(data if encoding in (None, "cp1252") else text.encode("utf-8", errors="replace")):
+    if not worth_reading(
+        data if encoding in (None, "cp1252") else text.encode("utf-8", errors="replace"), routed
+    ):
         return FileOutcome(rel, bytes_read=len(data))
     skipped: list[SkippedItem] = []
     if encoding == "cp1252":
@@ -212,13 +215,26 @@ def _scan_text(
     they go (so what was found before a time-out is kept)."""
     rel = str(source.path)
     structured: list[ConnectionStringAuditItem] = []
+    # A template copy (`appsettings.json.template`) is read by the handlers of the file it stands
+    # for; items keep the real path.
+    routed = underlying_path(source.path)
+    as_read = source if routed == source.path else SourceFile(routed, source.text)
     for handler in handlers_for(source.path):
         _check(deadline, f"before the {handler.name} handler")
         try:
-            for ev in handler.scan(source):
+            for ev in handler.scan(as_read):
                 item = item_from_evidence(ev, rel, handler.name, fp)
                 if item is not None:
                     structured.append(item)
+        except UnsupportedInput as exc:
+            skipped.append(
+                SkippedItem(
+                    rel,
+                    SkipReason.UNSUPPORTED,
+                    f"{handler.name}: {exc}; scanned line by line instead",
+                    partial=True,
+                )
+            )
         except HostileInput as exc:
             skipped.append(
                 SkippedItem(

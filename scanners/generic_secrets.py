@@ -28,6 +28,7 @@ from scanners.records import (
     ValueClass,
 )
 from scanners.service_catalog import facts
+from scanners.third_party import vendor_of_token_type
 from scanners.value_filters import STAND_IN_REASONS, not_a_secret
 
 _READY = False
@@ -62,6 +63,7 @@ def scan(
         return
     role = role_for(source.path)
     generic = facts(ServiceType.GENERIC)
+    third_party = facts(ServiceType.THIRD_PARTY)
     reported: set[tuple[int, str]] = set()
     for secret in _detect(source, sorted(wanted)):
         line = int(secret.line_number)
@@ -87,11 +89,13 @@ def scan(
         if (line, fingerprint) in reported:
             continue
         reported.add((line, fingerprint))
+        # A vendor's token found by its shape (Stripe, SendGrid, Twilio) is a third-party secret.
+        service = third_party if vendor_of_token_type(secret.type) is not None else generic
         yield ConnectionStringAuditItem(
             location=FileLocation(path=str(source.path), line=line),
-            service_type=ServiceType.GENERIC,
-            can_use_managed_identity=generic.can_use_managed_identity,
-            recommended_replacement=generic.replacement,
+            service_type=service.service,
+            can_use_managed_identity=service.can_use_managed_identity,
+            recommended_replacement=service.replacement,
             credential_kind=CredentialKind.GENERIC_SECRET,
             # A stand-in (a test fake, the base64 of a filler word) still marks a slot to inventory.
             value_class=ValueClass.SECRET if why is None else ValueClass.PLACEHOLDER,

@@ -65,7 +65,7 @@ def item_from_evidence(
     ev: Evidence, path: str, handler: str, fp: Fingerprinter
 ) -> ConnectionStringAuditItem | None:
     location = FileLocation(path=path, line=ev.line)
-    notes = (ev.note,) if ev.note else ()
+    notes = tuple(n for n in (ev.note, ev.endpoint_note) if n)
     if ev.value is not None:
         c = classify(ev.value, ev.name, ev.service, ev.kind)
         if c is None and is_compose_file(path):
@@ -90,6 +90,8 @@ def item_from_evidence(
             )
         method = ev.method if ev.method and ev.method != handler else c.method
         detector = f"{handler}:{method}" if method != c.method else f"{handler}:{c.method}"
+        if ev.endpoint is not None and c.endpoint.is_empty():
+            c = replace(c, endpoint=ev.endpoint)
         return item_from_classification(c, location, ev.role, detector, fp, ev.name, notes)
     # A consumer or IaC use: no value of its own.
     service = ev.service or ServiceType.GENERIC
@@ -109,7 +111,7 @@ def item_from_evidence(
         credential_kind=ev.kind or CredentialKind.CONNECTION_STRING,
         value_class=value_class,
         evidence_role=ev.role,
-        endpoint=Endpoint(),
+        endpoint=ev.endpoint or Endpoint(),
         redacted_preview=ev.preview or "",
         detector=f"{handler}:{ev.method}" if ev.method else handler,
         confidence=ev.confidence or Confidence.MEDIUM,

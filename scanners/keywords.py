@@ -129,6 +129,17 @@ FILE_KEYWORDS: tuple[str, ...] = LINE_KEYWORDS + (
 
 FILE_KEYWORDS_BYTES: tuple[bytes, ...] = tuple(k.encode("ascii") for k in FILE_KEYWORDS)
 
+# Delimited settings files (`CosmosDbKey|<key>`, `StoragePassword,<value>`): a setting name ends
+# right before the delimiter, where the keywords above expect `=`, `:` or a quote.  Only these
+# suffixes get the extra words, so code (`for key, value in ...`) is not read for them.
+DELIMITED_SUFFIXES: tuple[str, ...] = (".csv", ".tsv", ".psv")
+DELIMITED_KEYWORDS: tuple[str, ...] = FILE_KEYWORDS + tuple(
+    stem + delimiter
+    for stem in ("key", "secret", "password", "passwd", "pwd", "token", "connection", "connectionstring")
+    for delimiter in ("|", ",", ";", "\t")
+)
+DELIMITED_KEYWORDS_BYTES: tuple[bytes, ...] = tuple(k.encode("ascii") for k in DELIMITED_KEYWORDS)
+
 # Extra line triggers for the generic detector (detect-secrets): shapes of non-Azure secrets
 # that carry no Azure keyword (AWS keys, private keys, GitHub/Slack/Stripe tokens, JWTs).
 GENERIC_LINE_KEYWORDS: tuple[str, ...] = LINE_KEYWORDS + (

@@ -95,6 +95,8 @@ _REFERENCE_RE = re.compile(
     r"""
     ^\s*(?:
         \$\{\{\s*(?:secrets|vars|env|steps|needs|inputs|github)\.[^}]*\}\}   # GitHub Actions expressions
+      | \{\{-?\s*(?:required\s+(?:"[^"]*"|'[^']*')\s+)?\$?\.Values\.[A-Za-z0-9_.]+       # Helm chart value,
+        (?:\s*\|\s*(?:quote|squote|b64enc|trim|toString|nindent\s+\d+|indent\s+\d+))*\s*-?\}\}   # not `| default "..."`
       | \[\s*parameters\(.*\)\s*\]                                   # ARM parameter
       | \[\s*reference\(.*\)\s*\]                                    # ARM reference()
       | (?:var|local|data|module)\.[A-Za-z0-9_.\[\]"-]+              # Terraform expression

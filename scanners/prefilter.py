@@ -7,8 +7,10 @@ they are decoded.
 from __future__ import annotations
 
 from scanners.keyword_search import holds_any
-from scanners.keywords import FILE_KEYWORDS_BYTES
+from scanners.keywords import DELIMITED_KEYWORDS_BYTES, DELIMITED_SUFFIXES, FILE_KEYWORDS_BYTES
 
 
-def worth_reading(data: bytes) -> bool:
-    return holds_any(data.lower(), FILE_KEYWORDS_BYTES)
+def worth_reading(data: bytes, path: str = "") -> bool:
+    """Whether `data` (the file `path`, routed: see `scanners.handlers.underlying_path`) holds a keyword."""
+    keywords = DELIMITED_KEYWORDS_BYTES if path.lower().endswith(DELIMITED_SUFFIXES) else FILE_KEYWORDS_BYTES
+    return holds_any(data.lower(), keywords)

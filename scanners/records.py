@@ -36,6 +36,7 @@ class ServiceType(enum.StrEnum):
     CONTAINER_REGISTRY = "container-registry"
     ENTRA_ID = "entra-id"
     KEY_VAULT = "key-vault"
+    THIRD_PARTY = "third-party"  # a credential of a service with no managed-identity path
     GENERIC = "generic"
 
 

@@ -10,6 +10,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
 from scanners.app_links import link_apps
+from scanners.code_siblings import with_code_endpoints
 from scanners.errors import ScanError
 from scanners.file_scan import DEFAULT_MAX_FILE_SIZE, DEFAULT_TIME_BUDGET_S, FileOutcome, scan_file
 from scanners.linking import link
@@ -102,6 +103,8 @@ def scan_repository(
         skipped.extend(outcome.skipped)
         if progress is not None:
             progress(files_done, bytes_read)
+    # a client the code builds from an endpoint setting: the value of that setting in the project's config
+    items = with_code_endpoints(items, root, walked.files, walked.sizes, walked.project_dirs)
     linked, app_links = link_apps(root, link(items, walked.project_dirs), walked.files, walked.project_dirs)
     return ScanResult(
         items=tuple(sorted(linked, key=lambda i: i.sort_key())),

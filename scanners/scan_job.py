@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from scanners.code_siblings import with_estate_endpoints
 from scanners.consistency import one_class_per_value
 from scanners.fingerprint import Fingerprinter
 from scanners.records import ScanResult, SkipReason
@@ -62,7 +63,9 @@ def run_scan(
             )
         )
     merged = merge(parts)
-    return replace(merged, items=tuple(one_class_per_value(merged.items)))
+    items = one_class_per_value(merged.items)
+    # a repository and the estate in one scan: code that reads its endpoint from a setting of the app
+    return replace(merged, items=tuple(with_estate_endpoints(items, merged.app_links)))
 
 
 def scan_az_exports(paths: tuple[str, ...], key: bytes) -> ScanResult:

@@ -181,6 +181,14 @@ SERVICES: dict[ServiceType, ServiceFacts] = {
             "vault); where the target service supports Entra ID, remove the secret altogether.",
         ),
         ServiceFacts(
+            ServiceType.THIRD_PARTY,
+            "Third-party service",
+            _NO,
+            "Third-party credential: no managed-identity replacement. Keep it in Key Vault, reference "
+            "it from the app (a Key Vault reference read with the app's managed identity) and rotate "
+            "it.",
+        ),
+        ServiceFacts(
             ServiceType.GENERIC,
             "Unrecognised secret",
             _REVIEW,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from scanners.records import CredentialKind, ServiceType
+from scanners.third_party import VENDORS, vendor_of_name
 
 
 @lru_cache(maxsize=8192)
@@ -43,8 +44,10 @@ S = ServiceType
 K = CredentialKind
 
 # Matched against the normalised name; first match wins.  Only Azure-specific names: generic
-# `password` / `secret` keys are left to the generic detector.
+# `password` / `secret` keys are left to the generic detector.  Third-party credentials come first,
+# so that `BingSearch:Key` or `Google:ClientSecret` never pass for Azure AI Search or Entra ID.
 SECRET_NAME_RULES: tuple[NameRule, ...] = (
+    *(_r(v.secret, S.THIRD_PARTY, v.kind) for v in VENDORS),
     _r(
         r"(^|_)azure_client_secret$|(^|_)client_?secret$|(^|_)clientsecret(_|$)|aad_?secret|"
         r"(^|_)(app|application)_?secret$|(^|_)(sp|service_?principal)_?(secret|password)$|arm_client_secret|"
@@ -53,6 +56,10 @@ SECRET_NAME_RULES: tuple[NameRule, ...] = (
         K.CLIENT_SECRET,
     ),
     _r(r"azure_client_certificate_password|(^|_)azure_password$", S.ENTRA_ID, K.PASSWORD),
+    # App Service publishing (basic-auth deployment) credentials: `userPWD` of a `.PublishSettings`
+    # file or the publish-profile XML a CI secret holds.  Not a data-plane connection: deploy with
+    # an OpenID Connect login and switch basic-auth publishing off.
+    _r(r"(^|_)user_?pwd$|publishing_?password|(^|_)publish_?profile$", S.GENERIC, K.PASSWORD),
     _r(
         r"docker_registry_server_password|(^|_)(acr|registry|container_?registry)_?(admin_?)?password",
         S.CONTAINER_REGISTRY,
@@ -157,6 +164,8 @@ def service_hint(name: str | None) -> ServiceType | None:
     if not name:
         return None
     n = normalise(name)
+    if vendor_of_name(n) is not None:
+        return S.THIRD_PARTY
     if re.search(r"event_?hubs?|(^|_)eh_", n):
         return S.EVENT_HUBS
     if re.search(r"service_?bus|(^|_)sb_", n):

@@ -7,6 +7,10 @@ stem (the name without its key or endpoint suffix).  The endpoint is read from t
 (a URL, a host name, or a bare account / namespace / server name), never from the key, and the item
 says where it came from in its notes.  Only host names and resource names are kept: a sibling value
 that carries user info or a query is ignored.
+
+Code pairs them too, when it builds a client from an endpoint and a key: see
+`scanners.code_siblings`, which reads settings and endpoints with this module's `settings_of` and
+`endpoint_from_value`.
 """
 
 from __future__ import annotations

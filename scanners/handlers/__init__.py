@@ -22,6 +22,7 @@ def registry() -> tuple[FileHandler, ...]:
     from scanners.handlers.bicep import BicepHandler
     from scanners.handlers.consumer_calls import ConsumerCallHandler
     from scanners.handlers.csharp import CSharpHandler
+    from scanners.handlers.csv_settings import CsvSettingsHandler
     from scanners.handlers.env_properties import EnvPropertiesHandler
     from scanners.handlers.go_code import GoCodeHandler
     from scanners.handlers.java import JavaHandler
@@ -45,6 +46,7 @@ def registry() -> tuple[FileHandler, ...]:
         GoCodeHandler(),
         ConsumerCallHandler(),
         EnvPropertiesHandler(),
+        CsvSettingsHandler(),
         YamlHandler(),
         BicepHandler(),
         TerraformHandler(),
@@ -53,8 +55,26 @@ def registry() -> tuple[FileHandler, ...]:
     )
 
 
+# A copy of a config file kept as a template or a sample (`appsettings.json.template`,
+# `.env.example`, `config.yaml.tmpl`, `web.config.dist`) is read as the file it stands for.
+TEMPLATE_SUFFIXES: tuple[str, ...] = (".template", ".tmpl", ".tpl", ".sample", ".example", ".dist")
+
+
+def underlying_path(path: PurePosixPath) -> PurePosixPath:
+    """The path whose handlers read `path`: one trailing template suffix removed
+    (`appsettings.json.template` -> `appsettings.json`, `Dockerfile.tmpl` -> `Dockerfile`)."""
+    low = path.name.lower()
+    for suffix in TEMPLATE_SUFFIXES:
+        if low.endswith(suffix):
+            stem = path.name[: -len(suffix)]
+            return path.with_name(stem) if stem.strip(".") else path
+    return path
+
+
 def handlers_for(path: PurePosixPath) -> list[FileHandler]:
-    return [h for h in registry() if h.matches(path)]
+    """The handlers that read `path` (routed through `underlying_path`), in reading order."""
+    routed = underlying_path(path)
+    return [h for h in registry() if h.matches(routed)]
 
 
 def all_handlers() -> dict[str, FileHandler]:

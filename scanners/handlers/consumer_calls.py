@@ -20,6 +20,7 @@ from pathlib import PurePosixPath
 from scanners import setting_names
 from scanners.evidence import Evidence, SourceFile
 from scanners.records import CredentialKind, EvidenceRole, ServiceType, ValueClass
+from scanners.third_party import vendor_in_code
 
 S = ServiceType
 K = CredentialKind
@@ -270,6 +271,8 @@ class ConsumerCallHandler:
             for m in rule.pattern.finditer(text):
                 name = m.groupdict().get("name") or rule.name
                 hinted = setting_names.service_hint(name) if name and rule.service is S.GENERIC else None
+                if rule.service is S.COGNITIVE_SERVICES and vendor_in_code(lower) is not None:
+                    hinted = S.THIRD_PARTY  # `Ocp-Apim-Subscription-Key` sent to Bing Search, not Azure
                 yield Evidence(
                     line=source.line_of(m.start()),
                     role=EvidenceRole.CODE_CONSUMER,

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import PurePosixPath
 
 from scanners.classifier import classify
+from scanners.code_siblings import code_endpoint
 from scanners.evidence import Evidence, SourceFile
 from scanners.handlers.csharp_arguments import (
     LOOKUP_RE,
@@ -37,6 +39,7 @@ from scanners.sdk_clients import (
     CSHARP_KEY_CREDENTIAL_WORDS,
     CSHARP_METHODS,
     ClientInfo,
+    service_for_class,
 )
 from scanners.setting_names import service_hint
 
@@ -62,6 +65,8 @@ _METHOD_RE = re.compile(
     r"\.\s*(" + "|".join(sorted(CSHARP_METHODS, key=len, reverse=True)) + r")\s*(?:<[^<>()]*>)?\s*\("
 )
 _KEYCRED_RE = re.compile(r"\bnew\s+(?:[\w.]+\.)?(AzureKeyCredential|ApiKeyCredential)\s*\(")
+_ANY_CLIENT_RE = re.compile(r"\bnew\s+(?:[A-Za-z_]\w*\.){0,8}([A-Za-z_]\w*Client)\s*\(")
+_ENCLOSING_WINDOW = 2000  # how far before a key credential its client's `new X(` may start
 _CLIENT_SECRET_RE = re.compile(r"\bnew\s+(?:[\w.]+\.)?ClientSecretCredential\s*\(")
 _BINDING_RE = re.compile(
     r"\[\s*(?:return\s*:\s*)?("
@@ -74,6 +79,26 @@ _CONNECTION_ARG_RE = re.compile(
 
 
 class _Scan(Arguments):
+    def with_endpoint(self, ev: Evidence, endpoint_arg: str, service: ServiceType) -> Evidence:
+        """`ev` (a key passed to a client) with the endpoint the client is built with, and where it
+        comes from: a URL literal's host, or the setting the code reads (resolved after the scan)."""
+        if ev.value_class is V.PASSWORDLESS:
+            return ev
+        lit, setting = self.endpoint_source(endpoint_arg)
+        found = code_endpoint(service, f"{self.source.path}:{ev.line}", lit, setting)
+        if found is None:
+            return ev
+        return replace(ev, endpoint=found[0], endpoint_note=found[1])
+
+    def enclosing_client(self, offset: int) -> tuple[str, list[str]] | None:
+        """The `new XClient(...)` whose argument list holds `offset` (a bounded look back)."""
+        best = None
+        for m in _ANY_CLIENT_RE.finditer(self.text, max(0, offset - _ENCLOSING_WINDOW), offset):
+            split = split_args(self.text, m.end() - 1)
+            if split is not None and split[1] > offset:
+                best = (m.group(1), split[0])
+        return best
+
     def value_or_reference(
         self,
         arg: str,
@@ -214,7 +239,7 @@ class _Scan(Arguments):
             )
             ev = self.value_or_reference(inner[-1], line, info, preview, method, kind, literal_is_secret=True)
             if ev is not None:
-                yield ev
+                yield self.with_endpoint(ev, args[0], info.service) if method == "ctor" else ev
             return
         # A key passed as a plain string (CosmosClient(endpoint, authKey)).
         if info.service == S.COSMOS_DB and len(args) >= 2 and not re.search(r"option", args[1], re.I):
@@ -222,7 +247,7 @@ class _Scan(Arguments):
                 args[1], line, info, preview, method, K.ACCOUNT_KEY, literal_is_secret=True
             )
             if ev is not None:
-                yield ev
+                yield self.with_endpoint(ev, args[0], info.service) if method == "ctor" else ev
             return
         idx = info.conn_index if len(args) > info.conn_index else 0
         conn = self.resolve(args[idx])
@@ -323,20 +348,19 @@ class _Scan(Arguments):
                 "ctor",
                 literal_is_secret=True,
             )
+            enclosing = self.enclosing_client(m.start())
+            if ev is not None and enclosing is not None and enclosing[1]:
+                client_service = service_for_class(enclosing[0])
+                if client_service is not None and service in (S.GENERIC, client_service):
+                    if service is S.GENERIC and ev.value is None:
+                        service = client_service
+                        ev = replace(ev, service=client_service)
+                    ev = self.with_endpoint(ev, enclosing[1][0], client_service)
             if ev is not None:
                 if ev.name and service == S.GENERIC:
                     hinted = service_hint(ev.name)
                     if hinted:
-                        ev = Evidence(
-                            line=ev.line,
-                            role=ev.role,
-                            name=ev.name,
-                            service=hinted,
-                            kind=ev.kind,
-                            value_class=ev.value_class,
-                            preview=ev.preview,
-                            method=ev.method,
-                        )
+                        ev = replace(ev, service=hinted, note=None, confidence=Confidence.MEDIUM)
                 yield ev
         yield from self.bindings()
         yield from self.lookups()

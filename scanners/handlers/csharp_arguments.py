@@ -27,6 +27,8 @@ LOOKUP_RE = re.compile(
 _NAMED_ARG_RE = re.compile(r"^\s*[A-Za-z_]\w*\s*:(?!:)\s*")
 _IDENT_RE = re.compile(r"^[A-Za-z_][\w.]*[!?]?$")
 _STRING_RE = re.compile(r'^@?"((?:[^"\\]|\\.)*)"$|^@"((?:[^"]|"")*)"$', re.DOTALL)
+_RECEIVER_RE = re.compile(r"^(?:[A-Za-z_][\w]*[!?]?\.){0,4}$")  # `builder.Configuration.` before a lookup
+_REST_RE = re.compile(r"^\s*(?:!|\?\?.*|\.ToString\(\))?\s*$", re.DOTALL)  # `!`, `?? throw ...` after it
 NEW_RE = re.compile(r"^new\s+(?:[\w.]+\.)?([A-Za-z_]\w*)\s*(?:<[^<>()]*>)?\s*\(")
 
 
@@ -74,7 +76,16 @@ def lookup_of(m: re.Match[str]) -> tuple[str, str] | None:
     low = obj.lower()
     if low == "connectionstrings":
         return f"ConnectionStrings:{name}", f'ConnectionStrings["{name}"]'
-    if "config" in low or low in ("appsettings", "settings", "env", "environment"):
+    if "config" in low or low in (
+        "appsettings",
+        "settings",
+        "env",
+        "environment",
+        "cfg",
+        "_cfg",
+        "conf",
+        "_conf",
+    ):
         return name, f'{obj}["{name}"]'
     return None
 
@@ -156,6 +167,29 @@ class Arguments:
                 w in low for w in ("key", "sas", "shared", "apikey")
             )
         return False
+
+    def endpoint_source(self, arg: str) -> tuple[str | None, str | None]:
+        """(URL literal, setting name) of a client's endpoint argument: a literal, `new Uri(x)`, a
+        configuration lookup, or a variable assigned one of those; (None, None) for anything else."""
+        a = self.resolve(arg)
+        m = NEW_RE.match(a)
+        if m is not None:
+            if m.group(1) != "Uri":
+                return None, None
+            parts = split_args(a, m.end() - 1)
+            if not parts or not parts[0]:
+                return None, None
+            a = self.resolve(parts[0][0])
+        lit = string_literal(a)
+        if lit is not None:
+            return lit, None
+        if len(a) > 300 or a.startswith("$") or "+" in a:
+            return None, None  # built from parts: no one setting holds it
+        m2 = LOOKUP_RE.search(a)
+        if m2 is None or not _RECEIVER_RE.match(a[: m2.start()]) or not _REST_RE.match(a[m2.end() :]):
+            return None, None
+        got = lookup_of(m2)
+        return None, got[0] if got else None
 
     def key_credential(self, arg: str) -> str | None:
         """The arguments of a key credential (`new AzureKeyCredential(x)`), when `arg` is one."""

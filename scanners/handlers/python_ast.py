@@ -113,3 +113,30 @@ def argument(call: ast.Call, pos: int | None, *names: str) -> tuple[ast.AST | No
     if pos is not None and len(call.args) > pos and not isinstance(call.args[pos], ast.Starred):
         return call.args[pos], None
     return None, None
+
+
+# The keyword arguments that name a client's endpoint (`AzureOpenAI(azure_endpoint=...)`,
+# `BlobServiceClient(account_url=...)`, `CosmosClient(url=...)`, `SearchClient(endpoint=...)`).
+ENDPOINT_KEYWORDS = (
+    "endpoint",
+    "azure_endpoint",
+    "account_url",
+    "url",
+    "fully_qualified_namespace",
+    "vault_url",
+    "base_url",
+)
+
+
+def endpoint_argument(client: ast.Call, key: ast.AST) -> ast.AST | None:
+    """The argument a client's endpoint is passed in: a named endpoint keyword, else the first
+    positional argument when the key is not in it."""
+    for k in client.keywords:
+        if k.arg in ENDPOINT_KEYWORDS:
+            return k.value
+    if not client.args or isinstance(client.args[0], ast.Starred):
+        return None
+    first = client.args[0]
+    if any(n is key for n in ast.walk(first)):
+        return None
+    return first

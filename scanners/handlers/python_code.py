@@ -12,9 +12,11 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import PurePosixPath
 
 from scanners import setting_names
+from scanners.code_siblings import code_endpoint
 from scanners.evidence import Evidence, MalformedInput, SourceFile
 from scanners.handlers.code_evidence import literal_evidence, lookup_evidence
 from scanners.handlers.python_ast import (
@@ -22,6 +24,7 @@ from scanners.handlers.python_ast import (
     call_shape,
     callee,
     dotted,
+    endpoint_argument,
     env_lookup,
     settings_attr,
     string_value,
@@ -75,6 +78,7 @@ class _Visitor:
         self.assigned: dict[str, ast.AST] = {}
         self.parents: dict[int, ast.AST] = {}
         self.var_client: dict[str, str] = {}
+        self.var_client_call: dict[str, ast.Call] = {}
         self.out: list[Evidence] = []
         self.seen: set[tuple[int, str | None, str, str]] = set()
         self.interesting: list[ast.AST] = []
@@ -109,6 +113,7 @@ class _Visitor:
                     d = dotted(a)
                     if d:
                         self.var_client.setdefault(d, callee(node))
+                        self.var_client_call.setdefault(d, node)
 
     # -- output
 
@@ -136,6 +141,40 @@ class _Visitor:
             depth += 1
         return node
 
+    def with_endpoint(self, ev: Evidence | None, client: ast.Call | None, key: ast.AST) -> Evidence | None:
+        """`ev` (a key passed to `client`) with the endpoint the client is built with, and where it
+        comes from: a URL literal's host, or the setting the code reads (resolved after the scan)."""
+        if ev is None or client is None or ev.value_class is V.PASSWORDLESS or ev.service is None:
+            return ev
+        arg = endpoint_argument(client, key)
+        target = self.resolve(arg) if arg is not None else None
+        if target is None:
+            return ev
+        named = env_lookup(target) or settings_attr(target)
+        found = code_endpoint(
+            ev.service, f"{self.source.path}:{ev.line}", string_value(target), named[0] if named else None
+        )
+        if found is None:
+            return ev
+        return replace(ev, endpoint=found[0], endpoint_note=found[1])
+
+    def client_of_credential(self, call: ast.Call) -> ast.Call | None:
+        """The client a key credential is built for: the call it is an argument of, or the client a
+        variable holding it is passed to."""
+        cur: ast.AST | None = self.parents.get(id(call))
+        steps = 0
+        while cur is not None and steps < 4:
+            if isinstance(cur, ast.Call) and is_client_class(callee(cur)):
+                return cur
+            cur = self.parents.get(id(cur))
+            steps += 1
+        parent = self.parents.get(id(call))
+        if isinstance(parent, ast.Assign) and len(parent.targets) == 1:
+            d = dotted(parent.targets[0])
+            if d:
+                return self.var_client_call.get(d)
+        return None
+
     def credential_class(self, node: ast.AST | None) -> str | None:
         r = self.resolve(node)
         if isinstance(r, ast.Call):
@@ -151,14 +190,19 @@ class _Visitor:
         kind: CredentialKind,
         method: str,
         note: str | None = None,
+        client: ast.Call | None = None,
     ) -> None:
-        """Report one secret-carrying argument of `call`."""
+        """Report one secret-carrying argument of `call` (a key passed to `client`: with its endpoint)."""
+
+        def emit(ev: Evidence | None) -> None:
+            self.emit(self.with_endpoint(ev, client, node))
+
         preview = call_shape(call, node, kw)
         target = self.resolve(node) or node
         line = getattr(node, "lineno", call.lineno)
         lit = string_value(target)
         if lit is not None:
-            self.emit(
+            emit(
                 literal_evidence(
                     getattr(target, "lineno", line), lit, None, service, kind, preview, method, note=note
                 )
@@ -169,7 +213,7 @@ class _Visitor:
             name, _ = named
             if target is not node:
                 preview = call_shape(call, node, kw, shape=named[1])
-            self.emit(
+            emit(
                 Evidence(
                     line=line,
                     role=R.CODE_CONSUMER,
@@ -186,7 +230,7 @@ class _Visitor:
             if isinstance(target, ast.Call) and len(target.args) > 1:
                 default = string_value(target.args[1])
                 if default:
-                    self.emit(
+                    emit(
                         literal_evidence(
                             target.lineno, default, name, service, kind, preview, method, note=note
                         )
@@ -194,7 +238,7 @@ class _Visitor:
             return
         cls = self.credential_class(target)
         if cls in PASSWORDLESS_CREDENTIALS or (isinstance(target, ast.Attribute) and target.attr == "token"):
-            self.emit(
+            emit(
                 Evidence(
                     line=line,
                     role=R.CODE_CONSUMER,
@@ -207,7 +251,7 @@ class _Visitor:
                 )
             )
             return
-        self.emit(
+        emit(
             Evidence(
                 line=line,
                 role=R.CODE_CONSUMER,
@@ -262,7 +306,7 @@ class _Visitor:
             if node is not None:
                 service = self.key_credential_service(call, node)
                 kind = K.SAS if name in SAS_CREDENTIALS else key_kind(service)
-                self.value_arg(call, node, kw, service, kind, "ctor")
+                self.value_arg(call, node, kw, service, kind, "ctor", client=self.client_of_credential(call))
         elif name in ("AzureOpenAI", "AsyncAzureOpenAI"):
             self.azure_openai(call)
         elif fn in PYTHON_DB_CONNECT:
@@ -324,7 +368,7 @@ class _Visitor:
     def azure_openai(self, call: ast.Call) -> None:
         node, kw = argument(call, None, "api_key")
         if node is not None and not (isinstance(node, ast.Constant) and node.value is None):
-            self.value_arg(call, node, kw, S.OPENAI, K.API_KEY, "ctor")
+            self.value_arg(call, node, kw, S.OPENAI, K.API_KEY, "ctor", client=call)
             return
         tok, tkw = argument(call, None, "azure_ad_token_provider", "azure_ad_token")
         if tok is not None:
@@ -447,7 +491,7 @@ class _Visitor:
             or (target is not None and (env_lookup(target) or settings_attr(target)))
             or (service == S.COSMOS_DB and c is None)  # a Cosmos DB key, wherever it comes from
         ):
-            self.value_arg(call, node, kw, service, key_kind(service), "ctor")
+            self.value_arg(call, node, kw, service, key_kind(service), "ctor", client=call)
 
 
 _SDK_KEYWORDS = (

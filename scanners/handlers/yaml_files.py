@@ -29,6 +29,7 @@ import yaml
 from scanners import setting_names
 from scanners.evidence import Evidence, MalformedInput, SourceFile
 from scanners.file_roles import is_ci_file
+from scanners.handlers import helm_templates
 from scanners.handlers.setting_evidence import Entry, datasource_service, entry_evidence
 from scanners.placeholders import is_reference, showable_placeholder
 from scanners.records import Confidence, CredentialKind, EvidenceRole, ServiceType, ValueClass
@@ -373,13 +374,27 @@ class YamlHandler:
         return path.suffix.lower() in (".yml", ".yaml")
 
     def scan(self, source: SourceFile) -> Iterator[Evidence]:
-        walk = _Walk(source)
-        try:
-            for root in yaml.compose_all(source.text, Loader=_Loader):
-                if root is not None:
-                    walk.document(root)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" near line {mark.line + 1}" if mark is not None else ""
-            raise MalformedInput(f"not valid YAML{where}") from None
-        return iter(walk.evidence())
+        actions = helm_templates.has_actions(source.text)
+        if not (actions and helm_templates.is_chart_template(source.path)):
+            try:
+                return iter(_read(source))
+            except MalformedInput:
+                if not actions:
+                    raise
+        # A Helm template (`{{ ... }}` actions): read with the actions masked, then put back.
+        masked = helm_templates.mask_actions(source.text)
+        found = _read(SourceFile(source.path, masked.text))
+        return iter([masked.restore(ev) for ev in found])
+
+
+def _read(source: SourceFile) -> list[Evidence]:
+    walk = _Walk(source)
+    try:
+        for root in yaml.compose_all(source.text, Loader=_Loader):
+            if root is not None:
+                walk.document(root)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" near line {mark.line + 1}" if mark is not None else ""
+        raise MalformedInput(f"not valid YAML{where}") from None
+    return walk.evidence()

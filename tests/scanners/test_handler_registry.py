@@ -40,6 +40,7 @@ SAMPLES: dict[str, tuple[str, str]] = {
     "go-code": ("main.go", 'conn := os.Getenv("AZURE_STORAGE_CONNECTION_STRING")\n'),
     "consumer-calls": ("Startup.cs", "app.MapAzureSignalR(GetType().FullName);\n"),
     "env-properties": (".env", f"AZURE_STORAGE_CONNECTION_STRING={STORAGE}\n"),
+    "csv-settings": ("settings.csv", f"Name|Value\nAZURE_STORAGE_CONNECTION_STRING|{STORAGE}\n"),
     "yaml-files": (
         "docker-compose.yml",
         f'services:\n  app:\n    environment:\n      STORAGE: "{STORAGE}"\n',
@@ -77,6 +78,7 @@ def test_order_is_the_reading_order() -> None:
         "go-code",
         "consumer-calls",
         "env-properties",
+        "csv-settings",
         "yaml-files",
         "bicep",
         "terraform",

@@ -543,6 +543,15 @@ CATALOG: dict[ServiceType, ServiceEntry] = {
             local_auth=None,
         ),
         ServiceEntry(
+            ServiceType.THIRD_PARTY,
+            "Third-party service",
+            AuthorizationSystem.NONE,
+            None,
+            "host",
+            review_reason="third-party credential: no managed-identity replacement; move to Key Vault and "
+            "reference it (a Key Vault reference read with the app's identity), then rotate it",
+        ),
+        ServiceEntry(
             ServiceType.GENERIC,
             "Unrecognised secret",
             AuthorizationSystem.NONE,
