@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from migrate.plan import catalog as cat
 from migrate.plan.kept_settings import keeps_secret
 from migrate.plan.records import ReviewItem
-from migrate.plan.units import Target, Unit, is_kv_ref, where_text
-from scanners.records import ConnectionStringAuditItem, FileLocation, ServiceType, ValueClass
+from migrate.plan.units import Target, Unit, is_key_based, is_kv_ref, where_text
+from scanners.records import ConnectionStringAuditItem, FileLocation, ServiceType
 
 # Test, spec and load-test paths: a key found there belongs to a test runner the plan does not move.
 _TEST_DIRS = frozenset(
@@ -62,8 +62,8 @@ def is_test_path(path: str) -> bool:
 
 
 def _key_based(i: ConnectionStringAuditItem) -> bool:
-    """A secret value, or a Key Vault reference (the vault holds the key)."""
-    return i.value_class is ValueClass.SECRET or is_kv_ref(i)
+    """A secret value, a Key Vault reference (the vault holds the key) or key wiring."""
+    return is_key_based(i)
 
 
 def _key(i: ConnectionStringAuditItem) -> ItemKey:

@@ -9,8 +9,8 @@ from migrate.plan import catalog as cat
 from migrate.plan.catalog import ServiceEntry
 from migrate.plan.records import Removal, Risk, SettingAction, SettingChange, StageName
 from migrate.plan.setting_forms import S
-from migrate.plan.units import CODE_ROLES, Unit, is_kv_ref, where_text
-from scanners.records import ConnectionStringAuditItem, ValueClass
+from migrate.plan.units import CODE_ROLES, Unit, is_key_based, is_kv_ref, where_text
+from scanners.records import ConnectionStringAuditItem
 
 # Services `_new_value` writes a value for without a `settings_value` in the catalog.
 _OWN_FORMS = (S.SQL, S.SIGNALR, S.POSTGRESQL, S.MYSQL, S.REDIS, S.STORAGE)
@@ -53,7 +53,7 @@ def file_setting(
     change") the value is replaced in place; otherwise the identity-based value goes beside it as
     `<NAME>_Identity`, which the rewritten code reads first, and the old entry goes once every
     consumer reads the new one (the emitted config.patch checks that against code.patch)."""
-    secret = is_kv_ref(i) or i.value_class is ValueClass.SECRET
+    secret = is_key_based(i)
     history = (
         "; delete the Key Vault secret it referenced"
         if is_kv_ref(i)

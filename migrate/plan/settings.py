@@ -58,6 +58,7 @@ from migrate.plan.units import (
     blob_trigger,
     where_text,
 )
+from scanners.key_wiring import is_key_wiring
 from scanners.records import (
     AppServiceLocation,
     ConnectionStringAuditItem,
@@ -319,7 +320,7 @@ def unit_settings(
                     )
                 )
     for i in unit.items:
-        if i.evidence_role in IAC_ROLES and i.value_class is ValueClass.SECRET:
+        if i.evidence_role in IAC_ROLES and (i.value_class is ValueClass.SECRET or is_key_wiring(i)):
             removals.append(
                 Removal(
                     unit.key,

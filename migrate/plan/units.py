@@ -22,6 +22,7 @@ from migrate.plan.records import (
 )
 from migrate.plan.resolve.projects import deployed_names, estate_apps
 from scanners.estate_records import SiteInventory
+from scanners.key_wiring import is_key_wiring
 from scanners.records import (
     AppServiceLocation,
     ConnectionStringAuditItem,
@@ -93,6 +94,12 @@ def is_kv_ref(i: ConnectionStringAuditItem) -> bool:
     return i.value_class is ValueClass.REFERENCE and i.redacted_preview.lstrip().startswith(
         "@Microsoft.KeyVault"
     )
+
+
+def is_key_based(i: ConnectionStringAuditItem) -> bool:
+    """A connection made with a key: a secret value, a Key Vault reference (the vault holds the key)
+    or key wiring (IaC or a script copies the resource's key at deploy or run time)."""
+    return i.value_class is ValueClass.SECRET or is_kv_ref(i) or is_key_wiring(i)
 
 
 def label(app: str) -> str:

@@ -17,8 +17,15 @@ from pathlib import PurePosixPath
 from scanners.classifier import classify
 from scanners.evidence import Evidence, SourceFile
 from scanners.handlers.azure_resource_types import provider_for
+from scanners.handlers.iac_secret_wiring import (
+    CONNECTOR_AUTH_TEXT,
+    SECRET_AUTH_TYPES,
+    SECRET_PROPERTIES,
+    WIRED_PROPERTY_TEXT,
+)
 from scanners.handlers.json_config import MAX_VALUE, is_arm_text
 from scanners.json_tokens import JArr, JObj, JStr, JValue, parse
+from scanners.key_wiring import KEY_WIRING_CLASS
 from scanners.placeholders import is_placeholder
 from scanners.records import CredentialKind, EvidenceRole, ServiceType, ValueClass
 from scanners.setting_names import service_hint
@@ -50,6 +57,8 @@ STRUCTURAL_KEYS = frozenset(
 )
 SECURE_TYPES = frozenset({"securestring", "secureobject"})
 SETTING_ARRAYS = frozenset({"appsettings", "connectionstrings"})
+_SECRET_PROPERTIES = frozenset(p.lower() for p in SECRET_PROPERTIES)
+_SECRET_AUTH_TYPES = frozenset(t.lower() for t in SECRET_AUTH_TYPES)
 
 
 class ArmTemplateHandler:
@@ -163,7 +172,42 @@ class _Scan:
         if m:
             yield self.list_call(m.group(1), value, name, role, self.line(node))
             return
+        wiring = self.secret_wiring(path[-1], value)
+        if wiring is not None:
+            yield Evidence(
+                line=self.line(node),
+                role=role,
+                name=name,
+                service=S.GENERIC,
+                kind=K.PASSWORD,
+                value_class=ValueClass.REFERENCE,
+                preview=wiring,
+                method="secret-wiring",
+            )
+            return
         yield Evidence(line=self.line(node), role=role, name=name, value=value, method="arm")
+        if path[-1].lower() == "securevalue" and not (is_placeholder(value) or value.startswith("[")):
+            yield Evidence(
+                line=self.line(node),
+                role=role,
+                name=name,
+                service=S.GENERIC,
+                kind=K.PASSWORD,
+                value_class=ValueClass.SECRET,
+                preview="secure environment variable is set to a literal value",
+                method="secure-value-literal",
+            )
+
+    @staticmethod
+    def secret_wiring(key: str, value: str) -> str | None:
+        """The preview of a property that hands a secret on from an expression (`"adminPassword":
+        "[parameters('p')]"`) or connects with a secret (Service Connector `authType`), else None."""
+        k = key.lower()
+        if value.startswith("[") and k in _SECRET_PROPERTIES:
+            return WIRED_PROPERTY_TEXT
+        if k == "authtype" and value.lower() in _SECRET_AUTH_TYPES:
+            return CONNECTOR_AUTH_TEXT
+        return None
 
     def resource_type_in(self, expr: str, depth: int = 0) -> str | None:
         m = RESOURCE_TYPE_RE.search(expr)
@@ -204,7 +248,7 @@ class _Scan:
             name=name,
             service=service,
             kind=kind,
-            value_class=ValueClass.SECRET,
+            value_class=KEY_WIRING_CLASS,
             preview=f"{func}({shown_type})",
             note=f"{func}() copies a key of the resource into the {where}",
             method="list-keys",

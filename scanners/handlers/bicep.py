@@ -5,6 +5,8 @@ key-fetching call (`sa.listKeys()`, `listKeys(sa.id, ...)`, `listKeys(resourceId
 `cosmos.listConnectionStrings()`, `acr.listCredentials()`, `search.listAdminKeys()` ...) becomes
 evidence that a key is materialised into an app setting, a variable or a deployment output.
 No literal value is ever copied into a preview: previews are built from identifiers only.
+The values a template writes itself (secure parameter defaults, literals, identity-based settings)
+are read by `bicep_values`.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from scanners.evidence import Evidence, SourceFile
-from scanners.handlers import iac_secret_wiring
+from scanners.handlers import bicep_values, iac_secret_wiring
 from scanners.handlers.azure_resource_types import LIST_KEYS_KINDS, service_for_type, service_from_identifier
+from scanners.handlers.bicep_values import NAME_PROP_RE, VALUE_KEYS
 from scanners.handlers.lexing import (
     BICEP,
     Statement,
@@ -26,9 +29,8 @@ from scanners.handlers.lexing import (
     statement_at,
     statements,
 )
-from scanners.placeholders import is_placeholder, is_reference
+from scanners.key_wiring import KEY_WIRING_CLASS, KEY_WIRING_METHODS
 from scanners.records import Confidence, CredentialKind, EvidenceRole, ServiceType, ValueClass
-from scanners.setting_names import IDENTITY_SUFFIXES, identity_suffix, leaf, rule_for, service_hint
 
 S = ServiceType
 K = CredentialKind
@@ -72,28 +74,7 @@ _GET_SECRET_RE = re.compile(
     r"\b(?:([A-Za-z_]\w*)\s*\.\s*getSecret|az\s*\.\s*getSecret)\s*\(([^\n)]{0,300})\)"
 )
 _ACR_ADMIN_RE = re.compile(r"\badminUserEnabled\s*:\s*true\b")
-_SECURE_PARAM_RE = re.compile(
-    r"@secure\(\)(?:\s*@[\w.]+\((?:[^()'\n]|'(?:[^'\\\n]|\\.)*')*\))*\s*param\s+([A-Za-z_]\w*)\s+string\s*=\s*"
-    r"'((?:[^'\\\n]|\\.)*)'"
-)
-_BICEPPARAM_RE = re.compile(r"^[ \t]*param\s+([A-Za-z_]\w*)\s*=\s*'((?:[^'\\\n]|\\.)*)'", re.M)
-_SECRETISH_NAME_RE = re.compile(r"passw|pwd|secret|token|(^|_)key$|Key$", re.I)
 _KEY_RE = re.compile(r"(?:^|[{,])[ \t]*(?:'([^'\n]{1,200})'|([A-Za-z_][\w]*))\s*:(?!:)", re.M)
-_NAME_PROP_RE = re.compile(r"(?:^|[{,])[ \t]*name\s*:\s*'([^'$\n]{1,200})'", re.M)
-_VALUE_KEYS = frozenset({"value", "connectionstring", "secretvalue"})
-_LITERAL_RE = re.compile(
-    r"(?:^|[{,])[ \t]*(?:'([^'\n]{1,200})'|([A-Za-z_]\w*))\s*:\s*'((?:[^'\\\n]|\\.){3,4096})'", re.M
-)
-# `{ name: 'X__accountName', value: <expression> }` and `X__fullyQualifiedNamespace: <expression>`
-_IDENTITY_PAIR_RE = re.compile(
-    r"\bname\s*:\s*'([^'$\n]{1,200}__[A-Za-z]+)'\s*(?:,\s*|\n\s*)value\s*:\s*([A-Za-z_][\w.()\[\]:]{0,200})"
-)
-_IDENTITY_PROP_RE = re.compile(
-    r"(?:^|[{,])[ \t]*(?:'([^'$\n]{1,200}__[A-Za-z]+)'|([A-Za-z_]\w*__[A-Za-z]+))\s*:\s*([A-Za-z_][\w.()\[\]:]{0,200})",
-    re.M,
-)
-_SKIP_LITERAL_KEYS = frozenset({"name", "location", "kind", "type", "scope", "dependson", "tier", "sku"})
-_LITERAL_WORTH_RE = re.compile(r"=|://|passw|pwd|secret|key|token|connection", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +118,7 @@ class BicepHandler:
                 fetch.pos,
                 service,
                 kind,
-                ValueClass.SECRET,
+                KEY_WIRING_CLASS,
                 f"{fetch.symbol}.{fetch.func}()",
                 "list-keys",
                 fetch.confidence,
@@ -222,9 +203,9 @@ class BicepHandler:
                 method="acr-admin-user",
             )
 
-        yield from self._parameters(source, text)
-        yield from self._literals(source, text)
-        yield from self._identity_settings(source, text, types)
+        yield from bicep_values.parameters(source, text)
+        yield from bicep_values.literals(source, text)
+        yield from bicep_values.identity_settings(source, text, types, self._service_of)
 
     @staticmethod
     def _resource_types(text: str) -> dict[str, str]:
@@ -303,9 +284,10 @@ class BicepHandler:
         st = statement_at(stmts, starts, pos)
         line = source.line_of(pos)
         note: str | None = None
+        carries_key = method in KEY_WIRING_METHODS  # a key copied at deploy time (not a value here)
         if st is not None and st.keyword == "output":
             secure = "@secure()" in st.decorators.replace(" ", "")
-            if value_class is ValueClass.SECRET:
+            if carries_key:
                 note = SECURE_OUTPUT_NOTE if secure else OUTPUT_NOTE
             return Evidence(
                 line=line,
@@ -327,7 +309,7 @@ class BicepHandler:
             and st.keyword == "resource"
             and "keyvault/vaults/secrets" in text[st.start : st.start + 200].lower()
         ):
-            note = VAULT_COPY_NOTE if value_class is ValueClass.SECRET else None
+            note = VAULT_COPY_NOTE if carries_key else None
             context = "Key Vault secret"
         preview = f"{context + ' ' if context else ''}{name + ' = ' if name else ''}{target}"
         return Evidence(
@@ -353,10 +335,10 @@ class BicepHandler:
         keys = [m for m in direct_matches(text, inner, pos, _KEY_RE)]
         key = (keys[-1].group(1) or keys[-1].group(2)) if keys else None
         parent = BicepHandler._parent_key(text, inner)
-        if key is not None and key.lower() not in _VALUE_KEYS:
+        if key is not None and key.lower() not in VALUE_KEYS:
             return key, parent
         for start in objects:
-            names = direct_matches(text, start, object_end(text, start), _NAME_PROP_RE)
+            names = direct_matches(text, start, object_end(text, start), NAME_PROP_RE)
             if names:
                 return names[0].group(1), BicepHandler._parent_key(text, start)
         return key, parent
@@ -370,108 +352,3 @@ class BicepHandler:
             return None
         m = re.search(r"(?<!\w)[A-Za-z_]\w*\Z", head[:-1].rstrip()[-120:])
         return m.group(0) if m else None
-
-    def _identity_settings(self, source: SourceFile, text: str, types: dict[str, str]) -> Iterator[Evidence]:
-        """Identity-based settings whose value is an expression (literals go to the classifier)."""
-        found = [(m.group(1), m.group(2), m.start(2)) for m in _IDENTITY_PAIR_RE.finditer(text)]
-        found += [
-            (m.group(1) or m.group(2), m.group(3), m.start(3)) for m in _IDENTITY_PROP_RE.finditer(text)
-        ]
-        for name, expr, pos in found:
-            split = identity_suffix(name)
-            if split is None:
-                continue
-            prefix, suffix = split
-            symbol = re.split(r"[.\[(:]", expr, maxsplit=1)[0]
-            rtype = types.get(symbol)
-            service = self._service_of(rtype) if rtype else None
-            if service not in (S.STORAGE, S.SERVICE_BUS, S.EVENT_HUBS, S.COSMOS_DB):
-                service = IDENTITY_SUFFIXES.get(suffix)
-                hinted = service_hint(prefix)
-                if service is S.SERVICE_BUS and hinted is S.EVENT_HUBS:
-                    service = S.EVENT_HUBS
-                if service is None:
-                    service = hinted or (S.STORAGE if leaf(prefix) == "azurewebjobsstorage" else S.GENERIC)
-            yield Evidence(
-                line=source.line_of(pos),
-                role=EvidenceRole.IAC_ASSIGNMENT,
-                name=name,
-                service=service,
-                kind=K.IDENTITY,
-                value_class=ValueClass.PASSWORDLESS,
-                preview=f"{name} = {re.sub(r'[^A-Za-z0-9_.()]', '', expr)[:80]}",
-                confidence=Confidence.HIGH,
-                method="identity-setting",
-            )
-
-    def _literals(self, source: SourceFile, text: str) -> Iterator[Evidence]:
-        """String literals assigned to object properties: app settings, connection strings."""
-        for m in _LITERAL_RE.finditer(text):
-            key = m.group(1) or m.group(2)
-            value = m.group(3).replace("\\'", "'")
-            if key.lower() in _SKIP_LITERAL_KEYS:
-                continue
-            if not (_LITERAL_WORTH_RE.search(key) or _LITERAL_WORTH_RE.search(value)):
-                continue
-            name = key
-            if key.lower() in _VALUE_KEYS:
-                objects = enclosing_objects(text, m.start(3), levels=1)
-                if objects:
-                    names = direct_matches(text, objects[0], object_end(text, objects[0]), _NAME_PROP_RE)
-                    if names:
-                        name = names[0].group(1)
-            yield Evidence(
-                line=source.line_of(m.start(3)),
-                role=EvidenceRole.IAC_ASSIGNMENT,
-                name=name,
-                value=value,
-                method="literal",
-            )
-
-    def _parameters(self, source: SourceFile, text: str) -> Iterator[Evidence]:
-        for m in _SECURE_PARAM_RE.finditer(text):
-            name, value = m.group(1), m.group(2)
-            line = source.line_of(m.start(1))
-            yield Evidence(
-                line=line,
-                role=EvidenceRole.IAC_ASSIGNMENT,
-                name=name,
-                value=value,
-                method="secure-param-default",
-            )
-            if not (is_placeholder(value) or is_reference(value) or "${" in value):
-                yield Evidence(
-                    line=line,
-                    role=EvidenceRole.IAC_ASSIGNMENT,
-                    name=name,
-                    service=S.GENERIC,
-                    kind=K.PASSWORD,
-                    value_class=ValueClass.SECRET,
-                    preview=f"secure parameter {name} has a default value",
-                    confidence=Confidence.HIGH,
-                    method="secure-param-default",
-                )
-        if source.path.suffix.lower() != ".bicepparam":
-            return
-        for m in _BICEPPARAM_RE.finditer(text):
-            name, value = m.group(1), m.group(2)
-            line = source.line_of(m.start(1))
-            yield Evidence(
-                line=line, role=EvidenceRole.IAC_ASSIGNMENT, name=name, value=value, method="bicepparam"
-            )
-            if (
-                _SECRETISH_NAME_RE.search(name)
-                and rule_for(name) is None
-                and not (is_placeholder(value) or is_reference(value) or "${" in value)
-            ):
-                yield Evidence(
-                    line=line,
-                    role=EvidenceRole.IAC_ASSIGNMENT,
-                    name=name,
-                    service=S.GENERIC,
-                    kind=K.PASSWORD,
-                    value_class=ValueClass.SECRET,
-                    preview=f"parameter {name} is set to a literal value",
-                    confidence=Confidence.MEDIUM,
-                    method="bicepparam",
-                )

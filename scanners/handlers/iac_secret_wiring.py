@@ -50,6 +50,25 @@ def _w(pattern: str, service: ServiceType, kind: CredentialKind, preview: str, *
     return WiringRule(re.compile(pattern, re.M), service, kind, preview, **kw)  # type: ignore[arg-type]
 
 
+# Template properties that hold a password or secret (a deployment script's `secureValue`, AKS
+# `servicePrincipalProfile.secret` and `windowsProfile.adminPassword`, server admin passwords, Log
+# Analytics `sharedKey`): set from an expression, they hand a secret on (Bicep and ARM alike).
+SECRET_PROPERTIES = (
+    "secureValue",
+    "adminPassword",
+    "administratorLoginPassword",
+    "clientSecret",
+    "secret",
+    "password",
+    "sharedKey",
+    "primarySharedKey",
+)
+WIRED_PROPERTY_TEXT = "password or secret property from an expression"
+# Service Connector (Microsoft.ServiceLinker/linkers) `authInfo.authType` values that connect with a
+# secret: learn.microsoft.com/azure/templates/microsoft.servicelinker/linkers (AuthInfoBase objects).
+SECRET_AUTH_TYPES = ("secret", "accessKey", "servicePrincipalSecret")
+CONNECTOR_AUTH_TEXT = "Service Connector with secret-based authType"
+
 _EXPR = r"(?!\s*(?:\"|null\b|true\b|false\b|\[|\{|$))"  # an expression, not a literal
 TERRAFORM_RULES: tuple[WiringRule, ...] = (
     _w(
@@ -122,6 +141,18 @@ BICEP_RULES: tuple[WiringRule, ...] = (
         K.ACCESS_KEY,
         "secret value from an output",
     ),
+    _w(
+        rf"^\s*(?:{'|'.join(SECRET_PROPERTIES)}):\s*[A-Za-z_][\w.]*(?:\(\))?\s*$",
+        S.GENERIC,
+        K.PASSWORD,
+        WIRED_PROPERTY_TEXT,
+    ),
+    _w(
+        rf"^\s*authType:\s*'(?:{'|'.join(SECRET_AUTH_TYPES)})'",
+        S.GENERIC,
+        K.PASSWORD,
+        CONNECTOR_AUTH_TEXT,
+    ),
     _w(r"^\s*passwordSecretRef:\s*\S", S.CONTAINER_REGISTRY, K.ADMIN_PASSWORD, "registry passwordSecretRef"),
     _w(
         r"^\s*secretRef:\s*'[\w-]*(?:key|password|secret|connection)[\w-]*'",
@@ -155,7 +186,7 @@ BICEP_RULES: tuple[WiringRule, ...] = (
 _BICEP_FALLBACK_RE = re.compile(r"^\s*(\w*[Pp]assword\w*):[^'\n]*\?[^'\n]*:\s*'([^'\n]{6,200})'\s*$", re.M)
 _KEYWORDS_RE = re.compile(
     r"(?i)password|secret|client_key|private_key_pem|shared_key|kube_admin_config|kube_config|"
-    r"listConnectionStrings|instrumentationKey|applicationinsights|key"
+    r"listConnectionStrings|instrumentationKey|applicationinsights|key|secureValue|authType"
 )
 
 

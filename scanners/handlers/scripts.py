@@ -33,8 +33,9 @@ from scanners.handlers.script_arguments import (
     unquote,
     variable,
 )
+from scanners.key_wiring import KEY_WIRING_CLASS
 from scanners.placeholders import is_placeholder, is_reference
-from scanners.records import Confidence, CredentialKind, ServiceType, ValueClass
+from scanners.records import Confidence, CredentialKind, Endpoint, ServiceType, ValueClass
 from scanners.setting_names import rule_for
 
 S = ServiceType
@@ -126,6 +127,47 @@ _ASSIGNED_TO_RE = re.compile(
     r"""(?:^|[\s;(])(?:export\s+|local\s+|readonly\s+)?\$?([A-Za-z_][\w:]*)\s*=\s*["']?\$?\(?\s*(?:&\s*)?$""",
     re.M,
 )
+# The resource a key-fetch command names (`--account-name shopimages`, `-Name shop-cosmos`): a literal
+# name only (a `$var` stays unknown).  Flags from `az storage account keys list`, `az cosmosdb keys
+# list`, `az servicebus|eventhubs ... authorization-rule keys list` and the Az PowerShell cmdlets.
+_FETCH_TARGET_FLAGS: dict[ServiceType, tuple[str, str]] = {
+    S.STORAGE: ("account", r"--account-name|-StorageAccountName|-AccountName"),
+    S.COSMOS_DB: ("account", r"--name|-n|-Name|-AccountName"),
+    S.SERVICE_BUS: ("namespace", r"--namespace-name|-Namespace|-NamespaceName"),
+    S.EVENT_HUBS: ("namespace", r"--namespace-name|-Namespace|-NamespaceName"),
+}
+_FETCH_TARGET_RES = {
+    service: (
+        field,
+        re.compile(rf"(?:^|\s)(?:{flags})(?:\s+|=)[\"']?([a-z0-9][a-z0-9-]{{1,62}})\b(?![$(])", re.I),
+    )
+    for service, (field, flags) in _FETCH_TARGET_FLAGS.items()
+}
+
+
+# `az storage account keys list -n X` and `Get-AzStorageAccountKey -Name X` name the account with
+# `--name`; the other storage commands (`az storage blob generate-sas --name`) name a blob or container.
+_ACCOUNT_COMMAND_RE = re.compile(
+    r"storage\s+account\s+(?:keys|show-connection-string)|StorageAccountKey", re.I
+)
+_ACCOUNT_NAME_RE = re.compile(
+    r"(?:^|\s)(?:-n|--name|-Name)(?:\s+|=)[\"']?([a-z0-9][a-z0-9-]{1,62})\b(?![$(])", re.I
+)
+
+
+def _fetch_target(service: ServiceType, command: str, rest_of_line: str) -> Endpoint | None:
+    """The resource a key-fetch command names by a literal flag value, else None."""
+    if service is S.STORAGE and _ACCOUNT_COMMAND_RE.search(command):
+        named = _ACCOUNT_NAME_RE.search(rest_of_line)
+        if named:
+            return Endpoint(account=named.group(1).lower())
+    found = _FETCH_TARGET_RES.get(service)
+    m = found[1].search(rest_of_line) if found else None
+    if found is None or m is None:
+        return None
+    return Endpoint(**{found[0]: m.group(1).lower()})
+
+
 _COMMENT_LINE_RE = re.compile(r"[ \t]*(?:#|REM\b|::|//)", re.I)
 
 
@@ -237,13 +279,19 @@ class ScriptHandler:
                 command = " ".join(m.group(0).split())
                 shown = f"$({command})" if command.lower().startswith("az ") else command
                 preview = f"{name} = {shown}" if name else command
+                line_end = text.find("\n", m.end())
+                target = _fetch_target(
+                    service, command, text[m.end() : line_end if line_end >= 0 else len(text)]
+                )
                 yield Evidence(
                     line=source.line_of(m.start()),
                     role=ROLE,
                     name=name,
                     service=service,
                     kind=kind,
-                    value_class=V.SECRET,
+                    endpoint=target,
+                    endpoint_note="endpoint from the command's flags" if target else None,
+                    value_class=KEY_WIRING_CLASS,
                     preview=preview,
                     note="the script fetches a key at run time",
                     confidence=Confidence.HIGH,

@@ -27,6 +27,8 @@ from scanners.handlers.lexing import (
     statement_at,
     statements,
 )
+from scanners.handlers.terraform_attributes import ATTRIBUTES, HINT_BY_RESOURCE
+from scanners.key_wiring import KEY_WIRING_CLASS
 from scanners.placeholders import is_placeholder, is_reference
 from scanners.records import Confidence, CredentialKind, EvidenceRole, ServiceType, ValueClass
 from scanners.setting_names import rule_for
@@ -38,132 +40,6 @@ V = ValueClass
 OUTPUT_NOTE = "output not marked sensitive: shown in plan/apply logs and stored in clear text in the state"
 SENSITIVE_OUTPUT_NOTE = "output marked sensitive: hidden from logs, but stored in clear text in the state"
 STATE_NOTE = "the key is read into the Terraform state in clear text"
-
-_PAIR_KEYS = r"(?:default_)?(?:primary|secondary)_(?:key|connection_string)(?:_alias)?"
-_ACCESS = r"(?:primary|secondary)_(?:access_key|connection_string)"
-
-# (resource type pattern, attribute pattern, service, kind, value class)
-_ATTRIBUTES: tuple[tuple[re.Pattern[str], re.Pattern[str], ServiceType, CredentialKind, ValueClass], ...] = (
-    tuple(
-        (re.compile(rf"(?:{t})$"), re.compile(rf"(?:{a})$"), s, k, v)
-        for t, a, s, k, v in (
-            (
-                "azurerm_storage_account",
-                r"(?:primary|secondary)_(?:access_key|(?:blob_|queue_|table_|file_|dfs_|web_)?connection_string)",
-                S.STORAGE,
-                K.ACCOUNT_KEY,
-                V.SECRET,
-            ),
-            (
-                r"azurerm_storage_account_sas|azurerm_storage_account_blob_container_sas",
-                "sas",
-                S.STORAGE,
-                K.SAS,
-                V.SECRET,
-            ),
-            (r"azurerm_servicebus_\w+", _PAIR_KEYS, S.SERVICE_BUS, K.SHARED_ACCESS_KEY, V.SECRET),
-            (r"azurerm_eventhub\w*", _PAIR_KEYS, S.EVENT_HUBS, K.SHARED_ACCESS_KEY, V.SECRET),
-            (
-                "azurerm_cosmosdb_account",
-                r"(?:primary|secondary)_(?:readonly_)?mongodb_connection_string",
-                S.COSMOS_MONGO,
-                K.ACCOUNT_KEY,
-                V.SECRET,
-            ),
-            (
-                "azurerm_cosmosdb_account",
-                r"(?:primary|secondary)_(?:readonly_)?(?:key|master_key|sql_connection_string)|connection_strings",
-                S.COSMOS_DB,
-                K.ACCOUNT_KEY,
-                V.SECRET,
-            ),
-            (
-                r"azurerm_redis_cache|azurerm_redis_enterprise_database|azurerm_managed_redis",
-                r"(?:primary|secondary)_(?:access_key|connection_string)",
-                S.REDIS,
-                K.ACCESS_KEY,
-                V.SECRET,
-            ),
-            (
-                "azurerm_application_insights",
-                r"instrumentation_key|connection_string",
-                S.APPLICATION_INSIGHTS,
-                K.INSTRUMENTATION_KEY,
-                V.LOCATOR,
-            ),
-            (
-                "azurerm_app_configuration",
-                r"(?:primary|secondary)_(?:read|write)_key",
-                S.APP_CONFIGURATION,
-                K.ACCESS_KEY,
-                V.SECRET,
-            ),
-            ("azurerm_signalr_service", _ACCESS, S.SIGNALR, K.ACCESS_KEY, V.SECRET),
-            (r"azurerm_web_pubsub", _ACCESS, S.WEB_PUBSUB, K.ACCESS_KEY, V.SECRET),
-            (
-                "azurerm_search_service",
-                r"(?:primary|secondary)_key|query_keys",
-                S.AI_SEARCH,
-                K.API_KEY,
-                V.SECRET,
-            ),
-            (
-                r"azurerm_cognitive_account|azurerm_ai_services",
-                r"(?:primary|secondary)_access_key",
-                S.COGNITIVE_SERVICES,
-                K.API_KEY,
-                V.SECRET,
-            ),
-            (
-                "azurerm_container_registry",
-                "admin_password",
-                S.CONTAINER_REGISTRY,
-                K.ADMIN_PASSWORD,
-                V.SECRET,
-            ),
-            (
-                r"azurerm_eventgrid_(?:topic|domain)",
-                r"(?:primary|secondary)_access_key",
-                S.EVENT_GRID,
-                K.ACCESS_KEY,
-                V.SECRET,
-            ),
-            (
-                r"azuread_application_password|azuread_service_principal_password",
-                "value",
-                S.ENTRA_ID,
-                K.CLIENT_SECRET,
-                V.SECRET,
-            ),
-            (
-                r"azurerm_mssql_server|azurerm_sql_server",
-                "administrator_login_password",
-                S.SQL,
-                K.PASSWORD,
-                V.SECRET,
-            ),
-            (
-                r"azurerm_postgresql_\w*server",
-                r"administrator_(?:login_)?password",
-                S.POSTGRESQL,
-                K.PASSWORD,
-                V.SECRET,
-            ),
-            (r"azurerm_mysql_\w*server", r"administrator_(?:login_)?password", S.MYSQL, K.PASSWORD, V.SECRET),
-            ("azurerm_key_vault_secret", "value", S.KEY_VAULT, K.SECRET_REFERENCE, V.REFERENCE),
-        )
-    )
-)
-
-_HINT_BY_RESOURCE: tuple[tuple[re.Pattern[str], ServiceType], ...] = (
-    (re.compile(r"azurerm_(mssql|sql)_"), S.SQL),
-    (re.compile(r"azurerm_postgresql"), S.POSTGRESQL),
-    (re.compile(r"azurerm_mysql"), S.MYSQL),
-    (re.compile(r"azurerm_redis"), S.REDIS),
-    (re.compile(r"azurerm_container_registry"), S.CONTAINER_REGISTRY),
-    (re.compile(r"azurerm_cosmosdb"), S.COSMOS_DB),
-    (re.compile(r"azuread_"), S.ENTRA_ID),
-)
 
 _TOP_RE = re.compile(
     r"(?P<dec>)^(?P<kw>resource|data|output|variable|locals|module|provider|terraform|moved|import|check)\b"
@@ -259,10 +135,13 @@ class TerraformHandler:
         openai = self._openai_accounts(text, stmts, labels)
         for m in _REF_RE.finditer(text):
             data, rtype, rname, attr = m.group(1), m.group(2), m.group(3), m.group(4)
-            rule = next((r for r in _ATTRIBUTES if r[0].match(rtype) and r[1].match(attr)), None)
+            rule = next((r for r in ATTRIBUTES if r[0].match(rtype) and r[1].match(attr)), None)
             if rule is None:
                 continue
             _, _, service, kind, vclass = rule
+            carries_key = vclass is V.SECRET  # the attribute holds a key: wiring, not a value here
+            if carries_key:
+                vclass = KEY_WIRING_CLASS
             if service is S.COGNITIVE_SERVICES and (rtype, rname) in openai:
                 service = S.OPENAI
             target = f"{'data.' if data else ''}{rtype}.{rname}.{attr}"
@@ -271,9 +150,7 @@ class TerraformHandler:
             if st is not None and st.keyword == "output":
                 body = text[st.start : st.end]
                 sensitive = bool(_SENSITIVE_RE.search(body))
-                note = (
-                    None if vclass is not V.SECRET else (SENSITIVE_OUTPUT_NOTE if sensitive else OUTPUT_NOTE)
-                )
+                note = None if not carries_key else (SENSITIVE_OUTPUT_NOTE if sensitive else OUTPUT_NOTE)
                 yield Evidence(
                     line=line,
                     role=EvidenceRole.IAC_OUTPUT,
@@ -299,7 +176,7 @@ class TerraformHandler:
                 else f"{owner}{'.' + parent if parent else ''}"
             )
             preview = f"{where + ' ' if where else ''}{name + ' = ' if name else ''}{target}"
-            note = STATE_NOTE if data and vclass is V.SECRET else None
+            note = STATE_NOTE if data and carries_key else None
             yield Evidence(
                 line=line,
                 role=EvidenceRole.IAC_ASSIGNMENT,
@@ -389,7 +266,7 @@ class TerraformHandler:
                 or "://" in value
             ):
                 continue
-            hint = next((s for p, s in _HINT_BY_RESOURCE if p.match(rtype)), None)
+            hint = next((s for p, s in HINT_BY_RESOURCE if p.match(rtype)), None)
             line = source.line_of(m.start(3))
             yield Evidence(
                 line=line,

@@ -1,5 +1,6 @@
 """XML configuration: web.config, app.config, `*.config` (including Web.*.config transforms),
-publish profiles (`*.pubxml`) and Settings.settings.
+publish profiles (`*.pubxml`), App Service publishing profiles (`*.PublishSettings`: `userPWD`) and
+Settings.settings.
 
 Parsed with defusedxml's SAX reader, so entity expansion, external entities and DTD tricks are
 refused instead of expanded.  Reads:
@@ -196,7 +197,7 @@ class XmlConfigHandler:
 
     def matches(self, path: PurePosixPath) -> bool:
         n = path.name.lower()
-        return n.endswith((".config", ".pubxml", ".settings")) and n != ".settings"
+        return n.endswith((".config", ".pubxml", ".settings", ".publishsettings")) and n != ".settings"
 
     def scan(self, source: SourceFile) -> Iterator[Evidence]:
         head = source.text.lstrip("\ufeff \t\r\n")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
+from scanners.key_wiring import is_key_wiring
 from scanners.records import ConnectionStringAuditItem, CredentialKind, EvidenceRole, ServiceType, ValueClass
 from tests.conftest import file_location, scan_text
 from tests.planted import assert_planted_found
@@ -74,14 +75,15 @@ def test_list_keys_in_app_settings() -> None:
     assert len(web) == 1
     assert web[0].service_type is ServiceType.STORAGE
     assert web[0].credential_kind is CredentialKind.ACCOUNT_KEY
-    assert web[0].value_class is ValueClass.SECRET
+    # a key copied at deploy time: key wiring (`reference`), not a secret value in the repository
+    assert web[0].value_class is ValueClass.REFERENCE and is_key_wiring(web[0])
     assert web[0].evidence_role is EvidenceRole.IAC_ASSIGNMENT
     assert file_location(web[0]).line == 21
     sb = _named(items, "ServiceBusConnection")
     assert sb and sb[0].service_type is ServiceType.SERVICE_BUS and file_location(sb[0]).line == 22
     cosmos = _named(items, "ConnectionStrings:Cosmos")
     assert cosmos and cosmos[0].service_type is ServiceType.COSMOS_DB
-    assert cosmos[0].value_class is ValueClass.SECRET
+    assert cosmos[0].value_class is ValueClass.REFERENCE and is_key_wiring(cosmos[0])
 
 
 def test_site_config_resource_and_other_list_functions() -> None:
@@ -98,7 +100,7 @@ def test_outputs_are_iac_output() -> None:
     assert len(redis) == 1
     assert redis[0].service_type is ServiceType.REDIS
     assert redis[0].evidence_role is EvidenceRole.IAC_OUTPUT
-    assert redis[0].value_class is ValueClass.SECRET
+    assert redis[0].value_class is ValueClass.REFERENCE and is_key_wiring(redis[0])
     assert file_location(redis[0]).line == 41
 
 

@@ -125,7 +125,7 @@ def test_list_keys_into_app_setting_is_named_and_located() -> None:
     h = hits[0]
     assert h["ServiceType"] == "storage"
     assert h["CredentialKind"] == "account-key"
-    assert h["ValueClass"] == "secret"
+    assert h["ValueClass"] == "reference"  # key wiring: the key is copied at deploy time
     assert h["EvidenceRole"] == "iac-assignment"
     assert h["Location"]["line"] == _line_of(MAIN, "AccountKey=${sa.listKeys()")
     assert "sa.listKeys()" in h["RedactedPreview"]

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 
-from scanners.records import ConnectionStringAuditItem, ServiceType, ValueClass
+from scanners.key_wiring import is_key_wiring
+from scanners.records import ConnectionStringAuditItem, ServiceType
 from tests.conftest import scan_text
 
 BICEP = """\
@@ -106,13 +107,7 @@ resource "azurerm_linux_web_app" "api" {
 
 
 def _by_setting(items: list[ConnectionStringAuditItem]) -> dict[str, ConnectionStringAuditItem]:
-    return {
-        i.setting_name: i
-        for i in items
-        if i.setting_name
-        and i.value_class is ValueClass.SECRET
-        and i.detector.endswith(("list-keys", "reference"))
-    }
+    return {i.setting_name: i for i in items if i.setting_name and is_key_wiring(i)}
 
 
 def test_bicep_keys_resolve_to_their_resources() -> None:
@@ -162,8 +157,6 @@ def test_arm_template_parameters_default() -> None:
         ],
     }
     items = scan_text("infra/azuredeploy.json", json.dumps(template, indent=2))
-    secret = [
-        i for i in items if i.value_class is ValueClass.SECRET and i.service_type is ServiceType.STORAGE
-    ]
+    secret = [i for i in items if is_key_wiring(i) and i.service_type is ServiceType.STORAGE]
     assert secret, "the ARM handler found the listKeys() call"
     assert all(i.endpoint.account == "contosoarmstore" for i in secret)

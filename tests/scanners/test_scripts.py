@@ -6,7 +6,8 @@ import base64
 import json
 from collections.abc import Iterable
 
-from scanners.records import ConnectionStringAuditItem
+from scanners.key_wiring import is_key_wiring
+from scanners.records import ConnectionStringAuditItem, ServiceType
 from tests.conftest import file_location, scan_text
 from tests.planted import assert_planted_found
 
@@ -83,7 +84,8 @@ def test_key_fetch_commands() -> None:
     assert file_location(fetch["STORAGE_KEY"]).line == _line_of(DEPLOY_SH, "STORAGE_KEY=$(")
     assert fetch["STORAGE_KEY"].redacted_preview == "STORAGE_KEY = $(az storage account keys list)"
     assert str(fetch["COSMOS_CONN"].service_type) == "cosmos-db"
-    assert all(str(i.value_class) == "secret" for i in fetch.values())
+    # fetched at run time: key wiring (`reference`), the script holds no key
+    assert all(str(i.value_class) == "reference" and is_key_wiring(i) for i in fetch.values())
 
 
 def test_literal_values_are_secrets() -> None:
@@ -146,3 +148,43 @@ RUN az acr login --name acrcanary --username acrcanary --password $ACR_PASSWORD
     assert str(acr[0].value_class) == "reference"
     assert "ghi8Q~CanaryDockerSecret0123456789abcdef" not in json.dumps([i.to_json() for i in items])
     assert not _scripts(scan_text("docs/readme.md", text))
+
+
+KEY_FETCH_TARGETS = """\
+K1=$(az storage account keys list --account-name shopimages -g rg --query "[0].value" -o tsv)
+K2=$(az storage account keys list -n shoplogs --query "[0].value" -o tsv)
+SAS=$(az storage blob generate-sas --name report.csv --account-name shopreports --expiry 2030-01-01)
+K3=$(az cosmosdb keys list --name shop-cosmos -g rg --query primaryMasterKey -o tsv)
+K4=$(az servicebus namespace authorization-rule keys list --namespace-name shop-bus -n send -g rg)
+K5=$(az storage account keys list --account-name $ACCOUNT --query "[0].value" -o tsv)
+$k6 = (Get-AzStorageAccountKey -ResourceGroupName rg -Name shoparchive)[0].Value
+"""
+
+
+def test_key_fetch_names_its_resource_from_literal_flags() -> None:
+    fetch = [i for i in scan_text("scripts/keys.sh", KEY_FETCH_TARGETS) if i.detector == "scripts:key-fetch"]
+    by_line = {file_location(i).line: i.endpoint for i in fetch}
+    assert len(by_line) == 7, by_line  # every fetch was found
+    assert by_line[1].account == "shopimages"
+    assert by_line[2].account == "shoplogs"  # `-n` names the account for `storage account keys`
+    assert by_line[3].account == "shopreports"  # not the blob named by `--name`
+    assert by_line[4].account == "shop-cosmos"
+    assert by_line[5].namespace == "shop-bus"  # not the rule named by `-n`
+    assert by_line[6].is_empty()  # a variable: unknown, never guessed
+    assert by_line[7].account == "shoparchive"
+
+
+REGISTRY_PASSWORD = "Zr9vQ2mX7kLp4TsW8yHn3BcD6fGj1Ka5"
+DOCKER_LOGINS = f"""\
+docker login contosoacr.azurecr.io -u contosoacr -p {REGISTRY_PASSWORD}
+docker login contosoacr.azurecr.io -u contosoacr -p "$ACR_PASSWORD"
+"""
+
+
+def test_docker_login_with_a_password() -> None:
+    items = scan_text("scripts/push.sh", DOCKER_LOGINS)
+    assert_planted_found(items, DOCKER_LOGINS, REGISTRY_PASSWORD)
+    by_line = {file_location(i).line: i for i in items if i.service_type is ServiceType.CONTAINER_REGISTRY}
+    assert str(by_line[1].value_class) == "secret"
+    assert str(by_line[2].value_class) == "reference"  # the variable is the consumer's, not a value
+    assert all(REGISTRY_PASSWORD not in i.redacted_preview for i in items)

@@ -170,3 +170,144 @@ def test_razor_page_that_appends_a_sas_token() -> None:
     page = '<img src=@(String.Format("{0}/{1}?{2}", Settings.Value?.ContainerUrl, item.Photo, Settings.Value?.BlobSasToken)) />\n'
     items = scan_text("Pages/Index.cshtml", page)
     assert [(i.service_type, i.value_class) for i in items] == [(S.STORAGE, V.REFERENCE)]
+
+
+BICEP_HAND_ON = f"""\
+param adminPassword string
+param spSecret string
+resource seed 'Microsoft.Resources/deploymentScripts@2023-08-01' = {{
+  name: 'seed-db'
+  kind: 'AzureCLI'
+  properties: {{
+    environmentVariables: [
+      {{
+        name: 'DB_PASSWORD'
+        secureValue: adminPassword
+      }}
+      {{
+        name: 'API_TOKEN'
+        secureValue: '{REAL}'
+      }}
+      {{
+        name: 'REGION'
+        value: 'westeurope'
+      }}
+    ]
+  }}
+}}
+resource link 'Microsoft.ServiceLinker/linkers@2022-05-01' = {{
+  name: 'db-link'
+  scope: web
+  properties: {{
+    authInfo: {{
+      authType: 'secret'
+      name: 'dbadmin'
+    }}
+  }}
+}}
+resource identityLink 'Microsoft.ServiceLinker/linkers@2022-05-01' = {{
+  name: 'storage-link'
+  scope: web
+  properties: {{
+    authInfo: {{
+      authType: 'systemAssignedIdentity'
+    }}
+  }}
+}}
+resource aks 'Microsoft.ContainerService/managedClusters@2024-02-01' = {{
+  name: 'aks1'
+  properties: {{
+    servicePrincipalProfile: {{
+      clientId: '00000000-0000-0000-0000-000000000001'
+      secret: spSecret
+    }}
+    windowsProfile: {{
+      adminUsername: 'azureuser'
+      adminPassword: adminPassword
+    }}
+  }}
+}}
+"""
+
+
+def test_bicep_deployment_script_service_connector_and_aks_hand_secrets_on() -> None:
+    items = scan_text("infra/platform.bicep", BICEP_HAND_ON)
+    assert_planted_found(items, BICEP_HAND_ON, REAL)
+    wired = {
+        file_location(i).line
+        for i in items
+        if i.value_class is V.REFERENCE and i.detector == "bicep:secret-wiring"
+    }
+    for needle in (
+        "secureValue: adminPassword",
+        "authType: 'secret'",
+        "secret: spSecret",
+        "adminPassword: adminPassword",
+    ):
+        assert _line_of(BICEP_HAND_ON, needle) in wired, needle
+    assert _line_of(BICEP_HAND_ON, "authType: 'systemAssignedIdentity'") not in wired  # identity-based
+    literal = [
+        i
+        for i in items
+        if i.value_class is V.SECRET and file_location(i).line == _line_of(BICEP_HAND_ON, REAL)
+    ]
+    assert literal and all(REAL not in i.redacted_preview for i in literal)
+    assert not [i for i in items if file_location(i).line == _line_of(BICEP_HAND_ON, "'westeurope'")]
+
+
+ARM_HAND_ON = f"""\
+{{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": {{ "adminPassword": {{ "type": "securestring" }}, "spSecret": {{ "type": "securestring" }} }},
+  "resources": [
+    {{
+      "type": "Microsoft.Resources/deploymentScripts",
+      "apiVersion": "2023-08-01",
+      "name": "seed",
+      "properties": {{
+        "environmentVariables": [
+          {{ "name": "DB_PASSWORD", "secureValue": "[parameters('adminPassword')]" }},
+          {{ "name": "API_TOKEN", "secureValue": "{REAL}" }}
+        ]
+      }}
+    }},
+    {{
+      "type": "Microsoft.ServiceLinker/linkers",
+      "apiVersion": "2022-05-01",
+      "name": "db-link",
+      "properties": {{ "authInfo": {{ "authType": "accessKey" }} }}
+    }},
+    {{
+      "type": "Microsoft.ContainerService/managedClusters",
+      "apiVersion": "2024-02-01",
+      "name": "aks1",
+      "properties": {{
+        "servicePrincipalProfile": {{ "clientId": "00000000-0000-0000-0000-000000000001", "secret": "[parameters('spSecret')]" }},
+        "windowsProfile": {{ "adminUsername": "azureuser", "adminPassword": "[parameters('adminPassword')]" }}
+      }}
+    }}
+  ]
+}}
+"""
+
+
+def test_arm_deployment_script_service_connector_and_aks_hand_secrets_on() -> None:
+    items = scan_text("infra/azuredeploy.json", ARM_HAND_ON)
+    assert_planted_found(items, ARM_HAND_ON, REAL)
+    wired = {
+        file_location(i).line
+        for i in items
+        if i.value_class is V.REFERENCE and i.detector == "arm-templates:secret-wiring"
+    }
+    for needle in (
+        '"secureValue": "[parameters',
+        '"authType": "accessKey"',
+        '"secret": "[parameters',
+        '"adminPassword": "[parameters',
+    ):
+        assert _line_of(ARM_HAND_ON, needle) in wired, needle
+    literal = [
+        i for i in items if i.value_class is V.SECRET and file_location(i).line == _line_of(ARM_HAND_ON, REAL)
+    ]
+    assert literal and all(REAL not in i.redacted_preview for i in literal)

@@ -6,6 +6,7 @@ import base64
 import json
 from collections.abc import Iterable
 
+from scanners.key_wiring import is_key_wiring
 from scanners.records import ConnectionStringAuditItem
 from tests.conftest import file_location, scan_text
 from tests.planted import assert_planted_found
@@ -106,7 +107,7 @@ def test_attribute_references_named_by_setting() -> None:
     ws = _named(items, "AzureWebJobsStorage")
     assert len(ws) == 1
     assert str(ws[0].service_type) == "storage"
-    assert str(ws[0].value_class) == "secret"
+    assert str(ws[0].value_class) == "reference" and is_key_wiring(ws[0])  # key wiring
     assert str(ws[0].evidence_role) == "iac-assignment"
     assert file_location(ws[0]).line == _line_of(MAIN, '"AzureWebJobsStorage"')
     assert "azurerm_storage_account.sa.primary_connection_string" in ws[0].redacted_preview

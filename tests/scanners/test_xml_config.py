@@ -151,3 +151,22 @@ def test_matches() -> None:
     assert h.matches(PurePosixPath("Properties/PublishProfiles/x.pubxml"))
     assert h.matches(PurePosixPath("Properties/Settings.settings"))
     assert not h.matches(PurePosixPath("appsettings.json"))
+
+
+PUBLISH_PASSWORD = "q8RzXw2Lm5Pn9Tv4Yc7Bk3Hd6Jf1Gs0Aa2Ee4Ii6Oo8Uu0ZxCvB"
+PUBLISH_SETTINGS = f"""\
+<publishData>
+  <publishProfile profileName="contoso-web - Web Deploy" publishMethod="MSDeploy"
+    publishUrl="contoso-web.scm.azurewebsites.net:443" msdeploySite="contoso-web"
+    userName="$contoso-web" userPWD="{PUBLISH_PASSWORD}"
+    destinationAppUrl="https://contoso-web.azurewebsites.net" />
+</publishData>
+"""
+
+
+def test_publishing_profile_password_is_a_secret() -> None:
+    items = scan_text("deploy/contoso-web.PublishSettings", PUBLISH_SETTINGS)
+    assert_planted_found(items, PUBLISH_SETTINGS, PUBLISH_PASSWORD)
+    pwd = [i for i in items if i.setting_name == "userPWD"]
+    assert pwd and pwd[0].detector == "xml-config:attribute"  # read as XML, not only by entropy
+    assert all(PUBLISH_PASSWORD not in i.redacted_preview for i in items)

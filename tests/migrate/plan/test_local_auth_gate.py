@@ -323,3 +323,21 @@ def test_no_planted_key_reaches_the_plan_or_the_artifacts() -> None:
             seen += 1
             assert "CANARY" not in artifact
     assert seen > 20
+
+
+def test_key_wiring_outside_the_plan_holds_local_auth() -> None:
+    """A script that copies the account key at run time (`az storage account keys list`) is key
+    wiring: `reference`, not `secret` (no key is written in it), and still a key consumer."""
+    doc = document("key-wiring", "shared-consumers/az-export")
+    wiring = [
+        i
+        for i in doc["items"]
+        if i["Location"].get("path") == "scripts/export-images.sh" and i["Detector"] == "scripts:key-fetch"
+    ]
+    assert len(wiring) == 1 and wiring[0]["ValueClass"] == "reference"  # found, and not a secret value
+    assert wiring[0]["Endpoint"] == {"account": "shopimages"}
+    images = local_auth(
+        app_named(planned("key-wiring", "shared-consumers/az-export"), "/rg-shop/web-shop"), "shopimages"
+    )
+    assert images.command is None and images.rotation is None
+    assert [c for c in images.remaining_consumers if c.startswith("scripts/export-images.sh:4")]
