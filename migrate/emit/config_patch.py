@@ -40,7 +40,7 @@ from migrate.emit.model import AppContext, EmitOutput, Note
 from migrate.emit.patch_files import patch_artifacts
 from migrate.emit.patch_safety import safe_patch
 from migrate.plan.catalog import is_literal, untouchable_value
-from migrate.plan.records import SettingAction, SettingChange
+from migrate.plan.records import AppKind, SettingAction, SettingChange
 
 __all__ = ["ConfigPatchEmitter", "file_kind", "mask_values", "patch_file"]
 
@@ -202,6 +202,9 @@ class ConfigPatchEmitter:
     """`config.patch` for the configuration files the plan changes (needs `--repo`)."""
 
     def emit(self, ctx: AppContext) -> EmitOutput:
+        if ctx.app.kind is AppKind.KUBERNETES_WORKLOAD:
+            # a manifest's env list is not `key: value` lines: its changes are listed by hand (az/03-settings)
+            return EmitOutput(())
         if ctx.repo is None:
             if any(s.where not in ("app-setting", "connection-string") for s in ctx.app.settings):
                 return EmitOutput((), (Note(ctx.app.app, "config.patch not written: run emit with --repo"),))

@@ -11,7 +11,7 @@ from migrate.emit.model import AppContext, Note
 from migrate.emit.script_model import Step
 from migrate.emit.shell import Command, Variable, var_name
 from migrate.plan import catalog as cat
-from migrate.plan.records import IdentityKind
+from migrate.plan.records import AppKind, IdentityKind
 
 
 class ScriptBase:
@@ -94,10 +94,14 @@ class ScriptBase:
             "MYSQL_SERVER_IDENTITY": "name or resource id of a user-assigned identity for the MySQL server",
             "HEALTH_URL": "a URL that exercises every dependency and answers 2xx: 04 the slot under test, "
             "06 production",
+            "AKS_CLUSTER": "name of the AKS cluster the workload runs on",
+            "AKS_RESOURCE_GROUP": "resource group of the AKS cluster",
         }
         if v.name in known:
             return known[v.name]
         if v.name == "RESOURCE_GROUP":
+            if self.ctx.app.kind is AppKind.KUBERNETES_WORKLOAD:
+                return "the resource group of the workload's user-assigned identity"
             return "the resource group of the app"
         if v.name == "APP_NAME":
             return "the App Service or Function app name"

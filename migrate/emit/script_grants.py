@@ -12,7 +12,8 @@ from migrate.emit.script_model import Step
 from migrate.emit.shell import var_name
 from migrate.plan import catalog as cat
 from migrate.plan.catalog import AuthorizationSystem
-from migrate.plan.records import Grant, IdentityKind
+from migrate.plan.catalog import workload_identity as wi
+from migrate.plan.records import AppKind, Grant, IdentityKind
 
 SQL_AUTHORIZATIONS = (
     AuthorizationSystem.SQL_CONTAINED_USER,
@@ -41,6 +42,8 @@ class GrantSteps(ScriptBase):
         reference_steps: list[Step] = []
         for p in self.ctx.app.prerequisites:
             notes = (p.why, f"source: {p.source}")
+            if p.kind == wi.CREDENTIAL_KIND:
+                continue  # made with the identity, in stage 1 (`workload_identity`)
             if p.command is None:
                 steps.append(Step(f"{p.title}: by hand", notes=notes))
                 continue
@@ -109,6 +112,8 @@ class GrantSteps(ScriptBase):
         return out
 
     def identity(self) -> list[Step]:
+        if self.ctx.app.kind is AppKind.KUBERNETES_WORKLOAD:
+            return self.workload_identity()
         ident = self.ctx.app.identity
         slots: list[str | None] = [None, *self.ctx.app.slots]
         steps: list[Step] = []
@@ -173,6 +178,62 @@ class GrantSteps(ScriptBase):
             Step(
                 f"record the client id of {ident.name} for the settings",
                 self.cmd(f"az identity show -g <resource-group> -n {name} --query clientId -o tsv"),
+            )
+        )
+        return steps
+
+    def workload_identity(self) -> list[Step]:
+        """Stage 1 of a Kubernetes workload: the user-assigned identity and its federated credential for
+        the pod's service account (issuer read from the cluster); no App Service identity assign."""
+        ident = self.ctx.app.identity
+        name = shlex.quote(ident.name)
+        show = f"az identity show -g <resource-group> -n {name}"
+        steps = [
+            Step(
+                "the AKS cluster has the OIDC issuer and workload identity turned on: by hand, once per cluster",
+                notes=(wi.CLUSTER_ENABLE, f"source: {wi.SOURCE}"),
+            )
+        ]
+        if not ident.existing:
+            steps.append(
+                Step(
+                    f"create the user-assigned identity {ident.name}",
+                    self.cmd(cat.IDENTITY_CREATE_USER.format(name=name)),
+                    self.cmd(f"{show} --query id -o tsv"),
+                )
+            )
+        for p in self.ctx.app.prerequisites:
+            if p.kind != wi.CREDENTIAL_KIND or p.command is None:
+                continue
+            if wi.ISSUER_PLACEHOLDER in p.command:
+                steps.append(
+                    Step(
+                        "read the OIDC issuer URL of the AKS cluster",
+                        self.cmd(wi.OIDC_ISSUER_SHOW),
+                        capture=var_name(wi.ISSUER_PLACEHOLDER[1:-1]),
+                    )
+                )
+            steps.append(
+                Step(
+                    p.title,
+                    self.cmd(p.command),
+                    self.cmd(p.check) if p.check else None,
+                    (p.why, f"source: {p.source}"),
+                )
+            )
+        steps.append(
+            Step(
+                f"record the principal id of {ident.name} for the grants",
+                self.cmd(f"{show} --query principalId -o tsv"),
+            )
+        )
+        steps.append(
+            Step(
+                f"record the client id of {ident.name} for the service account annotation and AZURE_CLIENT_ID",
+                self.cmd(f"{show} --query clientId -o tsv"),
+                notes=(
+                    "no App Service identity assign: the pod gets the identity through its service account",
+                ),
             )
         )
         return steps

@@ -69,7 +69,7 @@ class LocalAuthSteps(ScriptBase):
                 if label in seen:
                     continue
                 seen.add(label)
-                if self.ctx.app.kind is AppKind.REPOSITORY_PROJECT:
+                if self.ctx.app.kind in (AppKind.REPOSITORY_PROJECT, AppKind.KUBERNETES_WORKLOAD):
                     steps.append(
                         Step(
                             f"delete {r.what} ({label}): NOT done",

@@ -12,7 +12,7 @@ from migrate.emit.script_base import ScriptBase
 from migrate.emit.script_model import HEALTH_URL, Step
 from migrate.emit.shell import Variable
 from migrate.plan import catalog as cat
-from migrate.plan.records import SettingAction, SettingChange, StageName
+from migrate.plan.records import AppKind, SettingAction, SettingChange, StageName
 
 
 class SettingSteps(ScriptBase):
@@ -85,11 +85,47 @@ class SettingSteps(ScriptBase):
                     ),
                 )
             steps.append(step)
+        if self.ctx.app.kind is AppKind.KUBERNETES_WORKLOAD:
+            return [*steps, *self.manifest_steps(changes)]
         for path in file_settings:
             steps.append(Step(f"configuration file {path}: apply config.patch (git apply)"))
         return steps
 
+    def manifest_steps(self, changes: list[SettingChange]) -> list[Step]:
+        """A Kubernetes workload's manifest changes: by hand (the plan says what), then applied to the
+        cluster with kubectl (needs the cluster): listed, never run by the script."""
+        by_where: dict[str, list[SettingChange]] = defaultdict(list)
+        for c in changes:
+            if c.where not in ("app-setting", "connection-string"):
+                by_where[c.where].append(c)
+        steps: list[Step] = []
+        for where, items in sorted(by_where.items()):
+            lines = tuple(
+                f"{c.action.value} {c.setting}" + (f" = {c.value_template}" if c.value_template else "")
+                for c in sorted(items, key=lambda c: (c.setting, c.action.value))
+            )
+            text = f"by hand: change {where}: " + "; ".join(lines)
+            self.notes.append(Note(self.ctx.app.app, text))
+            steps.append(Step(f"by hand: change {where}", notes=lines))
+        apply = next(
+            (
+                x
+                for st in self.ctx.app.stages
+                if st.name is StageName.CHANGE_IN_STAGING
+                for x in st.steps
+                if x.startswith("by hand (needs the cluster)")
+            ),
+            None,
+        )
+        if apply and by_where:
+            self.notes.append(Note(self.ctx.app.app, apply))
+            steps.append(Step(apply))
+        return steps
+
     def swap(self) -> list[Step]:
+        if self.ctx.app.kind is AppKind.KUBERNETES_WORKLOAD:
+            planned = next((st.steps for st in self.ctx.app.stages if st.name is StageName.SWAP), ())
+            return [Step(x) for x in planned]
         if not self.ctx.app.slots:
             return [Step("no deployment slot: the production change of stage 3 is the cut-over")]
         steps = []
@@ -135,7 +171,16 @@ class SettingSteps(ScriptBase):
                 continue
             m = re.match(r"^(?P<app>.*?):(?P<kind>app-setting|connection-string):(?P<name>.+)$", r.where)
             if not m:
-                steps.append(Step(f"remove {r.what}", notes=(f"{r.where}: config.patch removes it", r.why)))
+                how = (
+                    "by hand, after verification (then kubectl apply)"
+                    if self.ctx.app.kind is AppKind.KUBERNETES_WORKLOAD
+                    else "config.patch removes it"
+                )
+                if self.ctx.app.kind is AppKind.KUBERNETES_WORKLOAD:
+                    self.notes.append(
+                        Note(self.ctx.app.app, f"after verification, by hand: remove {r.what} ({r.where})")
+                    )
+                steps.append(Step(f"remove {r.what}", notes=(f"{r.where}: {how}", r.why)))
                 continue
             slot = m.group("app").split("/slots/")[1] if "/slots/" in m.group("app") else None
             by_slot[(m.group("kind"), slot)].append(

@@ -15,7 +15,7 @@ from migrate.emit.script_grants import GrantSteps
 from migrate.emit.script_model import HEALTH_URL, Step
 from migrate.emit.shell import Variable
 from migrate.plan.catalog import AuthorizationSystem
-from migrate.plan.records import SettingAction, StageName
+from migrate.plan.records import AppKind, SettingAction, StageName
 
 _CHECKED_GRANTS = (
     AuthorizationSystem.ARM_RBAC,
@@ -47,6 +47,8 @@ class VerifySteps(GrantSteps):
         waits += self.setting_waits()
         self.found.setdefault(HEALTH_URL, Variable(HEALTH_URL, HEALTH_URL))
         target = f"slot {self.ctx.app.slots[0]}" if self.ctx.app.slots else "production"
+        if self.ctx.app.kind is AppKind.KUBERNETES_WORKLOAD:
+            target = "workload's (after kubectl apply and the rollout)"
         planned = next((st.steps for st in self.ctx.app.stages if st.name is StageName.VERIFY), ())
         health = Step(
             f"health gate: GET the {target} health URL until it answers 2xx (tokens come from the identity)",

@@ -3,14 +3,16 @@ service, target resource, facets and access), sent to needs review (with a reaso
 would resolve it), or recorded as already passwordless.  Local development endpoints, infrastructure
 as code and Kubernetes manifests are never planned as an App Service app (`catalog.hosting`): they
 are reviewed as what they are, unless the scan tied an IaC writer to the app it deploys
-(`scanners.app_links`): then it is one more place the unit's setting is written.
+(`scanners.app_links`): then it is one more place the unit's setting is written.  The items of a
+Kubernetes manifest are planned in the application of their workload (`migrate.plan.workloads`),
+which gets Microsoft Entra Workload ID instead of an App Service identity.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from migrate.plan import catalog as cat
@@ -30,6 +32,7 @@ from migrate.plan.units import (
 )
 from scanners.app_links import writes_for_app
 from scanners.iac_symbols import expression_of
+from scanners.key_wiring import is_key_wiring
 from scanners.records import ConnectionStringAuditItem, EvidenceRole, FileLocation, ServiceType, ValueClass
 
 S = ServiceType
@@ -78,15 +81,16 @@ _HOSTING_REASONS = {
 
 
 def _hosted_elsewhere(
-    items: Sequence[ConnectionStringAuditItem],
+    items: Sequence[ConnectionStringAuditItem], workload: bool = False
 ) -> dict[cat.Hosting, list[ConnectionStringAuditItem]]:
     """The repository items that are not App Service configuration (IaC, Kubernetes manifests), by
-    what they are: they are reviewed as what they are, never planned as an App Service app."""
+    what they are: they are reviewed as what they are, never planned as an App Service app.  In the
+    application of a Kubernetes workload, its manifest items are what is planned."""
     out: dict[cat.Hosting, list[ConnectionStringAuditItem]] = defaultdict(list)
     for i in items:
         if isinstance(i.location, FileLocation) and not writes_for_app(i):
             hosting = cat.hosting_of(i.location.path, i.detector, i.notes)
-            if hosting is not cat.Hosting.APP:
+            if hosting is not cat.Hosting.APP and not (workload and hosting is cat.Hosting.KUBERNETES):
                 out[hosting].append(i)
     return dict(out)
 
@@ -100,7 +104,8 @@ def _resolved(items: Sequence[ConnectionStringAuditItem]) -> str:
     return "; " + "; ".join(notes) if notes else ""
 
 
-def classify(apps: dict[str, App]) -> Classified:
+def classify(apps: dict[str, App], workloads: Collection[str] = ()) -> Classified:
+    """`workloads`: the keys of the applications that are Kubernetes workloads."""
     out = Classified()
     for app_key in sorted(apps):
         app = apps[app_key]
@@ -116,10 +121,11 @@ def classify(apps: dict[str, App]) -> Classified:
                 and (
                     i.value_class in (ValueClass.SECRET, ValueClass.LOCATOR)
                     or is_kv_ref(i)
+                    or is_key_wiring(i)
                     or (i.value_class is ValueClass.REFERENCE and not passwordless)
                 )
             ]
-            hosted = _hosted_elsewhere(actionable)
+            hosted = _hosted_elsewhere(actionable, app_key in workloads)
             for hosting, h_items in sorted(hosted.items()):
                 out.review.append(
                     _review(
@@ -221,6 +227,7 @@ def classify(apps: dict[str, App]) -> Classified:
                 reason = {
                     S.COSMOS_MONGO: ReviewReason.MONGO_API,
                     S.GENERIC: ReviewReason.UNRECOGNISED,
+                    S.THIRD_PARTY: ReviewReason.UNRECOGNISED,  # generic-or-third-party
                     S.COGNITIVE_SERVICES: ReviewReason.NO_SAFE_ROLE,
                 }.get(service, ReviewReason.CANNOT_MIGRATE)
                 out.review.append(_review(app_key, key, items, service, reason, entry.review_reason, True))

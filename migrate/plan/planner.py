@@ -45,6 +45,16 @@ from migrate.plan.settings import (
 )
 from migrate.plan.stages import app_risks, build_stages, fill_app, local_auth_changes
 from migrate.plan.units import build_apps, unit_plan
+from migrate.plan.workload_plan import (
+    federated_credential,
+    pod_values,
+    workload_consumers,
+    workload_identity,
+    workload_removals,
+    workload_settings,
+    workload_stages,
+)
+from migrate.plan.workloads import split_workloads
 from scanners.errors import ScanDocumentError
 from scanners.serialization import Audit, read_audit
 
@@ -87,10 +97,14 @@ def _sort_all(app: AppPlan) -> AppPlan:
 
 
 def plan_audit(audit: Audit, share_identity: bool = False, sources: SourceReader | None = None) -> Plan:
-    apps = build_apps(audit)
-    classified = classify(apps)
-    shared = sharing(classified.planned, share_identity)
-    consumers = key_consumers(audit.items, classified.planned, classified.review)
+    # Kubernetes manifest items go to the application of their workload (`migrate.plan.workloads`)
+    apps, workloads = split_workloads(build_apps(audit), sources)
+    classified = classify(apps, frozenset(workloads))
+    # a workload never joins a shared App Service identity; it still counts among a target's users
+    hosted = {k: v for k, v in classified.planned.items() if k not in workloads}
+    shared = replace(sharing(hosted, share_identity), users=sharing(classified.planned).users)
+    # a workload moves by hand: until then its keys are consumers that keep local auth on
+    consumers = workload_consumers(key_consumers(audit.items, hosted, classified.review), apps, workloads)
     plans: list[AppPlan] = []
     for app_key in sorted(apps):
         app = apps[app_key]
@@ -98,7 +112,8 @@ def plan_audit(audit: Audit, share_identity: bool = False, sources: SourceReader
         actionable_advisories = [i for i in app.advisories if not i.detector.endswith("no-managed-identity")]
         if not units and not actionable_advisories:
             continue
-        identity = decide_identity(app, shared)
+        workload = workloads.get(app_key)
+        identity = workload_identity(workload) if workload else decide_identity(app, shared)
         grants: list[Grant] = []
         settings: list[SettingChange] = []
         removals: list[Removal] = []
@@ -125,10 +140,15 @@ def plan_audit(audit: Audit, share_identity: bool = False, sources: SourceReader
         removals += a_removals
         risks += a_risks
         removals = [replace(r, command=fill_app(app, r.command)) if r.command else r for r in removals]
+        if workload:
+            settings = pod_values(settings) + workload_settings(workload, identity)
+            removals = workload_removals(workload, removals)
         local, l_risks = local_auth_changes(app, units, shared, consumers)
         risks += l_risks + app_risks(app, units, identity)
         kind = (
-            AppKind.REPOSITORY_PROJECT
+            AppKind.KUBERNETES_WORKLOAD
+            if workload
+            else AppKind.REPOSITORY_PROJECT
             if not app.estate
             else (AppKind.FUNCTION_APP if app.is_function else AppKind.APP_SERVICE)
         )
@@ -149,6 +169,8 @@ def plan_audit(audit: Audit, share_identity: bool = False, sources: SourceReader
             )
         )
         prerequisites = tuple(plan_prerequisites(app, units, identity))
+        if workload:  # the federated credential first: a grant is of no use to the pod without it
+            prerequisites = (federated_credential(workload, identity), *prerequisites)
         stages = build_stages(
             app,
             identity,
@@ -160,6 +182,8 @@ def plan_audit(audit: Audit, share_identity: bool = False, sources: SourceReader
             draft.local_auth,
             prerequisites,
         )
+        if workload:
+            stages = workload_stages(workload, identity, stages)
         plans.append(replace(draft, stages=stages, prerequisites=prerequisites))
     review = tuple(sorted(classified.review, key=lambda r: (r.app, r.unit)))
     done = tuple(sorted(classified.done, key=lambda d: (d.app, d.unit)))

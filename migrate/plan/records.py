@@ -43,6 +43,7 @@ class AppKind(enum.StrEnum):
     APP_SERVICE = "app-service"
     FUNCTION_APP = "function-app"
     REPOSITORY_PROJECT = "repository-project"
+    KUBERNETES_WORKLOAD = "kubernetes-workload"  # pods on AKS: Workload ID, by hand / the emitted scripts
 
 
 class Access(enum.StrEnum):

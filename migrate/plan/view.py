@@ -11,7 +11,16 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from migrate.plan.records import AppPlan, Plan
+from migrate.plan.records import AppKind, AppPlan, Plan
+
+# How each kind of app is carried out: only estate apps run with `secretless migrate --execute`.
+_RUN_BY = {
+    AppKind.APP_SERVICE: "secretless migrate --execute, or the emitted scripts",
+    AppKind.FUNCTION_APP: "secretless migrate --execute, or the emitted scripts",
+    AppKind.REPOSITORY_PROJECT: "by hand / via the emitted scripts (secretless emit); scan the estate to migrate it",
+    AppKind.KUBERNETES_WORKLOAD: "by hand / via the emitted scripts (secretless emit): az for the identity, its "
+    "federated credential and the grants; the manifest changes and kubectl apply by hand",
+}
 
 
 def _table(title: str, *columns: str) -> Table:
@@ -43,6 +52,12 @@ def _render_app(app: AppPlan, console: Console) -> None:
             console.print(_plain(f"  select by client id: {how}"))
     if app.slots:
         console.print(_plain(f"  slots: {', '.join(app.slots)} (identities are not swapped)"))
+    console.print(_plain(f"  run: {_RUN_BY.get(app.kind, 'by hand / via the emitted scripts')}"))
+    if app.prerequisites:
+        prerequisites = _table("Prerequisites (before the grants)", "Target", "What", "Command")
+        for p in app.prerequisites:
+            prerequisites.add_row(p.target, p.title, p.command or f"by hand: {p.why}")
+        console.print(prerequisites)
 
     units = _table("Units", "Unit", "Service", "Resource", "Access", "Basis")
     for u in app.units:
@@ -71,7 +86,7 @@ def _render_app(app: AppPlan, console: Console) -> None:
             settings.add_row(
                 c.stage.value,
                 c.where,
-                c.slot or "production",
+                c.slot or ("-" if app.kind is AppKind.KUBERNETES_WORKLOAD else "production"),
                 c.setting,
                 c.action.value,
                 c.value_template or "",

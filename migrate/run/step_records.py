@@ -74,21 +74,44 @@ class AppTarget:
 
 MIGRATABLE_KINDS = (AppKind.APP_SERVICE, AppKind.FUNCTION_APP)
 
+# What the apps `secretless migrate` does not run are carried out with (the emitted scripts).
+BY_HAND = {
+    AppKind.REPOSITORY_PROJECT: "a repository project: by hand / via the emitted scripts (`secretless emit`); "
+    "scan the estate to migrate the app it is deployed to",
+    AppKind.KUBERNETES_WORKLOAD: "a Kubernetes workload: by hand / via the emitted scripts (`secretless emit`: "
+    "az/01-identity makes the identity and its federated credential, az/02 the grants; the manifest "
+    "changes, kubectl apply and the rollout are listed in its README)",
+}
+
+
+def by_hand(plan: Plan) -> list[str]:
+    """`app: how` for every app of the plan that `secretless migrate` does not run."""
+    return [f"{a.app}: {BY_HAND[a.kind]}" for a in plan.apps if a.kind in BY_HAND]
+
 
 def find_app(plan: Plan, app: str) -> AppPlan:
-    """The estate app `app` names (its name or full id); `UnknownAppError` (a usage error) otherwise."""
+    """The estate app `app` names (its name or full id); `UnknownAppError` (a usage error) otherwise,
+    which names the apps of the plan that are done by hand (repository projects, Kubernetes workloads)."""
     estate = [a for a in plan.apps if a.kind in MIGRATABLE_KINDS]
+    manual = "; ".join(by_hand(plan))
     if not estate:
         raise UnknownAppError(
             "the plan has no App Service or Functions app to migrate (a plan of a repository "
             "scan has none): scan the estate with `secretless scan --subscription ID` or "
             "`--az-export DIR`, plan that scan and migrate its apps; for repository projects "
-            "use `secretless emit`"
+            "use `secretless emit`" + (f" (by hand: {manual})" if manual else "")
+        )
+    other = next((a for a in plan.apps if a.kind in BY_HAND and app in (a.app, a.app.split("/")[-1])), None)
+    if other is not None and not any(app in (a.app, a.app.split("/")[-1]) for a in estate):
+        raise UnknownAppError(
+            f"{other.app} is {BY_HAND[other.kind]}; `secretless migrate` runs estate apps only"
         )
     matches = [a for a in estate if a.app == app or a.app.split("/")[-1] == app]
     if not matches:
         known = ", ".join(sorted(a.app.split("/")[-1] for a in estate))
-        raise UnknownAppError(f"the plan has no app {app!r} (apps: {known})")
+        raise UnknownAppError(
+            f"the plan has no app {app!r} (apps: {known})" + (f"; by hand: {manual}" if manual else "")
+        )
     if len(matches) > 1:
         raise UnknownAppError(
             f"{app!r} names {len(matches)} apps of the plan "
@@ -102,7 +125,11 @@ def app_target(app: AppPlan) -> AppTarget:
     if app.kind not in MIGRATABLE_KINDS or len(parts) != 3:
         raise StepsError(
             f"{app.app}: only App Service and Functions apps of an estate scan can be migrated "
-            "(repository projects: use `secretless emit`)"
+            + (
+                f"({app.app} is {BY_HAND[app.kind]})"
+                if app.kind in BY_HAND
+                else "(repository projects: use `secretless emit`)"
+            )
         )
     return AppTarget(
         parts[0], parts[1], parts[2], "functionapp" if app.kind is AppKind.FUNCTION_APP else "webapp"

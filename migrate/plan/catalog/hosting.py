@@ -1,7 +1,9 @@
 """Where a value is used when it is not an App Service or Functions app: local development
 endpoints, infrastructure as code and Kubernetes manifests.  The planner never plans these as App
-Service apps (no `webapp identity assign`, no App Service setting values); they go to review with
-the reason below.  Facts, as data; each names its source.
+Service apps (no `webapp identity assign`, no App Service setting values); IaC goes to review with
+the reason below, Kubernetes manifests are planned as the workloads they feed (Microsoft Entra
+Workload ID: `migrate.plan.workloads`, facts in `workload_identity`).  Facts, as data; each names its
+source.
 """
 
 from __future__ import annotations

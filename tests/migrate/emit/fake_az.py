@@ -4,7 +4,8 @@
 history too (it lasts across the scripts of one app).  Queries (`--query`) answer like Azure would
 after the changes the history holds: a role assignment is listed once it was created with the same
 principal, role and scope; a setting once it was set in the same slot; an identity once it was
-created or assigned; other `show`/`list` queries once a command of the same group (the words before the verb) created, updated,
+created or assigned; a federated credential once it was created; the OIDC issuer of an AKS cluster
+always; other `show`/`list` queries once a command of the same group (the words before the verb) created, updated,
 assigned or set something.  Resource ids of existing resources (`keyvault show`, `webapp show`) are
 always known.  `curl` logs `["#curl"]` and answers the status code in FAKE_HEALTH (default 200).
 """
@@ -40,6 +41,14 @@ def answer():
     if "--query" not in argv:
         return None
     query = opt(argv, "--query")
+    if argv[:2] == ["aks", "show"]:  # an existing cluster: its OIDC issuer is known
+        return "https://fake-oidc.example/" + (opt(argv, "-n") or "x") + "/"
+    if argv[:3] == ["identity", "federated-credential", "show"]:
+        key = (opt(argv, "--name"), opt(argv, "--identity-name"))
+        return "fake-credential" if any(
+            h[:3] == ["identity", "federated-credential", "create"] and (opt(h, "--name"), opt(h, "--identity-name")) == key
+            for h in history
+        ) else None
     if "identity" in argv and "show" in argv:
         made = any("identity" in h and ("create" in h or "assign" in h) for h in history)
         return "fake-" + query if made else None

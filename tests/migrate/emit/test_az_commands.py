@@ -9,6 +9,7 @@ import pytest
 
 from migrate.emit import EmitResult
 from migrate.plan import catalog as cat
+from migrate.plan.catalog import workload_identity as wi
 from tests.migrate.emit.az_table import check, extract
 
 
@@ -114,6 +115,8 @@ def _catalog_templates() -> list[str]:
         "SWAP",
     )
     out = [getattr(cat, n) for n in names]
+    # Kubernetes workloads: the identity's federated credential and the cluster's issuer
+    out += [wi.CREDENTIAL_CREATE, wi.CREDENTIAL_SHOW, wi.OIDC_ISSUER_SHOW, wi.CLUSTER_ENABLE]
     out += [c for cmds in cat.ROTATION_COMMANDS.values() for c in cmds]
     for e in cat.CATALOG.values():
         if e.local_auth and e.local_auth.command.startswith("az "):

@@ -91,7 +91,9 @@ def test_bicep_of_the_examples_is_well_formed(
             if path.endswith(".bicep"):
                 assert_well_formed_bicep(artifact.text)
                 n += 1
-    assert n == 4  # three application projects of the example (infra/ is IaC: reviewed) and web-orders
+    # three application projects of the example (infra/ is IaC: reviewed), its two Kubernetes manifests
+    # (workloads: identity and role assignments) and web-orders
+    assert n == 6
 
 
 def test_output_is_deterministic(az_export_plan: Plan, az_export_emitted: EmitResult) -> None:

@@ -2,8 +2,9 @@
 
 `(localdb)`, localhost and emulator endpoints are local development values: never a target
 resource, never switched off or rotated.  An `infra/` folder (Bicep, Terraform, ARM) writes settings
-for apps it deploys, and Kubernetes manifests feed pods that need workload identity: their units go
-to review with the reason, and no App Service command is emitted for them.
+for apps it deploys: its units go to review with the reason.  Kubernetes manifests feed pods that need
+workload identity: they are planned as Kubernetes workloads (a user-assigned identity federated with the
+pod's service account).  No App Service command is emitted for either.
 
 Fixtures: tests/fixtures/repos/localdb and tests/fixtures/repos/iac-k8s.
 """
@@ -14,7 +15,8 @@ import copy
 from typing import Any
 
 from migrate.plan import catalog as cat
-from migrate.plan.records import Plan, ReviewReason
+from migrate.plan.catalog import workload_identity as wi
+from migrate.plan.records import AppKind, IdentityKind, Plan, ReviewReason
 from scanners.service_catalog import is_local_host
 from tests.migrate.emit.az_table import extract
 from tests.migrate.fixture_repos import emitted, plan_of, planned, scan_document
@@ -81,25 +83,38 @@ def test_no_command_touches_a_local_endpoint() -> None:
 
 def test_iac_and_kubernetes_folders_are_not_app_service_apps() -> None:
     p = planned("iac-k8s")
-    assert [a.app for a in p.apps] == ["src/Api"]  # the one application project
+    # the one application project; the manifests are Kubernetes workloads, never App Service apps
+    assert [a.app for a in p.apps if a.kind is not AppKind.KUBERNETES_WORKLOAD] == ["src/Api"]
     reviewed = {r.locations[0].split(":")[0]: r for r in p.needs_review if r.locations}
     for path in ("infra/appsettings.prod.json", "infra/terraform/main.tf"):
         assert reviewed[path].reason is ReviewReason.INFRASTRUCTURE_AS_CODE, reviewed[path]
         assert "App Service" in reviewed[path].detail
+    workloads = {a.app: a for a in p.apps if a.kind is AppKind.KUBERNETES_WORKLOAD}
     for path in ("k8s/configmap.yaml", "k8s/secret.yaml"):
-        assert reviewed[path].reason is ReviewReason.KUBERNETES, reviewed[path]
-        assert "workload id" in reviewed[path].detail.lower()
+        assert path not in reviewed
+        app = workloads[path]  # no repository read: the workload is named by its manifest
+        assert app.identity.kind is IdentityKind.USER_ASSIGNED
+        assert [u.locations[0].split(":")[0] for u in app.units] == [path]
+        assert app.grants and all(g.principal == app.identity.name for g in app.grants)
+        assert [x.kind for x in app.prerequisites][:1] == [wi.CREDENTIAL_KIND]
 
 
 def test_no_app_service_command_or_msi_value_for_iac_or_kubernetes() -> None:
     result = emitted("iac-k8s")
-    assert sorted({p.split("/", 1)[0] for p in result.files if "/" in p}) == ["src-api"]
+    folders = sorted({p.split("/", 1)[0] for p in result.files if "/" in p})
+    assert folders == ["k8s-configmap-yaml", "k8s-secret-yaml", "src-api"]
+    federated = set()
     for path, art in result.files.items():
         assert "AuthType=azure.msi" not in art.text, path
         if path.endswith(".sh"):
             for argv in extract(art.text):
                 if argv[:3] == ["webapp", "identity", "assign"]:
                     assert path.startswith("src-api/"), path
+                if path.startswith("k8s-"):  # a workload: no App Service or Functions command at all
+                    assert argv[0] not in ("webapp", "functionapp"), (path, argv)
+                    if argv[:3] == ["identity", "federated-credential", "create"]:
+                        federated.add(path.split("/", 1)[0])
+    assert federated == {"k8s-configmap-yaml", "k8s-secret-yaml"}
 
 
 def test_hosting_of_files() -> None:
@@ -112,7 +127,7 @@ def test_hosting_of_files() -> None:
     assert cat.hosting_of("services/ingest-py/.env") is cat.Hosting.APP
 
 
-def test_a_manifest_inside_an_app_project_is_reviewed_and_the_app_still_planned() -> None:
+def test_a_manifest_inside_an_app_project_is_its_own_workload_and_the_app_still_planned() -> None:
     document = scan_document("system-assigned")
     images = next(
         i
@@ -125,9 +140,11 @@ def test_a_manifest_inside_an_app_project_is_reviewed_and_the_app_still_planned(
     manifest["Notes"] = ["Kubernetes ConfigMap data"]
     document["items"].append(manifest)
     p = plan_of(document)
-    (app,) = p.apps
+    (app,) = [a for a in p.apps if a.kind is not AppKind.KUBERNETES_WORKLOAD]
+    (workload,) = [a for a in p.apps if a.kind is AppKind.KUBERNETES_WORKLOAD]
     assert any(u.unit == images["Unit"] for u in app.units)  # appsettings.json is still migrated
-    (review,) = [r for r in p.needs_review if r.unit == images["Unit"]]
-    assert review.reason is ReviewReason.KUBERNETES
-    assert review.locations == ("src/Shop.Web/k8s/configmap.yaml:7",)
+    assert not [r for r in p.needs_review if r.unit == images["Unit"]]
+    assert workload.app == "src/Shop.Web/k8s/configmap.yaml"
+    assert [u.locations for u in workload.units] == [("src/Shop.Web/k8s/configmap.yaml:7",)]
     assert not [s for s in app.settings if "k8s/" in s.where]  # no App Service value in the manifest
+    assert not [u for u in app.units if any("k8s/" in loc for loc in u.locations)]

@@ -209,6 +209,7 @@ EP = {
     S.CONTAINER_REGISTRY: {"account": "reg", "host": "reg.azurecr.io"},
     S.ENTRA_ID: {},
     S.KEY_VAULT: {"account": "kv", "host": "kv.vault.azure.net"},
+    S.THIRD_PARTY: {"host": "api.bing.microsoft.com"},
     S.GENERIC: {"host": "api.example.org"},
 }
 
@@ -234,6 +235,9 @@ EXPECTED: dict[S, tuple[str, str | None] | ReviewReason] = {
     S.CONTAINER_REGISTRY: ("arm-rbac", "AcrPush"),
     S.ENTRA_ID: ("none", None),
     S.KEY_VAULT: ("key-vault-rbac", "Key Vault Secrets Officer"),
+    # The catalog's review text names it a third-party credential to keep in Key Vault;
+    # migrate/plan/classify.py maps the service to a reason (`cannot-migrate` until it lists it).
+    S.THIRD_PARTY: ReviewReason.UNRECOGNISED,
     S.GENERIC: ReviewReason.UNRECOGNISED,
 }
 
