@@ -92,7 +92,7 @@ def plan_command(
     if subscriptions:
         import asyncio
 
-        from migrate.plan.resolve.arm import ResourceIndex, index_from_arm
+        from migrate.plan.resolve.arm import ResourceIndex, index_from_arm, wanted_types
         from migrate.plan.resolve.fill import resolve_plan
         from scanners.azure_arm import build_credential, check_sign_in
         from scanners.fingerprint import Fingerprinter, load_key
@@ -106,14 +106,18 @@ def plan_command(
             await check_sign_in(credential, sign_in.credential, arm)
             try:
                 return await index_from_arm(
-                    credential, arm, subscriptions, hasher=Fingerprinter(key).fingerprint
+                    credential,
+                    arm,
+                    subscriptions,
+                    hasher=Fingerprinter(key).fingerprint,
+                    types=wanted_types(g.scope for a in result.apps for g in a.grants),
                 )
             finally:
                 await credential.close()
 
         index = asyncio.run(lookups())
         result, changed = resolve_plan(result, index, {i.item_id: i.fingerprint for i in parsed.items})
-        filled = f"; {changed} grant scopes filled from ARM"
+        filled = f"; {changed} grant scopes filled from ARM (via {index.lookup})"
     if fmt == "json":
         write_text(dumps(result), output)
     else:

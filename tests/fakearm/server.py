@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, quote, quote_plus, unquote, urlsplit
 
+from . import resource_graph
 from .creds import LoopbackOnlyPolicy, StaticTokenCredential
 from .estate import (
     DEFAULT_TENANT,
@@ -60,7 +61,8 @@ class FaultRule:
 
     ``times=None`` means always; otherwise only the first ``times`` matching requests fail, later
     ones are served normally. ``method`` (e.g. "POST") narrows the rule. ``retry_after`` sets the
-    ``Retry-After`` header (seconds), ``retry_after_ms`` sets ``x-ms-retry-after-ms``.
+    ``Retry-After`` header (seconds), ``retry_after_ms`` sets ``x-ms-retry-after-ms``; ``headers`` are
+    added as they are (e.g. Resource Graph's ``x-ms-user-quota-resets-after``).
     ``hits`` counts how often the rule fired.
     """
 
@@ -72,6 +74,7 @@ class FaultRule:
     retry_after_ms: int | None = None
     code: str | None = None
     message: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
     hits: int = 0
 
     def applies(self, method: str, path: str) -> bool:
@@ -594,6 +597,7 @@ class FakeArm:
                 hdrs.append(("Retry-After", str(fired.retry_after)))
             if fired.retry_after_ms is not None:
                 hdrs.append(("x-ms-retry-after-ms", str(fired.retry_after_ms)))
+            hdrs.extend(fired.headers)
             return status, payload, hdrs + rl
         if exhausted and faults.throttle_when_exhausted:
             status, payload, hdrs = _arm_error(
@@ -1054,6 +1058,10 @@ class FakeArm:
             res.properties.update(props)
         return 200, self._resource_json(res), []
 
+    def _h_resource_graph(self, m: re.Match[str], path: str, query: dict[str, str], body: Any) -> Payload:
+        """`POST /providers/Microsoft.ResourceGraph/resources`: see `resource_graph.py` (one query shape)."""
+        return resource_graph.answer(self.estate, query, body)
+
     # ---- user-assigned identities (Microsoft.ManagedIdentity) ----------------------------------------
 
     def _uai_json(self, uai: dict[str, str]) -> dict[str, Any]:
@@ -1114,6 +1122,7 @@ FakeArm._routes = [
     ("PUT", _r(_UAI), FakeArm._h_put_uai),
     ("GET", _r(_SUB + r"/providers/(?P<ns>[^/]+)"), FakeArm._h_get_provider),
     ("GET", _r(_SUB + r"/resources"), FakeArm._h_list_resources),
+    ("POST", _r(r"/providers/microsoft\.resourcegraph/resources"), FakeArm._h_resource_graph),
     ("GET", _r(_GENERIC), FakeArm._h_get_resource),
     ("PATCH", _r(_GENERIC), FakeArm._h_patch_resource),
     ("GET", _r(_ROLE_ASSIGNMENT), FakeArm._h_get_role_assignment),

@@ -1,5 +1,7 @@
 """Azure lookups: the resource ids and resource groups of the plan's targets, found by type and name
-with ARM list calls, and Application Insights components found by their instrumentation key.
+with one Azure Resource Graph query for all subscriptions (`resource_graph.py`) or, when Resource
+Graph does not answer, ARM list calls per subscription; and Application Insights components found by
+their instrumentation key.
 
 A scope the planner wrote with placeholders
 (`/subscriptions/<target-subscription>/resourceGroups/<target-resource-group>/providers/T/N...`)
@@ -11,12 +13,13 @@ Keys are compared as keyed hashes under a key made for the run, never printed or
 from __future__ import annotations
 
 import hmac
+import logging
 import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from hashlib import sha256
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 INSIGHTS_PLACEHOLDER = "application-insights component"
 INSIGHTS_TYPE = "microsoft.insights/components"
@@ -27,6 +30,7 @@ SCOPE_RE = re.compile(
     r"(?P<name>[^/]+)(?P<rest>(?:/.*)?)$",
     re.IGNORECASE,
 )
+log = logging.getLogger(__name__)
 _IKEY_RE = re.compile(r"InstrumentationKey=([0-9a-fA-F-]{36})")
 _GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
@@ -54,14 +58,30 @@ class ResourceLister(Protocol):
     async def properties(self, resource_id: str, api_version: str) -> dict[str, Any]: ...
 
 
+@runtime_checkable
+class IndexReader(Protocol):
+    """A lister that reads everything in one go: the resources of `subscriptions`, and (component id,
+    instrumentation key hashed by `hasher`) for each Application Insights component."""
+
+    async def read(
+        self, subscriptions: Iterable[str], hasher: Callable[[str], str]
+    ) -> tuple[list[FoundResource], list[tuple[str, str]]]: ...
+
+
+ARM_LIST_CALLS = "ARM list calls"
+RESOURCE_GRAPH = "Azure Resource Graph"
+
+
 @dataclass(frozen=True, slots=True)
 class ResourceIndex:
     """The resources of the subscriptions looked at, and each Application Insights component's
-    instrumentation key as a keyed hash (`ikey_hashes`: component id -> hash under `key`)."""
+    instrumentation key as a keyed hash (`ikey_hashes`: component id -> hash under `key`).
+    `lookup` says how they were read (and, after a fallback, why Resource Graph was not used)."""
 
     resources: tuple[FoundResource, ...]
     ikey_hashes: tuple[tuple[str, str], ...] = ()
     hasher: Callable[[str], str] = field(default=lambda v: v, repr=False)
+    lookup: str = ARM_LIST_CALLS
 
     def find(self, rtype: str, name: str) -> list[FoundResource]:
         t, n = rtype.lower(), name.lower()
@@ -91,12 +111,30 @@ def run_hasher() -> Callable[[str], str]:
     return lambda value: hmac.new(key, value.strip().lower().encode(), sha256).hexdigest()
 
 
+def wanted_types(scopes: Iterable[str]) -> tuple[str, ...]:
+    """The resource types (`Microsoft.Storage/storageAccounts`) of the placeholder scopes in `scopes`:
+    what a lookup has to find."""
+    found = {
+        f"{m.group('ns')}/{m.group('type')}".lower()
+        for s in scopes
+        if "<" in s and (m := SCOPE_RE.match(s)) and "<" not in m.group("ns") + m.group("type")
+    }
+    return tuple(sorted(found))
+
+
 async def read_index(
-    lister: ResourceLister, subscriptions: Iterable[str], hasher: Callable[[str], str] | None = None
+    lister: ResourceLister | IndexReader,
+    subscriptions: Iterable[str],
+    hasher: Callable[[str], str] | None = None,
+    lookup: str = ARM_LIST_CALLS,
 ) -> ResourceIndex:
     """Every resource of `subscriptions`, and each component's instrumentation key hashed by `hasher`
-    (the scan's fingerprint, to match a scan document; else `run_hasher()`)."""
+    (the scan's fingerprint, to match a scan document; else `run_hasher()`).  An `IndexReader` reads
+    both in one go; a `ResourceLister` lists per subscription and reads each component."""
     hasher = hasher or run_hasher()
+    if isinstance(lister, IndexReader):
+        found, hashed = await lister.read(sorted(set(subscriptions)), hasher)
+        return ResourceIndex(tuple(sorted(found, key=lambda r: r.id.lower())), tuple(hashed), hasher, lookup)
     resources: list[FoundResource] = []
     for sub in sorted(set(subscriptions)):
         resources += await lister.list_resources(sub)
@@ -107,7 +145,7 @@ async def read_index(
             ikey = props.get("InstrumentationKey") or props.get("instrumentationKey")
             if isinstance(ikey, str) and ikey:
                 hashes.append((r.id, hasher(ikey)))
-    return ResourceIndex(tuple(sorted(resources, key=lambda r: r.id.lower())), tuple(hashes), hasher)
+    return ResourceIndex(tuple(sorted(resources, key=lambda r: r.id.lower())), tuple(hashes), hasher, lookup)
 
 
 def resolve_scope(scope: str, index: ResourceIndex, component: FoundResource | None = None) -> str | None:
@@ -158,14 +196,22 @@ async def index_from_arm(
     *,
     hasher: Callable[[str], str] | None = None,
     policies: tuple[Any, ...] = (),
+    types: Iterable[str] | None = None,
 ) -> ResourceIndex:
     """`read_index` over ARM (`target`: a `scanners.sign_in.ArmTarget`), with the same HTTP session,
-    limits and retries as the estate scan."""
+    limits and retries as the estate scan: first one Azure Resource Graph query for all
+    `subscriptions` (only `types` when given); when Resource Graph fails (forbidden, not found, bad
+    request, throttled, unreachable), ARM list calls per subscription, and the index's `lookup`
+    says why."""
     from azure.mgmt.resource.resources.aio import ResourceManagementClient
+    from azure.mgmt.resourcegraph.aio import ResourceGraphClient
 
+    from migrate.plan.resolve.resource_graph import ResourceGraphLister, ResourceGraphUnavailable
     from scanners.azure_arm import client_kwargs, open_http_session
 
     session = open_http_session(4)
+    subs = sorted(set(subscriptions))
+    hasher = hasher or run_hasher()
     clients: dict[str, Any] = {}
 
     def client_for(subscription: str) -> Any:
@@ -176,7 +222,17 @@ async def index_from_arm(
         return clients[subscription]
 
     try:
-        return await read_index(ArmResourceLister(client_for), subscriptions, hasher)
+        graph = ResourceGraphClient(
+            credential, **client_kwargs(target, session, retry_total=3, policies=policies)
+        )
+        try:
+            return await read_index(ResourceGraphLister(graph, types), subs, hasher, RESOURCE_GRAPH)
+        except ResourceGraphUnavailable as exc:
+            why = exc.reason
+        finally:
+            await graph.close()
+        log.info("action=lookup via=arm-list reason=%s", why)
+        return await read_index(ArmResourceLister(client_for), subs, hasher, f"{ARM_LIST_CALLS} ({why})")
     finally:
         for c in clients.values():
             await c.close()
