@@ -119,6 +119,9 @@ def _simple_commands(text: str) -> list[list[str]]:
     return [[restore.sub(lambda m: placeholders[int(m.group(1))], w) for w in c] for c in commands if c]
 
 
+_WAIT_WRAPPERS = frozenset({"wait_in_effect"})  # templates/az/script.sh.j2
+
+
 def extract(text: str, powershell: bool = False) -> list[list[str]]:
     """argv (without `az`) of every az command line in a bash (or PowerShell) script."""
     out: list[list[str]] = []
@@ -128,6 +131,8 @@ def extract(text: str, powershell: bool = False) -> list[list[str]]:
             for words in _simple_commands(segment):
                 if powershell and len(words) > 2 and _PS_ASSIGN.match(words[0]) and words[1] == "=":
                     words = words[2:]
+                if words[0] in _WAIT_WRAPPERS and len(words) > 1:
+                    words = words[1:]  # `wait_in_effect az ...`: the emitted polling function
                 if words[0] == "az":
                     out.append(words[1:])
     return out
