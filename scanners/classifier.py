@@ -19,12 +19,13 @@ from scanners.classification import (
     classified,
 )
 from scanners.connection_strings import parse_connection
+from scanners.handlers.azure_resource_types import service_for_type
 from scanners.pair_classifier import classify_pairs, classify_redis
 from scanners.placeholders import is_placeholder, is_reference, key_vault_reference, showable_placeholder
 from scanners.records import Confidence, CredentialKind, Endpoint, ServiceType, ValueClass
 from scanners.service_catalog import first_label, service_for_host
 from scanners.uri_classifier import classify_uri
-from scanners.value_filters import looks_like_name
+from scanners.value_filters import looks_like_name, not_a_named_secret
 
 S = ServiceType
 K = CredentialKind
@@ -82,8 +83,11 @@ def _identity_setting(name: str, value: str) -> Classification | None:
 
 
 def _by_name(name: str, value: str, hint: ServiceType | None) -> Classification | None:
-    rule = setting_names.rule_for(name)
     v = value.strip()
+    why = not_a_named_secret(name, v)
+    if why in _NOT_A_CONNECTION:
+        return None  # `SecretName`, `keyType: Account`, `PasswordCredentials: Auto`: no credential
+    rule = setting_names.rule_for(name)
     if (
         rule is None
         and hint in _PASSWORD_SERVICES
@@ -121,9 +125,21 @@ def _by_name(name: str, value: str, hint: ServiceType | None) -> Classification 
     service, kind = rule.service, rule.kind
     if service in _PASSWORD_SERVICES and hint in _PASSWORD_SERVICES and hint != service:
         service = hint  # e.g. spring.datasource.password on a PostgreSQL JDBC URL
+    service = _expression_service(v) or service
     stand_in = _stand_in(v, service, kind, name, "setting-name")
     if stand_in is not None:
         return stand_in
+    if why in _STAND_IN:  # `"secret": "iamsecret"`, `Masterkey = "masterkey"`: typed filler in a slot
+        return classified(
+            service,
+            kind,
+            V.PLACEHOLDER,
+            Endpoint(),
+            redaction.preview_named(name),
+            "setting-name",
+            v,
+            Confidence.LOW,
+        )
     endpoint_only = _endpoint_only(v)
     if endpoint_only is not None:
         # `SERVICEBUS_CONNECTION_STRING=ns.servicebus.windows.net`: an endpoint with no credential,
@@ -178,6 +194,24 @@ def _by_name(name: str, value: str, hint: ServiceType | None) -> Classification 
     return classified(
         service, kind, V.SECRET, Endpoint(), redaction.preview_named(name), "setting-name", v, confidence
     )
+
+
+# What `value_filters.not_a_named_secret` says of a value that makes it no connection at all.
+_NOT_A_CONNECTION = frozenset({"metadata", "enum"})
+# ... and what makes it a stand-in that still marks the slot (`InstrumentationKey = "instrumentation-key"`).
+_STAND_IN = frozenset({"filler", "own-name"})
+# `Microsoft.EventHub/namespaces/...` inside an ARM or Bicep expression: the resource type wins over
+# what the setting's name suggests (`Microsoft.ServiceBus.ConnectionString` for an Event Hub).
+_RESOURCE_TYPE_RE = re.compile(r"Microsoft\.[A-Za-z]+/[A-Za-z]+", re.I)
+
+
+def _expression_service(v: str) -> ServiceType | None:
+    """The service of the resource type an expression value names (`[listKeys(concat(
+    'Microsoft.DocumentDb/databaseAccounts/', ...))]`), when the value is an expression."""
+    if not (v.startswith("[") or "${" in v) or "Microsoft." not in v:
+        return None
+    m = _RESOURCE_TYPE_RE.search(v)
+    return service_for_type(m.group(0)) if m else None
 
 
 # A name that says which credential a slot holds (`AuthorizationKey`, `COHERE_API_KEY`), not a bare

@@ -29,6 +29,7 @@ from scanners.records import (
     ValueClass,
 )
 from scanners.siblings import with_sibling_endpoints
+from scanners.walker import is_generated_content
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +174,11 @@ def scan_bytes(
         data if encoding in (None, "cp1252") else text.encode("utf-8", errors="replace"), routed
     ):
         return FileOutcome(rel, bytes_read=len(data))
+    generated = is_generated_content(routed, text)
+    if generated is not None:
+        return FileOutcome(
+            rel, skipped=(SkippedItem(rel, SkipReason.VENDORED, generated),), bytes_read=len(data)
+        )
     skipped: list[SkippedItem] = []
     if encoding == "cp1252":
         skipped.append(

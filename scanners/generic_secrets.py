@@ -70,7 +70,8 @@ def scan(
         value = secret.secret_value or ""
         if line in explained_lines or not value or is_placeholder(value) or is_reference(value):
             continue
-        why = not_a_secret(source.line_text(line), value)
+        by_shape = secret.type != "Secret Keyword" and "High Entropy" not in secret.type
+        why = not_a_secret(source.line_text(line), value, by_shape)
         if why is not None and why not in STAND_IN_REASONS:
             continue  # metadata or a name: no connection at all
         known = _classified_otherwise(value)

@@ -25,6 +25,22 @@ K = CredentialKind
 V = ValueClass
 
 
+# The length of every real key of a kind: Service Bus / Event Hubs SAS rule keys are 256-bit and
+# storage and Cosmos DB account keys 512-bit, written in base64 (44 and 88 characters).  A value
+# under half that length is no cut or edited copy of a key but a typed stand-in (`testkey=`), which
+# is what a test file holds (`scanners.consistency.test_fakes`).
+KEY_LENGTHS = {"messaging": 44, "storage": 88, "cosmos": 88}
+SHORT_KEY_NOTE = "far shorter than a real key of this kind: a typed stand-in, not a working key"
+
+
+def _key_state(key: str, local: bool, family: str) -> tuple[ValueClass, tuple[str, ...]]:
+    """`secret_state` of a key, noting when its length rules out a real key of `family`."""
+    vc, notes = secret_state(key, local)
+    if vc is V.SECRET and len(key.strip()) < KEY_LENGTHS[family] // 2:
+        notes = (*notes, SHORT_KEY_NOTE)
+    return vc, notes
+
+
 def _storage(p: ParsedConnection, value: str) -> Classification | None:
     preview = redaction.preview_pairs(p)
     if (p.get("usedevelopmentstorage") or "").lower() == "true":
@@ -64,7 +80,7 @@ def _storage(p: ParsedConnection, value: str) -> Classification | None:
                 key,
                 notes=("Azurite well-known key",),
             )
-        vc, notes = secret_state(key, local)
+        vc, notes = _key_state(key, local, "storage")
         return classified(
             S.STORAGE, K.ACCOUNT_KEY, vc, endpoint, preview, "conn-string:storage", key, notes=notes
         )
@@ -126,7 +142,11 @@ def _messaging(p: ParsedConnection, value: str, hint: ServiceType | None) -> Cla
             return None
         key = _sas_signature(sas) or sas
         kind = K.SAS
-    vc, more = secret_state(key, is_local_host(host))
+    vc, more = (
+        _key_state(key, is_local_host(host), "messaging")
+        if kind is K.SHARED_ACCESS_KEY
+        else (secret_state(key, is_local_host(host)))
+    )
     return classified(
         service, kind, vc, endpoint, preview, "conn-string:messaging", key, confidence, notes + more
     )
@@ -161,7 +181,7 @@ def _cosmos(p: ParsedConnection, value: str) -> Classification | None:
             key,
             notes=("Cosmos DB emulator well-known key",),
         )
-    vc, notes = secret_state(key, is_local_host(host))
+    vc, notes = _key_state(key, is_local_host(host), "cosmos")
     return classified(
         S.COSMOS_DB, K.ACCOUNT_KEY, vc, endpoint, preview, "conn-string:cosmos", key, notes=notes
     )

@@ -75,6 +75,7 @@ _PLACEHOLDER_RE = re.compile(
       | %[A-Za-z0-9_.\-]+%            # %VAR%
       | __[A-Za-z0-9_.\-]+__          # __TOKEN__
       | \[[A-Za-z0-9 _\-]+\]          # [your key here]
+      | \[\s*(?i:replace|enter|insert|put|add|paste|fill|your)\b[^\]]*\]   # [Replace with your ...: e.g. ...]
       | \{[A-Za-z0-9 _.\-]+\}         # {key}, {SHARED.ACCESS.KEY}
       | (?i:x{3,}|\*{3,}|\.{3,}|0{8,}|\#{3,}|-{3,}|_{3,}|\?{3,})
       | (?i:(?:your|enter|insert|replace|put|add)[-_ ][A-Za-z0-9_\- ]*)
@@ -85,6 +86,9 @@ _PLACEHOLDER_RE = re.compile(
     re.VERBOSE,
 )
 
+# Words framed by runs of `*`, `#`, `_` or `-` (and spaces): a prompt to fill in, not a value.
+_FRAME_STARTS = frozenset(a + b for a in "*#_-" for b in "*#_-")
+_FRAMED_RE = re.compile(r"([*#_\-]{2,})\s*(.*?)\s*\1?[*#_\-]*")
 _TEMPLATE_FRAGMENT_RE = re.compile(
     r"\$\{(?!\{)[^}]*\}|\$\([^)]*\)|\{\{.*?\}\}|\#\{.*?\}\#|<[A-Za-z][^<>]{0,60}>"
 )
@@ -97,8 +101,9 @@ _REFERENCE_RE = re.compile(
         \$\{\{\s*(?:secrets|vars|env|steps|needs|inputs|github)\.[^}]*\}\}   # GitHub Actions expressions
       | \{\{-?\s*(?:required\s+(?:"[^"]*"|'[^']*')\s+)?\$?\.Values\.[A-Za-z0-9_.]+       # Helm chart value,
         (?:\s*\|\s*(?:quote|squote|b64enc|trim|toString|nindent\s+\d+|indent\s+\d+))*\s*-?\}\}   # not `| default "..."`
-      | \[\s*parameters\(.*\)\s*\]                                   # ARM parameter
-      | \[\s*reference\(.*\)\s*\]                                    # ARM reference()
+      | \[(?!\[)\s*[A-Za-z_][\w.]*\s*\(.*\]                          # ARM expression: parameters(),
+                                                                     # reference(), listKeys(...).x
+      | \$\{[^{}'"]*\b(?:list[A-Z]\w*|listKeys|getSecret)\s*\(.*\}     # Bicep interpolation of a key
       | (?:var|local|data|module)\.[A-Za-z0-9_.\[\]"-]+              # Terraform expression
       | @secret\(.*\)
       | \$[A-Za-z_][A-Za-z0-9_]*                                     # shell $VAR
@@ -119,6 +124,9 @@ def is_placeholder(value: str) -> bool:
         return True
     if _PLACEHOLDER_RE.match(v) or looks_fake(v):
         return True
+    framed = _FRAMED_RE.fullmatch(v) if len(v) <= 200 and v[:2] in _FRAME_STARTS else None
+    if framed and (not framed.group(1) or _PLACEHOLDER_RE.match(framed.group(1))):
+        return True  # `***ENTER YOUR KEY***`, `**** ADD YOUR CONNECTION STRING HERE ****`
     # A value made only of one repeated character (e.g. "aaaaaaaa", "00000") is filler.
     if len(set(v)) == 1:
         return True

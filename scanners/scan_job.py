@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from scanners.code_siblings import with_estate_endpoints
-from scanners.consistency import one_class_per_value
+from scanners.consistency import one_class_per_value, test_fakes
 from scanners.fingerprint import Fingerprinter
 from scanners.records import ScanResult, SkipReason
 from scanners.repository import ProgressCallback, RepositoryScanOptions, scan_repository
@@ -63,7 +63,7 @@ def run_scan(
             )
         )
     merged = merge(parts)
-    items = one_class_per_value(merged.items)
+    items = one_class_per_value(test_fakes(merged.items))
     # a repository and the estate in one scan: code that reads its endpoint from a setting of the app
     return replace(merged, items=tuple(with_estate_endpoints(items, merged.app_links)))
 

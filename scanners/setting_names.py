@@ -151,11 +151,18 @@ def identity_suffix(name: str) -> tuple[str, str] | None:
 def rule_for(name: str | None) -> NameRule | None:
     if not name:
         return None
-    n = normalise(name)
+    n = _NOT_CREDENTIAL_WORDS_RE.sub("_", normalise(name))
     for rule in SECRET_NAME_RULES:
         if rule.pattern.search(n):
             return rule
     return None
+
+
+# Words that start with a credential word but mean something else: `twitter_keywords`,
+# `keyboard_layout`, `tokenizer_path` hold no key, token or secret.
+_NOT_CREDENTIAL_WORDS_RE = re.compile(
+    r"key(?:words?|board|stroke|space|frame|pad|note)s?|token(?:izer|ize|ization)|secretary"
+)
 
 
 @lru_cache(maxsize=8192)

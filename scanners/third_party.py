@@ -26,7 +26,9 @@ from scanners.records import CredentialKind
 K = CredentialKind
 
 # What follows a vendor's word in a setting name that holds a credential (normalised names).
-_CREDENTIAL = r"(?:key|secret|token|password|passwd|pwd)"
+# A whole word (`twitter_consumer_key`, `TwitterAccessTokenSecret`), never the start of another
+# (`twitter_keywords`, `twitter_tokenizer`).
+_CREDENTIAL = r"(?:key|secret|token|password|passwd|pwd)s?(?=_|\d|$)"
 
 
 @dataclass(frozen=True, slots=True)

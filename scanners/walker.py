@@ -69,6 +69,20 @@ GENERATED_FILES = frozenset(
         "gemfile.lock",
     }
 )
+# A .NET compiler's XML documentation file (`<doc><assembly>...<members>`): IntelliSense text
+# shipped next to a DLL, generated from the library's source, never configuration.  Told by its
+# content, as its name is just the assembly's (`Microsoft.Azure.Documents.Client.xml`).
+_XML_DOC_HEAD_RE = re.compile(r"^\s*(?:<\?xml[^>]*\?>\s*)?<doc>\s*<assembly>.*?</assembly>\s*<members>", re.S)
+XML_DOC_HEAD = 4096
+
+
+def is_generated_content(path: str, text: str) -> str | None:
+    """Why a file is generated, judged by its content (the walker judges names); None if not."""
+    if path.lower().endswith(".xml") and _XML_DOC_HEAD_RE.match(text[:XML_DOC_HEAD].lstrip("\ufeff")):
+        return "compiler-generated XML documentation of an assembly"
+    return None
+
+
 GENERATED_SUFFIXES = (
     ".min.js",
     ".min.css",

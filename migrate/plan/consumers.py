@@ -10,7 +10,6 @@ consumer, named with its location and why it stays.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -20,45 +19,9 @@ from migrate.plan.kept_settings import keeps_secret
 from migrate.plan.records import ReviewItem
 from migrate.plan.units import Target, Unit, is_key_based, is_kv_ref, where_text
 from scanners.records import ConnectionStringAuditItem, FileLocation, ServiceType
-
-# Test, spec and load-test paths: a key found there belongs to a test runner the plan does not move.
-_TEST_DIRS = frozenset(
-    {
-        "test",
-        "tests",
-        "__tests__",
-        "spec",
-        "specs",
-        "e2e",
-        "integrationtests",
-        "integration-tests",
-        "loadtest",
-        "loadtests",
-        "load-test",
-        "load-tests",
-        "loadtesting",
-        "perftests",
-        "perf-tests",
-        "performancetests",
-        "benchmark",
-        "benchmarks",
-    }
-)
-_TEST_FILE = re.compile(
-    r"^(test_.*|.*[_.-](test|tests|spec)\.[A-Za-z]+|.*[a-z0-9](Test|Tests)\.[A-Za-z]+|"
-    r"locustfile.*|.*\.jmx)$"
-)
+from scanners.test_paths import is_test_path as is_test_path  # re-exported: its old home
 
 ItemKey = tuple[tuple[str, ...], str]
-
-
-def is_test_path(path: str) -> bool:
-    """True for a test, spec or load-test file, by its folders (`tests/`, `loadtest/`, a `*.Tests`
-    project) or its name (`test_x.py`, `x_test.go`, `x.spec.ts`, `OrderTests.cs`, `locustfile.py`)."""
-    *folders, name = path.replace("\\", "/").split("/")
-    if any(f.lower() in _TEST_DIRS or f.lower().endswith((".tests", ".test")) for f in folders):
-        return True
-    return bool(_TEST_FILE.match(name))
 
 
 def _key_based(i: ConnectionStringAuditItem) -> bool:

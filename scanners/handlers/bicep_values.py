@@ -25,9 +25,9 @@ _BICEPPARAM_RE = re.compile(r"^[ \t]*param\s+([A-Za-z_]\w*)\s*=\s*'((?:[^'\\\n]|
 _SECRETISH_NAME_RE = re.compile(r"passw|pwd|secret|token|(^|_)key$|Key$", re.I)
 NAME_PROP_RE = re.compile(r"(?:^|[{,])[ \t]*name\s*:\s*'([^'$\n]{1,200})'", re.M)
 VALUE_KEYS = frozenset({"value", "connectionstring", "secretvalue", "securevalue"})
-_LITERAL_RE = re.compile(
-    r"(?:^|[{,])[ \t]*(?:'([^'\n]{1,200})'|([A-Za-z_]\w*))\s*:\s*'((?:[^'\\\n]|\\.){3,4096})'", re.M
-)
+# `key: '` of a property whose value is a string; the string itself is read by `read_string`.
+_LITERAL_RE = re.compile(r"(?:^|[{,])[ \t]*(?:'([^'\n]{1,200})'|([A-Za-z_]\w*))\s*:\s*'(?!'')", re.M)
+MIN_LITERAL, MAX_LITERAL = 3, 4096
 # `{ name: 'X__accountName', value: <expression> }` and `X__fullyQualifiedNamespace: <expression>`
 _IDENTITY_PAIR_RE = re.compile(
     r"\bname\s*:\s*'([^'$\n]{1,200}__[A-Za-z]+)'\s*(?:,\s*|\n\s*)value\s*:\s*([A-Za-z_][\w.()\[\]:]{0,200})"
@@ -74,11 +74,54 @@ def identity_settings(
         )
 
 
+def read_string(text: str, start: int, limit: int = MAX_LITERAL) -> int | None:
+    """The offset of the quote that closes the one-line Bicep string whose body starts at `start`,
+    or None (no close on the line, or longer than `limit`).  An interpolation `${ ... }` is read
+    as an expression: its braces nest and its own strings (`providers('Microsoft.Storage', ...)`,
+    which may interpolate again) do not close the outer string."""
+    stack = ["s"]  # s: string body, e: interpolation expression, b: a brace inside an expression
+    i, end = start, min(len(text), start + limit + 1)
+    while i < end:
+        c = text[i]
+        if c == "\n":
+            return None
+        top = stack[-1]
+        if top == "s":
+            if c == "\\":
+                i += 2
+                continue
+            if c == "'":
+                stack.pop()
+                if not stack:
+                    return i
+            elif c == "$" and text.startswith("{", i + 1):
+                stack.append("e")
+                i += 2
+                continue
+        elif c == "'":
+            stack.append("s")
+        elif c == "{":
+            stack.append("b")
+        elif c == "}":
+            stack.pop()
+        i += 1
+    return None
+
+
 def literals(source: SourceFile, text: str) -> Iterator[Evidence]:
     """String literals assigned to object properties: app settings, connection strings."""
-    for m in _LITERAL_RE.finditer(text):
+    pos = 0
+    while (m := _LITERAL_RE.search(text, pos)) is not None:
+        close = read_string(text, m.end())
+        if close is None:
+            pos = m.end()
+            continue
+        pos = close + 1
+        if close - m.end() < MIN_LITERAL:
+            continue
         key = m.group(1) or m.group(2)
-        value = m.group(3).replace("\\'", "'")
+        value = text[m.end() : close].replace("\\'", "'")
+        value_start = m.end()
         if key.lower() in _SKIP_LITERAL_KEYS:
             continue
         secure = key.lower() == "securevalue"  # a deployment script's secure environment variable
@@ -86,13 +129,13 @@ def literals(source: SourceFile, text: str) -> Iterator[Evidence]:
             continue
         name = key
         if key.lower() in VALUE_KEYS:
-            objects = enclosing_objects(text, m.start(3), levels=1)
+            objects = enclosing_objects(text, value_start, levels=1)
             if objects:
                 names = direct_matches(text, objects[0], object_end(text, objects[0]), NAME_PROP_RE)
                 if names:
                     name = names[0].group(1)
         yield Evidence(
-            line=source.line_of(m.start(3)),
+            line=source.line_of(value_start),
             role=EvidenceRole.IAC_ASSIGNMENT,
             name=name,
             value=value,
@@ -100,7 +143,7 @@ def literals(source: SourceFile, text: str) -> Iterator[Evidence]:
         )
         if secure and not (is_placeholder(value) or is_reference(value) or "${" in value):
             yield Evidence(
-                line=source.line_of(m.start(3)),
+                line=source.line_of(value_start),
                 role=EvidenceRole.IAC_ASSIGNMENT,
                 name=name,
                 service=S.GENERIC,
