@@ -125,6 +125,22 @@ FILE_KEYWORDS: tuple[str, ...] = LINE_KEYWORDS + (
     "getsecret",
     "service()",
     "sastoken",
+    # Key headers and key-based authorizers (scanners/handlers/key_headers.py, go_code.py).
+    "ocp-apim",
+    "aeg-sas-token",
+    "training-key",
+    "prediction-key",
+    "endpointkey",
+    "cognitiveservicesauthorizer",
+    "apikeyauthorizer",
+    "clientcredentialsconfig",
+    "fromserviceprincipal",
+    "serviceprincipallogininformation",
+    # PowerShell that creates an application secret (scanners/handlers/script_secrets.py).
+    "applicationpassword",
+    "passwordcredential",
+    "appcredential",
+    "spcredential",
 )
 
 FILE_KEYWORDS_BYTES: tuple[bytes, ...] = tuple(k.encode("ascii") for k in FILE_KEYWORDS)

@@ -19,6 +19,7 @@ from pathlib import PurePosixPath
 
 from scanners import setting_names
 from scanners.evidence import Evidence, SourceFile
+from scanners.handlers import key_headers
 from scanners.records import CredentialKind, EvidenceRole, ServiceType, ValueClass
 from scanners.third_party import vendor_in_code
 
@@ -104,14 +105,61 @@ RULES: tuple[CallRule, ...] = (
     ),
     # Kafka clients of Event Hubs: the SASL password is the connection string.
     _rule(r"\bSaslPassword\s*=", S.EVENT_HUBS, K.SHARED_ACCESS_KEY, "SaslPassword = ...", suffixes=_CS),
-    # API keys in request headers and key credentials the client tables do not hold.
-    _rule(
-        r"""["']Ocp-Apim-Subscription-Key["']""",
-        S.COGNITIVE_SERVICES,
-        K.API_KEY,
-        "header Ocp-Apim-Subscription-Key",
+    # API keys in request headers (scanners/handlers/key_headers.py) and key credentials the
+    # client tables do not hold.
+    *(
+        _rule(
+            rf"""["'](?i:{re.escape(h.name)})["']""",
+            h.service,
+            h.kind,
+            f"header {h.name}",
+            word=h.name.lower(),
+        )
+        for h in key_headers.KEY_HEADERS
+        if h.service is not None
     ),
-    _rule(r"""["']aeg-sas-key["']""", S.EVENT_GRID, K.ACCESS_KEY, "header aeg-sas-key"),
+    *(
+        _rule(
+            rf"""["'`]{re.escape(h.name)}\s+(?:["'`]|\$?\{{|%s)""",
+            h.service,
+            h.kind,
+            f"Authorization: {h.name} ...",
+            word=h.name.lower(),
+        )
+        for h in key_headers.AUTHORIZATION_SCHEMES
+        if h.service is not None
+    ),
+    *(
+        _rule(
+            rf"""[?&](?i:{re.escape(h.name)})=(?!\{{|<|(?i:\w*(?:your|here|xxx)))""",
+            h.service,
+            h.kind,
+            f"query string {h.name}=...",
+            word=h.name.lower() + "=",
+        )
+        for h in key_headers.KEY_QUERY_PARAMETERS
+        if h.service is not None
+    ),
+    # Management-plane sign-in with a service principal's secret (Microsoft.Azure.Management.Fluent:
+    # `AzureCredentialsFactory.FromServicePrincipal(clientId, clientSecret, tenantId, environment)`,
+    # `ServicePrincipalLoginInformation.ClientSecret`; learn.microsoft.com/dotnet/api/
+    # microsoft.azure.management.resourcemanager.fluent.authentication.azurecredentialsfactory).
+    _rule(
+        r"\bAzureCredentialsFactory\s*\.\s*FromServicePrincipal\s*\(",
+        S.ENTRA_ID,
+        K.CLIENT_SECRET,
+        "AzureCredentialsFactory.FromServicePrincipal(clientId, secret, ...)",
+        suffixes=_CS,
+    ),
+    _rule(
+        r"\.\s*ClientSecret\s*=\s*(?![\s\"'@$]|null\b)",
+        S.ENTRA_ID,
+        K.CLIENT_SECRET,
+        "ServicePrincipalLoginInformation.ClientSecret = ...",
+        word="clientsecret",
+        suffixes=_CS,
+        requires="serviceprincipallogininformation",
+    ),
     _rule(
         r"\bnew\s+ApiKeyServiceClientCredentials\s*\(",
         S.COGNITIVE_SERVICES,
@@ -202,7 +250,8 @@ RULES: tuple[CallRule, ...] = (
     ),
     # A key or token written to the log (Go management samples print what they fetched).
     _rule(
-        r"\b(?:log|fmt)\s*\.\s*Print\w*\([^\n]*\*\w+\.(?:\w*Key\d?|Value|\w*Secret|\w*Password|\w*ConnectionString)\b",
+        r"\b(?:log|fmt)\s*\.\s*Print\w*\([^\n]*\*(?:\w+\.(?:\w*Key\d?|Value|\w*Secret|\w*Password|\w*ConnectionString)|"
+        r"\w*(?:Key|key|Secret|secret|Password|password|ConnectionString|connectionString))\b",
         S.GENERIC,
         K.ACCESS_KEY,
         "prints a fetched key",
@@ -243,7 +292,8 @@ _PY_SETTINGS_RE = re.compile(
 )
 _KEYWORDS_RE = re.compile(
     r"createFromSecret|WithClientSecret|ClientCredential|acquireTokenWithClientCredentials|clientSecret|"
-    r"SaslPassword|Ocp-Apim|aeg-sas-key|ApiKeyServiceClientCredentials|SharedKeyCredential|MapAzureSignalR|"
+    r"SaslPassword|Ocp-Apim|ocp-apim|aeg-sas-|Training-[Kk]ey|Prediction-[Kk]ey|EndpointKey|subscription-key=|"
+    r"FromServicePrincipal|ApiKeyServiceClientCredentials|SharedKeyCredential|MapAzureSignalR|"
     r"Service\(\)|DocumentClient|authKeyOrResourceToken|withPassword|auth\(|appInsights|"
     r"ApplicationInsights|Azure\w*Exporter|AzureLogHandler|AzureEventHandler|azure_monitor|get_?[sS]ecret|"
     r"api_key|subscription_key|connection_string|conn_str|key\s*=|\.setup|connectionStringSetting|Print|"

@@ -26,6 +26,7 @@ from pathlib import PurePosixPath
 
 from scanners import setting_names
 from scanners.evidence import Evidence, SourceFile
+from scanners.handlers import go_keys
 from scanners.handlers.code_evidence import literal_evidence, lookup_evidence
 from scanners.records import CredentialKind, EvidenceRole, ServiceType, ValueClass
 
@@ -35,7 +36,8 @@ V = ValueClass
 
 _KEYWORDS_RE = re.compile(
     r"Getenv|LookupEnv|KeyCredential|ConnectionString|ClientSecret|SASLTypePlain|ListKeys|"
-    r"Password|Secret|AccessKey|SharedKey|MasterKey"
+    r"Password|Secret|AccessKey|SharedKey|MasterKey|Authorizer|ClientCredentialsConfig|EndpointKey|"
+    r"Ocp-Apim|subscription-key|PASTE_|ApplyURI|SecretParameters|[Kk]eys\["
 )
 _ENV_RE = re.compile(r"""\bos\.(?:Getenv|LookupEnv)\(\s*"([A-Za-z_][\w.\-]{0,120})"\s*\)""")
 
@@ -190,3 +192,4 @@ class GoCodeHandler:
             )
             if ev is not None:
                 yield ev
+        yield from go_keys.evidence(source, file_service)

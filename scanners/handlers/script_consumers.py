@@ -25,6 +25,8 @@ _PRINT_RE = re.compile(
     r"\b(?:echo|Write-Host|Write-Output|printf)\b[^\n|>]*?\$(?:env:)?\{?(" + _HOLDER_NAME_RE_TEXT + r")\}?",
     re.I,
 )
+# `$PWD` / `$pwd`: the current directory in POSIX shells and PowerShell, not a password.
+_SHELL_LOCATIONS = frozenset({"pwd", "oldpwd"})
 _CONN_SET_RE = re.compile(r"\baz\s+webapp\s+config\s+connection-string\s+set\b[^\n]*", re.I)
 _CONN_TYPE_RE = re.compile(r"(?:-t|--connection-string-type)\s+[\"']?(\w+)")
 _CONN_TYPES: dict[str, ServiceType] = {
@@ -55,6 +57,8 @@ def consumers(source: SourceFile, text: str, commented: Callable[[int], bool]) -
         if commented(m.start()):
             continue
         var = m.group(1)
+        if var.lower() in _SHELL_LOCATIONS:
+            continue
         rule = setting_names.rule_for(var)
         yield Evidence(
             line=source.line_of(m.start()),

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 
 from scanners.evidence import Evidence, SourceFile
-from scanners.handlers import script_consumers
+from scanners.handlers import script_consumers, script_http, script_secrets
 from scanners.handlers.script_arguments import (
     ADMIN_PASSWORD_ARG_RE,
     LOGIN_SECRET_RE,
@@ -96,6 +96,22 @@ _FETCH_COMMANDS: tuple[tuple[re.Pattern[str], ServiceType, CredentialKind], ...]
         (r"\bGet-AzContainerRegistryCredential\b", S.CONTAINER_REGISTRY, K.ADMIN_PASSWORD),
         (r"\bGet-AzSearchAdminKeyPair\b", S.AI_SEARCH, K.API_KEY),
         (r"\bGet-AzCognitiveServicesAccountKey\b", S.COGNITIVE_SERVICES, K.API_KEY),
+        # A SAS made at run time from the account key the context holds, like `az storage ...
+        # generate-sas` (learn.microsoft.com/powershell/module/az.storage/new-azstoragecontainersastoken;
+        # the AzureRM-era `New-AzureStorage*SASToken` names are the same cmdlets).
+        (
+            r"\bNew-Az(?:ure)?Storage(?:Account|Container|Blob|Share|File|Queue|Table)SASToken\b",
+            S.STORAGE,
+            K.SAS,
+        ),
+        # A new application / service-principal secret (a client secret), like `az ad app credential
+        # reset` (learn.microsoft.com/powershell/module/az.resources/new-azadappcredential,
+        # learn.microsoft.com/powershell/module/microsoft.graph.applications/add-mgapplicationpassword).
+        (
+            rf"\b(?:{script_secrets.APP_CREDENTIAL_CMDLETS})\b(?![^\n]*-(?:CertValue|KeyCredentials?)\b)",
+            S.ENTRA_ID,
+            K.CLIENT_SECRET,
+        ),
     )
 )
 
@@ -298,6 +314,9 @@ class ScriptHandler:
                     method="key-fetch",
                 )
         yield from script_consumers.consumers(source, text, commented)
+        yield from script_http.requests(source, text, commented)
+        if source.path.suffix.lower() in (".ps1", ".psm1"):
+            yield from script_secrets.spread(source, text, commented)
         for m in _ENV_ASSIGN_RE.finditer(text):
             yield from assignment(source.line_of(m.start(1)), m.group(1), m.group(2))
         for m in _DOCKER_ENV_RE.finditer(text):
