@@ -284,6 +284,9 @@ PYTHON_KEY_CREDENTIALS: dict[str, tuple[int, str]] = {
     "AzureKeyCredential": (0, "key"),
     "AzureNamedKeyCredential": (1, "key"),
     "AzureSasCredential": (0, "signature"),
+    # msrest.authentication.CognitiveServicesCredentials(subscription_key): the key credential of the
+    # legacy azure-cognitiveservices-* clients (msrest docs, `CognitiveServicesCredentials`).
+    "CognitiveServicesCredentials": (0, "subscription_key"),
 }
 
 # Python database drivers: the connect call and the service behind it.

@@ -18,9 +18,11 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import PurePosixPath
 
+from scanners import setting_names
 from scanners.classifier import classify
 from scanners.code_siblings import code_endpoint
 from scanners.evidence import Evidence, SourceFile
+from scanners.handlers import csharp_consumers
 from scanners.handlers.csharp_arguments import (
     LOOKUP_RE,
     NEW_RE,
@@ -29,6 +31,7 @@ from scanners.handlers.csharp_arguments import (
     split_args,
     string_literal,
 )
+from scanners.handlers.secret_reads import read_evidence
 from scanners.placeholders import is_placeholder
 from scanners.records import Confidence, CredentialKind, EvidenceRole, ServiceType, ValueClass
 from scanners.sdk_clients import (
@@ -363,7 +366,7 @@ class _Scan(Arguments):
                         ev = replace(ev, service=hinted, note=None, confidence=Confidence.MEDIUM)
                 yield ev
         yield from self.bindings()
-        yield from self.lookups()
+        yield from csharp_consumers.scan(self.source, text)
 
     def bindings(self) -> Iterator[Evidence]:
         functions = _FUNCTIONS_FILE_RE.search(self.text) is not None
@@ -401,12 +404,20 @@ class _Scan(Arguments):
                 method="binding",
             )
 
-    def lookups(self) -> Iterator[Evidence]:
+    def lookups(self, consumer_lines: set[int]) -> Iterator[Evidence]:
         for m in LOOKUP_RE.finditer(self.text):
             got = lookup_of(m)
             if got is None:
                 continue
             name, preview = got
+            line = self.line(m.start())
+            if line not in consumer_lines and setting_names.rule_for(name) is None:
+                # A read of a setting whose name says it holds a secret nothing else knows
+                # (`AppSettings["oauth_token_secret"]`): a consumer in its own right.
+                read = read_evidence(line, name, preview)
+                if read is not None:
+                    yield read
+                    continue
             yield Evidence(
                 line=self.line(m.start()),
                 role=EvidenceRole.CODE_CONSUMER,
@@ -426,4 +437,7 @@ class CSharpHandler:
         return path.suffix.lower() == ".cs"
 
     def scan(self, source: SourceFile) -> Iterator[Evidence]:
-        yield from _Scan(source).run()
+        scan = _Scan(source)
+        found = list(scan.run())
+        yield from found
+        yield from scan.lookups({ev.line for ev in found if ev.role is EvidenceRole.CODE_CONSUMER})

@@ -14,6 +14,8 @@ from pathlib import PurePosixPath
 
 from scanners.evidence import Evidence, SourceFile
 from scanners.handlers.call_reader import Arg, CallReader, Language, Reporter, service_from_setting
+from scanners.handlers.jvm_consumers import KEYWORDS as JVM_KEYWORDS
+from scanners.handlers.jvm_consumers import JvmConsumers
 from scanners.handlers.lexing import JAVA, statement_start
 from scanners.records import CredentialKind, ServiceType
 from scanners.sdk_clients import JAVA_KEY_CREDENTIALS, JAVA_PASSWORDLESS_CREDENTIALS, service_for_class
@@ -36,7 +38,7 @@ _JAVA = Language(
 
 _KEYWORDS_RE = re.compile(
     r"connectionString|ClientBuilder|ClientSecretCredential|KeyCredential|StorageSharedKeyCredential|"
-    r"DriverManager|getenv|@Value|getProperty|DefaultAzureCredential|sasToken"
+    r"DriverManager|getenv|@Value|getProperty|DefaultAzureCredential|sasToken|" + JVM_KEYWORDS
 )
 
 _BUILDER_RE = re.compile(r"(?:\bnew\s+)?\b(?P<cls>[A-Z]\w*Builder)\s*\(\s*\)")
@@ -45,7 +47,10 @@ _NEW_RE = re.compile(r"(?:\bnew\s+)?\b(?P<cls>" + "|".join(JAVA_KEY_CREDENTIALS)
 _CREDENTIAL_VAR_RE = re.compile(r"\.\s*credential\s*\(\s*(\w+)\s*\)")
 _DRIVER_RE = re.compile(r"\bDriverManager\s*\.\s*getConnection\s*\(")
 _GETENV_RE = re.compile(r"""\bSystem\s*\.\s*getenv\s*\(\s*"([^"]+)"\s*\)""")
-_GETENV_CONST_RE = re.compile(r"""\bSystem\s*\.\s*getenv\s*\(\s*([A-Z][A-Z0-9_]{2,80})\s*\)""")
+# `System.getenv(SB_CONNECTION)`, `System.getenv(Config.KeyEnvVarName)`: a constant naming the variable.
+_GETENV_CONST_RE = re.compile(
+    r"""\bSystem\s*\.\s*getenv\s*\(\s*(?:[A-Za-z_]\w*\.){0,3}([A-Za-z_]\w{2,80})\s*\)"""
+)
 _VALUE_RE = re.compile(r"""@Value\s*\(\s*"\$\{([^}:"]+)(?::[^}"]*)?\}"\s*\)""")
 _VALUE_FIELD_RE = re.compile(
     r"""@Value\s*\(\s*"\$\{([^}:"]+)(?::[^}"]*)?\}"\s*\)\s*(?:(?:private|protected|public|final|lateinit|var|val)\s+)*"""
@@ -103,11 +108,16 @@ class _JavaScan:
             self.rep.lookup(m.start(), m.group(1), f'System.getenv("{m.group(1)}")')
         for m in _GETENV_CONST_RE.finditer(self.text):
             # `System.getenv(SB_CONNECTION)`: the constant holds the variable's name.
-            held = re.search(rf'\b{m.group(1)}\s*=\s*"([A-Za-z_][\w.\-]{{0,120}})"', self.text)
+            held = re.search(
+                rf'\b{m.group(1)}\s*(?::\s*String\s*)?=\s*"([A-Za-z_][\w.\-]{{0,120}})"', self.text
+            )
+            if held is None and not m.group(1).isupper():
+                continue  # a variable, not a constant
             name = held.group(1) if held else m.group(1)
             self.rep.lookup(m.start(), name, f"System.getenv({m.group(1)})")
         for m in _VALUE_RE.finditer(self.text):
             self.rep.lookup(m.start(), m.group(1), f'@Value("${{{m.group(1)}}}")')
+        JvmConsumers(self.text, self.rep).run()
         return self.rep.out
 
     def method(self, m: re.Match[str]) -> None:
@@ -244,7 +254,8 @@ class JavaHandler:
     name = "java"
 
     def matches(self, path: PurePosixPath) -> bool:
-        return path.suffix.lower() in (".java", ".kt", ".kts")
+        # Scala reads the same SDKs with the same call shapes (the Cosmos DB Spark connector).
+        return path.suffix.lower() in (".java", ".kt", ".kts", ".scala", ".sc")
 
     def scan(self, source: SourceFile) -> Iterator[Evidence]:
         if not _KEYWORDS_RE.search(source.text):

@@ -10,7 +10,6 @@ Previews are built from identifiers only, never from string literals.
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import PurePosixPath
@@ -29,12 +28,29 @@ from scanners.handlers.python_ast import (
     settings_attr,
     string_value,
 )
-from scanners.keyword_search import holds_any
+from scanners.handlers.python_consumers import (
+    assigned_secret,
+    consumer_call,
+    dict_slots,
+    is_print,
+    printed_secret,
+    subscript_read,
+)
+from scanners.handlers.python_source import (
+    KEYWORDS_LOWER,
+    KEYWORDS_RE,
+    SDK_KEYWORDS_LOWER,
+    SDK_KEYWORDS_RE,
+    env_lookups,
+    function_bindings,
+    holds,
+    parse_python,
+)
+from scanners.handlers.secret_reads import secret_name
 from scanners.records import Confidence, CredentialKind, EvidenceRole, ServiceType, ValueClass
 from scanners.sdk_clients import (
     PASSWORDLESS_CREDENTIALS,
     PYTHON_DB_CONNECT,
-    PYTHON_FUNCTION_DECORATORS,
     PYTHON_KEY_CREDENTIALS,
     PYTHON_REDIS_CLIENTS,
     PYTHON_REDIS_FROM_URL,
@@ -43,32 +59,12 @@ from scanners.sdk_clients import (
     key_kind,
     service_for_class,
 )
+from scanners.third_party import vendor_in_code
 
 S = ServiceType
 K = CredentialKind
 V = ValueClass
 R = EvidenceRole
-
-# Files without any of these words are not parsed at all.
-_KEYWORDS = (
-    "from_connection_string",
-    "ClientSecretCredential",
-    "AzureKeyCredential",
-    "AzureOpenAI",
-    "api_key",
-    "psycopg",
-    "pyodbc",
-    "pymysql",
-    "mysql.connector",
-    "redis",
-    "DefaultAzureCredential",
-    "ManagedIdentityCredential",
-    "os.environ",
-    "getenv",
-    "credential",
-    "CosmosClient",
-)
-_KEYWORDS_RE = re.compile("|".join(map(re.escape, _KEYWORDS)))
 
 
 class _Visitor:
@@ -82,6 +78,10 @@ class _Visitor:
         self.out: list[Evidence] = []
         self.seen: set[tuple[int, str | None, str, str]] = set()
         self.interesting: list[ast.AST] = []
+        # `from m import A as b`: b -> A (aliases) and A/b -> m (where the name comes from)
+        self.aliases: dict[str, str] = {}
+        self.imported_from: dict[str, str] = {}
+        self.loops: dict[str, ast.AST] = {}  # `for x in [A, B]:` x -> [A, B]
         stack: list[ast.AST] = [tree]
         AST = ast.AST
         while stack:  # one pass: parents, interesting nodes, assignments
@@ -96,8 +96,15 @@ class _Visitor:
                 elif isinstance(value, AST):
                     self.parents[id(value)] = node
                     stack.append(value)
-            if isinstance(node, ast.Call | ast.Subscript | ast.Assign | ast.AnnAssign):
+            if isinstance(node, ast.Call | ast.Subscript | ast.Assign | ast.AnnAssign | ast.Dict):
                 self.interesting.append(node)
+            elif isinstance(node, ast.For) and isinstance(node.target, ast.Name):
+                self.loops.setdefault(node.target.id, node.iter)
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                for alias in node.names:
+                    self.imported_from[alias.asname or alias.name] = node.module
+                    if alias.asname:
+                        self.aliases[alias.asname] = alias.name
         self.interesting.sort(key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
         for node in self.interesting:
             if isinstance(node, ast.Assign) and len(node.targets) == 1:
@@ -108,12 +115,24 @@ class _Visitor:
                     self.assigned.setdefault(f"self.{t.attr}", node.value)
             elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value:
                 self.assigned.setdefault(node.target.id, node.value)
-            if isinstance(node, ast.Call) and is_client_class(callee(node)):
+            if isinstance(node, ast.Call) and is_client_class(self.name_of(node)):
                 for a in [*node.args, *(k.value for k in node.keywords)]:
                     d = dotted(a)
                     if d:
-                        self.var_client.setdefault(d, callee(node))
+                        self.var_client.setdefault(d, self.name_of(node))
                         self.var_client_call.setdefault(d, node)
+
+    def name_of(self, call: ast.Call) -> str:
+        """The called name, through an import alias (`from m import CosmosClient as cosmos_client`)."""
+        name = callee(call)
+        return self.aliases.get(name, name)
+
+    def client_argument(self, node: ast.AST) -> bool:
+        """`node` is an argument of a client constructor (which reports it itself)."""
+        parent = self.parents.get(id(node))
+        return isinstance(parent, ast.Call) and (
+            is_client_class(self.name_of(parent)) or self.name_of(parent) == "DocumentClient"
+        )
 
     # -- output
 
@@ -207,6 +226,20 @@ class _Visitor:
                     getattr(target, "lineno", line), lit, None, service, kind, preview, method, note=note
                 )
             )
+            if target is not node and getattr(target, "lineno", line) != line:
+                # the literal is reported where it is written; the call that uses it is a consumer
+                emit(
+                    Evidence(
+                        line=line,
+                        role=R.CODE_CONSUMER,
+                        service=service,
+                        kind=kind,
+                        value_class=V.REFERENCE,
+                        preview=preview,
+                        method=method,
+                        note=note or f"the value assigned on line {getattr(target, 'lineno', line)}",
+                    )
+                )
             return
         named = env_lookup(target) or settings_attr(target)
         if named is not None:
@@ -270,16 +303,29 @@ class _Visitor:
     def run(self) -> list[Evidence]:
         for node in self.interesting:
             if isinstance(node, ast.Call):
+                before = len(self.out)
                 self.call(node)
+                if len(self.out) == before:
+                    if is_print(node):
+                        printed_secret(self, node)
+                    else:
+                        consumer_call(self, node, self.name_of(node))
                 env = env_lookup(node)
                 if env:
                     self.emit(lookup_evidence(node.lineno, env[0], env[1]))
+                else:
+                    subscript_read(self, node)
             elif isinstance(node, ast.Subscript):
                 env = env_lookup(node)
                 if env:
                     self.emit(lookup_evidence(node.lineno, env[0], env[1]))
+                else:
+                    subscript_read(self, node)
             elif isinstance(node, ast.Assign):
                 self.assign(node)
+                assigned_secret(self, node)
+            elif isinstance(node, ast.Dict) and not self.client_argument(node):
+                dict_slots(self, node)
         return self.out
 
     def assign(self, node: ast.Assign) -> None:
@@ -292,7 +338,7 @@ class _Visitor:
                 self.value_arg(fake, node.value, None, S.OPENAI, K.API_KEY, "assign")
 
     def call(self, call: ast.Call) -> None:
-        name = callee(call)
+        name = self.name_of(call)
         fn = dotted(call.func) or name
         if name == "from_connection_string" and isinstance(call.func, ast.Attribute):
             self.from_connection_string(call)
@@ -305,6 +351,8 @@ class _Visitor:
             node, kw = argument(call, position, keyword)
             if node is not None:
                 service = self.key_credential_service(call, node)
+                if service is S.GENERIC and vendor_in_code(self.source.lower) is not None:
+                    service = S.THIRD_PARTY  # a Bing Search key in a msrest credential, not Azure AI
                 kind = K.SAS if name in SAS_CREDENTIALS else key_kind(service)
                 self.value_arg(call, node, kw, service, kind, "ctor", client=self.client_of_credential(call))
         elif name in ("AzureOpenAI", "AsyncAzureOpenAI"):
@@ -319,6 +367,10 @@ class _Visitor:
                 self.value_arg(call, node, kw, S.REDIS, K.ACCESS_KEY, "ctor")
         elif is_client_class(name):
             self.client_ctor(call, name)
+        elif (
+            name == "DocumentClient"
+        ):  # the legacy pydocumentdb client: DocumentClient(url, {"masterKey": key})
+            self.client_ctor(call, "CosmosClient")
 
     def from_connection_string(self, call: ast.Call) -> None:
         if not isinstance(call.func, ast.Attribute):
@@ -494,72 +546,6 @@ class _Visitor:
             self.value_arg(call, node, kw, service, key_kind(service), "ctor", client=call)
 
 
-_SDK_KEYWORDS = (
-    "from_connection_string",
-    "Credential",
-    "AzureOpenAI",
-    "api_key",
-    "psycopg",
-    "pyodbc",
-    "pymysql",
-    "mysql.connector",
-    "redis",
-    "azure",
-)
-_SDK_KEYWORDS_RE = re.compile("|".join(map(re.escape, _SDK_KEYWORDS)))
-# Lower-cased, for the one-pass search that rules a file out before the case-sensitive regex runs.
-_KEYWORDS_LOWER = tuple(k.lower().encode() for k in _KEYWORDS)
-_SDK_KEYWORDS_LOWER = tuple(k.lower().encode() for k in _SDK_KEYWORDS)
-
-
-def _holds(source: SourceFile, lowered: tuple[bytes, ...], exact: re.Pattern[str]) -> bool:
-    """`exact` (a case-sensitive alternation of literals) matches `source`: ruled out first by a
-    case-insensitive one-pass search of the same literals, a necessary condition."""
-    return holds_any(source.lower_bytes, lowered) and exact.search(source.text) is not None
-
-
-_ENV_LOOKUP_RE = re.compile(
-    r"""\bos\.(?:environ\s*(?:\[\s*|\.get\s*\(\s*|\.setdefault\s*\(\s*)|getenv\s*\(\s*)(["'])([A-Za-z_][\w.:\-]*)\1"""
-)
-
-
-# Azure Functions Python v2 decorators: `@app.queue_trigger(..., connection="X")`.
-_DECORATOR_RE = re.compile(
-    r"@\w+\.(" + "|".join(PYTHON_FUNCTION_DECORATORS) + r")_?(trigger|input|output)\s*\("
-)
-_CONNECTION_KW_RE = re.compile(r"""\bconnection\s*=\s*(["'])([^"']{1,200})\1""")
-
-
-def _function_bindings(source: SourceFile) -> Iterator[Evidence]:
-    """Connections named by Functions v2 binding decorators (storage ones default to AzureWebJobsStorage)."""
-    for m in _DECORATOR_RE.finditer(source.text):
-        close = source.text.find(")", m.end())
-        args = source.text[m.end() : close if close != -1 else m.end() + 400]
-        cm = _CONNECTION_KW_RE.search(args)
-        kind = m.group(1)
-        service = PYTHON_FUNCTION_DECORATORS[kind]
-        name = cm.group(2).strip("%") if cm else ("AzureWebJobsStorage" if service is S.STORAGE else None)
-        if name is None:
-            continue
-        shown = f'connection="{name}"' if cm else "default connection"
-        yield Evidence(
-            line=source.line_of(m.start()),
-            role=R.CODE_CONSUMER,
-            name=name,
-            service=service,
-            kind=K.CONNECTION_STRING,
-            value_class=V.REFERENCE,
-            preview=f"@app.{kind}_{m.group(2)}({shown})",
-            method="binding",
-        )
-
-
-def _env_lookups(source: SourceFile) -> Iterator[Evidence]:
-    for m in _ENV_LOOKUP_RE.finditer(source.text):
-        call = "os.getenv" if "getenv" in m.group(0) else "os.environ"
-        yield lookup_evidence(source.line_of(m.start()), m.group(2), f'{call}["{m.group(2)}"]')
-
-
 class PythonCodeHandler:
     name = "python-code"
 
@@ -568,15 +554,21 @@ class PythonCodeHandler:
 
     def scan(self, source: SourceFile) -> Iterator[Evidence]:
         bindings = (
-            list(_function_bindings(source)) if "_trigger" in source.text or "_output" in source.text else []
+            list(function_bindings(source)) if "_trigger" in source.text or "_output" in source.text else []
         )
-        if not _holds(source, _KEYWORDS_LOWER, _KEYWORDS_RE):
+        if not holds(source, KEYWORDS_LOWER, KEYWORDS_RE):
             return iter(bindings)
-        if not _holds(source, _SDK_KEYWORDS_LOWER, _SDK_KEYWORDS_RE):
-            # Only environment lookups: a regex finds them at a fraction of a full parse.
-            return iter([*bindings, *_env_lookups(source)])
+        if not holds(source, SDK_KEYWORDS_LOWER, SDK_KEYWORDS_RE):
+            # Only environment lookups: a regex finds them at a fraction of a full parse, unless a
+            # secret read from the environment may be printed (then the parse says where it goes).
+            lookups = list(env_lookups(source))
+            if not (
+                ("print(" in source.text or "logger." in source.text or "logging." in source.text)
+                and any(secret_name(ev.name) is not None for ev in lookups)
+            ):
+                return iter([*bindings, *lookups])
         try:
-            tree = ast.parse(source.text, filename="<source>")
+            tree = parse_python(source.text)
         except (SyntaxError, ValueError) as exc:
             raise MalformedInput(f"not valid Python ({type(exc).__name__})") from None
         return iter([*bindings, *_Visitor(source, tree).run()])
