@@ -208,14 +208,17 @@ def _top_level(rtype: str) -> str:
     return "/".join(rtype.split("/")[:2])
 
 
-def _arm(text: str, line: str) -> tuple[str, str | None, str] | None:
+def _arm(text: str, line: str, parsed: dict[str, object]) -> tuple[str, str | None, str] | None:
+    """`parsed` keeps the template once it was read, for the other lines of the same file."""
     m = _RESOURCE_ID_RE.search(line.replace('\\"', '"'))
     if not m:
         return None
-    try:
-        doc = json.loads(text)
-    except ValueError:
-        doc = {}
+    if "doc" not in parsed:
+        try:
+            parsed["doc"] = json.loads(text)
+        except (ValueError, RecursionError):
+            parsed["doc"] = {}
+    doc = parsed["doc"]
     params = doc.get("parameters") if isinstance(doc, dict) else None
     variables = doc.get("variables") if isinstance(doc, dict) else None
     expr = m.group(2).strip()
@@ -297,15 +300,19 @@ def with_iac_endpoints(
         tf = _Terraform(text)
         resolve = tf.resolve
     elif lower.endswith(".json"):
+        parsed: dict[str, object] = {}
 
         def resolve(line: str) -> tuple[str, str | None, str] | None:
-            return _arm(text, line)
+            return _arm(text, line, parsed)
     else:
         return items
     out: dict[int, ConnectionStringAuditItem] = {}
+    resolved: dict[int, tuple[str, str | None, str] | None] = {}  # by line: a minified template is one line
     for i in wanting:
         n = i.location.line if isinstance(i.location, FileLocation) else 0
-        found = resolve(lines[n - 1]) if 0 < n <= len(lines) else None
+        if n not in resolved:
+            resolved[n] = resolve(lines[n - 1]) if 0 < n <= len(lines) else None
+        found = resolved[n]
         if found is None:
             continue
         rtype, name, expr = found

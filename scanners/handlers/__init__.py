@@ -18,6 +18,7 @@ from scanners.evidence import FileHandler
 @functools.cache
 def registry() -> tuple[FileHandler, ...]:
     """Every handler, in the order in which they read a file."""
+    from scanners.handlers.arm_secret_resources import ArmSecretResourceHandler
     from scanners.handlers.arm_templates import ArmTemplateHandler
     from scanners.handlers.bicep import BicepHandler
     from scanners.handlers.consumer_calls import ConsumerCallHandler
@@ -25,6 +26,7 @@ def registry() -> tuple[FileHandler, ...]:
     from scanners.handlers.csv_settings import CsvSettingsHandler
     from scanners.handlers.env_properties import EnvPropertiesHandler
     from scanners.handlers.go_code import GoCodeHandler
+    from scanners.handlers.html_pages import HtmlPageHandler
     from scanners.handlers.java import JavaHandler
     from scanners.handlers.javascript import JavaScriptHandler
     from scanners.handlers.json_config import JsonConfigHandler
@@ -38,6 +40,7 @@ def registry() -> tuple[FileHandler, ...]:
     return (
         JsonConfigHandler(),
         ArmTemplateHandler(),
+        ArmSecretResourceHandler(),
         XmlConfigHandler(),
         CSharpHandler(),
         PythonCodeHandler(),
@@ -52,6 +55,7 @@ def registry() -> tuple[FileHandler, ...]:
         TerraformHandler(),
         ScriptHandler(),
         NotebookHandler(),
+        HtmlPageHandler(),
     )
 
 

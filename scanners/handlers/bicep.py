@@ -42,8 +42,10 @@ VAULT_COPY_NOTE = "key copied into a Key Vault secret: the key itself still exis
 _RESOURCE_RE = re.compile(
     r"^[ \t]*resource\s+([A-Za-z_]\w*)\s+'([^'@]+)(?:@[^']*)?'\s+(?:existing\s*)?=", re.M
 )
+# At most 32 decorator lines are taken with a statement: unbounded, a file of decorators with no
+# statement after them was re-read from every line (quadratic).
 _TOP_RE = re.compile(
-    r"(?P<dec>(?:^[ \t]*@[^\n]*\n)*)^(?P<kw>resource|output|param|var|module|type|func|import|"
+    r"(?P<dec>(?:^[ \t]*@[^\n]*\n){0,32}+)^(?P<kw>resource|output|param|var|module|type|func|import|"
     r"metadata|targetScope|using|extension)\b(?:\s+(?P<name>[A-Za-z_]\w*))?",
     re.M,
 )

@@ -7,12 +7,15 @@ places where IaC wires a secret without writing its value:
   var.x`, `client_secret = var.client_secret`, `client_key = base64decode(...)`), resources that
   generate a secret (`random_password`, `azuread_application_password`), password authentication
   switched on (`password_auth_enabled = true`), variables declared for a secret, outputs that expose
-  credentials (`kube_admin_config`, `client_key`, `primary_shared_key`, `private_key_pem`);
+  credentials (`kube_admin_config`, `client_key`, `primary_shared_key`, `private_key_pem`, a
+  kubeconfig's `password`, a `listConnectionStrings` URL); then `terraform_secret_flow` (secrets
+  handed on through variables, modules, outputs and locals, and written into Key Vault);
 * Bicep: secure parameters with an empty default (a slot), password properties with a literal
   fallback (`adminPassword: cond ? p : 'literal'`, classified as any literal is), secrets of a
   Container App or Dapr component taken from a parameter or output (`value: registryPassword`,
   `passwordSecretRef:`, `secretRef:`), `listConnectionStrings` built into a URL, and Application
-  Insights keys wired into resources and outputs.
+  Insights keys wired into resources and outputs; then `iac_secret_resources` (SAS authorization
+  rules, Key Vault secrets written from expressions, secure parameters and what they fill).
 
 Every finding is a consumer of a secret (`reference`), a slot (`placeholder`) or a locator; a
 literal goes to the classifier, which alone decides whether it is a secret.
@@ -26,7 +29,9 @@ from dataclasses import dataclass
 
 from scanners import setting_names
 from scanners.evidence import Evidence, SourceFile
+from scanners.handlers import iac_secret_resources, terraform_secret_flow
 from scanners.handlers.code_evidence import literal_evidence
+from scanners.handlers.lexing import BICEP, HCL
 from scanners.records import CredentialKind, EvidenceRole, ServiceType, ValueClass
 
 S = ServiceType
@@ -111,6 +116,20 @@ TERRAFORM_RULES: tuple[WiringRule, ...] = (
         S.GENERIC,
         K.ACCESS_KEY,
         "output exposes a credential",
+        role=OUT,
+    ),
+    _w(
+        r"^\s*value\s*=.*\bkube_(?:admin_)?config\[[^\]\n]{0,20}\]\.password\b",
+        S.GENERIC,
+        K.PASSWORD,
+        "output exposes a kubeconfig password",
+        role=OUT,
+    ),
+    _w(
+        r"listConnectionStrings\?api-version",
+        S.COSMOS_DB,
+        K.CONNECTION_STRING,
+        "listConnectionStrings URL (keys fetched at run time)",
         role=OUT,
     ),
     _w(
@@ -213,12 +232,20 @@ def _evidence(source: SourceFile, rules: tuple[WiringRule, ...]) -> Iterator[Evi
 
 def terraform(source: SourceFile) -> Iterator[Evidence]:
     """Terraform places that create, pass on or expose a secret."""
-    yield from _evidence(source, TERRAFORM_RULES)
+    reported: set[int] = set()
+    for found in _evidence(source, TERRAFORM_RULES):
+        reported.add(found.line)
+        yield found
+    yield from terraform_secret_flow.evidence(source, HCL.mask_comments(source.text), reported)
 
 
 def bicep(source: SourceFile) -> Iterator[Evidence]:
     """Bicep places that create, pass on or expose a secret."""
-    yield from _evidence(source, BICEP_RULES)
+    reported: set[int] = set()
+    for found in _evidence(source, BICEP_RULES):
+        reported.add(found.line)
+        yield found
+    yield from iac_secret_resources.bicep(source, BICEP.mask_comments(source.text), reported)
     for m in _BICEP_FALLBACK_RE.finditer(source.text):
         ev = literal_evidence(
             source.line_of(m.start(2)),

@@ -2,9 +2,11 @@
 
 A notebook is JSON; its code cells hold Python (with IPython `%magic` and `!shell` lines).  The
 cells are parsed out of the JSON, joined into one Python text (magics blanked, so every line keeps
-its place), and read by the Python handler; each finding is then put back on the line of the
-notebook file that holds its source line.  Values in cells are also seen by the line scanner,
-which reads the notebook's raw JSON lines as it reads every file.
+its place), and read by the Python handler and by the line scanner (as it reads a `.py` file);
+each finding is then put back on the line of the notebook file that holds its source line (line 1
+for a notebook saved on one line).  The line scanner also reads the notebook's raw JSON lines as it
+reads every file, but there a cell's quotes are escaped (`\\"Masterkey\\" : \\"...\\"`), which hides
+the names its keywords look for, and a notebook saved on one line is one very long line.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from dataclasses import replace
 from pathlib import PurePosixPath
 from typing import Any
 
+from scanners import line_scanner
 from scanners.evidence import Evidence, MalformedInput, SourceFile
 from scanners.handlers.consumer_calls import ConsumerCallHandler
+from scanners.handlers.map_pairs import with_colon_pairs
 from scanners.handlers.python_code import PythonCodeHandler
 
 MAX_CELLS = 5000
@@ -88,12 +92,24 @@ class NotebookHandler:
         except MalformedInput:
             found = list(_cell_by_cell(handler, source.path, python, ranges))
         found.extend(ConsumerCallHandler().scan(code))  # text rules: no parse needed
+        found.extend(_cell_values(code, found))
         for ev in found:
             yield replace(ev, line=file_lines[ev.line - 1] if 0 < ev.line <= len(file_lines) else 1)
 
 
 def _as_python(path: PurePosixPath, lines: list[str]) -> SourceFile:
     return SourceFile(path.with_suffix(".py"), "\n".join(lines) + "\n")
+
+
+def _cell_values(code: SourceFile, found: list[Evidence]) -> Iterator[Evidence]:
+    """The line scanner's values in the cells' Python (keyword-gated, linear per line), except the
+    values the Python handler already reported on the same line."""
+    known: set[tuple[int, str | None]] = {(ev.line, ev.value) for ev in found if ev.value is not None}
+    code = SourceFile(code.path, with_colon_pairs(code.text))  # Scala cells: `"name" -> "value"`
+    for ev in line_scanner.scan_lines(code, handler="notebook"):
+        if (ev.line, ev.value) not in known:
+            known.add((ev.line, ev.value))
+            yield ev
 
 
 def _cell_by_cell(

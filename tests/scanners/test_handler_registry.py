@@ -22,6 +22,11 @@ SAMPLES: dict[str, tuple[str, str]] = {
         ' {"appSettings": [{"name": "STORAGE", "value": "[listKeys(resourceId(\'Microsoft.Storage/'
         "storageAccounts', 'sa'), '2023-01-01').keys[0].value]\"}]}}}]}",
     ),
+    "arm-secret-resources": (
+        "azuredeploy.json",
+        '{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",'
+        ' "parameters": {"sbConnection": {"type": "securestring"}}, "resources": []}',
+    ),
     "xml-config": (
         "web.config",
         f'<configuration><connectionStrings><add name="Orders" connectionString="{SQL}"/>'
@@ -57,6 +62,10 @@ SAMPLES: dict[str, tuple[str, str]] = {
         '{"cells": [{"cell_type": "code", "source": ["import os\\n", '
         '"c = BlobServiceClient.from_connection_string(os.environ[\\"STORAGE\\"])\\n"]}], "nbformat": 4}',
     ),
+    "html-pages": (
+        "demo.html",
+        '<pre><span class="n">conn</span> = <span class="s2">&quot;' + SQL + "&quot;</span></pre>\n",
+    ),
 }
 
 
@@ -70,6 +79,7 @@ def test_order_is_the_reading_order() -> None:
     assert [h.name for h in registry()] == [
         "json-config",
         "arm-templates",
+        "arm-secret-resources",
         "xml-config",
         "csharp",
         "python-code",
@@ -84,6 +94,7 @@ def test_order_is_the_reading_order() -> None:
         "terraform",
         "scripts",
         "notebook",
+        "html-pages",
     ]
 
 
