@@ -18,6 +18,10 @@ runs `secretless scan DIR -f json`, and matches items to labels:
   `real_secret: true` / all items whose value class is `secret`.  Real secrets are labelled
   exhaustively, so an unmatched `secret` item is a false positive.  An item counts in the family of
   the label it matches, else in the family its path suggests (family_of).
+* items / on no label: every item in scope, and those on no labelled place (any value class).  Recall
+  counts any item on a place, so a detector that reported every line would reach 1.00: this column
+  keeps that honest.  Not every item on no label is wrong (labels cover secret-based connection
+  places; an item may be a sound finding the labelling left out), but a rise there is noise.
 
 Missing mirrors (or a mirror without the labelled commit) are reported and skipped.  Blobs the
 snapshot lacks (files of 4 MiB and more) are skipped while extracting.
@@ -74,6 +78,8 @@ class Tally:
     true_secret: int = 0
     real_secrets: int = 0
     real_found_as_secret: int = 0
+    reported: int = 0  # items of any value class (in scope)
+    unlabelled: int = 0  # of those, items on no labelled place: what a reader would call noise
 
     def add(self, other: Tally) -> None:
         self.labelled += other.labelled
@@ -82,6 +88,8 @@ class Tally:
         self.true_secret += other.true_secret
         self.real_secrets += other.real_secrets
         self.real_found_as_secret += other.real_found_as_secret
+        self.reported += other.reported
+        self.unlabelled += other.unlabelled
 
     def recall(self) -> float | None:
         return self.found / self.labelled if self.labelled else None
@@ -97,6 +105,7 @@ class RepoResult:
     families: dict[str, Tally] = field(default_factory=dict)
     missed: list[Label] = field(default_factory=list)
     false_secrets: list[Item] = field(default_factory=list)
+    unlabelled: list[Item] = field(default_factory=list)
     seconds: float = 0.0
 
 
@@ -346,9 +355,13 @@ def score(
         near = [lab for lab in by_path.get(item["path"], []) if _near(lab["line"], item["line"])]
         for lab in near:
             hit.add(id(lab))
+        family = near[0]["family"] if near else family_of(item["path"])
+        fam[family].reported += 1
+        if not near:
+            fam[family].unlabelled += 1
+            result.unlabelled.append(item)
         if item["value_class"] != "secret":
             continue
-        family = near[0]["family"] if near else family_of(item["path"])
         fam[family].called_secret += 1
         real = [lab for lab in near if lab["real_secret"]]
         if real:
@@ -377,8 +390,8 @@ def _fmt(x: float | None) -> str:
 def table(totals: dict[str, Tally]) -> str:
     rows = [
         "| family | labelled places | found | recall | called `secret` | true secrets | precision "
-        "| real secrets | called `secret` |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| real secrets | called `secret` | items | on no label |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     grand = Tally()
     for f in FAMILIES:
@@ -388,12 +401,13 @@ def table(totals: dict[str, Tally]) -> str:
             continue
         rows.append(
             f"| {f} | {t.labelled} | {t.found} | {_fmt(t.recall())} | {t.called_secret} | "
-            f"{t.true_secret} | {_fmt(t.precision())} | {t.real_secrets} | {t.real_found_as_secret} |"
+            f"{t.true_secret} | {_fmt(t.precision())} | {t.real_secrets} | {t.real_found_as_secret} | "
+            f"{t.reported} | {t.unlabelled} |"
         )
     rows.append(
         f"| **total** | {grand.labelled} | {grand.found} | **{_fmt(grand.recall())}** | "
         f"{grand.called_secret} | {grand.true_secret} | **{_fmt(grand.precision())}** | "
-        f"{grand.real_secrets} | {grand.real_found_as_secret} |"
+        f"{grand.real_secrets} | {grand.real_found_as_secret} | {grand.reported} | {grand.unlabelled} |"
     )
     return "\n".join(rows)
 
@@ -481,6 +495,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         {k: lab[k] for k in ("path", "line", "family", "service", "kind")} for lab in r.missed
                     ],
                     "false_secrets": list(r.false_secrets),
+                    "unlabelled": list(r.unlabelled),
                 }
                 for r in results
             ],
