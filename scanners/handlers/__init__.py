@@ -18,7 +18,6 @@ from scanners.evidence import FileHandler
 @functools.cache
 def registry() -> tuple[FileHandler, ...]:
     """Every handler, in the order in which they read a file."""
-    from scanners.handlers.arm_secret_resources import ArmSecretResourceHandler
     from scanners.handlers.arm_templates import ArmTemplateHandler
     from scanners.handlers.bicep import BicepHandler
     from scanners.handlers.consumer_calls import ConsumerCallHandler
@@ -40,7 +39,6 @@ def registry() -> tuple[FileHandler, ...]:
     return (
         JsonConfigHandler(),
         ArmTemplateHandler(),
-        ArmSecretResourceHandler(),
         XmlConfigHandler(),
         CSharpHandler(),
         PythonCodeHandler(),

@@ -1,4 +1,4 @@
-"""ARM JSON templates: the places that create a secret or hand one on without writing its value
+"""ARM JSON templates (read by `arm_templates`, which parses each template once): the places that create a secret or hand one on without writing its value
 (the facts are in `iac_secret_resources`).
 
 * `securestring` / `secureObject` parameters with no default (`reference`) or an empty one
@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import PurePosixPath
 
 from scanners import setting_names
 from scanners.evidence import Evidence, SourceFile
@@ -31,8 +30,7 @@ from scanners.handlers.iac_secret_resources import (
     secret_named_in,
     service_of,
 )
-from scanners.handlers.json_config import is_arm_text
-from scanners.json_tokens import JArr, JLit, JObj, JStr, JValue, parse
+from scanners.json_tokens import JArr, JLit, JObj, JStr, JValue
 from scanners.records import CredentialKind, EvidenceRole, ServiceType, ValueClass
 
 S = ServiceType
@@ -44,24 +42,15 @@ KEY_VAULT_REFERENCE = "@microsoft.keyvault("
 MAX_RESOURCES = 20000  # nested resources visited per template
 
 
-class ArmSecretResourceHandler:
-    name = "arm-secret-resources"
-
-    def matches(self, path: PurePosixPath) -> bool:
-        return path.name.lower().endswith(".json")
-
-    def scan(self, source: SourceFile) -> Iterator[Evidence]:
-        if not is_arm_text(source.text):
-            return
-        root = parse(source.text)
-        if not isinstance(root, JObj):
-            return
-        params = root.get("parameters")
-        if isinstance(params, JObj):
-            yield from _secure_params(source, params)
-        resources = root.get("resources")
-        if isinstance(resources, (JArr, JObj)):
-            yield from _resources(source, resources)
+def secret_resources(source: SourceFile, root: JObj) -> Iterator[Evidence]:
+    """The places of an ARM template (`root`, already parsed by `arm_templates`) that create a
+    secret or hand one on (see the module text)."""
+    params = root.get("parameters")
+    if isinstance(params, JObj):
+        yield from _secure_params(source, params)
+    resources = root.get("resources")
+    if isinstance(resources, (JArr, JObj)):
+        yield from _resources(source, resources)
 
 
 def _ev(

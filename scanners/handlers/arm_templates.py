@@ -16,6 +16,7 @@ from pathlib import PurePosixPath
 
 from scanners.classifier import classify
 from scanners.evidence import Evidence, SourceFile
+from scanners.handlers.arm_secret_resources import secret_resources
 from scanners.handlers.azure_resource_types import provider_for
 from scanners.handlers.iac_secret_wiring import (
     CONNECTOR_AUTH_TEXT,
@@ -75,6 +76,7 @@ class ArmTemplateHandler:
             return
         scan = _Scan(source, root)
         yield from scan.run()
+        yield from secret_resources(source, root)
 
 
 class _Scan:

@@ -141,17 +141,12 @@ def literals(source: SourceFile, text: str) -> Iterator[Evidence]:
             value=value,
             method="literal",
         )
-        if secure and not (is_placeholder(value) or is_reference(value) or "${" in value):
-            yield Evidence(
-                line=source.line_of(value_start),
-                role=EvidenceRole.IAC_ASSIGNMENT,
-                name=name,
-                service=S.GENERIC,
-                kind=K.PASSWORD,
-                value_class=ValueClass.SECRET,
-                preview=f"secure environment variable {name} is set to a literal value",
-                confidence=Confidence.HIGH,
-                method="secure-value-literal",
+        if secure and _literal(value):
+            yield _literal_secret(
+                source.line_of(value_start),
+                name,
+                f"secure environment variable {name} is set to a literal value",
+                "secure-value-literal",
             )
 
 
@@ -166,17 +161,9 @@ def parameters(source: SourceFile, text: str) -> Iterator[Evidence]:
             value=value,
             method="secure-param-default",
         )
-        if not (is_placeholder(value) or is_reference(value) or "${" in value):
-            yield Evidence(
-                line=line,
-                role=EvidenceRole.IAC_ASSIGNMENT,
-                name=name,
-                service=S.GENERIC,
-                kind=K.PASSWORD,
-                value_class=ValueClass.SECRET,
-                preview=f"secure parameter {name} has a default value",
-                confidence=Confidence.HIGH,
-                method="secure-param-default",
+        if _literal(value):
+            yield _literal_secret(
+                line, name, f"secure parameter {name} has a default value", "secure-param-default"
             )
     if source.path.suffix.lower() != ".bicepparam":
         return
@@ -186,19 +173,29 @@ def parameters(source: SourceFile, text: str) -> Iterator[Evidence]:
         yield Evidence(
             line=line, role=EvidenceRole.IAC_ASSIGNMENT, name=name, value=value, method="bicepparam"
         )
-        if (
-            _SECRETISH_NAME_RE.search(name)
-            and rule_for(name) is None
-            and not (is_placeholder(value) or is_reference(value) or "${" in value)
-        ):
-            yield Evidence(
-                line=line,
-                role=EvidenceRole.IAC_ASSIGNMENT,
-                name=name,
-                service=S.GENERIC,
-                kind=K.PASSWORD,
-                value_class=ValueClass.SECRET,
-                preview=f"parameter {name} is set to a literal value",
-                confidence=Confidence.MEDIUM,
-                method="bicepparam",
+        if _SECRETISH_NAME_RE.search(name) and rule_for(name) is None and _literal(value):
+            yield _literal_secret(
+                line, name, f"parameter {name} is set to a literal value", "bicepparam", Confidence.MEDIUM
             )
+
+
+def _literal(value: str) -> bool:
+    """A value written in the template itself: not a slot, a reference or an interpolation."""
+    return not (is_placeholder(value) or is_reference(value) or "${" in value)
+
+
+def _literal_secret(
+    line: int, name: str, preview: str, method: str, confidence: Confidence = Confidence.HIGH
+) -> Evidence:
+    """A password-like value written in the template (the value itself is reported beside it)."""
+    return Evidence(
+        line=line,
+        role=EvidenceRole.IAC_ASSIGNMENT,
+        name=name,
+        service=S.GENERIC,
+        kind=K.PASSWORD,
+        value_class=ValueClass.SECRET,
+        preview=preview,
+        confidence=confidence,
+        method=method,
+    )

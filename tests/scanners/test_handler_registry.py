@@ -22,11 +22,6 @@ SAMPLES: dict[str, tuple[str, str]] = {
         ' {"appSettings": [{"name": "STORAGE", "value": "[listKeys(resourceId(\'Microsoft.Storage/'
         "storageAccounts', 'sa'), '2023-01-01').keys[0].value]\"}]}}}]}",
     ),
-    "arm-secret-resources": (
-        "azuredeploy.json",
-        '{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",'
-        ' "parameters": {"sbConnection": {"type": "securestring"}}, "resources": []}',
-    ),
     "xml-config": (
         "web.config",
         f'<configuration><connectionStrings><add name="Orders" connectionString="{SQL}"/>'
@@ -79,7 +74,6 @@ def test_order_is_the_reading_order() -> None:
     assert [h.name for h in registry()] == [
         "json-config",
         "arm-templates",
-        "arm-secret-resources",
         "xml-config",
         "csharp",
         "python-code",

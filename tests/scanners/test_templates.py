@@ -110,7 +110,6 @@ def test_json_template_is_read_as_json() -> None:
     assert [h.name for h in handlers_for(PurePosixPath("appsettings.json.template"))] == [
         "json-config",
         "arm-templates",
-        "arm-secret-resources",
     ]
     path = "src/Api/appsettings.json.template"
     items = scan_text(path, APPSETTINGS_TEMPLATE)
