@@ -24,11 +24,6 @@ from scanners.test_paths import is_test_path as is_test_path  # re-exported: its
 ItemKey = tuple[tuple[str, ...], str]
 
 
-def _key_based(i: ConnectionStringAuditItem) -> bool:
-    """A secret value, a Key Vault reference (the vault holds the key) or key wiring."""
-    return is_key_based(i)
-
-
 def _key(i: ConnectionStringAuditItem) -> ItemKey:
     return (i.sort_key(), i.item_id)
 
@@ -75,7 +70,7 @@ def key_consumers(
     platform: dict[Target, cat.PlatformException] = {}
     unresolved: dict[ServiceType, set[str]] = defaultdict(set)
     for i in items:
-        if not _key_based(i):
+        if not is_key_based(i):
             continue
         exception = cat.platform_exception(i.setting_name)
         test = isinstance(i.location, FileLocation) and is_test_path(i.location.path)

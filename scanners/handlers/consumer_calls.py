@@ -13,7 +13,7 @@ passwords, and secret helpers (`get_secret("AZURE_SEARCH_KEY")`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -301,6 +301,34 @@ _KEYWORDS_RE = re.compile(
 )
 
 
+def call_evidence(source: SourceFile, text: str, rules: Iterable[CallRule]) -> Iterator[Evidence]:
+    """A consumer for every match of `rules` (those for this file's suffix whose words it holds) in
+    `text` (the file's text, or a comment-masked copy of it)."""
+    suffix = source.path.suffix.lower()
+    lower = source.lower
+    for rule in rules:
+        if suffix not in rule.suffixes:
+            continue
+        if rule.word not in lower or (rule.requires and rule.requires not in lower):
+            continue
+        for m in rule.pattern.finditer(text):
+            name = m.groupdict().get("name") or rule.name
+            hinted = setting_names.service_hint(name) if name and rule.service is S.GENERIC else None
+            if rule.service is S.COGNITIVE_SERVICES and vendor_in_code(lower) is not None:
+                hinted = S.THIRD_PARTY  # `Ocp-Apim-Subscription-Key` sent to Bing Search, not Azure
+            yield Evidence(
+                line=source.line_of(m.start()),
+                role=EvidenceRole.CODE_CONSUMER,
+                name=name,
+                service=hinted or rule.service,
+                kind=rule.kind,
+                value_class=rule.value_class,
+                preview=rule.preview,
+                note=rule.note,
+                method="call",
+            )
+
+
 class ConsumerCallHandler:
     name = "consumer-calls"
 
@@ -313,27 +341,7 @@ class ConsumerCallHandler:
             return
         suffix = source.path.suffix.lower()
         lower = source.lower
-        for rule in RULES:
-            if suffix not in rule.suffixes:
-                continue
-            if rule.word not in lower or (rule.requires and rule.requires not in lower):
-                continue
-            for m in rule.pattern.finditer(text):
-                name = m.groupdict().get("name") or rule.name
-                hinted = setting_names.service_hint(name) if name and rule.service is S.GENERIC else None
-                if rule.service is S.COGNITIVE_SERVICES and vendor_in_code(lower) is not None:
-                    hinted = S.THIRD_PARTY  # `Ocp-Apim-Subscription-Key` sent to Bing Search, not Azure
-                yield Evidence(
-                    line=source.line_of(m.start()),
-                    role=EvidenceRole.CODE_CONSUMER,
-                    name=name,
-                    service=hinted or rule.service,
-                    kind=rule.kind,
-                    value_class=rule.value_class,
-                    preview=rule.preview,
-                    note=rule.note,
-                    method="call",
-                )
+        yield from call_evidence(source, text, RULES)
         for m in _SECRET_HELPER_RE.finditer(text):
             name = m.group(1)
             named = setting_names.rule_for(name)

@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from scanners import setting_names
 from scanners.evidence import Evidence, SourceFile
+from scanners.handlers.consumer_calls import CallRule, call_evidence
 from scanners.handlers.secret_reads import read_evidence, secret_name
 from scanners.records import CredentialKind, EvidenceRole, ServiceType, ValueClass
 
@@ -35,86 +35,78 @@ K = CredentialKind
 V = ValueClass
 
 
-@dataclass(frozen=True, slots=True)
-class _Rule:
-    pattern: re.Pattern[str]
-    word: str  # a lower-case literal every match holds (the cheap test)
-    service: ServiceType
-    kind: CredentialKind
-    preview: str
-    name: str | None = None  # the setting the call reads implicitly
-    note: str | None = None
-
-
-_RULES: tuple[_Rule, ...] = (
-    _Rule(
+_RULES: tuple[CallRule, ...] = (
+    CallRule(
         re.compile(r"\.\s*EnableTokenAcquisitionToCallDownstreamApi\s*\("),
-        "enabletokenacquisitiontocalldownstreamapi",
         S.ENTRA_ID,
         K.CLIENT_SECRET,
         ".EnableTokenAcquisitionToCallDownstreamApi(...)",
         name="AzureAd:ClientSecret",
         note="Microsoft.Identity.Web signs in with the client credentials of the AzureAd section",
+        word="enabletokenacquisitiontocalldownstreamapi",
     ),
-    _Rule(
+    CallRule(
         re.compile(r"\bnew\s+(?:Microsoft\.Azure\.WebJobs\.)?JobHost(?:Configuration)?\s*\(\s*\)"),
-        "jobhost",
         S.STORAGE,
         K.CONNECTION_STRING,
         "new JobHost()",
         name="AzureWebJobsStorage",
         note="the WebJobs SDK reads the AzureWebJobsStorage connection string",
+        word="jobhost",
     ),
-    _Rule(
+    CallRule(
         re.compile(r"\bEventHubClient\s*\.\s*Create\s*\("),
-        "eventhubclient",
         S.EVENT_HUBS,
         K.SHARED_ACCESS_KEY,
         "EventHubClient.Create(path)",
         name="Microsoft.ServiceBus.ConnectionString",
         note="the legacy client reads the Microsoft.ServiceBus.ConnectionString app setting",
+        word="eventhubclient",
     ),
-    _Rule(
-        re.compile(r"\b(ServiceBus|EventHubs)ConnectionStringProperties\s*\.\s*Parse\s*\("),
-        "connectionstringproperties",
-        S.SERVICE_BUS,
-        K.SHARED_ACCESS_KEY,
-        "ConnectionStringProperties.Parse(...)",
-        note="a connection string taken apart",
+    *(
+        CallRule(
+            re.compile(rf"\b{family}ConnectionStringProperties\s*\.\s*Parse\s*\("),
+            service,
+            K.SHARED_ACCESS_KEY,
+            "ConnectionStringProperties.Parse(...)",
+            note="a connection string taken apart",
+            word="connectionstringproperties",
+        )
+        for family, service in (("ServiceBus", S.SERVICE_BUS), ("EventHubs", S.EVENT_HUBS))
     ),
-    _Rule(
+    CallRule(
         re.compile(r"(?:=|\breturn|\()\s*(?:\w+\.)?Parse\w*ConnectionString\s*\(\s*[^)\s]"),
-        "connectionstring(",
         S.GENERIC,
         K.CONNECTION_STRING,
         "ParseConnectionString(...)",
         note="a connection string taken apart",
+        word="connectionstring(",
     ),
-    _Rule(
+    CallRule(
         re.compile(r"\bnew\s+SymmetricSecurityKey\s*\([^;\n]*(?:AccessKey|SigningKey|Secret)"),
-        "symmetricsecuritykey",
         S.GENERIC,
         K.ACCESS_KEY,
         "new SymmetricSecurityKey(... key ...)",
         note="tokens signed with the service's access key",
+        word="symmetricsecuritykey",
     ),
-    _Rule(
+    CallRule(
         re.compile(
             r"\bnew\s+Mock\s*<\s*(?:StorageSharedKeyCredential|AzureNamedKeyCredential|AzureKeyCredential)\s*>\s*\("
         ),
-        "mock",
         S.STORAGE,
         K.ACCOUNT_KEY,
         "new Mock<StorageSharedKeyCredential>(account, key)",
         note="a test double of a key credential, built from a key",
+        word="mock",
     ),
-    _Rule(
+    CallRule(
         re.compile(r"\.\s*ToSasQueryParameters\s*\(\s*[^,()\s]+\s*\)"),
-        "tosasqueryparameters",
         S.STORAGE,
         K.SAS,
         ".ToSasQueryParameters(sharedKeyCredential)",
         note="a SAS signed with the account key",
+        word="tosasqueryparameters",
     ),
 )
 
@@ -144,24 +136,9 @@ def scan(source: SourceFile, text: str) -> Iterator[Evidence]:
     """Consumers in the comment-masked `text` of the C# file `source`."""
     lower = source.lower
     rule_lines: set[int] = set()
-    for rule in _RULES:
-        if rule.word in lower:
-            for m in rule.pattern.finditer(text):
-                service = rule.service
-                if rule.service is S.SERVICE_BUS and m.group(1) == "EventHubs":
-                    service = S.EVENT_HUBS
-                rule_lines.add(source.line_of(m.start()))
-                yield Evidence(
-                    line=source.line_of(m.start()),
-                    role=EvidenceRole.CODE_CONSUMER,
-                    name=rule.name,
-                    service=service,
-                    kind=rule.kind,
-                    value_class=V.REFERENCE,
-                    preview=rule.preview,
-                    note=rule.note,
-                    method="call",
-                )
+    for call in call_evidence(source, text, _RULES):
+        rule_lines.add(call.line)
+        yield call
     if "config" in lower or "setting" in lower or "option" in lower:
         for m in _MEMBER_RE.finditer(text):
             line = source.line_of(m.start())
